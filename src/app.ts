@@ -1,0 +1,44 @@
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Context } from './context.js';
+import { createDatabase } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { createIdSource } from './ids.js';
+import { createLogger, type Logger } from './logger.js';
+
+/** Everything a process of Mailroom needs, built in one place. */
+export interface App extends Context {
+  close(): Promise<void>;
+}
+
+export type AppOptions = {
+  clock?: Clock;
+  log?: Logger;
+  /** Run migrations on start (the server and CLI do; `mailroom migrate` does it explicitly). */
+  migrate?: boolean;
+};
+
+/** The composition root: database, clock, ids and logger, wired once and handed down. */
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const log = options.log ?? createLogger(config);
+  const clock = options.clock ?? systemClock;
+  const handle = await createDatabase(config.database);
+  try {
+    if (options.migrate ?? true) {
+      const applied = await migrateToLatest(handle.db);
+      if (applied.length > 0) log.info({ event: 'db.migrated', migrations: applied }, 'database migrated');
+    }
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  return {
+    config,
+    db: handle.db,
+    dialect: handle.dialect,
+    clock,
+    ids: createIdSource(() => clock.now()),
+    log,
+    close: () => handle.close(),
+  };
+}

@@ -1,0 +1,244 @@
+import type { ParseArgsConfig } from 'node:util';
+import type { App } from '../app.js';
+import { createClient, createGrantCode } from '../auth/clients.js';
+import { revokeOAuthToken } from '../auth/exchange-token.js';
+import { issueTokenPair, normaliseScopes } from '../auth/issue-tokens.js';
+import type { Edition, Profile } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { createOrg } from '../orgs/create-org.js';
+import { findFirstOrg, findOrg, type OrgRow } from '../orgs/org-repository.js';
+import { updateOrg } from '../orgs/update-org.js';
+import { createCustomModule, type CustomFieldInput } from '../records/create-custom-module.js';
+import { createUser } from '../users/create-user.js';
+import { findUserByEmail, findUserById, fullName, listUsers, type UserRow } from '../users/user-repository.js';
+
+export class UsageError extends Error {}
+
+export type CommandOutput = Record<string, unknown>;
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+export type Command = {
+  name: string[];
+  usage: string;
+  summary: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  run(app: App, values: Values): Promise<CommandOutput>;
+};
+
+const str = (values: Values, key: string): string | undefined => {
+  const value = values[key];
+  return typeof value === 'string' ? value : undefined;
+};
+const required = (values: Values, key: string): string => {
+  const value = str(values, key);
+  if (value === undefined || value.trim() === '') throw new UsageError(`--${key} is required`);
+  return value;
+};
+const bool = (values: Values, key: string): boolean | undefined => {
+  const value = str(values, key);
+  if (value === undefined) return undefined;
+  if (value !== 'true' && value !== 'false') throw new UsageError(`--${key} takes true or false`);
+  return value === 'true';
+};
+
+/** `--org ID`, or the first org when there is exactly one obvious choice. */
+async function resolveOrg(app: App, values: Values): Promise<OrgRow> {
+  const id = str(values, 'org') ?? str(values, 'id');
+  const org = id ? await findOrg(app.db, id) : await findFirstOrg(app.db);
+  if (!org) throw new AppError('NOT_FOUND', { details: { api_name: 'org', id: id ?? null } });
+  return org;
+}
+
+/** `--user ID|EMAIL`, or the org's first admin. */
+async function resolveUser(app: App, org: OrgRow, ref: string | undefined): Promise<UserRow> {
+  let user: UserRow | undefined;
+  if (ref === undefined) user = (await listUsers(app.db, org.id)).find((u) => u.profile === 'admin');
+  else if (ref.includes('@')) user = await findUserByEmail(app.db, org.id, ref);
+  else user = await findUserById(app.db, org.id, ref);
+  if (!user) throw new AppError('NOT_FOUND', { details: { api_name: 'user', id: ref ?? null } });
+  return user;
+}
+
+const presentOrgRow = (org: OrgRow) => ({
+  id: org.id,
+  name: org.name,
+  edition: org.edition,
+  time_zone: org.time_zone,
+  privacy_settings: org.privacy_settings === 1,
+});
+
+export const COMMANDS: Command[] = [
+  {
+    name: ['org', 'create'],
+    usage: 'org create --name N [--edition E] [--time-zone TZ] [--admin-email A] [--admin-name N] [--admin-password P]',
+    summary: 'create an org and its admin user',
+    options: {
+      name: { type: 'string' },
+      edition: { type: 'string' },
+      'time-zone': { type: 'string' },
+      'admin-email': { type: 'string' },
+      'admin-name': { type: 'string' },
+      'admin-password': { type: 'string' },
+    },
+    async run(app, values) {
+      const password = str(values, 'admin-password');
+      const timeZone = str(values, 'time-zone');
+      const { org, admin } = await createOrg(app, {
+        name: required(values, 'name'),
+        edition: (str(values, 'edition') ?? 'enterprise') as Edition,
+        ...(timeZone ? { timeZone } : {}),
+        adminEmail: str(values, 'admin-email') ?? app.config.demoAdminEmail,
+        adminName: str(values, 'admin-name') ?? 'Administrator',
+        ...(password ? { adminPassword: password } : {}),
+      });
+      return { ...presentOrgRow(org), admin_user_id: admin.id, admin_email: admin.email };
+    },
+  },
+  {
+    name: ['org', 'update'],
+    usage: 'org update [--id ID] [--name N] [--edition E] [--time-zone TZ] [--privacy-settings true|false]',
+    summary: 'change an org (default: the first org)',
+    options: {
+      id: { type: 'string' },
+      name: { type: 'string' },
+      edition: { type: 'string' },
+      'time-zone': { type: 'string' },
+      'privacy-settings': { type: 'string' },
+    },
+    async run(app, values) {
+      const org = await resolveOrg(app, values);
+      const privacy = bool(values, 'privacy-settings');
+      const name = str(values, 'name');
+      const edition = str(values, 'edition');
+      const timeZone = str(values, 'time-zone');
+      const updated = await updateOrg(app, {
+        orgId: org.id,
+        ...(name !== undefined ? { name } : {}),
+        ...(edition !== undefined ? { edition: edition as Edition } : {}),
+        ...(timeZone !== undefined ? { timeZone } : {}),
+        ...(privacy !== undefined ? { privacySettings: privacy } : {}),
+      });
+      return presentOrgRow(updated);
+    },
+  },
+  {
+    name: ['user', 'create'],
+    usage: 'user create [--org ID] --email E --name N [--profile admin|standard] [--password P]',
+    summary: 'add a user to an org',
+    options: {
+      org: { type: 'string' },
+      email: { type: 'string' },
+      name: { type: 'string' },
+      profile: { type: 'string' },
+      password: { type: 'string' },
+    },
+    async run(app, values) {
+      const org = await resolveOrg(app, values);
+      const profile = str(values, 'profile') ?? 'standard';
+      if (profile !== 'admin' && profile !== 'standard') throw new UsageError('--profile takes admin or standard');
+      const password = str(values, 'password');
+      const user = await createUser(app, {
+        orgId: org.id,
+        email: required(values, 'email'),
+        name: required(values, 'name'),
+        profile: profile as Profile,
+        ...(password ? { password } : {}),
+      });
+      return { id: user.id, org_id: org.id, email: user.email, name: fullName(user), profile: user.profile };
+    },
+  },
+  {
+    name: ['client', 'create'],
+    usage: 'client create [--org ID] [--user ID|EMAIL] [--name N]',
+    summary: 'register an OAuth client (prints its secret once)',
+    options: { org: { type: 'string' }, user: { type: 'string' }, name: { type: 'string' } },
+    async run(app, values) {
+      const org = await resolveOrg(app, values);
+      const user = await resolveUser(app, org, str(values, 'user'));
+      const name = str(values, 'name');
+      const client = await createClient(app, { orgId: org.id, userId: user.id, ...(name ? { name } : {}) });
+      return { ...client, org_id: org.id, user_id: user.id };
+    },
+  },
+  {
+    name: ['token', 'create'],
+    usage: 'token create [--org ID] [--user ID|EMAIL] --scopes "A,B" [--client-id ID]',
+    summary: 'issue a refresh token and an access token',
+    options: { org: { type: 'string' }, user: { type: 'string' }, scopes: { type: 'string' }, 'client-id': { type: 'string' } },
+    async run(app, values) {
+      const org = await resolveOrg(app, values);
+      const user = await resolveUser(app, org, str(values, 'user'));
+      const scopes = normaliseScopes(required(values, 'scopes'));
+      const tokens = await issueTokenPair(app, {
+        orgId: org.id,
+        userId: user.id,
+        clientId: str(values, 'client-id') ?? null,
+        scopes,
+      });
+      return { ...tokens, org_id: org.id, user_id: user.id };
+    },
+  },
+  {
+    name: ['token', 'grant'],
+    usage: 'token grant --client-id ID --scopes "A,B" [--user ID] [--expires-in SECONDS]',
+    summary: 'issue a grant code for the authorization_code flow (self client)',
+    options: { 'client-id': { type: 'string' }, scopes: { type: 'string' }, user: { type: 'string' }, 'expires-in': { type: 'string' } },
+    async run(app, values) {
+      const expires = str(values, 'expires-in');
+      const user = str(values, 'user');
+      return createGrantCode(app, {
+        clientId: required(values, 'client-id'),
+        scopes: required(values, 'scopes'),
+        ...(user ? { userId: user } : {}),
+        ...(expires ? { expiresInSeconds: Number(expires) } : {}),
+      });
+    },
+  },
+  {
+    name: ['token', 'revoke'],
+    usage: 'token revoke --token T',
+    summary: 'revoke a refresh token (and its access tokens) or an access token',
+    options: { token: { type: 'string' } },
+    async run(app, values) {
+      const revoked = await revokeOAuthToken(app, required(values, 'token'));
+      if (!revoked) throw new AppError('NOT_FOUND', { details: { api_name: 'token' } });
+      return { revoked };
+    },
+  },
+  {
+    name: ['module', 'create'],
+    usage: 'module create [--org ID] --api-name A [--singular-label S] [--plural-label P] [--field "Api_Name:type[:Label[:LookupModule]]"]…',
+    summary: 'create a custom module',
+    options: {
+      org: { type: 'string' },
+      'api-name': { type: 'string' },
+      'singular-label': { type: 'string' },
+      'plural-label': { type: 'string' },
+      field: { type: 'string', multiple: true },
+    },
+    async run(app, values) {
+      const org = await resolveOrg(app, values);
+      const fields: CustomFieldInput[] = ((values.field as string[] | undefined) ?? []).map((spec) => {
+        const [apiName, type, label, lookupModule] = spec.split(':');
+        if (!apiName || !type) throw new UsageError(`--field "${spec}" must look like Api_Name:type[:Label[:LookupModule]]`);
+        return { apiName, type, ...(label ? { label } : {}), ...(lookupModule ? { lookupModule } : {}) };
+      });
+      const singular = str(values, 'singular-label');
+      const plural = str(values, 'plural-label');
+      const module = await createCustomModule(app, {
+        orgId: org.id,
+        apiName: required(values, 'api-name'),
+        ...(singular ? { singularLabel: singular } : {}),
+        ...(plural ? { pluralLabel: plural } : {}),
+        fields,
+      });
+      return {
+        id: module.id,
+        api_name: module.apiName,
+        singular_label: module.singularLabel,
+        plural_label: module.pluralLabel,
+        fields: module.fields.filter((f) => !f.readOnly).map((f) => ({ api_name: f.apiName, label: f.label, data_type: f.type })),
+      };
+    },
+  },
+];

@@ -1,0 +1,110 @@
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { createApp, type App } from '../app.js';
+import { ConfigError, loadConfig } from '../config.js';
+import { AppError } from '../errors.js';
+import { COMMANDS, UsageError, type Command, type CommandOutput } from './commands.js';
+import { serve } from './serve.js';
+
+/**
+ * `mailroom <command> [options]`: the admin CLI. It shares the server's use-cases and database
+ * (`DATA_DIR` / `DATABASE_URL` choose it, as for the server).
+ *
+ * Exit codes: 0 success, 1 the command failed (bad input, not found), 2 usage error,
+ * 3 configuration error.
+ */
+const USAGE = `Usage: mailroom <command> [options]   (add --json for machine-readable output)
+
+Commands:
+  serve [--no-worker]                    run the HTTP API (default command of npm start)
+  migrate                                bring the database schema up to date
+${COMMANDS.map((c) => `  ${c.usage.padEnd(38)} ${c.summary}`).join('\n')}
+
+Environment: see the configuration table in README.md (DATA_DIR, DATABASE_URL, PORT, …).`;
+
+async function main(argv: string[]): Promise<number> {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return argv.length === 0 ? 2 : 0;
+  }
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return 3;
+    }
+    throw error;
+  }
+
+  if (words[0] === 'serve') {
+    const { values } = parseArgs({ args: argv.slice(1), options: { 'no-worker': { type: 'boolean' } }, strict: true });
+    return serve(config, { worker: !values['no-worker'] });
+  }
+
+  const command: Command | undefined =
+    words[0] === 'migrate' ? undefined : COMMANDS.find((c) => c.name.join(' ') === words.slice(0, c.name.length).join(' '));
+  if (words[0] !== 'migrate' && !command) {
+    process.stderr.write(`Unknown command: ${words.slice(0, 2).join(' ')}\n\n${USAGE}\n`);
+    return 2;
+  }
+
+  const nameLength = command ? command.name.length : 1;
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv.slice(nameLength),
+      options: { json: { type: 'boolean' }, ...(command?.options ?? {}) },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\nUsage: mailroom ${command?.usage ?? 'migrate'}\n`);
+    return 2;
+  }
+  const json = parsed.values.json === true;
+
+  let app: App | undefined;
+  try {
+    app = await createApp(config, { log: quietLogger() });
+    const output: CommandOutput = command ? await command.run(app, parsed.values) : { migrated: true };
+    process.stdout.write(json ? `${JSON.stringify(output, null, 2)}\n` : `${human(output)}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof AppError) {
+      const message = `${error.code}: ${error.message}${Object.keys(error.details).length ? ` ${JSON.stringify(error.details)}` : ''}`;
+      process.stderr.write(json ? `${JSON.stringify({ error: error.code, message: error.message, details: error.details })}\n` : `${message}\n`);
+      return 1;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n\nUsage: mailroom ${command?.usage ?? ''}\n`);
+      return 2;
+    }
+    throw error;
+  } finally {
+    await app?.close();
+  }
+}
+
+/** The CLI prints results, not logs; warnings still reach stderr. */
+function quietLogger() {
+  return pino({ level: 'warn' }, process.stderr);
+}
+
+function human(output: CommandOutput): string {
+  return Object.entries(output)
+    .map(([key, value]) => `${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+    .join('\n');
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`mailroom: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

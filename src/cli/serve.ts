@@ -1,0 +1,73 @@
+import { createApp } from '../app.js';
+import type { Config } from '../config.js';
+import { buildServer } from '../http/server.js';
+import { ensureDemoOrg, type DemoCredentials } from '../orgs/ensure-demo-org.js';
+
+/** Grace period for in-flight requests after SIGTERM/SIGINT. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * `mailroom serve`: migrate, create the demo org on an empty database, listen, and shut down in
+ * order on SIGTERM/SIGINT (stop accepting, drain, close the database, exit 0).
+ */
+export async function serve(config: Config, _options: { worker: boolean }): Promise<number> {
+  const app = await createApp(config);
+  const demo = await ensureDemoOrg(app);
+  const server = await buildServer(app);
+  await server.listen({ port: config.port, host: config.host });
+  const address = server.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  app.log.info({ event: 'server.listening', port, database: app.dialect }, `Mailroom listening on ${config.host}:${port}`);
+  if (demo) process.stdout.write(demoBanner(demo, config.publicUrl));
+
+  return new Promise((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      app.log.info({ event: 'server.stopping', signal }, 'shutting down');
+      const timer = setTimeout(() => {
+        app.log.error({ event: 'server.shutdown_timeout' }, 'in-flight requests did not finish in time');
+        resolve(1);
+      }, SHUTDOWN_GRACE_MS);
+      timer.unref();
+      server
+        .close()
+        .then(() => app.close())
+        .then(
+          () => {
+            clearTimeout(timer);
+            resolve(0);
+          },
+          (error: unknown) => {
+            app.log.error({ err: error, event: 'server.shutdown_failed' }, 'shutdown failed');
+            resolve(1);
+          },
+        );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+function demoBanner(demo: DemoCredentials, publicUrl: string): string {
+  return `
+================================================================================
+ Mailroom is ready. A demo org was created on this empty database.
+
+   Org id:         ${demo.orgId}
+   Admin sign-in:  ${demo.adminEmail} / ${demo.adminPassword}
+   Access token:   ${demo.tokens.access_token}   (valid ${demo.tokens.expires_in / 60} min)
+   Refresh token:  ${demo.tokens.refresh_token}
+
+ Try it:
+   curl -s -X POST ${publicUrl}/crm/v8/Leads \\
+     -H "Authorization: Zoho-oauthtoken ${demo.tokens.access_token}" \\
+     -d '{"data":[{"Last_Name":"Smith","Email":"smith@example.com"}]}'
+
+ New access token:  curl -s -X POST ${publicUrl}/oauth/v2/token \\
+                      -d grant_type=refresh_token -d refresh_token=${demo.tokens.refresh_token}
+ These are shown once; later: npx mailroom token create --scopes ZohoCRM.modules.ALL
+================================================================================
+`;
+}

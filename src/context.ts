@@ -1,0 +1,27 @@
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Database, Dialect } from './db/database.js';
+import type { IdSource } from './ids.js';
+import type { Logger } from './logger.js';
+
+/**
+ * What every use-case receives: the stateful pieces, built once in `app.ts` (the composition
+ * root) and handed down. There are no module-level singletons, so the server, the CLI, the
+ * worker and the tests all build the same graph.
+ */
+export interface Context {
+  readonly config: Config;
+  readonly db: Database;
+  readonly dialect: Dialect;
+  readonly clock: Clock;
+  readonly ids: IdSource;
+  readonly log: Logger;
+}
+
+/** The caller of an API request, as established from its OAuth token. */
+export type Principal = Readonly<{
+  orgId: string;
+  userId: string;
+  scopes: readonly string[];
+  timeZone: string;
+}>;

@@ -1,0 +1,94 @@
+/**
+ * The one error catalogue. Every error Mailroom answers with is an `AppError` whose code is a key
+ * of `ERROR_CATALOGUE`; the HTTP layer maps it to a Zoho envelope in exactly one place
+ * (`http/zoho-envelope.ts`). Adding a code without its HTTP status, Zoho code and message fails
+ * to compile.
+ *
+ * Messages are Zoho's, verbatim, typos included ("Succeessfully", "occured"): clients match on them.
+ */
+export type ErrorSpec = Readonly<{ status: number; zohoCode: string; message: string }>;
+
+export const ERROR_CATALOGUE = {
+  // Authentication and authorisation (top-level envelopes).
+  AUTHENTICATION_FAILURE: { status: 401, zohoCode: 'AUTHENTICATION_FAILURE', message: 'Authentication failed' },
+  INVALID_TOKEN: { status: 401, zohoCode: 'INVALID_TOKEN', message: 'invalid oauth token' },
+  OAUTH_SCOPE_MISMATCH: { status: 401, zohoCode: 'OAUTH_SCOPE_MISMATCH', message: 'invalid oauth scope to access this URL' },
+  NO_PERMISSION: { status: 403, zohoCode: 'NO_PERMISSION', message: 'permission denied' },
+
+  // URL, method and module.
+  INVALID_URL_PATTERN: {
+    status: 404,
+    zohoCode: 'INVALID_URL_PATTERN',
+    message: 'Please check if the URL trying to access is a correct one',
+  },
+  INVALID_REQUEST_METHOD: {
+    status: 400,
+    zohoCode: 'INVALID_REQUEST_METHOD',
+    message: 'The http request method type is not a valid one',
+  },
+  INVALID_MODULE: { status: 400, zohoCode: 'INVALID_MODULE', message: 'The module name given seems to be invalid' },
+  REQUIRED_PARAM_MISSING: {
+    status: 400,
+    zohoCode: 'REQUIRED_PARAM_MISSING',
+    message: 'One of the expected parameter is missing',
+  },
+  INVALID_PARAMETER: { status: 400, zohoCode: 'INVALID_DATA', message: 'invalid data' },
+
+  // Request bodies.
+  INVALID_BODY: { status: 400, zohoCode: 'INVALID_DATA', message: 'invalid data' },
+  PAYLOAD_TOO_LARGE: { status: 413, zohoCode: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than allowed' },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    zohoCode: 'UNSUPPORTED_MEDIA_TYPE',
+    message: 'The content type of the request is not supported',
+  },
+  LIMIT_EXCEEDED_RECORDS: {
+    status: 400,
+    zohoCode: 'LIMIT_EXCEEDED',
+    message: 'the number of records exceeds the maximum allowed',
+  },
+
+  // Records.
+  INVALID_DATA: { status: 400, zohoCode: 'INVALID_DATA', message: 'invalid data' },
+  MANDATORY_NOT_FOUND: { status: 400, zohoCode: 'MANDATORY_NOT_FOUND', message: 'required field not found' },
+  RECORD_NOT_FOUND: { status: 400, zohoCode: 'INVALID_DATA', message: 'the id given seems to be invalid' },
+  RELATED_RECORD_NOT_FOUND: { status: 400, zohoCode: 'INVALID_DATA', message: 'the related id given seems to be invalid' },
+  DUPLICATE_DATA: { status: 400, zohoCode: 'DUPLICATE_DATA', message: 'duplicate data' },
+
+  // Admin operations (CLI and admin API).
+  NOT_FOUND: { status: 404, zohoCode: 'INVALID_DATA', message: 'the id given seems to be invalid' },
+  ALREADY_EXISTS: { status: 400, zohoCode: 'DUPLICATE_DATA', message: 'duplicate data' },
+
+  // Everything unexpected. The message never carries details of the fault.
+  INTERNAL_ERROR: { status: 500, zohoCode: 'INTERNAL_ERROR', message: 'Internal server error occurred.' },
+  SERVICE_UNAVAILABLE: {
+    status: 503,
+    zohoCode: 'SERVICE_UNAVAILABLE',
+    message: 'The service is temporarily unavailable. Please try again later.',
+  },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export type ErrorDetails = Record<string, unknown>;
+
+export class AppError extends Error {
+  readonly details: ErrorDetails;
+
+  constructor(
+    readonly code: ErrorCode,
+    options: { details?: ErrorDetails; cause?: unknown } = {},
+  ) {
+    super(ERROR_CATALOGUE[code].message, { cause: options.cause });
+    this.name = 'AppError';
+    this.details = options.details ?? {};
+  }
+
+  get spec(): ErrorSpec {
+    return ERROR_CATALOGUE[this.code];
+  }
+}
+
+export function isAppError(value: unknown): value is AppError {
+  return value instanceof AppError;
+}

@@ -1,0 +1,49 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { authenticate } from '../auth/authenticate.js';
+import { isAuthorized } from '../auth/scopes.js';
+import type { Context, Principal } from '../context.js';
+import { AppError } from '../errors.js';
+import { resolveModule } from '../records/module-registry.js';
+import type { ModuleDefinition } from '../records/modules.js';
+import { isApiVersion, type ApiVersion } from './versions.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+/**
+ * For every route under `/crm/{version}/`: an unknown version is an unknown URL; then the OAuth
+ * token must identify a user. Scope checks need the route's own resource, so routes call
+ * `requireScopes` themselves.
+ */
+export function registerCrmAuth(fastify: FastifyInstance, ctx: Context): void {
+  fastify.addHook('onRequest', async (request) => {
+    const { version } = request.params as { version?: string };
+    if (version !== undefined && !isApiVersion(version)) throw new AppError('INVALID_URL_PATTERN');
+    request.principal = await authenticate(ctx, request.headers.authorization);
+  });
+}
+
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new AppError('AUTHENTICATION_FAILURE');
+  return request.principal;
+}
+
+export function versionOf(request: FastifyRequest): ApiVersion {
+  const { version } = request.params as { version: string };
+  if (!isApiVersion(version)) throw new AppError('INVALID_URL_PATTERN');
+  return version;
+}
+
+export function requireScopes(principal: Principal, anyOf: readonly string[]): void {
+  if (!isAuthorized(principal.scopes, anyOf)) throw new AppError('OAUTH_SCOPE_MISMATCH');
+}
+
+/** The module named by the URL, or INVALID_MODULE pointing at path segment 0. */
+export async function moduleOf(ctx: Context, principal: Principal, segment: string): Promise<ModuleDefinition> {
+  const module = await resolveModule(ctx.db, principal.orgId, segment);
+  if (!module) throw new AppError('INVALID_MODULE', { details: { resource_path_index: 0 } });
+  return module;
+}

@@ -1,0 +1,18 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { sql } from 'kysely';
+import type { Context } from '../../context.js';
+import { AppError } from '../../errors.js';
+
+/** `GET /health`: 200 once the database answers; 503 otherwise. No authentication. */
+export const healthRoutes =
+  (ctx: Context): FastifyPluginAsync =>
+  async (fastify) => {
+    fastify.get('/health', async () => {
+      try {
+        await sql`select 1`.execute(ctx.db);
+      } catch (error) {
+        throw new AppError('SERVICE_UNAVAILABLE', { cause: error });
+      }
+      return { status: 'ok', database: ctx.dialect };
+    });
+  };

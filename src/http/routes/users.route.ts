@@ -1,0 +1,69 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { Type } from 'typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Context } from '../../context.js';
+import { AppError } from '../../errors.js';
+import { findOrg } from '../../orgs/org-repository.js';
+import { presentUser } from '../../users/present-user.js';
+import { findUserById, listUsers, type UserRow } from '../../users/user-repository.js';
+import { principalOf, requireScopes } from '../auth-hooks.js';
+
+const USER_TYPES: Record<string, (user: UserRow, currentUserId: string) => boolean> = {
+  AllUsers: () => true,
+  ActiveUsers: (u) => u.status === 'active',
+  DeactiveUsers: (u) => u.status !== 'active',
+  ConfirmedUsers: (u) => u.is_confirmed === 1,
+  NotConfirmedUsers: (u) => u.is_confirmed !== 1,
+  ActiveConfirmedUsers: (u) => u.status === 'active' && u.is_confirmed === 1,
+  AdminUsers: (u) => u.profile === 'admin',
+  ActiveConfirmedAdmins: (u) => u.profile === 'admin' && u.status === 'active' && u.is_confirmed === 1,
+  CurrentUser: (u, current) => u.id === current,
+};
+
+/** `GET /crm/{v}/users[?type=]` and `GET /crm/{v}/users/{id}`. */
+export const userRoutes =
+  (ctx: Context): FastifyPluginAsync =>
+  async (plain) => {
+    const fastify = plain.withTypeProvider<TypeBoxTypeProvider>();
+    fastify.get(
+      '/crm/:version/users',
+      {
+        schema: {
+          querystring: Type.Object({
+            type: Type.Optional(Type.String({ maxLength: 50 })),
+            page: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,5}$' })),
+            per_page: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$' })),
+          }),
+        },
+      },
+      async (request, reply) => {
+        const principal = principalOf(request);
+        requireScopes(principal, ['ZohoCRM.users.READ']);
+        const type = request.query.type ?? 'AllUsers';
+        const filter = USER_TYPES[type];
+        if (!filter) {
+          throw new AppError('INVALID_PARAMETER', { details: { param_name: 'type', supported_values: Object.keys(USER_TYPES) } });
+        }
+        const org = await findOrg(ctx.db, principal.orgId);
+        const perPage = Math.min(Number(request.query.per_page ?? 200), 200);
+        const page = Number(request.query.page ?? 1);
+        const all = (await listUsers(ctx.db, principal.orgId)).filter((u) => filter(u, principal.userId));
+        const users = all.slice((page - 1) * perPage, page * perPage);
+        if (users.length === 0) return reply.status(204).send();
+        return {
+          users: users.map((u) => presentUser(u, org?.time_zone ?? 'UTC')),
+          info: { per_page: perPage, count: users.length, page, more_records: all.length > page * perPage },
+        };
+      },
+    );
+
+    fastify.get('/crm/:version/users/:id', async (request) => {
+      const principal = principalOf(request);
+      requireScopes(principal, ['ZohoCRM.users.READ']);
+      const { id } = request.params as { id: string };
+      const user = /^\d{1,19}$/.test(id) ? await findUserById(ctx.db, principal.orgId, id) : undefined;
+      if (!user) throw new AppError('RECORD_NOT_FOUND', { details: { resource_path_index: 1 } });
+      const org = await findOrg(ctx.db, principal.orgId);
+      return { users: [presentUser(user, org?.time_zone ?? 'UTC')] };
+    });
+  };

@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import FindMyWay from 'find-my-way';
+import type { Context } from '../context.js';
+import { AppError, isAppError } from '../errors.js';
+import { registerCrmAuth } from './auth-hooks.js';
+import { errorStatus, zohoError } from './zoho-envelope.js';
+import { healthRoutes } from './routes/health.route.js';
+import { oauthRoutes } from './routes/oauth-token.route.js';
+import { orgRoutes } from './routes/org.route.js';
+import { recordRoutes } from './routes/records.route.js';
+import { settingsMetadataRoutes } from './routes/settings-metadata.route.js';
+import { userRoutes } from './routes/users.route.js';
+
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/**
+ * Builds the HTTP API (never listens: `serve` does that, tests use `inject`). Every error leaves
+ * through `setErrorHandler` as a Zoho envelope; nothing else writes error bodies.
+ */
+export async function buildServer(ctx: Context): Promise<FastifyInstance> {
+  const fastify = Fastify({
+    loggerInstance: ctx.log as FastifyBaseLogger,
+    bodyLimit: ctx.config.bodyLimitBytes,
+    // `{"__proto__": …}` and `constructor.prototype` keys are dropped, never applied.
+    onProtoPoisoning: 'remove',
+    onConstructorPoisoning: 'remove',
+    genReqId: () => randomUUID(),
+    requestTimeout: 120_000,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  });
+
+  // Zoho parses a JSON body whatever its Content-Type (its SDK sends none): every type without
+  // a dedicated parser is read as JSON. An empty body is "no body", for the handler to judge.
+  fastify.removeContentTypeParser(['application/json', 'text/plain']);
+  const parseJson = fastify.getDefaultJsonParser('remove', 'remove');
+  fastify.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+    if (typeof body !== 'string' || body.trim() === '') return done(null, undefined);
+    parseJson(request, body, done);
+  });
+
+  fastify.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    reply.header('x-content-type-options', 'nosniff');
+  });
+
+  // Remember every route so an unknown method on a known URL answers INVALID_REQUEST_METHOD.
+  const known = FindMyWay({ ignoreTrailingSlash: true });
+  fastify.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      if (method !== 'HEAD') known.on(method as 'GET', route.url, () => undefined);
+    }
+  });
+
+  fastify.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+    const appError = toAppError(error);
+    if (appError.code === 'INTERNAL_ERROR') {
+      request.log.error({ err: error, event: 'http.internal_error' }, 'unexpected error');
+      appError.details.request_id = request.id;
+    }
+    return reply.status(errorStatus(appError.code)).send(zohoError(appError));
+  });
+
+  fastify.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const otherMethod = METHODS.some((method) => method !== request.method && known.find(method, path) !== null);
+    const error = new AppError(otherMethod ? 'INVALID_REQUEST_METHOD' : 'INVALID_URL_PATTERN');
+    return reply.status(errorStatus(error.code)).send(zohoError(error));
+  });
+
+  await fastify.register(healthRoutes(ctx));
+  await fastify.register(oauthRoutes(ctx));
+  await fastify.register(async (crm) => {
+    registerCrmAuth(crm, ctx);
+    await crm.register(orgRoutes(ctx));
+    await crm.register(userRoutes(ctx));
+    await crm.register(settingsMetadataRoutes(ctx));
+    await crm.register(recordRoutes(ctx));
+  });
+  return fastify;
+}
+
+/** Maps whatever was thrown to a catalogue error; unknown faults become INTERNAL_ERROR. */
+function toAppError(error: FastifyError | AppError): AppError {
+  if (isAppError(error)) return error;
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError('INVALID_BODY', { details: { expected_data_type: 'jsonobject' } });
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('PAYLOAD_TOO_LARGE');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AppError('UNSUPPORTED_MEDIA_TYPE');
+    default:
+      break;
+  }
+  if (error instanceof SyntaxError) return new AppError('INVALID_BODY', { details: { expected_data_type: 'jsonobject' } });
+  if (error.validation) {
+    const param = error.validation[0]?.instancePath.replace(/^\//, '') || undefined;
+    return new AppError('INVALID_PARAMETER', { details: param ? { param_name: param } : {} });
+  }
+  if (typeof error.statusCode === 'number' && error.statusCode === 413) return new AppError('PAYLOAD_TOO_LARGE');
+  return new AppError('INTERNAL_ERROR', { cause: error });
+}

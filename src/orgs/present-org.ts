@@ -1,0 +1,33 @@
+import type { UserRow } from '../users/user-repository.js';
+import type { OrgRow } from './org-repository.js';
+
+/** `GET /org`: the org as Zoho shows it; the edition is Zoho's `license_details.paid_type`. */
+export function presentOrg(org: OrgRow, primaryUser: UserRow | undefined): Record<string, unknown> {
+  return {
+    id: org.id,
+    zgid: org.zgid,
+    company_name: org.name,
+    alias: null,
+    primary_email: primaryUser?.email ?? null,
+    primary_zuid: primaryUser?.id ?? null,
+    domain_name: `org${org.zgid}`,
+    time_zone: org.time_zone,
+    currency: 'US Dollar',
+    currency_symbol: '$',
+    iso_code: 'USD',
+    currency_locale: 'en_US',
+    country_code: null,
+    privacy_settings: org.privacy_settings === 1,
+    mc_status: false,
+    gapps_enabled: false,
+    translation_enabled: false,
+    license_details: {
+      paid: org.edition !== 'free',
+      paid_type: org.edition,
+      trial_type: null,
+      trial_expiry: null,
+      paid_expiry: null,
+      users_license_purchased: null,
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import type { Context, Principal } from '../context.js';
+import { AppError } from '../errors.js';
+import { MAX_DATA_ITEMS, settleItem, type ItemResult } from './data-array.js';
+import type { ModuleDefinition } from './modules.js';
+import { deleteRecordRow } from './record-repository.js';
+
+/** Delete Records by id (one from the path, or up to 100 from `?ids=`). */
+export async function deleteRecords(
+  ctx: Context,
+  principal: Principal,
+  module: ModuleDefinition,
+  ids: readonly string[],
+): Promise<ItemResult[]> {
+  if (ids.length === 0) {
+    throw new AppError('REQUIRED_PARAM_MISSING', { details: { param: 'ids' } });
+  }
+  if (ids.length > MAX_DATA_ITEMS) {
+    throw new AppError('LIMIT_EXCEEDED_RECORDS', { details: { param: 'ids', maximum_length: MAX_DATA_ITEMS } });
+  }
+  const results: ItemResult[] = [];
+  for (const id of ids) {
+    results.push(
+      await settleItem(async () => {
+        const deleted = /^\d{1,19}$/.test(id) && (await deleteRecordRow(ctx.db, principal.orgId, module.apiName, id));
+        if (!deleted) throw new AppError('RECORD_NOT_FOUND', { details: { id } });
+        return { ok: true, message: 'record deleted', details: { id } };
+      }),
+    );
+  }
+  return results;
+}

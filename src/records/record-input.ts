@@ -1,0 +1,212 @@
+import type { Database } from '../db/database.js';
+import { AppError } from '../errors.js';
+import { isValidDate, parseOffsetDateTime } from '../time.js';
+import { findUserById } from '../users/user-repository.js';
+import { isValidEmail } from './email-address.js';
+import { computeLineItems, computeTotals, type LineItemInput } from './line-items.js';
+import type { FieldDefinition, ModuleDefinition } from './modules.js';
+import { findRecord, parseData, type RecordData } from './record-repository.js';
+
+/**
+ * Turns one item of a Records API `data` array into the values Mailroom stores, or the Zoho error
+ * for that item. Rules:
+ * - unknown keys and read-only fields are ignored (Zoho ignores them too);
+ * - system-mandatory fields must be present and non-empty on insert and cannot be cleared;
+ * - every value must have its field's type; `null` clears a field;
+ * - lookups must name a record of the target module in the same org (ids as strings or numbers,
+ *   or `{id}`); `Owner` must name a user of the org;
+ * - line items and totals of inventory modules are computed here.
+ */
+export type PreparedRecord = { data: RecordData; ownerId: string | null };
+
+export type PrepareOptions = {
+  db: Database;
+  orgId: string;
+  module: ModuleDefinition;
+  index: number;
+  /** Stored data of the record being updated; undefined on insert. */
+  existing?: RecordData;
+  /** Source of ids for new line items. */
+  newId: () => string;
+};
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const MAX_TEXT = 255;
+const MAX_TEXTAREA = 32000;
+
+function invalid(field: string, path: string, details: Record<string, unknown> = {}): AppError {
+  return new AppError('INVALID_DATA', { details: { ...details, api_name: field, json_path: path } });
+}
+
+/** Lookup values arrive as `{id}`, `"123"` or `123`; returns the id or null when malformed. */
+export function lookupId(value: unknown): string | null {
+  const raw = isPlainObject(value) ? value.id : value;
+  if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw > 0) return String(raw);
+  if (typeof raw === 'string' && /^\d{1,19}$/.test(raw)) return raw;
+  return null;
+}
+
+function checkScalar(field: FieldDefinition, value: unknown, path: string): unknown {
+  const fail = (): never => {
+    throw invalid(field.apiName, path, { expected_data_type: field.type });
+  };
+  switch (field.type) {
+    case 'text':
+    case 'phone':
+    case 'website':
+    case 'picklist':
+    case 'textarea': {
+      if (typeof value !== 'string') fail();
+      const max = field.maxLength ?? (field.type === 'textarea' ? MAX_TEXTAREA : MAX_TEXT);
+      if ((value as string).length > max) {
+        throw invalid(field.apiName, path, { maximum_length: max });
+      }
+      return value;
+    }
+    case 'email':
+      if (typeof value !== 'string') fail();
+      if (value === '') return value;
+      if (!isValidEmail(value as string)) fail();
+      return (value as string).trim();
+    case 'boolean':
+      if (typeof value !== 'boolean') fail();
+      return value;
+    case 'integer':
+      if (typeof value !== 'number' || !Number.isSafeInteger(value)) fail();
+      return value;
+    case 'double':
+    case 'currency':
+      if (typeof value !== 'number' || !Number.isFinite(value)) fail();
+      return value;
+    case 'date':
+      if (typeof value !== 'string' || !isValidDate(value)) fail();
+      return value;
+    case 'datetime': {
+      const parsed = typeof value === 'string' ? parseOffsetDateTime(value) : null;
+      if (!parsed) fail();
+      return value;
+    }
+    case 'consent_lookup':
+      if (!isPlainObject(value)) fail();
+      return value;
+    default:
+      return fail();
+  }
+}
+
+const isEmpty = (value: unknown): boolean =>
+  value === undefined || value === null || (typeof value === 'string' && value.trim() === '') ||
+  (Array.isArray(value) && value.length === 0);
+
+export async function prepareRecord(item: unknown, options: PrepareOptions): Promise<PreparedRecord> {
+  const { module, index, db, orgId } = options;
+  const base = `$.data[${index}]`;
+  if (!isPlainObject(item)) {
+    throw new AppError('INVALID_DATA', { details: { expected_data_type: 'jsonobject', json_path: base } });
+  }
+  const data: RecordData = { ...(options.existing ?? {}) };
+  let ownerId: string | null = null;
+
+  for (const field of module.fields) {
+    if (!field.mandatory) continue;
+    const present = Object.prototype.hasOwnProperty.call(item, field.apiName);
+    const missingOnInsert = options.existing === undefined && isEmpty(item[field.apiName]);
+    const clearedOnUpdate = options.existing !== undefined && present && isEmpty(item[field.apiName]);
+    if (missingOnInsert || clearedOnUpdate) {
+      throw new AppError('MANDATORY_NOT_FOUND', {
+        details: { api_name: field.apiName, json_path: `${base}.${field.apiName}` },
+      });
+    }
+  }
+
+  for (const field of module.fields) {
+    if (field.readOnly || !Object.prototype.hasOwnProperty.call(item, field.apiName)) continue;
+    const value = item[field.apiName];
+    const path = `${base}.${field.apiName}`;
+    if (field.type === 'ownerlookup') {
+      const id = lookupId(value);
+      if (id === null || !(await findUserById(db, orgId, id))) {
+        throw invalid(field.apiName, path, { expected_data_type: 'ownerlookup' });
+      }
+      ownerId = id;
+      continue;
+    }
+    if (value === null) {
+      delete data[field.apiName];
+      continue;
+    }
+    if (field.type === 'lookup') {
+      const id = lookupId(value);
+      if (id === null || !(await findRecord(db, orgId, field.lookupModule ?? '', id))) {
+        throw invalid(field.apiName, path, { expected_data_type: 'lookup' });
+      }
+      data[field.apiName] = id;
+      continue;
+    }
+    if (field.type === 'subform') {
+      if (!Array.isArray(value)) throw invalid(field.apiName, path, { expected_data_type: 'jsonarray' });
+      data[field.apiName] = await prepareLineItems(value, field.apiName, path, options);
+      continue;
+    }
+    data[field.apiName] = checkScalar(field, value, path);
+  }
+
+  if (module.fields.some((f) => f.apiName === 'Full_Name')) {
+    const name = [data.First_Name, data.Last_Name].filter((p) => typeof p === 'string' && p.length > 0).join(' ');
+    data.Full_Name = name;
+  }
+  if (module.lineItemsField) {
+    const totals = computeTotals((data[module.lineItemsField] as LineItemInput[] | undefined) ?? [], data);
+    data.Sub_Total = totals.subTotal;
+    data.Grand_Total = totals.grandTotal;
+  }
+  return { data, ownerId };
+}
+
+async function prepareLineItems(
+  lines: unknown[],
+  fieldName: string,
+  path: string,
+  options: PrepareOptions,
+): Promise<LineItemInput[]> {
+  const { db, orgId } = options;
+  const prepared: Omit<LineItemInput, 'id'>[] = [];
+  for (const [i, line] of lines.entries()) {
+    const linePath = `${path}[${i}]`;
+    if (!isPlainObject(line)) throw invalid(fieldName, linePath, { expected_data_type: 'jsonobject' });
+    if (isEmpty(line.Product_Name)) {
+      throw new AppError('MANDATORY_NOT_FOUND', {
+        details: { api_name: 'Product_Name', json_path: `${linePath}.Product_Name` },
+      });
+    }
+    const productId = lookupId(line.Product_Name);
+    const product = productId === null ? undefined : await findRecord(db, orgId, 'Products', productId);
+    if (!product) {
+      throw invalid('Product_Name', `${linePath}.Product_Name`, { expected_data_type: 'lookup' });
+    }
+    const number = (key: string, fallback: number, min: number): number => {
+      const value = line[key];
+      if (value === undefined || value === null) return fallback;
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+        throw invalid(key, `${linePath}.${key}`, { expected_data_type: 'double' });
+      }
+      return value;
+    };
+    const unitPrice = parseData(product).Unit_Price;
+    const description = line.Product_Description;
+    if (description !== undefined && description !== null && (typeof description !== 'string' || description.length > MAX_TEXTAREA)) {
+      throw invalid('Product_Description', `${linePath}.Product_Description`, { expected_data_type: 'textarea' });
+    }
+    prepared.push({
+      Product_Name: product.id,
+      Quantity: number('Quantity', 1, Number.MIN_VALUE),
+      List_Price: number('List_Price', typeof unitPrice === 'number' ? unitPrice : 0, 0),
+      Discount: number('Discount', 0, 0),
+      Tax: number('Tax', 0, 0),
+      ...(typeof description === 'string' ? { Product_Description: description } : {}),
+    });
+  }
+  return computeLineItems(prepared, options.newId);
+}
