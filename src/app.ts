@@ -25,7 +25,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const handle = await createDatabase(config.database);
   try {
     if (options.migrate ?? true) {
-      const applied = await migrateToLatest(handle.db);
+      const applied = await migrateToLatest(handle.db, handle.schema);
       if (applied.length > 0) log.info({ event: 'db.migrated', migrations: applied }, 'database migrated');
     }
   } catch (error) {

@@ -5,7 +5,7 @@ import { digest, newOAuthToken } from '../ids.js';
 import { findOrg } from '../orgs/org-repository.js';
 import { findUserById } from '../users/user-repository.js';
 import { isValidScope, splitScopes } from './scopes.js';
-import { insertToken, liveChildTokens, revokeToken } from './token-repository.js';
+import { findClient, insertToken, liveChildTokens, revokeToken } from './token-repository.js';
 
 /** Zoho: a refresh token has at most 30 live access tokens; the 31st evicts the oldest. */
 const MAX_LIVE_ACCESS_TOKENS = 30;
@@ -66,6 +66,10 @@ export async function issueTokenPair(
   const org = await findOrg(db, input.orgId);
   const user = org ? await findUserById(db, org.id, input.userId) : undefined;
   if (!org || !user) throw new AppError('NOT_FOUND', { details: { api_name: 'user' } });
+  if (input.clientId !== null) {
+    const client = await findClient(db, input.clientId);
+    if (!client || client.org_id !== input.orgId) throw new AppError('NOT_FOUND', { details: { api_name: 'client_id' } });
+  }
   const refresh = newOAuthToken();
   const refreshDigest = digest(refresh);
   await insertToken(db, {

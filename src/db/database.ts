@@ -12,6 +12,8 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface DatabaseHandle {
   db: Database;
   dialect: Dialect;
+  /** PostgreSQL schema holding Mailroom's tables; undefined on SQLite. */
+  schema?: string;
   /** Human description for logs, without credentials. */
   describe: string;
   close(): Promise<void>;
@@ -76,6 +78,7 @@ export async function createDatabase(target: DatabaseTarget): Promise<DatabaseHa
   return {
     db,
     dialect: 'postgres',
+    schema,
     describe: `postgres://${url.host}${url.pathname} (schema ${schema})`,
     close: () => db.destroy(),
   };
