@@ -22,8 +22,12 @@ ${COMMANDS.map((c) => `  ${c.usage.padEnd(38)} ${c.summary}`).join('\n')}
 
 Environment: see the configuration table in README.md (DATA_DIR, DATABASE_URL, PORT, …).`;
 
-async function main(argv: string[]): Promise<number> {
-  const words = argv.filter((a) => !a.startsWith('-'));
+async function main(rawArgv: string[]): Promise<number> {
+  // `--json` may stand anywhere; the command words come first, then the command's options.
+  const globalJson = rawArgv.includes('--json');
+  const argv = rawArgv.filter((a) => a !== '--json');
+  const firstOption = argv.findIndex((a) => a.startsWith('-'));
+  const words = firstOption === -1 ? argv : argv.slice(0, firstOption);
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return argv.length === 0 ? 2 : 0;
@@ -64,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\nUsage: mailroom ${command?.usage ?? 'migrate'}\n`);
     return 2;
   }
-  const json = parsed.values.json === true;
+  const json = globalJson || parsed.values.json === true;
 
   let app: App | undefined;
   try {
