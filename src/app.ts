@@ -5,6 +5,8 @@ import { createDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createIdSource } from './ids.js';
 import { createLogger, type Logger } from './logger.js';
+import { createSecretBox, loadSecretKey } from './secrets.js';
+import { createWakeup } from './delivery/wakeup.js';
 
 /** Everything a process of Mailroom needs, built in one place. */
 export interface App extends Context {
@@ -32,6 +34,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     await handle.close();
     throw error;
   }
+  const wakeup = createWakeup(config.database, log);
   return {
     config,
     db: handle.db,
@@ -39,6 +42,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     clock,
     ids: createIdSource(() => clock.now()),
     log,
-    close: () => handle.close(),
+    secrets: createSecretBox(loadSecretKey(config)),
+    wakeup,
+    close: async () => {
+      await wakeup.close();
+      await handle.close();
+    },
   };
 }

@@ -31,6 +31,26 @@ export type Config = Readonly<{
   accessTokenTtlSeconds: number;
   /** Largest accepted request body, in bytes (JSON and forms). */
   bodyLimitBytes: number;
+  /** Domain part of generated Message-IDs (`<message_id@domain>`). */
+  messageIdDomain: string;
+  /** 32-byte key (hex or base64) that encrypts stored SMTP passwords; null = generate into DATA_DIR. */
+  secretsKey: string | null;
+  delivery: Readonly<{
+    /** Mails a worker sends at the same time. */
+    concurrency: number;
+    /** How long a claimed mail stays leased to its worker before another may take it. */
+    leaseMs: number;
+    /** First retry of a deferred recipient; each later retry waits twice as long (capped at 1 h). */
+    firstRetryMs: number;
+    /** A recipient still deferred this long after acceptance fails for good. */
+    maxAgeMs: number;
+    /** Connection, greeting and socket timeout towards SMTP servers. */
+    smtpTimeoutMs: number;
+    /** SIGTERM: time in-flight sends get to finish. */
+    shutdownGraceMs: number;
+    /** Allow users' own SMTP servers on loopback/private addresses (off: SSRF guard). */
+    allowPrivateSmtpHosts: boolean;
+  }>;
 }>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -113,6 +133,35 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`DEMO_ADMIN_EMAIL=${demoAdminEmail} must be an email address`);
   }
 
+  let messageIdDomain = read('MESSAGE_ID_DOMAIN');
+  if (messageIdDomain === undefined) {
+    try {
+      messageIdDomain = new URL(publicUrl).hostname;
+    } catch {
+      messageIdDomain = 'localhost';
+    }
+  } else if (!/^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(messageIdDomain)) {
+    problems.push(`MESSAGE_ID_DOMAIN=${messageIdDomain} must be a domain name such as mail.example.com`);
+  }
+
+  const secretsKey = read('SECRETS_KEY') ?? null;
+  if (secretsKey !== null && decodeKey(secretsKey) === null) {
+    problems.push('SECRETS_KEY must be 32 bytes, hex (64 characters) or base64 (44 characters); e.g. `openssl rand -hex 32`');
+  }
+  if (secretsKey === null && database.kind === 'postgres') {
+    problems.push(
+      'SECRETS_KEY is required with DATABASE_URL (every process must share it): generate one with `openssl rand -hex 32`',
+    );
+  }
+  const flag = (name: string, fallback: boolean): boolean => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    if (raw === 'true' || raw === '1') return true;
+    if (raw === 'false' || raw === '0') return false;
+    problems.push(`${name}=${raw} must be true or false`);
+    return fallback;
+  };
+
   const config: Config = {
     port,
     host,
@@ -125,6 +174,17 @@ export function loadConfig(env: Env = process.env): Config {
     demoAdminEmail,
     accessTokenTtlSeconds: integer('ACCESS_TOKEN_TTL_SECONDS', 3600, 60, 86400),
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    messageIdDomain,
+    secretsKey,
+    delivery: Object.freeze({
+      concurrency: integer('WORKER_CONCURRENCY', 8, 1, 256),
+      leaseMs: integer('WORKER_LEASE_SECONDS', 60, 5, 3600) * 1000,
+      firstRetryMs: integer('RETRY_FIRST_SECONDS', 60, 1, 86400) * 1000,
+      maxAgeMs: integer('RETRY_MAX_AGE_HOURS', 72, 1, 24 * 30) * 3600 * 1000,
+      smtpTimeoutMs: integer('SMTP_TIMEOUT_SECONDS', 30, 1, 600) * 1000,
+      shutdownGraceMs: integer('SHUTDOWN_GRACE_SECONDS', 30, 1, 600) * 1000,
+      allowPrivateSmtpHosts: flag('SMTP_ALLOW_PRIVATE_HOSTS', false),
+    }),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
@@ -137,4 +197,11 @@ export function isValidTimeZone(timeZone: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A 32-byte key from hex or base64; null when it is neither. */
+export function decodeKey(value: string): Buffer | null {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
+  const buffer = Buffer.from(value, 'base64');
+  return buffer.length === 32 && /^[A-Za-z0-9+/=_-]+$/.test(value) ? buffer : null;
 }

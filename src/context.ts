@@ -3,6 +3,8 @@ import type { Config } from './config.js';
 import type { Database, Dialect } from './db/database.js';
 import type { IdSource } from './ids.js';
 import type { Logger } from './logger.js';
+import type { SecretBox } from './secrets.js';
+import type { Wakeup } from './delivery/wakeup.js';
 
 /**
  * What every use-case receives: the stateful pieces, built once in `app.ts` (the composition
@@ -16,6 +18,9 @@ export interface Context {
   readonly clock: Clock;
   readonly ids: IdSource;
   readonly log: Logger;
+  readonly secrets: SecretBox;
+  /** Tells delivery workers that mail became due (in-process, and across processes on PostgreSQL). */
+  readonly wakeup: Wakeup;
 }
 
 /** The caller of an API request, as established from its OAuth token. */

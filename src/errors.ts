@@ -55,6 +55,86 @@ export const ERROR_CATALOGUE = {
   RELATED_RECORD_NOT_FOUND: { status: 400, zohoCode: 'INVALID_DATA', message: 'the related id given seems to be invalid' },
   DUPLICATE_DATA: { status: 400, zohoCode: 'DUPLICATE_DATA', message: 'duplicate data' },
 
+  // Send Mail (zoho-api.md §3.5; messages verbatim, typos included).
+  FROM_ADDRESS_NOT_ALLOWED: {
+    status: 400,
+    zohoCode: 'INVALID_DATA',
+    message: "Email can't be sent using this from address.Kindly check the allowed from address list",
+  },
+  RECORD_HAS_NO_EMAIL: {
+    status: 400,
+    zohoCode: 'NOT_ALLOWED',
+    message: "You cannot send email to this record as it doesn't have either primary or secondary email address",
+  },
+  DEAL_CONTACT_HAS_NO_EMAIL: {
+    status: 400,
+    zohoCode: 'NOT_ALLOWED',
+    message: "You cannot send email to this record as associated contact doesn't have either primary or secondary email address",
+  },
+  RECORD_EMAIL_BLOCKED: {
+    status: 400,
+    zohoCode: 'NOT_ALLOWED',
+    message: "Email cannot be sent as record's email field contain one or more blocked emaill",
+  },
+  RECIPIENT_BLOCKED: {
+    status: 400,
+    zohoCode: 'NOT_ALLOWED',
+    message: "Email cannot be sent as recipient email's contain one or more blocked email",
+  },
+  EMAIL_OPT_OUT: { status: 403, zohoCode: 'NO_PERMISSION', message: 'You have enabled Email Opt Out for that record' },
+  ACCOUNT_NOT_CONFIRMED: {
+    status: 403,
+    zohoCode: 'NO_PERMISSION',
+    message: 'Account confirmation required.Please confirm your account registration so that you can send emails',
+  },
+  EMAIL_NOT_CONFIRMED: {
+    status: 403,
+    zohoCode: 'NO_PERMISSION',
+    message: 'Email Confirmation Required.Please confirm your email associated to your account so that you can send emails',
+  },
+  SMTP_CONNECTIVITY: {
+    status: 400,
+    zohoCode: 'CUSTOM_ERROR',
+    message: 'Connectivity issue occured when sending mail via your SMTP server',
+  },
+  KEY_NOT_SUPPORTED: {
+    status: 400,
+    zohoCode: 'NOT_SUPPORTED',
+    message: 'This key is not supported by this server yet',
+  },
+
+  // Unblock Email (zoho-api.md §10).
+  UNBLOCK_UNKNOWN_FIELD: { status: 400, zohoCode: 'NOT_ALLOWED', message: 'unknown field provided' },
+  UNBLOCK_FIELDS_UNAVAILABLE: {
+    status: 400,
+    zohoCode: 'NOT_ALLOWED',
+    message: 'EMAIL, SECONDARY_EMAIL field not available for module',
+  },
+  UNBLOCK_LIMIT_REACHED: {
+    status: 400,
+    zohoCode: 'NOT_ALLOWED',
+    message: 'Cannot unblock, email has been unblocked 5 times already',
+  },
+  ALREADY_UNBLOCKED: { status: 400, zohoCode: 'NOT_ALLOWED', message: 'Email is already unblocked' },
+  INVALID_RECORD_PROVIDED: { status: 400, zohoCode: 'INVALID_DATA', message: 'Invalid record provided' },
+
+  // Idempotency-Key (beyond Zoho; IETF draft semantics).
+  IDEMPOTENCY_KEY_INVALID: {
+    status: 400,
+    zohoCode: 'IDEMPOTENCY_KEY_INVALID',
+    message: 'The Idempotency-Key header must be 1 to 255 characters of letters, digits, and -_.:',
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    zohoCode: 'IDEMPOTENCY_KEY_REUSED',
+    message: 'This Idempotency-Key was already used with a different request',
+  },
+  IDEMPOTENCY_IN_PROGRESS: {
+    status: 409,
+    zohoCode: 'IDEMPOTENCY_IN_PROGRESS',
+    message: 'A request with this Idempotency-Key is still being processed',
+  },
+
   // Admin operations (CLI and admin API).
   NOT_FOUND: { status: 404, zohoCode: 'INVALID_DATA', message: 'the id given seems to be invalid' },
   ALREADY_EXISTS: { status: 400, zohoCode: 'DUPLICATE_DATA', message: 'duplicate data' },

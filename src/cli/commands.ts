@@ -9,6 +9,8 @@ import { createOrg } from '../orgs/create-org.js';
 import { findFirstOrg, findOrg, type OrgRow } from '../orgs/org-repository.js';
 import { updateOrg } from '../orgs/update-org.js';
 import { createCustomModule, type CustomFieldInput } from '../records/create-custom-module.js';
+import { addOrgFromAddress } from '../mail/add-org-from-address.js';
+import { setUserSmtp } from '../mail/set-user-smtp.js';
 import { createUser } from '../users/create-user.js';
 import { findUserByEmail, findUserById, fullName, listUsers, type UserRow } from '../users/user-repository.js';
 
@@ -239,6 +241,54 @@ export const COMMANDS: Command[] = [
         plural_label: module.pluralLabel,
         fields: module.fields.filter((f) => !f.readOnly).map((f) => ({ api_name: f.apiName, label: f.label, data_type: f.type })),
       };
+    },
+  },
+  {
+    name: ['from-address', 'add'],
+    usage: 'from-address add [--org ID] --email E --name N',
+    summary: 'add an organisation From address (sent with org_email: true)',
+    options: { org: { type: 'string' }, email: { type: 'string' }, name: { type: 'string' } },
+    async run(app, values) {
+      const org = await resolveOrg(app, values);
+      const address = await addOrgFromAddress(app, { orgId: org.id, email: required(values, 'email'), name: required(values, 'name') });
+      return { ...address, org_id: org.id, type: 'org_email' };
+    },
+  },
+  {
+    name: ['smtp', 'set'],
+    usage: 'smtp set [--org ID] --user ID|EMAIL --host H [--port P] [--secure true|false] [--username U] [--password P] [--from-email E] [--from-name N] [--no-verify]',
+    summary: "save a user's own SMTP server (checked first; password encrypted)",
+    options: {
+      org: { type: 'string' },
+      user: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      secure: { type: 'string' },
+      username: { type: 'string' },
+      password: { type: 'string' },
+      'from-email': { type: 'string' },
+      'from-name': { type: 'string' },
+      'no-verify': { type: 'boolean' },
+    },
+    async run(app, values) {
+      const org = await resolveOrg(app, values);
+      const user = await resolveUser(app, org, required(values, 'user'));
+      const secure = bool(values, 'secure') ?? false;
+      const port = Number(str(values, 'port') ?? (secure ? 465 : 587));
+      const fromEmail = str(values, 'from-email');
+      const fromName = str(values, 'from-name');
+      return setUserSmtp(app, {
+        orgId: org.id,
+        userId: user.id,
+        host: required(values, 'host'),
+        port,
+        secure,
+        username: str(values, 'username') ?? null,
+        password: str(values, 'password') ?? null,
+        ...(fromEmail ? { fromEmail } : {}),
+        ...(fromName ? { fromName } : {}),
+        verify: values['no-verify'] !== true,
+      });
     },
   },
 ];

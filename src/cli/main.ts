@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import { COMMANDS, UsageError, type Command, type CommandOutput } from './commands.js';
 import { serve } from './serve.js';
+import { runWorker } from './worker.js';
 
 /**
  * `mailroom <command> [options]`: the admin CLI. It shares the server's use-cases and database
@@ -16,7 +17,8 @@ import { serve } from './serve.js';
 const USAGE = `Usage: mailroom <command> [options]   (add --json for machine-readable output)
 
 Commands:
-  serve [--no-worker]                    run the HTTP API (default command of npm start)
+  serve [--no-worker]                    run the HTTP API and a delivery worker (npm start)
+  worker                                 run a delivery worker only
   migrate                                bring the database schema up to date
 ${COMMANDS.map((c) => `  ${c.usage.padEnd(38)} ${c.summary}`).join('\n')}
 
@@ -47,6 +49,8 @@ async function main(rawArgv: string[]): Promise<number> {
     const { values } = parseArgs({ args: argv.slice(1), options: { 'no-worker': { type: 'boolean' } }, strict: true });
     return serve(config, { worker: !values['no-worker'] });
   }
+
+  if (words[0] === 'worker') return runWorker(config);
 
   const command: Command | undefined =
     words[0] === 'migrate' ? undefined : COMMANDS.find((c) => c.name.join(' ') === words.slice(0, c.name.length).join(' '));

@@ -1,20 +1,22 @@
 import { createApp } from '../app.js';
 import type { Config } from '../config.js';
+import { createWorker, type Worker } from '../delivery/worker.js';
 import { buildServer } from '../http/server.js';
 import { ensureDemoOrg, type DemoCredentials } from '../orgs/ensure-demo-org.js';
 
-/** Grace period for in-flight requests after SIGTERM/SIGINT. */
-const SHUTDOWN_GRACE_MS = 10_000;
-
 /**
- * `mailroom serve`: migrate, create the demo org on an empty database, listen, and shut down in
- * order on SIGTERM/SIGINT (stop accepting, drain, close the database, exit 0).
+ * `mailroom serve`: migrate, create the demo org on an empty database, listen, run the delivery
+ * worker in the same process (unless --no-worker), and shut down in order on SIGTERM/SIGINT:
+ * stop claiming mail, stop accepting requests, let in-flight sends and requests finish within
+ * SHUTDOWN_GRACE_SECONDS, close the database, exit 0.
  */
-export async function serve(config: Config, _options: { worker: boolean }): Promise<number> {
+export async function serve(config: Config, options: { worker: boolean }): Promise<number> {
   const app = await createApp(config);
   const demo = await ensureDemoOrg(app);
   const server = await buildServer(app);
   await server.listen({ port: config.port, host: config.host });
+  const worker: Worker | null = options.worker ? createWorker(app) : null;
+  await worker?.start();
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   app.log.info({ event: 'server.listening', port, database: app.dialect }, `Mailroom listening on ${config.host}:${port}`);
@@ -26,13 +28,13 @@ export async function serve(config: Config, _options: { worker: boolean }): Prom
       if (stopping) return;
       stopping = true;
       app.log.info({ event: 'server.stopping', signal }, 'shutting down');
+      const grace = config.delivery.shutdownGraceMs;
       const timer = setTimeout(() => {
-        app.log.error({ event: 'server.shutdown_timeout' }, 'in-flight requests did not finish in time');
+        app.log.error({ event: 'server.shutdown_timeout' }, 'in-flight work did not finish in time');
         resolve(1);
-      }, SHUTDOWN_GRACE_MS);
+      }, grace + 5000);
       timer.unref();
-      server
-        .close()
+      Promise.all([worker?.stop(grace), server.close()])
         .then(() => app.close())
         .then(
           () => {

@@ -1,10 +1,12 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './database.js';
 import * as m0001 from './migrations/0001-foundation.js';
+import * as m0002 from './migrations/0002-mail.js';
 
 /** Every migration, listed explicitly (no directory scanning), in order. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': m0001,
+  '0002-mail': m0002,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

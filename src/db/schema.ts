@@ -93,6 +93,133 @@ export interface RecordTable {
   modified_at: number;
 }
 
+export interface OrgFromAddressTable {
+  id: string;
+  org_id: string;
+  email: string;
+  user_name: string;
+  created_at: number;
+}
+
+export interface UserSmtpSettingsTable {
+  user_id: string;
+  org_id: string;
+  host: string;
+  port: number;
+  secure: number;
+  username: string | null;
+  /** AES-256-GCM, see secrets.ts; never logged, never returned. */
+  password_encrypted: string | null;
+  from_email: string;
+  from_name: string;
+  /** Set when the server refused authentication or connection; send_mail then answers CUSTOM_ERROR. */
+  failing_since: number | null;
+  failure_reason: string | null;
+  updated_at: number;
+}
+
+/**
+ * Mail states (the queue): `queued` (due at `due_at`), `sending` (leased to a worker until
+ * `lease_until`), `done` (every recipient reached a final outcome), `cancelled`, `skipped`.
+ */
+export type MailState = 'queued' | 'sending' | 'done' | 'cancelled' | 'skipped';
+
+export interface MailTable {
+  message_id: string;
+  org_id: string;
+  user_id: string;
+  module: string;
+  record_id: string;
+  linked_module: string | null;
+  linked_record_id: string | null;
+  linked_record: string | null;
+  from_email: string;
+  from_name: string | null;
+  reply_to_email: string | null;
+  reply_to_name: string | null;
+  subject: string;
+  content: string;
+  mail_format: 'html' | 'text';
+  org_email: number;
+  in_reply_to: string | null;
+  /** Space-separated Message-IDs (with angle brackets) of the thread, oldest first. */
+  references_header: string | null;
+  thread_id: string;
+  source: string;
+  state: MailState;
+  due_at: number | null;
+  scheduled_at: number | null;
+  scheduled_offset: string | null;
+  lease_owner: string | null;
+  lease_until: number | null;
+  attempts: number;
+  skip_reason: string | null;
+  created_at: number;
+  sent_at: number | null;
+  updated_at: number;
+}
+
+/**
+ * Recipient outcomes, in DSN terms: `queued`, `deferred` (4xx/timeout, retried at
+ * `next_attempt_at`), `sent` (the relay answered 250), `bounced` (5xx), `failed` (gave up),
+ * `skipped` (blocked, cancelled).
+ */
+export type RecipientStatus = 'queued' | 'deferred' | 'sent' | 'bounced' | 'failed' | 'skipped';
+
+export interface MailRecipientTable {
+  id: string;
+  message_id: string;
+  position: number;
+  kind: 'to' | 'cc' | 'bcc';
+  email: string;
+  name: string | null;
+  status: RecipientStatus;
+  action: 'delivered' | 'delayed' | 'failed' | null;
+  status_code: string | null;
+  diagnostic: string | null;
+  remote_mta: string | null;
+  attempts: number;
+  /** 1 while an SMTP transaction for this recipient may be under way (crash ⇒ outcome unknown). */
+  in_flight: number;
+  possible_duplicate: number;
+  last_attempt_at: number | null;
+  next_attempt_at: number | null;
+  done_at: number | null;
+}
+
+export interface BlockedAddressTable {
+  org_id: string;
+  email: string;
+  is_blocked: number;
+  reason: string;
+  status_code: string | null;
+  blocked_at: number;
+  unblock_count: number;
+  unblocked_at: number | null;
+}
+
+export interface IdempotencyKeyTable {
+  org_id: string;
+  key: string;
+  fingerprint: string;
+  state: 'running' | 'done';
+  response_status: number | null;
+  response_body: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface MailboxMessageTable {
+  id: string;
+  org_id: string;
+  message_id: string;
+  envelope_from: string;
+  envelope_to: string;
+  subject: string;
+  raw: string;
+  created_at: number;
+}
+
 export interface DB {
   orgs: OrgTable;
   users: UserTable;
@@ -101,4 +228,11 @@ export interface DB {
   oauth_tokens: OAuthTokenTable;
   custom_modules: CustomModuleTable;
   records: RecordTable;
+  org_from_addresses: OrgFromAddressTable;
+  user_smtp_settings: UserSmtpSettingsTable;
+  mails: MailTable;
+  mail_recipients: MailRecipientTable;
+  blocked_addresses: BlockedAddressTable;
+  idempotency_keys: IdempotencyKeyTable;
+  mailbox_messages: MailboxMessageTable;
 }

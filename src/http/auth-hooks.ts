@@ -5,7 +5,7 @@ import type { Context, Principal } from '../context.js';
 import { AppError } from '../errors.js';
 import { resolveModule } from '../records/module-registry.js';
 import type { ModuleDefinition } from '../records/modules.js';
-import { isApiVersion, type ApiVersion } from './versions.js';
+import { isApiVersion, type ApiVersion } from '../wire/versions.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -4,8 +4,9 @@ import FindMyWay from 'find-my-way';
 import type { Context } from '../context.js';
 import { AppError, isAppError } from '../errors.js';
 import { registerCrmAuth } from './auth-hooks.js';
-import { errorStatus, zohoError } from './zoho-envelope.js';
+import { errorStatus, zohoError } from '../wire/zoho-envelope.js';
 import { healthRoutes } from './routes/health.route.js';
+import { mailRoutes } from './routes/mail.route.js';
 import { oauthRoutes } from './routes/oauth-token.route.js';
 import { orgRoutes } from './routes/org.route.js';
 import { recordRoutes } from './routes/records.route.js';
@@ -78,6 +79,7 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
     await crm.register(userRoutes(ctx));
     await crm.register(settingsMetadataRoutes(ctx));
     await crm.register(recordRoutes(ctx));
+    await crm.register(mailRoutes(ctx));
   });
   return fastify;
 }

@@ -55,6 +55,7 @@ export async function startTestApp(kind: DatabaseKind, options: { clock?: Clock;
     DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
     PUBLIC_URL: 'http://127.0.0.1:8080',
+    SECRETS_KEY: randomBytes(32).toString('hex'),
     ...(kind === 'postgres' ? { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema } : {}),
     ...options.env,
   };

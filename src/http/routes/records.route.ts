@@ -7,8 +7,8 @@ import { getRecord, listRecords, type ListQuery } from '../../records/get-record
 import type { ModuleDefinition } from '../../records/modules.js';
 import { updateRecords } from '../../records/update-records.js';
 import { moduleOf, principalOf, requireScopes, versionOf } from '../auth-hooks.js';
-import { versionNumber } from '../versions.js';
-import { itemResultsReply } from '../zoho-envelope.js';
+import { versionNumber } from '../../wire/versions.js';
+import { itemResultsReply } from '../../wire/zoho-envelope.js';
 
 type Operation = 'READ' | 'CREATE' | 'UPDATE' | 'DELETE';
 

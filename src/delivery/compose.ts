@@ -1,0 +1,36 @@
+import { convert } from 'html-to-text';
+import type { SendMailOptions } from 'nodemailer';
+import type { MailRow, RecipientRow } from '../mail/mail-repository.js';
+import { messageIdHeader } from '../mail/send-mail.js';
+
+/**
+ * Builds the message for one delivery attempt. The headers always name every To and Cc
+ * recipient; the envelope names only those attempted now. Bcc recipients appear in the envelope
+ * only, never in a header. Line endings are normalised (a lone CR never reaches the wire); the
+ * transport applies CRLF, dot-stuffing and transfer encoding.
+ */
+const normaliseNewlines = (text: string): string => text.replace(/\r\n?/g, '\n');
+
+export function composeMessage(mail: MailRow, recipients: readonly RecipientRow[], domain: string): SendMailOptions {
+  const headerList = (kind: RecipientRow['kind']) =>
+    recipients.filter((r) => r.kind === kind).map((r) => ({ name: r.name ?? '', address: r.email }));
+  const content = normaliseNewlines(mail.content);
+  const references = mail.references_header ? mail.references_header.split(' ') : undefined;
+  return {
+    from: { name: mail.from_name ?? '', address: mail.from_email },
+    to: headerList('to'),
+    cc: headerList('cc'),
+    ...(mail.reply_to_email ? { replyTo: { name: mail.reply_to_name ?? '', address: mail.reply_to_email } } : {}),
+    subject: mail.subject,
+    messageId: messageIdHeader(mail.message_id, domain),
+    date: new Date(mail.created_at),
+    ...(mail.in_reply_to ? { inReplyTo: mail.in_reply_to } : {}),
+    ...(references ? { references } : {}),
+    ...(mail.mail_format === 'html'
+      ? { html: content, text: convert(content, { wordwrap: 78, selectors: [{ selector: 'img', format: 'skip' }] }) }
+      : { text: content }),
+    headers: { 'X-Mailer': 'Mailroom' },
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  };
+}

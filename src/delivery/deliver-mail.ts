@@ -1,0 +1,168 @@
+import type { Context } from '../context.js';
+import type { RecipientStatus } from '../db/schema.js';
+import { blockAddress, findBlocked } from '../mail/blocked-addresses.js';
+import { recipientsOf, type MailRow, type RecipientRow } from '../mail/mail-repository.js';
+import { composeMessage } from './compose.js';
+import { hasExpired, permanentStatus, retryDelayMs } from './retry-policy.js';
+import { TransportConfigError, type RecipientOutcome, type SendResult } from './transport.js';
+import type { TransportRegistry } from './transports.js';
+
+/**
+ * One delivery attempt of a claimed mail: send to every recipient that is due, record each
+ * outcome, then either finish the mail or put it back in the queue for its deferred recipients.
+ *
+ * Invariant: the mail MUST leave `sending` on every path that returns; if the process dies
+ * instead, the lease expires and the mail is claimed again. Recipients marked `in_flight` when
+ * that happens may have received the message: the retry flags them `possible_duplicate`.
+ */
+export async function deliverMail(ctx: Context, transports: TransportRegistry, mail: MailRow, workerId: string): Promise<void> {
+  const now = ctx.clock.now();
+  const all = await recipientsOf(ctx.db, [mail.message_id]);
+  const due = all.filter(
+    (r) => (r.status === 'queued' || r.status === 'deferred') && (r.next_attempt_at === null || r.next_attempt_at <= now),
+  );
+  const uncertain = due.filter((r) => r.in_flight === 1).map((r) => r.id);
+  if (uncertain.length > 0) {
+    await ctx.db.updateTable('mail_recipients').set({ possible_duplicate: 1, in_flight: 0 }).where('id', 'in', uncertain).execute();
+    ctx.log.warn({ event: 'delivery.outcome_unknown', message_id: mail.message_id, recipients: uncertain.length }, 'retrying recipients whose earlier attempt may have been delivered');
+  }
+
+  // Addresses blocked since acceptance (a bounce of another mail) are not attempted.
+  const blocked = new Set((await findBlocked(ctx.db, mail.org_id, due.map((r) => r.email))).map((b) => b.email));
+  const outcomes = new Map<string, Outcome>();
+  for (const r of due) {
+    if (blocked.has(r.email.toLowerCase())) {
+      outcomes.set(r.id, { kind: 'skipped', statusCode: '5.7.1', diagnostic: 'address is blocked for this organisation (earlier bounce)', remoteMta: null });
+    }
+  }
+  const attempt = due.filter((r) => !outcomes.has(r.id));
+
+  if (attempt.length > 0) {
+    const route = await transports.routeFor(mail);
+    let result: SendResult | null = null;
+    let failure: Outcome | null = null;
+    if (route.kind === 'refused') {
+      failure = { kind: 'failed', statusCode: '5.3.5', diagnostic: `SMTP server refused by policy: ${route.reason}`, remoteMta: null };
+    } else {
+      await ctx.db.updateTable('mail_recipients').set({ in_flight: 1 }).where('id', 'in', attempt.map((r) => r.id)).execute();
+      try {
+        result = await route.transport.send({
+          orgId: mail.org_id,
+          messageId: mail.message_id,
+          message: composeMessage(mail, all, ctx.config.messageIdDomain),
+          envelope: { from: mail.from_email, to: attempt.map((r) => r.email) },
+        });
+      } catch (error) {
+        if (error instanceof TransportConfigError && route.kind === 'user') {
+          // The user's server refused our credentials: the user must fix the settings; later
+          // send_mail calls answer CUSTOM_ERROR until then.
+          await ctx.db
+            .updateTable('user_smtp_settings')
+            .set({ failing_since: now, failure_reason: error.diagnostic })
+            .where('user_id', '=', route.settings.user_id)
+            .execute();
+          failure = { kind: 'failed', statusCode: '5.7.8', diagnostic: error.diagnostic, remoteMta: null };
+        } else {
+          const diagnostic = error instanceof TransportConfigError ? error.diagnostic : error instanceof Error ? error.message : String(error);
+          failure = { kind: 'deferred', statusCode: '4.3.0', diagnostic, remoteMta: null };
+          ctx.log.error({ err: error, event: 'delivery.transport_error', message_id: mail.message_id }, 'transport failed');
+        }
+      }
+    }
+    for (const r of attempt) {
+      const outcome = result?.outcomes.find((o) => o.email.toLowerCase() === r.email.toLowerCase());
+      if (outcome) outcomes.set(r.id, { kind: outcome.kind, statusCode: outcome.statusCode, diagnostic: outcome.diagnostic, remoteMta: result!.remoteMta });
+      else outcomes.set(r.id, failure ?? { kind: 'deferred', statusCode: '4.0.0', diagnostic: 'no outcome reported', remoteMta: null });
+    }
+  }
+
+  await recordOutcomes(ctx, mail, all, outcomes, workerId);
+}
+
+/**
+ * What happened to one recipient in this attempt: the transport's verdict, or `failed` (our side
+ * gave up: refused server, credentials) and `skipped` (blocked address), which block nothing.
+ */
+type Outcome = {
+  kind: RecipientOutcome['kind'] | 'failed' | 'skipped';
+  statusCode: string;
+  diagnostic: string;
+  remoteMta: string | null;
+};
+
+async function recordOutcomes(
+  ctx: Context,
+  mail: MailRow,
+  all: readonly RecipientRow[],
+  outcomes: Map<string, Outcome>,
+  workerId: string,
+): Promise<void> {
+  const now = ctx.clock.now();
+  const { firstRetryMs, maxAgeMs } = ctx.config.delivery;
+  await ctx.db.transaction().execute(async (tx) => {
+    let nextDue: number | null = null;
+    let anySent = false;
+    for (const r of all) {
+      const outcome = outcomes.get(r.id);
+      if (!outcome) {
+        if (r.status === 'queued' || r.status === 'deferred') nextDue = Math.min(nextDue ?? Infinity, r.next_attempt_at ?? now);
+        if (r.status === 'sent') anySent = true;
+        continue;
+      }
+      const attempts = r.attempts + 1;
+      let status: RecipientStatus;
+      let statusCode = outcome.statusCode;
+      let next: number | null = null;
+      if (outcome.kind === 'sent') {
+        status = 'sent';
+        anySent = true;
+      } else if (outcome.kind === 'bounced') {
+        // The receiving server refused this address for good: block it for the org.
+        status = 'bounced';
+        await blockAddress(tx, { orgId: mail.org_id, email: r.email, reason: outcome.diagnostic, statusCode, at: now });
+      } else if (outcome.kind === 'failed' || outcome.kind === 'skipped') {
+        status = outcome.kind;
+      } else if (hasExpired(mail.created_at, now, maxAgeMs)) {
+        status = 'failed';
+        statusCode = permanentStatus(statusCode);
+      } else {
+        status = 'deferred';
+        next = now + retryDelayMs(attempts, firstRetryMs);
+        nextDue = Math.min(nextDue ?? Infinity, next);
+      }
+      await tx
+        .updateTable('mail_recipients')
+        .set({
+          status,
+          action: status === 'sent' ? 'delivered' : status === 'deferred' ? 'delayed' : 'failed',
+          status_code: statusCode,
+          diagnostic: outcome.diagnostic,
+          remote_mta: outcome.remoteMta,
+          attempts,
+          in_flight: 0,
+          last_attempt_at: now,
+          next_attempt_at: next,
+          done_at: status === 'deferred' ? null : now,
+        })
+        .where('id', '=', r.id)
+        .execute();
+    }
+    // Only the worker that holds the lease moves the mail on; a worker whose lease expired
+    // meanwhile has still recorded the facts above.
+    await tx
+      .updateTable('mails')
+      .set({
+        state: nextDue === null ? 'done' : 'queued',
+        due_at: nextDue,
+        lease_owner: null,
+        lease_until: null,
+        updated_at: now,
+        ...(anySent && mail.sent_at === null ? { sent_at: now } : {}),
+      })
+      .where('message_id', '=', mail.message_id)
+      .where('lease_owner', '=', workerId)
+      .execute();
+  });
+  const counts = [...outcomes.values()].reduce<Record<string, number>>((acc, o) => ({ ...acc, [o.kind]: (acc[o.kind] ?? 0) + 1 }), {});
+  ctx.log.info({ event: 'delivery.attempted', message_id: mail.message_id, ...counts }, 'delivery attempt recorded');
+}

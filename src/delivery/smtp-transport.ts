@@ -1,0 +1,134 @@
+import nodemailer from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
+import { enhancedStatus } from './retry-policy.js';
+import { TransportConfigError, type MailTransport, type OutgoingMail, type RecipientOutcome, type SendResult } from './transport.js';
+
+export type SmtpTarget = {
+  host: string;
+  port: number;
+  /** Implicit TLS (smtps, 465); otherwise STARTTLS when the server offers it. */
+  secure: boolean;
+  username: string | null;
+  password: string | null;
+  timeoutMs: number;
+  /** Refuse to send when STARTTLS is not available (never AUTH in the clear). */
+  requireTls: boolean;
+};
+
+export function smtpTargetFromUrl(url: string, timeoutMs: number): SmtpTarget {
+  const parsed = new URL(url);
+  const secure = parsed.protocol === 'smtps:';
+  const params = parsed.searchParams;
+  return {
+    host: parsed.hostname,
+    port: parsed.port ? Number(parsed.port) : secure ? 465 : 587,
+    secure,
+    username: parsed.username ? decodeURIComponent(parsed.username) : null,
+    password: parsed.password ? decodeURIComponent(parsed.password) : null,
+    timeoutMs,
+    requireTls: params.get('requireTLS') === 'true',
+  };
+}
+
+type SmtpError = Error & {
+  code?: string;
+  responseCode?: number;
+  response?: string;
+  rejectedErrors?: SmtpError[];
+  recipient?: string;
+  rejected?: string[];
+};
+
+function outcomeFor(email: string, error: SmtpError): RecipientOutcome {
+  const code = error.responseCode;
+  const diagnostic = (error.response ?? error.message).slice(0, 1000);
+  if (code !== undefined && code >= 500) return { email, kind: 'bounced', statusCode: enhancedStatus(error.response, code), diagnostic };
+  const status = code !== undefined ? enhancedStatus(error.response, code) : error.code === 'ETIMEDOUT' ? '4.4.7' : '4.4.1';
+  return { email, kind: 'deferred', statusCode: status, diagnostic };
+}
+
+/**
+ * Delivery through an SMTP server with nodemailer's pool. Nodemailer never reads files or URLs
+ * for us (`disableFileAccess`, `disableUrlAccess`); addresses reach it as validated objects.
+ */
+export function createSmtpTransport(name: string, target: SmtpTarget): MailTransport {
+  const options: SMTPPool.Options = {
+    pool: true,
+    host: target.host,
+    port: target.port,
+    secure: target.secure,
+    requireTLS: target.requireTls,
+    maxConnections: 5,
+    maxMessages: 100,
+    connectionTimeout: target.timeoutMs,
+    greetingTimeout: target.timeoutMs,
+    socketTimeout: target.timeoutMs,
+    disableFileAccess: true,
+    disableUrlAccess: true,
+    tls: { rejectUnauthorized: !process.env.MAILROOM_SMTP_INSECURE_TLS },
+    ...(target.username ? { auth: { user: target.username, pass: target.password ?? '' } } : {}),
+  };
+  const transporter = nodemailer.createTransport(options);
+  const remoteMta = `${target.host}:${target.port}`;
+
+  return {
+    name,
+    async send(mail: OutgoingMail): Promise<SendResult> {
+      try {
+        const info = await transporter.sendMail({ ...mail.message, envelope: mail.envelope, disableFileAccess: true, disableUrlAccess: true });
+        const rejected = new Map<string, SmtpError>();
+        for (const error of (info as { rejectedErrors?: SmtpError[] }).rejectedErrors ?? []) {
+          if (error.recipient) rejected.set(error.recipient.toLowerCase(), error);
+        }
+        const accepted = new Set((info.accepted as (string | { address: string })[]).map((a) => (typeof a === 'string' ? a : a.address).toLowerCase()));
+        const response = String(info.response ?? '250 OK');
+        return {
+          remoteMta,
+          outcomes: mail.envelope.to.map((email) => {
+            const error = rejected.get(email.toLowerCase());
+            if (error) return outcomeFor(email, error);
+            if (accepted.has(email.toLowerCase())) {
+              return { email, kind: 'sent', statusCode: enhancedStatus(response, 250), diagnostic: response.slice(0, 1000) };
+            }
+            return { email, kind: 'deferred', statusCode: '4.0.0', diagnostic: 'recipient not acknowledged by the server' };
+          }),
+        };
+      } catch (raw) {
+        const error = raw as SmtpError;
+        if (error.code === 'EAUTH') throw new TransportConfigError('SMTP authentication failed', (error.response ?? error.message).slice(0, 1000));
+        if (error.code === 'EENVELOPE' && error.rejectedErrors?.length) {
+          const byRecipient = new Map(error.rejectedErrors.map((e) => [(e.recipient ?? '').toLowerCase(), e]));
+          return {
+            remoteMta,
+            outcomes: mail.envelope.to.map((email) => outcomeFor(email, byRecipient.get(email.toLowerCase()) ?? error)),
+          };
+        }
+        // Connection, greeting, TLS, DATA-phase replies: the same outcome for everyone in this transaction.
+        return { remoteMta, outcomes: mail.envelope.to.map((email) => outcomeFor(email, error)) };
+      }
+    },
+    close() {
+      transporter.close();
+    },
+  };
+}
+
+/** Checks that a server answers and accepts the credentials (used when a user saves settings). */
+export async function verifySmtpTarget(target: SmtpTarget): Promise<void> {
+  const transporter = nodemailer.createTransport({
+    host: target.host,
+    port: target.port,
+    secure: target.secure,
+    requireTLS: target.requireTls,
+    connectionTimeout: target.timeoutMs,
+    greetingTimeout: target.timeoutMs,
+    socketTimeout: target.timeoutMs,
+    tls: { rejectUnauthorized: !process.env.MAILROOM_SMTP_INSECURE_TLS },
+    ...(target.username ? { auth: { user: target.username, pass: target.password ?? '' } } : {}),
+  });
+  try {
+    await transporter.verify();
+  } finally {
+    transporter.close();
+  }
+}

@@ -1,0 +1,44 @@
+import type { SendMailOptions } from 'nodemailer';
+
+/**
+ * What a transport is asked to do and what it reports back. A transport sends one message to a
+ * set of envelope recipients and reports, per recipient, what the receiving server said.
+ */
+export type OutgoingMail = {
+  orgId: string;
+  /** Mailroom's message_id of the mail. */
+  messageId: string;
+  /** Headers and body (nodemailer options); never carries file paths or URLs. */
+  message: SendMailOptions;
+  envelope: { from: string; to: string[] };
+};
+
+export type OutcomeKind = 'sent' | 'deferred' | 'bounced';
+
+export type RecipientOutcome = {
+  email: string;
+  kind: OutcomeKind;
+  /** Enhanced status code (RFC 3463), e.g. 2.0.0, 4.4.1, 5.1.1. */
+  statusCode: string;
+  /** What the server said (or the connection error), as data: never interpreted. */
+  diagnostic: string;
+};
+
+export type SendResult = { remoteMta: string; outcomes: RecipientOutcome[] };
+
+/** A failure that is the sending side's configuration (auth refused), not the recipients'. */
+export class TransportConfigError extends Error {
+  constructor(
+    message: string,
+    readonly diagnostic: string,
+  ) {
+    super(message);
+    this.name = 'TransportConfigError';
+  }
+}
+
+export interface MailTransport {
+  readonly name: string;
+  send(mail: OutgoingMail): Promise<SendResult>;
+  close(): void;
+}

@@ -1,0 +1,59 @@
+import type { Context } from '../context.js';
+import type { UserSmtpSettingsTable } from '../db/schema.js';
+import { findUserSmtp } from '../mail/from-addresses.js';
+import type { MailRow } from '../mail/mail-repository.js';
+import { createMailboxTransport } from './mailbox-transport.js';
+import { checkSmtpHost } from './smtp-host-guard.js';
+import { createSmtpTransport, smtpTargetFromUrl } from './smtp-transport.js';
+import type { MailTransport } from './transport.js';
+
+/**
+ * Which way a mail goes out: `org_email` mail and mail of users without their own server take
+ * the org relay (`SMTP_URL`), or the local mailbox when no relay is configured; everything else
+ * takes the user's own SMTP server. Transports are pooled and reused.
+ */
+export type Route =
+  | { kind: 'relay' | 'mailbox'; transport: MailTransport }
+  | { kind: 'user'; transport: MailTransport; settings: UserSmtpSettingsTable }
+  | { kind: 'refused'; reason: string; settings: UserSmtpSettingsTable };
+
+export interface TransportRegistry {
+  routeFor(mail: MailRow): Promise<Route>;
+  close(): void;
+}
+
+export function createTransportRegistry(ctx: Context): TransportRegistry {
+  const { config } = ctx;
+  const mailbox = createMailboxTransport(ctx);
+  const relay = config.smtpUrl ? createSmtpTransport('relay', smtpTargetFromUrl(config.smtpUrl, config.delivery.smtpTimeoutMs)) : null;
+  const userTransports = new Map<string, { version: number; transport: MailTransport }>();
+
+  return {
+    async routeFor(mail) {
+      const settings = mail.org_email === 1 ? undefined : await findUserSmtp(ctx.db, mail.org_id, mail.user_id);
+      if (!settings) return relay ? { kind: 'relay', transport: relay } : { kind: 'mailbox', transport: mailbox };
+      const refusal = await checkSmtpHost(settings.host, config.delivery.allowPrivateSmtpHosts);
+      if (refusal) return { kind: 'refused', reason: refusal, settings };
+      const cached = userTransports.get(settings.user_id);
+      if (cached && cached.version === settings.updated_at) return { kind: 'user', transport: cached.transport, settings };
+      cached?.transport.close();
+      const transport = createSmtpTransport(`user:${settings.user_id}`, {
+        host: settings.host,
+        port: settings.port,
+        secure: settings.secure === 1,
+        username: settings.username,
+        password: settings.password_encrypted ? ctx.secrets.open(settings.password_encrypted) : null,
+        timeoutMs: config.delivery.smtpTimeoutMs,
+        requireTls: false,
+      });
+      userTransports.set(settings.user_id, { version: settings.updated_at, transport });
+      return { kind: 'user', transport, settings };
+    },
+    close() {
+      mailbox.close();
+      relay?.close();
+      for (const { transport } of userTransports.values()) transport.close();
+      userTransports.clear();
+    },
+  };
+}

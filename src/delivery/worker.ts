@@ -1,0 +1,132 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Context } from '../context.js';
+import type { MailRow } from '../mail/mail-repository.js';
+import { deliverMail } from './deliver-mail.js';
+import { claimDueMails, nextDueAt } from './queue-repository.js';
+import { createTransportRegistry, type TransportRegistry } from './transports.js';
+
+/**
+ * The delivery worker: claims due mails with a lease and delivers them, up to `concurrency` at a
+ * time. It sleeps until the earliest due time and wakes at once when a mail is accepted (in this
+ * process, or in any process on PostgreSQL through LISTEN/NOTIFY). No loop scans future mail.
+ *
+ * Stop is two-phase: stop claiming, then let in-flight sends finish within the grace period.
+ * A send still running after that keeps its lease, which expires, and the mail is claimed again.
+ */
+export interface Worker {
+  readonly id: string;
+  start(): Promise<void>;
+  /** Claims and delivers everything due now (tests); resolves when those deliveries finish. */
+  runOnce(): Promise<number>;
+  stop(graceMs?: number): Promise<boolean>;
+}
+
+/** Longest sleep between checks, as a safety net for a missed wake-up. */
+const MAX_SLEEP_MS = 30_000;
+
+export function createWorker(ctx: Context, options: { transports?: TransportRegistry } = {}): Worker {
+  const id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const transports = options.transports ?? createTransportRegistry(ctx);
+  const { concurrency, leaseMs } = ctx.config.delivery;
+  const inFlight = new Set<Promise<void>>();
+  let running = false;
+  let timer: NodeJS.Timeout | null = null;
+  let pumping: Promise<void> | null = null;
+  let again = false;
+  let unsubscribe: (() => void) | null = null;
+
+  const deliver = (mail: MailRow): Promise<void> => {
+    const task = deliverMail(ctx, transports, mail, id)
+      .catch((error: unknown) => {
+        // The lease expires and another attempt follows; nothing is lost.
+        ctx.log.error({ err: error, event: 'delivery.crashed', message_id: mail.message_id }, 'delivery attempt failed unexpectedly');
+      })
+      .finally(() => {
+        inFlight.delete(task);
+        if (running) wake();
+      });
+    inFlight.add(task);
+    return task;
+  };
+
+  /** Claims as many due mails as there are free slots; returns how many it started. */
+  const claimRound = async (): Promise<MailRow[]> => {
+    const free = concurrency - inFlight.size;
+    if (free <= 0) return [];
+    const mails = await claimDueMails(ctx.db, ctx.dialect, { workerId: id, now: ctx.clock.now(), leaseMs, limit: free });
+    for (const mail of mails) void deliver(mail);
+    return mails;
+  };
+
+  const schedule = async (): Promise<void> => {
+    if (!running) return;
+    if (timer) clearTimeout(timer);
+    const next = await nextDueAt(ctx.db);
+    const delay = next === null ? MAX_SLEEP_MS : Math.max(0, Math.min(next - ctx.clock.now(), MAX_SLEEP_MS));
+    timer = setTimeout(wake, delay);
+    timer.unref();
+  };
+
+  const pump = async (): Promise<void> => {
+    do {
+      again = false;
+      try {
+        let claimed = await claimRound();
+        while (running && claimed.length > 0 && inFlight.size < concurrency) claimed = await claimRound();
+        if (inFlight.size < concurrency) await schedule();
+      } catch (error) {
+        ctx.log.error({ err: error, event: 'worker.claim_failed' }, 'claiming due mail failed; retrying shortly');
+        if (running) {
+          timer = setTimeout(wake, 1000);
+          timer.unref();
+        }
+      }
+    } while (running && again);
+  };
+
+  function wake(): void {
+    if (!running) return;
+    if (pumping) {
+      again = true;
+      return;
+    }
+    pumping = pump().finally(() => {
+      pumping = null;
+    });
+  }
+
+  return {
+    id,
+    async start() {
+      if (running) return;
+      running = true;
+      unsubscribe = await ctx.wakeup.subscribe(wake);
+      ctx.log.info({ event: 'worker.started', worker: id, concurrency }, 'delivery worker started');
+      wake();
+    },
+    async runOnce() {
+      let total = 0;
+      for (;;) {
+        const mails = await claimDueMails(ctx.db, ctx.dialect, { workerId: id, now: ctx.clock.now(), leaseMs, limit: concurrency });
+        if (mails.length === 0) break;
+        total += mails.length;
+        await Promise.all(mails.map((mail) => deliver(mail)));
+      }
+      return total;
+    },
+    async stop(graceMs = ctx.config.delivery.shutdownGraceMs) {
+      running = false;
+      unsubscribe?.();
+      if (timer) clearTimeout(timer);
+      await pumping;
+      const drained = await Promise.race([
+        Promise.all([...inFlight]).then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs).unref()),
+      ]);
+      if (drained) transports.close();
+      ctx.log.info({ event: 'worker.stopped', worker: id, drained }, drained ? 'delivery worker stopped' : 'delivery worker stopped with sends still in flight');
+      return drained;
+    },
+  };
+}

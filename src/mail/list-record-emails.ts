@@ -1,0 +1,93 @@
+import type { Context, Principal } from '../context.js';
+import { AppError } from '../errors.js';
+import type { ModuleDefinition } from '../records/modules.js';
+import { findRecord } from '../records/record-repository.js';
+import { findUsersByIds } from '../users/user-repository.js';
+import { findMail, listMailsOfRecord, recipientsOf, type MailRow } from './mail-repository.js';
+import { presentEmail } from './present-email.js';
+
+/** Zoho's Emails related list returns 10 mails a page. */
+export const EMAILS_PAGE_SIZE = 10;
+
+const TYPES = ['sent_from_crm', 'scheduled_in_crm', 'drafts', 'user_emails'] as const;
+
+async function requireRecord(ctx: Context, principal: Principal, module: ModuleDefinition, recordId: string): Promise<void> {
+  const record = /^\d{1,19}$/.test(recordId) ? await findRecord(ctx.db, principal.orgId, module.apiName, recordId) : undefined;
+  if (!record) throw new AppError('RECORD_NOT_FOUND', { details: { resource_path_index: 1 } });
+}
+
+async function present(ctx: Context, principal: Principal, mails: readonly MailRow[], withContent: boolean) {
+  const [recipients, owners] = await Promise.all([
+    recipientsOf(ctx.db, mails.map((m) => m.message_id)),
+    findUsersByIds(ctx.db, principal.orgId, [...new Set(mails.map((m) => m.user_id))]),
+  ]);
+  return mails.map((mail) =>
+    presentEmail(
+      mail,
+      recipients.filter((r) => r.message_id === mail.message_id),
+      owners.find((u) => u.id === mail.user_id),
+      principal.timeZone,
+      { withContent },
+    ),
+  );
+}
+
+/**
+ * `GET /{module}/{id}/Emails[?type=&index=]`: mails filed under the record, newest first, ten a
+ * page; `index` is the cursor from `info.next_index`. Without `type`: sent and scheduled mails.
+ */
+export async function listRecordEmails(
+  ctx: Context,
+  principal: Principal,
+  module: ModuleDefinition,
+  recordId: string,
+  query: { type?: string; index?: string },
+): Promise<{ Emails: Record<string, unknown>[]; info: Record<string, unknown> } | null> {
+  await requireRecord(ctx, principal, module, recordId);
+  const type = query.type;
+  if (type !== undefined && !(TYPES as readonly string[]).includes(type)) {
+    throw new AppError('INVALID_PARAMETER', { details: { param_name: 'type', supported_values: TYPES } });
+  }
+  if (type === 'drafts' || type === 'user_emails') return null;
+  let before: { createdAt: number; messageId: string } | undefined;
+  if (query.index !== undefined && query.index !== '0') {
+    const cursor = /^[0-9a-f]{64}$/.test(query.index) ? await findMail(ctx.db, principal.orgId, query.index) : undefined;
+    if (!cursor) throw new AppError('INVALID_PARAMETER', { details: { param_name: 'index' } });
+    before = { createdAt: cursor.created_at, messageId: cursor.message_id };
+  }
+  const mails = await listMailsOfRecord(ctx.db, principal.orgId, recordId, {
+    ...(type === 'scheduled_in_crm' ? { scheduled: true, states: ['queued'] as const } : {}),
+    ...(type === 'sent_from_crm' ? { states: ['sending', 'done', 'queued'] as const } : {}),
+    ...(before ? { before } : {}),
+    limit: EMAILS_PAGE_SIZE + 1,
+  });
+  const page = type === 'sent_from_crm' ? mails.filter((m) => m.scheduled_at === null || m.attempts > 0) : mails;
+  if (page.length === 0) return null;
+  const shown = page.slice(0, EMAILS_PAGE_SIZE);
+  return {
+    Emails: await present(ctx, principal, shown, false),
+    info: {
+      per_page: EMAILS_PAGE_SIZE,
+      count: shown.length,
+      next_index: page.length > EMAILS_PAGE_SIZE ? page[EMAILS_PAGE_SIZE]!.message_id : null,
+      prev_index: query.index ?? '0',
+      more_records: page.length > EMAILS_PAGE_SIZE,
+    },
+  };
+}
+
+/** `GET /{module}/{id}/Emails/{message_id}`: one mail with its content. */
+export async function getRecordEmail(
+  ctx: Context,
+  principal: Principal,
+  module: ModuleDefinition,
+  recordId: string,
+  messageId: string,
+): Promise<{ Emails: Record<string, unknown>[] }> {
+  await requireRecord(ctx, principal, module, recordId);
+  const mail = /^[0-9a-f]{64}$/.test(messageId) ? await findMail(ctx.db, principal.orgId, messageId) : undefined;
+  if (!mail || (mail.record_id !== recordId && mail.linked_record_id !== recordId)) {
+    throw new AppError('RECORD_NOT_FOUND', { details: { resource_path_index: 3 } });
+  }
+  return { Emails: await present(ctx, principal, [mail], true) };
+}

@@ -1,0 +1,50 @@
+import type { Database } from '../db/database.js';
+import type { MailRecipientTable, MailTable } from '../db/schema.js';
+
+export type MailRow = MailTable;
+export type RecipientRow = MailRecipientTable;
+
+export async function insertMail(db: Database, mail: MailRow, recipients: readonly RecipientRow[]): Promise<void> {
+  await db.insertInto('mails').values(mail).execute();
+  if (recipients.length > 0) await db.insertInto('mail_recipients').values([...recipients]).execute();
+}
+
+export async function findMail(db: Database, orgId: string, messageId: string): Promise<MailRow | undefined> {
+  return db.selectFrom('mails').selectAll().where('org_id', '=', orgId).where('message_id', '=', messageId).executeTakeFirst();
+}
+
+export async function recipientsOf(db: Database, messageIds: readonly string[]): Promise<RecipientRow[]> {
+  if (messageIds.length === 0) return [];
+  return db
+    .selectFrom('mail_recipients')
+    .selectAll()
+    .where('message_id', 'in', [...messageIds])
+    .orderBy('message_id')
+    .orderBy('position')
+    .execute();
+}
+
+/** Mails filed under a record (as the record mailed, or as the linked record), newest first. */
+export async function listMailsOfRecord(
+  db: Database,
+  orgId: string,
+  recordId: string,
+  options: { states?: readonly MailRow['state'][]; scheduled?: boolean; before?: { createdAt: number; messageId: string }; limit: number },
+): Promise<MailRow[]> {
+  let query = db
+    .selectFrom('mails')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where((eb) => eb.or([eb('record_id', '=', recordId), eb('linked_record_id', '=', recordId)]));
+  if (options.states) query = query.where('state', 'in', [...options.states]);
+  if (options.scheduled !== undefined) {
+    query = options.scheduled ? query.where('scheduled_at', 'is not', null) : query.where('scheduled_at', 'is', null);
+  }
+  if (options.before) {
+    const { createdAt, messageId } = options.before;
+    query = query.where((eb) =>
+      eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('message_id', '<=', messageId)])]),
+    );
+  }
+  return query.orderBy('created_at', 'desc').orderBy('message_id', 'desc').limit(options.limit).execute();
+}

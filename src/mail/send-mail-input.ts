@@ -1,0 +1,193 @@
+import { domainToASCII } from 'node:url';
+import { AppError, type ErrorCode } from '../errors.js';
+import { versionNumber, type ApiVersion } from '../wire/versions.js';
+import { isValidEmail } from '../records/email-address.js';
+import { lookupId } from '../records/record-input.js';
+
+/**
+ * Reads one item of a send_mail `data` array into a checked `MailInput`, or throws the Zoho error
+ * for that item. Pure: no I/O. Rules beyond Zoho's documented ones are in docs/zoho-compatibility.md.
+ */
+export type Address = { email: string; name: string | null };
+
+export type MailInput = {
+  from: Address;
+  to: Address[];
+  cc: Address[];
+  bcc: Address[];
+  replyTo: Address | null;
+  orgEmail: boolean;
+  inReplyTo: string | null;
+  subject: string;
+  content: string;
+  mailFormat: 'html' | 'text';
+  linkedRecord: { module: string; id: string; name: string | null } | null;
+};
+
+export const MAX_RECIPIENTS = 100;
+export const MAX_SUBJECT_LENGTH = 500;
+export const MAX_NAME_LENGTH = 200;
+export const MAX_CONTENT_LENGTH = 2 * 1024 * 1024;
+
+/** Keys handled by later features: refused clearly rather than silently ignored. */
+const NOT_YET_SUPPORTED = ['attachments', 'template', 'inventory_details', 'scheduled_time', 'data_subject_request'] as const;
+
+/** Characters that would let a value break out of a mail header. */
+const HEADER_BREAKERS = /[\r\n\0\u0085\u2028\u2029]/;
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+export class ItemReader {
+  constructor(
+    private readonly index: number,
+    private readonly version: ApiVersion,
+  ) {}
+
+  /**
+   * Error details in the style of the API version: v3 and later name the key with `json_path`;
+   * v2.x names it with `index` and, for nested keys, `parent_api_name`.
+   */
+  error(code: ErrorCode, path: readonly (string | number)[], extra: Record<string, unknown> = {}): AppError {
+    const names = path.filter((p): p is string => typeof p === 'string');
+    const apiName = names.at(-1) ?? 'data';
+    if (versionNumber(this.version) < 3) {
+      const parent = names.length > 1 ? names[names.length - 2] : undefined;
+      return new AppError(code, {
+        details: { ...extra, api_name: apiName, ...(parent ? { parent_api_name: parent } : {}), index: this.index },
+      });
+    }
+    const jsonPath = path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : `${acc}.${p}`), `$.data[${this.index}]`);
+    return new AppError(code, { details: { ...extra, api_name: apiName, json_path: jsonPath } });
+  }
+
+  address(value: unknown, path: (string | number)[]): Address {
+    if (!isPlainObject(value)) throw this.error('INVALID_DATA', path, { expected_data_type: 'jsonobject' });
+    const email = value.email;
+    if (email === undefined || email === null || email === '') throw this.error('MANDATORY_NOT_FOUND', [...path, 'email']);
+    if (typeof email !== 'string' || HEADER_BREAKERS.test(email) || !isValidEmail(email.trim())) {
+      throw this.error('INVALID_DATA', [...path, 'email']);
+    }
+    const name = value.user_name;
+    if (name !== undefined && name !== null) {
+      if (typeof name !== 'string') throw this.error('INVALID_DATA', [...path, 'user_name'], { expected_data_type: 'string' });
+      if (HEADER_BREAKERS.test(name)) throw this.error('INVALID_DATA', [...path, 'user_name']);
+      if (name.length > MAX_NAME_LENGTH) throw this.error('INVALID_DATA', [...path, 'user_name'], { maximum_length: MAX_NAME_LENGTH });
+    }
+    return { email: normaliseEmail(email.trim()), name: typeof name === 'string' && name.trim() !== '' ? name.trim() : null };
+  }
+
+  addressList(value: unknown, key: string, required: boolean): Address[] {
+    if (value === undefined || value === null) {
+      if (required) throw this.error('MANDATORY_NOT_FOUND', [key]);
+      return [];
+    }
+    if (!Array.isArray(value)) throw this.error('INVALID_DATA', [key], { expected_data_type: 'jsonarray' });
+    if (required && value.length === 0) throw this.error('MANDATORY_NOT_FOUND', [key]);
+    if (value.length > MAX_RECIPIENTS) throw this.error('INVALID_DATA', [key], { maximum_length: MAX_RECIPIENTS });
+    return value.map((entry, i) => this.address(entry, [key, i]));
+  }
+}
+
+/** Lower-cases and converts the domain to ASCII (IDNA) once, so every check sees one form. */
+export function normaliseEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  const domain = domainToASCII(email.slice(at + 1).toLowerCase()) || email.slice(at + 1).toLowerCase();
+  return `${email.slice(0, at)}@${domain}`;
+}
+
+/** Removes repeated addresses (case-insensitively), keeping the first place each appears. */
+function dedupe(lists: Address[][]): Address[][] {
+  const seen = new Set<string>();
+  return lists.map((list) =>
+    list.filter((a) => {
+      const key = a.email.toLowerCase();
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    }),
+  );
+}
+
+export function parseMailItem(item: unknown, index: number, version: ApiVersion): MailInput {
+  const read = new ItemReader(index, version);
+  if (!isPlainObject(item)) throw read.error('INVALID_DATA', [], { expected_data_type: 'jsonobject' });
+
+  for (const key of NOT_YET_SUPPORTED) {
+    if (item[key] !== undefined && item[key] !== null) throw read.error('KEY_NOT_SUPPORTED', [key]);
+  }
+  if (item.consent_email !== undefined && item.consent_email !== null && item.consent_email !== false) {
+    throw read.error('KEY_NOT_SUPPORTED', ['consent_email']);
+  }
+
+  if (item.from === undefined || item.from === null) throw read.error('MANDATORY_NOT_FOUND', ['from']);
+  const from = read.address(item.from, ['from']);
+  const to = read.addressList(item.to, 'to', true);
+  const cc = read.addressList(item.cc, 'cc', false);
+  const bcc = read.addressList(item.bcc, 'bcc', false);
+  if (to.length + cc.length + bcc.length > MAX_RECIPIENTS) {
+    throw read.error('INVALID_DATA', ['to'], { maximum_length: MAX_RECIPIENTS });
+  }
+  const [uniqueTo, uniqueCc, uniqueBcc] = dedupe([to, cc, bcc]);
+  const replyTo = item.reply_to === undefined || item.reply_to === null ? null : read.address(item.reply_to, ['reply_to']);
+
+  if (item.org_email !== undefined && item.org_email !== null && typeof item.org_email !== 'boolean') {
+    throw read.error('INVALID_DATA', ['org_email'], { expected_data_type: 'boolean' });
+  }
+
+  const subject = item.subject;
+  if (subject === undefined || subject === null || (typeof subject === 'string' && subject.trim() === '')) {
+    throw read.error('MANDATORY_NOT_FOUND', ['subject']);
+  }
+  if (typeof subject !== 'string') throw read.error('INVALID_DATA', ['subject'], { expected_data_type: 'string' });
+  if (HEADER_BREAKERS.test(subject)) throw read.error('INVALID_DATA', ['subject']);
+  if (subject.length > MAX_SUBJECT_LENGTH) throw read.error('INVALID_DATA', ['subject'], { maximum_length: MAX_SUBJECT_LENGTH });
+
+  const content = item.content ?? '';
+  if (typeof content !== 'string') throw read.error('INVALID_DATA', ['content'], { expected_data_type: 'string' });
+  if (content.includes('\0')) throw read.error('INVALID_DATA', ['content']);
+  if (content.length > MAX_CONTENT_LENGTH) throw read.error('INVALID_DATA', ['content'], { maximum_length: MAX_CONTENT_LENGTH });
+
+  const mailFormat = item.mail_format ?? 'html';
+  if (mailFormat !== 'html' && mailFormat !== 'text') {
+    throw read.error('INVALID_DATA', ['mail_format'], { supported_values: ['html', 'text'] });
+  }
+
+  // v2.1–v5 send a string, v6+ an object {message_id, owner}; both are accepted everywhere.
+  let inReplyTo: string | null = null;
+  const rawReply = item.in_reply_to;
+  if (rawReply !== undefined && rawReply !== null) {
+    const id = isPlainObject(rawReply) ? rawReply.message_id : rawReply;
+    const path = isPlainObject(rawReply) ? ['in_reply_to', 'message_id'] : ['in_reply_to'];
+    if (id === undefined || id === null || id === '') throw read.error('MANDATORY_NOT_FOUND', path);
+    if (typeof id !== 'string' || id.length > 255 || !/^<?[\x21-\x3b\x3d\x3f-\x7e]+>?$/.test(id)) {
+      throw read.error('INVALID_DATA', path);
+    }
+    inReplyTo = id.replace(/^<|>$/g, '');
+  }
+
+  let linkedRecord: MailInput['linkedRecord'] = null;
+  if (item.linked_record !== undefined && item.linked_record !== null) {
+    const linked = item.linked_record;
+    if (!isPlainObject(linked)) throw read.error('INVALID_DATA', ['linked_record'], { expected_data_type: 'jsonobject' });
+    const module = isPlainObject(linked.module) ? linked.module.api_name : undefined;
+    if (typeof module !== 'string' || module === '') throw read.error('MANDATORY_NOT_FOUND', ['linked_record', 'module']);
+    const id = lookupId(linked.id);
+    if (id === null) throw read.error('MANDATORY_NOT_FOUND', ['linked_record', 'id']);
+    linkedRecord = { module, id, name: typeof linked.name === 'string' ? linked.name : null };
+  }
+
+  return {
+    from,
+    to: uniqueTo!,
+    cc: uniqueCc!,
+    bcc: uniqueBcc!,
+    replyTo,
+    orgEmail: item.org_email === true,
+    inReplyTo,
+    subject,
+    content,
+    mailFormat,
+    linkedRecord,
+  };
+}

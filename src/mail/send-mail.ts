@@ -1,0 +1,245 @@
+import { randomBytes } from 'node:crypto';
+import type { Context, Principal } from '../context.js';
+import type { Database } from '../db/database.js';
+import { AppError } from '../errors.js';
+import { versionNumber, type ApiVersion } from '../wire/versions.js';
+import { itemResultsReply } from '../wire/zoho-envelope.js';
+import { readDataArray, type ItemResult } from '../records/data-array.js';
+import { resolveModule } from '../records/module-registry.js';
+import type { ModuleDefinition } from '../records/modules.js';
+import { findRecord, parseData } from '../records/record-repository.js';
+import { findUserById } from '../users/user-repository.js';
+import { findBlocked } from './blocked-addresses.js';
+import { allowedFrom, findUserSmtp, fromAddressesOf, listOrgFromAddresses } from './from-addresses.js';
+import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from './idempotency.js';
+import { findMail, insertMail, type MailRow, type RecipientRow } from './mail-repository.js';
+import { recordMailFacts } from './record-checks.js';
+import { ItemReader, parseMailItem, type Address, type MailInput } from './send-mail-input.js';
+
+/** Modules send_mail serves (zoho-api.md §3.1); Products cannot be mailed. */
+const NOT_MAILABLE = new Set(['Products']);
+
+export type SendMailRequest = {
+  version: ApiVersion;
+  moduleSegment: string;
+  recordId: string;
+  body: unknown;
+  idempotency: { key: string; fingerprint: string } | null;
+};
+
+export type SendMailReply = { status: number; body: unknown; replayed: boolean };
+
+type Accepted = { mail: MailRow; recipients: RecipientRow[]; details: Record<string, unknown> };
+
+/** `message_id`: 64 hex characters like Zoho's, fixed at acceptance, reused on every retry. */
+const newMessageId = (): string => randomBytes(32).toString('hex');
+
+export function messageIdHeader(messageId: string, domain: string): string {
+  return `<${messageId}@${domain}>`;
+}
+
+/**
+ * `POST /crm/{v}/{module}/{record_id}/actions/send_mail`. Request-level problems (module, record,
+ * account) throw; each `data` item is then checked on its own and every accepted mail, its
+ * recipients and its queue state are committed in ONE transaction before the answer is given
+ * (together with the Idempotency-Key answer, if any).
+ */
+export async function sendMail(ctx: Context, principal: Principal, request: SendMailRequest): Promise<SendMailReply> {
+  const module = await resolveModule(ctx.db, principal.orgId, request.moduleSegment);
+  if (!module || NOT_MAILABLE.has(module.apiName)) throw new AppError('INVALID_MODULE', { details: { resource_path_index: 0 } });
+  const record = /^\d{1,19}$/.test(request.recordId)
+    ? await findRecord(ctx.db, principal.orgId, module.apiName, request.recordId)
+    : undefined;
+  if (!record) throw new AppError('RELATED_RECORD_NOT_FOUND', { details: { resource_path_index: 1 } });
+  const user = await findUserById(ctx.db, principal.orgId, principal.userId);
+  if (!user) throw new AppError('INVALID_TOKEN');
+  if (user.is_confirmed !== 1) throw new AppError('ACCOUNT_NOT_CONFIRMED');
+  if (user.is_email_confirmed !== 1) throw new AppError('EMAIL_NOT_CONFIRMED');
+  const items = readDataArray(request.body);
+
+  if (request.idempotency) {
+    const claim = await claimIdempotencyKey(ctx, principal.orgId, request.idempotency.key, request.idempotency.fingerprint);
+    if (claim.kind === 'replay') return { status: claim.status, body: claim.body, replayed: true };
+  }
+
+  try {
+    const facts = await recordMailFacts(ctx.db, principal.orgId, module, parseData(record));
+    const [orgAddresses, smtp] = await Promise.all([
+      listOrgFromAddresses(ctx.db, principal.orgId),
+      findUserSmtp(ctx.db, principal.orgId, principal.userId),
+    ]);
+    const fromList = fromAddressesOf(user, orgAddresses, smtp);
+
+    const results: (ItemResult | Accepted)[] = [];
+    for (const [index, item] of items.entries()) {
+      try {
+        if (facts.refusal) throw facts.refusal;
+        const input = parseMailItem(item, index, request.version);
+        const reader = new ItemReader(index, request.version);
+        const from = allowedFrom(fromList, input.from.email, input.orgEmail);
+        if (!from) throw reader.error('FROM_ADDRESS_NOT_ALLOWED', ['from']);
+        if (!input.orgEmail && smtp?.failing_since != null) throw new AppError('SMTP_CONNECTIVITY');
+        results.push(await acceptItem(ctx, principal, { module, recordId: record.id, input, index, version: request.version, ownAddresses: facts.ownAddresses, fromName: input.from.name ?? from.user_name }));
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        results.push({ ok: false, error });
+      }
+    }
+
+    const accepted = results.filter((r): r is Accepted => 'mail' in r);
+    const reply = itemResultsReply(
+      results.map((r) => ('mail' in r ? { ok: true as const, message: 'Your mail has been sent successfully.', details: r.details } : r)),
+      200,
+    );
+    if (accepted.length === 0) {
+      if (request.idempotency) await releaseIdempotencyKey(ctx.db, principal.orgId, request.idempotency.key);
+      return { ...reply, replayed: false };
+    }
+    await ctx.db.transaction().execute(async (tx) => {
+      for (const { mail, recipients } of accepted) await insertMail(tx, mail, recipients);
+      if (request.idempotency) await completeIdempotencyKey(tx, principal.orgId, request.idempotency.key, reply.status, reply.body);
+      await ctx.wakeup.notifyInTransaction(tx);
+    });
+    ctx.wakeup.notifyLocal();
+    return { ...reply, replayed: false };
+  } catch (error) {
+    if (request.idempotency) await releaseIdempotencyKey(ctx.db, principal.orgId, request.idempotency.key).catch(() => undefined);
+    throw error;
+  }
+}
+
+type ItemContext = {
+  module: ModuleDefinition;
+  recordId: string;
+  input: MailInput;
+  index: number;
+  version: ApiVersion;
+  ownAddresses: readonly string[];
+  fromName: string;
+};
+
+async function acceptItem(ctx: Context, principal: Principal, item: ItemContext): Promise<Accepted> {
+  const { input, index, version } = item;
+  const reader = new ItemReader(index, version);
+  const now = ctx.clock.now();
+  const messageId = newMessageId();
+
+  const thread = await threadOf(ctx.db, ctx.config.messageIdDomain, principal.orgId, input.inReplyTo, messageId);
+  if (thread === null) throw reader.error('INVALID_DATA', ['in_reply_to']);
+
+  let linked: { module: string; id: string; json: string } | null = null;
+  if (input.linkedRecord) {
+    const linkedModule = await resolveModule(ctx.db, principal.orgId, input.linkedRecord.module);
+    const linkedRow = linkedModule ? await findRecord(ctx.db, principal.orgId, linkedModule.apiName, input.linkedRecord.id) : undefined;
+    if (!linkedModule || !linkedRow) throw reader.error('INVALID_DATA', ['linked_record', 'id']);
+    const name = parseData(linkedRow)[linkedModule.nameField];
+    linked = {
+      module: linkedModule.apiName,
+      id: linkedRow.id,
+      json: JSON.stringify({ module: { api_name: linkedModule.apiName, id: linkedModule.id }, id: linkedRow.id, name: typeof name === 'string' ? name : null }),
+    };
+  }
+
+  // Blocked addresses: v6+ skips them and says so in the answer, as long as someone is left;
+  // earlier versions (and a mail left with nobody) refuse the whole mail.
+  const all: { kind: RecipientRow['kind']; address: Address }[] = [
+    ...input.to.map((address) => ({ kind: 'to' as const, address })),
+    ...input.cc.map((address) => ({ kind: 'cc' as const, address })),
+    ...input.bcc.map((address) => ({ kind: 'bcc' as const, address })),
+  ];
+  const blocked = await findBlocked(ctx.db, principal.orgId, all.map((r) => r.address.email));
+  const blockedSet = new Set(blocked.map((b) => b.email));
+  const blockedList = blocked.map((b) => ({ email: b.email, reason: b.reason }));
+  const remaining = all.filter((r) => !blockedSet.has(r.address.email.toLowerCase()));
+  if (blocked.length > 0 && (versionNumber(version) < 6 || remaining.length === 0)) {
+    const ofRecord = blocked.some((b) => item.ownAddresses.includes(b.email));
+    throw new AppError(ofRecord ? 'RECORD_EMAIL_BLOCKED' : 'RECIPIENT_BLOCKED', { details: { blocked_email_addresses: blockedList } });
+  }
+
+  const mail: MailRow = {
+    message_id: messageId,
+    org_id: principal.orgId,
+    user_id: principal.userId,
+    module: item.module.apiName,
+    record_id: item.recordId,
+    linked_module: linked?.module ?? null,
+    linked_record_id: linked?.id ?? null,
+    linked_record: linked?.json ?? null,
+    from_email: input.from.email,
+    from_name: item.fromName,
+    reply_to_email: input.replyTo?.email ?? null,
+    reply_to_name: input.replyTo?.name ?? null,
+    subject: input.subject,
+    content: input.content,
+    mail_format: input.mailFormat,
+    org_email: input.orgEmail ? 1 : 0,
+    in_reply_to: thread.inReplyTo,
+    references_header: thread.references,
+    thread_id: thread.threadId,
+    source: 'individual',
+    state: 'queued',
+    due_at: now,
+    scheduled_at: null,
+    scheduled_offset: null,
+    lease_owner: null,
+    lease_until: null,
+    attempts: 0,
+    skip_reason: null,
+    created_at: now,
+    sent_at: null,
+    updated_at: now,
+  };
+  const recipients: RecipientRow[] = all.map((r, position) => {
+    const isBlocked = blockedSet.has(r.address.email.toLowerCase());
+    return {
+      id: ctx.ids.next(),
+      message_id: messageId,
+      position,
+      kind: r.kind,
+      email: r.address.email,
+      name: r.address.name,
+      status: isBlocked ? 'skipped' : 'queued',
+      action: isBlocked ? 'failed' : null,
+      status_code: isBlocked ? '5.7.1' : null,
+      diagnostic: isBlocked ? 'address is blocked for this organisation (earlier bounce)' : null,
+      remote_mta: null,
+      attempts: 0,
+      in_flight: 0,
+      possible_duplicate: 0,
+      last_attempt_at: null,
+      next_attempt_at: null,
+      done_at: isBlocked ? now : null,
+    };
+  });
+  const details: Record<string, unknown> = { message_id: messageId };
+  if (blockedList.length > 0) details.blocked_email_addresses = blockedList;
+  return { mail, recipients, details };
+}
+
+/**
+ * Threading (RFC 5322 §3.6.4): a reply to one of our mails carries its References plus its
+ * Message-ID; a reply to an outside message (an id with `@`) references just that id. An id that
+ * is neither ours nor a full Message-ID cannot be threaded (null).
+ */
+async function threadOf(
+  db: Database,
+  domain: string,
+  orgId: string,
+  inReplyTo: string | null,
+  messageId: string,
+): Promise<{ inReplyTo: string | null; references: string | null; threadId: string } | null> {
+  if (inReplyTo === null) return { inReplyTo: null, references: null, threadId: messageId };
+  const parent = /^[0-9a-f]{64}$/.test(inReplyTo) ? await findMail(db, orgId, inReplyTo) : undefined;
+  if (parent) {
+    const parentHeader = messageIdHeader(parent.message_id, domain);
+    const chain = [...(parent.references_header ?? '').split(' ').filter((s) => s.length > 0), parentHeader];
+    // Keep the first and the latest ids when a thread grows very long.
+    const references = chain.length > 20 ? [chain[0]!, ...chain.slice(-19)] : chain;
+    return { inReplyTo: parentHeader, references: references.join(' '), threadId: parent.thread_id };
+  }
+  if (inReplyTo.includes('@')) {
+    const header = `<${inReplyTo}>`;
+    return { inReplyTo: header, references: header, threadId: messageId };
+  }
+  return null;
+}
