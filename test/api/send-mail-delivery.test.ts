@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createWorker, type Worker } from '../../src/delivery/worker.js';
+import { DATABASE_KINDS, json, startTestApp, type TestApp, type TestOrg } from '../helpers/test-app.js';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+
+for (const kind of DATABASE_KINDS) {
+  describe(`send_mail delivered over SMTP [${kind}]`, () => {
+    let sink: SmtpSink;
+    let testApp: TestApp;
+    let worker: Worker;
+    let org: TestOrg;
+    let adminEmail: string;
+    let leadId: string;
+
+    before(async () => {
+      sink = await startSmtpSink({
+        onRcpt: (address) => (address.startsWith('gone@') ? { code: 550, message: '5.1.1 User unknown' } : null),
+      });
+      testApp = await startTestApp(kind, { env: { SMTP_URL: sink.url, MESSAGE_ID_DOMAIN: 'mail.test' } });
+      worker = createWorker(testApp.app);
+      org = await testApp.createOrg();
+      adminEmail = json(await testApp.api('GET', '/crm/v8/users?type=CurrentUser', org.token)).users[0].email;
+      const lead = await testApp.api('POST', '/crm/v8/Leads', org.token, { data: [{ Last_Name: 'Smith', Email: 'smith@example.com' }] });
+      leadId = json(lead).data[0].details.id;
+    });
+    after(async () => {
+      await worker.stop(1000);
+      await testApp.close();
+      await sink.close();
+    });
+
+    test('a mail with to, cc, bcc, reply_to and a UTF-8 subject arrives with the right headers and envelope', async () => {
+      const response = await testApp.api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, {
+        data: [
+          {
+            from: { user_name: 'Patricia Boyle', email: adminEmail },
+            to: [{ user_name: 'Ann Smith', email: 'smith@example.com' }],
+            cc: [{ email: 'cc.person@example.com' }],
+            bcc: [{ user_name: 'Hidden', email: 'hidden@example.com' }],
+            reply_to: { user_name: 'Desk', email: 'desk@example.com' },
+            subject: 'Grüße aus Köln ☃',
+            content: '<h3>Hello</h3><p>Line <b>two</b></p>',
+            mail_format: 'html',
+          },
+        ],
+      });
+      assert.equal(response.statusCode, 200);
+      const item = json(response).data[0];
+      assert.equal(item.message, 'Your mail has been sent successfully.');
+      assert.match(item.details.message_id, /^[0-9a-f]{64}$/);
+      assert.equal(await worker.runOnce(), 1);
+      const [message] = await sink.waitFor(1);
+      const parsed = message!.parsed;
+      assert.equal(parsed.subject, 'Grüße aus Köln ☃');
+      assert.equal(parsed.messageId, `<${item.details.message_id}@mail.test>`);
+      assert.deepEqual(parsed.from?.value, [{ address: adminEmail, name: 'Patricia Boyle' }]);
+      const addresses = (field: unknown) => (field as { value: { address: string; name: string }[] }).value;
+      assert.deepEqual(addresses(parsed.to), [{ address: 'smith@example.com', name: 'Ann Smith' }]);
+      assert.deepEqual(addresses(parsed.cc), [{ address: 'cc.person@example.com', name: '' }]);
+      assert.deepEqual(addresses(parsed.replyTo), [{ address: 'desk@example.com', name: 'Desk' }]);
+      assert.equal(parsed.headers.get('bcc'), undefined);
+      assert.doesNotMatch(message!.raw.toString('utf8'), /hidden@example\.com/);
+      assert.deepEqual([...message!.envelopeTo].sort(), ['cc.person@example.com', 'hidden@example.com', 'smith@example.com']);
+      assert.equal(message!.envelopeFrom, adminEmail);
+      assert.match(String(parsed.html), /<b>two<\/b>/);
+      assert.match(String(parsed.text), /HELLO[\s\S]*Line two/);
+
+      const list = json(await testApp.api('GET', `/crm/v8/Leads/${leadId}/Emails`, org.token));
+      const statuses = list.Emails[0].status.map((s: { email: string; type: string; status_code: string }) => [s.email, s.type, s.status_code]);
+      assert.deepEqual(statuses, [
+        ['smith@example.com', 'sent', '2.0.0'],
+        ['cc.person@example.com', 'sent', '2.0.0'],
+        ['hidden@example.com', 'sent', '2.0.0'],
+      ]);
+    });
+
+    test('a 550 bounces that recipient, blocks the address, and unblock_email lifts the block', async () => {
+      const blockedLead = json(
+        await testApp.api('POST', '/crm/v8/Leads', org.token, { data: [{ Last_Name: 'Gone', Email: 'gone@example.com' }] }),
+      ).data[0].details.id;
+      const mail = { from: { email: adminEmail }, to: [{ email: 'gone@example.com' }, { email: 'smith@example.com' }], subject: 'Bounce' };
+      const first = json(await testApp.api('POST', `/crm/v8/Leads/${blockedLead}/actions/send_mail`, org.token, { data: [mail] }));
+      await worker.runOnce();
+      const detail = json(await testApp.api('GET', `/crm/v8/Leads/${blockedLead}/Emails/${first.data[0].details.message_id}`, org.token)).Emails[0];
+      const gone = detail.status.find((s: { email: string }) => s.email === 'gone@example.com');
+      assert.equal(gone.type, 'bounced');
+      assert.equal(gone.status_code, '5.1.1');
+      assert.match(gone.diagnostic, /User unknown/);
+      assert.equal(detail.status.find((s: { email: string }) => s.email === 'smith@example.com').type, 'sent');
+
+      const refused = await testApp.api('POST', `/crm/v5/Leads/${blockedLead}/actions/send_mail`, org.token, { data: [mail] });
+      assert.equal(refused.statusCode, 400);
+      assert.equal(json(refused).data[0].code, 'NOT_ALLOWED');
+      assert.equal(json(refused).data[0].message, "Email cannot be sent as record's email field contain one or more blocked emaill");
+
+      const skipped = json(await testApp.api('POST', `/crm/v8/Leads/${blockedLead}/actions/send_mail`, org.token, { data: [mail] }));
+      assert.equal(skipped.data[0].code, 'SUCCESS');
+      assert.deepEqual(skipped.data[0].details.blocked_email_addresses.map((b: { email: string }) => b.email), ['gone@example.com']);
+
+      const unblock = await testApp.api('POST', `/crm/v8/Leads/${blockedLead}/actions/unblock_email`, org.token, { unblock_fields: ['Email'] });
+      assert.equal(unblock.statusCode, 200);
+      assert.deepEqual(json(unblock).data[0], { code: 'SUCCESS', details: { id: blockedLead }, message: 'Unblocked successfully', status: 'success' });
+      const again = await testApp.api('POST', `/crm/v8/Leads/${blockedLead}/actions/unblock_email`, org.token, { unblock_fields: ['Email'] });
+      assert.equal(json(again).data[0].message, 'Email is already unblocked');
+      const after = json(await testApp.api('POST', `/crm/v5/Leads/${blockedLead}/actions/send_mail`, org.token, { data: [mail] }));
+      assert.equal(after.data[0].code, 'SUCCESS');
+      await worker.runOnce();
+    });
+  });
+}

@@ -1,0 +1,100 @@
+import type { AddressInfo } from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+
+/**
+ * A real SMTP server on loopback that records every message: envelope, raw bytes and the
+ * parsed message. `onRcpt` lets a test answer RCPT TO per address (e.g. 550 for one of them).
+ */
+export type ReceivedMessage = {
+  envelopeFrom: string;
+  envelopeTo: string[];
+  raw: Buffer;
+  parsed: ParsedMail;
+};
+
+export interface SmtpSink {
+  url: string;
+  port: number;
+  messages: ReceivedMessage[];
+  /** Resolves when at least `count` messages have arrived (rejects after `timeoutMs`). */
+  waitFor(count: number, timeoutMs?: number): Promise<ReceivedMessage[]>;
+  close(): Promise<void>;
+}
+
+export type SinkOptions = {
+  onRcpt?: (address: string) => { code: number; message: string } | null;
+  onData?: (raw: Buffer) => { code: number; message: string } | null;
+};
+
+export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink> {
+  const messages: ReceivedMessage[] = [];
+  const waiters: { count: number; resolve: () => void }[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    size: 30 * 1024 * 1024,
+    onRcptTo(address: SMTPServerAddress, _session: SMTPServerSession, callback: (err?: Error | null) => void) {
+      const verdict = options.onRcpt?.(address.address);
+      if (verdict) {
+        const error = new Error(verdict.message) as Error & { responseCode: number };
+        error.responseCode = verdict.code;
+        return callback(error);
+      }
+      return callback();
+    },
+    onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null) => void) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        const verdict = options.onData?.(raw);
+        if (verdict) {
+          const error = new Error(verdict.message) as Error & { responseCode: number };
+          error.responseCode = verdict.code;
+          return callback(error);
+        }
+        simpleParser(raw).then(
+          (parsed) => {
+            messages.push({
+              envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+              envelopeTo: session.envelope.rcptTo.map((r) => r.address),
+              raw,
+              parsed,
+            });
+            for (const waiter of [...waiters]) {
+              if (messages.length >= waiter.count) {
+                waiters.splice(waiters.indexOf(waiter), 1);
+                waiter.resolve();
+              }
+            }
+            callback();
+          },
+          (error: Error) => callback(error),
+        );
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.server.address() as AddressInfo).port;
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    port,
+    messages,
+    waitFor(count, timeoutMs = 10_000) {
+      if (messages.length >= count) return Promise.resolve(messages);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`only ${messages.length} of ${count} messages arrived`)), timeoutMs);
+        waiters.push({
+          count,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve(messages);
+          },
+        });
+      });
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
