@@ -1,0 +1,350 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createClient } from '../../src/auth/clients.js';
+import { createWorker } from '../../src/delivery/worker.js';
+import { addOrgFromAddress } from '../../src/mail/add-org-from-address.js';
+import { createUser } from '../../src/users/create-user.js';
+import { describeEachDatabase, json, type TestApp, type TestOrg } from '../helpers/test-app.js';
+
+type Fixture = { org: TestOrg; email: string; leadId: string };
+
+async function fixture(app: TestApp, lead: Record<string, unknown> = { Last_Name: 'Smith', Email: 'smith@example.com' }): Promise<Fixture> {
+  const org = await app.createOrg();
+  const email = json(await app.api('GET', '/crm/v8/users?type=CurrentUser', org.token)).users[0].email;
+  const leadId = json(await app.api('POST', '/crm/v8/Leads', org.token, { data: [lead] })).data[0].details.id;
+  return { org, email, leadId };
+}
+
+const mail = (from: string, extra: Record<string, unknown> = {}) => ({
+  from: { email: from },
+  to: [{ email: 'smith@example.com' }],
+  subject: 'Hello',
+  content: '<p>Hi</p>',
+  ...extra,
+});
+
+describeEachDatabase('send_mail validation and errors', (get) => {
+  test('success answers 200 with Zoho’s message and a 64-hex message_id, on every version segment', async () => {
+    const { org, email, leadId } = await fixture(get());
+    for (const version of ['v2', 'v2.1', 'v3', 'v5', 'v6', 'v8']) {
+      const response = await get().api('POST', `/crm/${version}/Leads/${leadId}/actions/send_mail`, org.token, { data: [mail(email)] });
+      assert.equal(response.statusCode, 200, version);
+      const item = json(response).data[0];
+      assert.deepEqual(Object.keys(item).sort(), ['code', 'details', 'message', 'status']);
+      assert.equal(item.code, 'SUCCESS');
+      assert.equal(item.status, 'success');
+      assert.equal(item.message, 'Your mail has been sent successfully.');
+      assert.match(item.details.message_id, /^[0-9a-f]{64}$/);
+    }
+  });
+
+  test('each data item is processed on its own, results in order', async () => {
+    const { org, email, leadId } = await fixture(get());
+    const response = await get().api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, {
+      data: [mail(email), mail(email, { to: [{ email: 'broken' }] }), mail(email, { from: undefined })],
+    });
+    assert.equal(response.statusCode, 202);
+    const [ok, badTo, noFrom] = json(response).data;
+    assert.equal(ok.code, 'SUCCESS');
+    assert.deepEqual(badTo, {
+      code: 'INVALID_DATA',
+      details: { api_name: 'email', json_path: '$.data[1].to[0].email' },
+      message: 'invalid data',
+      status: 'error',
+    });
+    assert.deepEqual(noFrom, {
+      code: 'MANDATORY_NOT_FOUND',
+      details: { api_name: 'from', json_path: '$.data[2].from' },
+      message: 'required field not found',
+      status: 'error',
+    });
+  });
+
+  test('v2.1 names the key with index and parent_api_name instead of json_path', async () => {
+    const { org, email, leadId } = await fixture(get());
+    const response = await get().api('POST', `/crm/v2.1/Leads/${leadId}/actions/send_mail`, org.token, {
+      data: [mail(email, { to: [{ user_name: 'No address' }] })],
+    });
+    assert.equal(response.statusCode, 400);
+    assert.deepEqual(json(response).data[0].details, { api_name: 'email', parent_api_name: 'to', index: 0 });
+  });
+
+  test('a from address outside the allowed list is refused with Zoho’s exact message', async () => {
+    const { org, leadId } = await fixture(get());
+    const response = await get().api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, { data: [mail('someone@else.example')] });
+    assert.equal(response.statusCode, 400);
+    assert.deepEqual(json(response).data[0], {
+      code: 'INVALID_DATA',
+      details: { api_name: 'from', json_path: '$.data[0].from' },
+      message: "Email can't be sent using this from address.Kindly check the allowed from address list",
+      status: 'error',
+    });
+  });
+
+  test('an org address needs org_email: true, and from_addresses lists it', async () => {
+    const { org, email, leadId } = await fixture(get());
+    const added = await addOrgFromAddress(get().app, { orgId: org.orgId, email: 'support@acme.example', name: 'Support' });
+    const list = json(await get().api('GET', '/crm/v8/settings/emails/actions/from_addresses', org.token)).from_addresses;
+    assert.deepEqual(list, [
+      { email, user_name: 'Patricia Boyle', type: 'primary', id: null, default: true },
+      { email: 'support@acme.example', user_name: 'Support', type: 'org_email', id: added.id, default: false },
+    ]);
+    const without = await get().api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, { data: [mail('support@acme.example')] });
+    assert.equal(json(without).data[0].message, "Email can't be sent using this from address.Kindly check the allowed from address list");
+    const withFlag = await get().api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, {
+      data: [mail('support@acme.example', { org_email: true })],
+    });
+    assert.equal(json(withFlag).data[0].code, 'SUCCESS');
+    const primaryWithFlag = await get().api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, {
+      data: [mail(email, { org_email: true })],
+    });
+    assert.equal(json(primaryWithFlag).data[0].code, 'INVALID_DATA');
+  });
+
+  test('request-level errors are top-level: unknown module, Products, unknown record, another org’s record', async () => {
+    const a = await fixture(get());
+    const b = await fixture(get());
+    const unknownModule = await get().api('POST', `/crm/v8/Leadz/${a.leadId}/actions/send_mail`, a.org.token, { data: [mail(a.email)] });
+    assert.deepEqual(json(unknownModule), {
+      code: 'INVALID_MODULE',
+      details: { resource_path_index: 0 },
+      message: 'The module name given seems to be invalid',
+      status: 'error',
+    });
+    const products = await get().api('POST', `/crm/v8/Products/${a.leadId}/actions/send_mail`, a.org.token, { data: [mail(a.email)] });
+    assert.equal(json(products).code, 'INVALID_MODULE');
+    const missing = await get().api('POST', '/crm/v8/Leads/1234567890123456789/actions/send_mail', a.org.token, { data: [mail(a.email)] });
+    const foreign = await get().api('POST', `/crm/v8/Leads/${b.leadId}/actions/send_mail`, a.org.token, { data: [mail(a.email)] });
+    assert.equal(missing.statusCode, 400);
+    assert.deepEqual(json(missing), {
+      code: 'INVALID_DATA',
+      details: { resource_path_index: 1 },
+      message: 'the related id given seems to be invalid',
+      status: 'error',
+    });
+    assert.equal(foreign.statusCode, missing.statusCode);
+    assert.deepEqual(json(foreign), json(missing));
+  });
+
+  test('the send_mail scope is required: a module scope is not enough', async () => {
+    const { org, email, leadId } = await fixture(get());
+    const token = await get().tokenFor(org, ['ZohoCRM.modules.ALL']);
+    const denied = await get().api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, token, { data: [mail(email)] });
+    assert.equal(denied.statusCode, 401);
+    assert.equal(json(denied).code, 'OAUTH_SCOPE_MISMATCH');
+    const leadsOnly = await get().tokenFor(org, ['ZohoCRM.send_mail.leads.CREATE']);
+    assert.equal((await get().api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, leadsOnly, { data: [mail(email)] })).statusCode, 200);
+  });
+
+  test('record rules: opt-out answers 403, a lead without an address and a deal without a contact address answer NOT_ALLOWED', async () => {
+    const optedOut = await fixture(get(), { Last_Name: 'Out', Email: 'out@example.com', Email_Opt_Out: true });
+    const response = await get().api('POST', `/crm/v8/Leads/${optedOut.leadId}/actions/send_mail`, optedOut.org.token, { data: [mail(optedOut.email)] });
+    assert.equal(response.statusCode, 403);
+    assert.equal(json(response).data[0].code, 'NO_PERMISSION');
+
+    const noEmail = await fixture(get(), { Last_Name: 'Nobody' });
+    const refused = await get().api('POST', `/crm/v8/Leads/${noEmail.leadId}/actions/send_mail`, noEmail.org.token, { data: [mail(noEmail.email)] });
+    assert.deepEqual(json(refused).data[0], {
+      code: 'NOT_ALLOWED',
+      details: {},
+      message: "You cannot send email to this record as it doesn't have either primary or secondary email address",
+      status: 'error',
+    });
+
+    const contactId = json(await get().api('POST', '/crm/v8/Contacts', noEmail.org.token, { data: [{ Last_Name: 'NoMail' }] })).data[0].details.id;
+    const dealId = json(
+      await get().api('POST', '/crm/v8/Deals', noEmail.org.token, { data: [{ Deal_Name: 'D', Stage: 'New', Contact_Name: contactId }] }),
+    ).data[0].details.id;
+    const deal = await get().api('POST', `/crm/v8/Deals/${dealId}/actions/send_mail`, noEmail.org.token, { data: [mail(noEmail.email)] });
+    assert.equal(
+      json(deal).data[0].message,
+      "You cannot send email to this record as associated contact doesn't have either primary or secondary email address",
+    );
+    const accountId = json(await get().api('POST', '/crm/v8/Accounts', noEmail.org.token, { data: [{ Account_Name: 'Acme' }] })).data[0].details.id;
+    const account = await get().api('POST', `/crm/v8/Accounts/${accountId}/actions/send_mail`, noEmail.org.token, { data: [mail(noEmail.email)] });
+    assert.equal(json(account).data[0].code, 'SUCCESS');
+  });
+
+  test('an unconfirmed account is refused with 403 NO_PERMISSION', async () => {
+    const { org, leadId } = await fixture(get());
+    const user = await createUser(get().app, { orgId: org.orgId, email: 'new.user@example.com', name: 'New User', confirmed: false });
+    const token = await get().tokenFor(org, ['ZohoCRM.send_mail.all.CREATE'], user.id);
+    const response = await get().api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, token, { data: [mail('new.user@example.com')] });
+    assert.equal(response.statusCode, 403);
+    assert.deepEqual(json(response), {
+      code: 'NO_PERMISSION',
+      details: {},
+      message: 'Account confirmation required.Please confirm your account registration so that you can send emails',
+      status: 'error',
+    });
+  });
+
+  test('keys of features not built yet are refused, never silently ignored', async () => {
+    const { org, email, leadId } = await fixture(get());
+    for (const [key, value] of [
+      ['attachments', [{ id: 'abc' }]],
+      ['template', { id: '1' }],
+      ['inventory_details', { inventory_template: { id: '1' } }],
+      ['scheduled_time', '2030-01-01T00:00:00Z'],
+      ['consent_email', true],
+      ['data_subject_request', { id: '1', type: 'access' }],
+    ] as const) {
+      const response = await get().api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, { data: [mail(email, { [key]: value })] });
+      assert.equal(response.statusCode, 400, key);
+      assert.deepEqual(json(response).data[0].details, { api_name: key, json_path: `$.data[0].${key}` });
+      assert.equal(json(response).data[0].code, 'NOT_SUPPORTED');
+    }
+    const ok = await get().api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, {
+      data: [mail(email, { consent_email: false, mime_type: 'text/html' })],
+    });
+    assert.equal(json(ok).data[0].code, 'SUCCESS');
+  });
+
+  test('header injection through subject, names or addresses is refused and nothing is queued', async () => {
+    const { org, email, leadId } = await fixture(get());
+    for (const bad of [
+      mail(email, { subject: 'Hi\r\nBcc: evil@example.com' }),
+      mail(email, { subject: 'Hi\u2028there' }),
+      mail(email, { to: [{ user_name: 'Ann\nBcc: evil@example.com', email: 'smith@example.com' }] }),
+      mail(email, { to: [{ email: 'smith@example.com\r\nBcc: evil@example.com' }] }),
+      mail(email, { in_reply_to: 'abc\r\nBcc: x' }),
+    ]) {
+      const response = await get().api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, { data: [bad] });
+      assert.equal(response.statusCode, 400, JSON.stringify(bad));
+      assert.equal(json(response).data[0].code, 'INVALID_DATA');
+    }
+    assert.equal((await get().api('GET', `/crm/v8/Leads/${leadId}/Emails`, org.token)).statusCode, 204);
+  });
+
+  test('subject is required; mail_format must be html or text', async () => {
+    const { org, email, leadId } = await fixture(get());
+    const noSubject = await get().api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, { data: [mail(email, { subject: '' })] });
+    assert.deepEqual(json(noSubject).data[0].details, { api_name: 'subject', json_path: '$.data[0].subject' });
+    const rtf = await get().api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, { data: [mail(email, { mail_format: 'rtf' })] });
+    assert.deepEqual(json(rtf).data[0].details, { supported_values: ['html', 'text'], api_name: 'mail_format', json_path: '$.data[0].mail_format' });
+  });
+});
+
+describeEachDatabase('threading, the Emails related list and idempotency', (get) => {
+  test('a reply with in_reply_to (string or object) carries In-Reply-To and the References chain', async () => {
+    const { org, email, leadId } = await fixture(get());
+    const send = async (extra: Record<string, unknown>) =>
+      json(await get().api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, { data: [mail(email, extra)] })).data[0].details.message_id as string;
+    const first = await send({});
+    const second = await send({ in_reply_to: { message_id: first, owner: { id: org.adminId } } });
+    const third = await send({ in_reply_to: second });
+    const rows = await get().app.db.selectFrom('mails').select(['message_id', 'in_reply_to', 'references_header', 'thread_id']).where('org_id', '=', org.orgId).execute();
+    const byId = new Map(rows.map((r) => [r.message_id, r]));
+    const header = (id: string) => `<${id}@127.0.0.1>`;
+    assert.equal(byId.get(second)!.in_reply_to, header(first));
+    assert.equal(byId.get(third)!.in_reply_to, header(second));
+    assert.equal(byId.get(third)!.references_header, `${header(first)} ${header(second)}`);
+    assert.equal(byId.get(third)!.thread_id, first);
+    const unknown = await get().api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, { data: [mail(email, { in_reply_to: 'f'.repeat(64) })] });
+    assert.deepEqual(json(unknown).data[0].details, { api_name: 'in_reply_to', json_path: '$.data[0].in_reply_to' });
+  });
+
+  test('the related list pages ten at a time with next_index, and one mail shows its content', async () => {
+    const { org, email, leadId } = await fixture(get());
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i += 1) {
+      const r = await get().api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, { data: [mail(email, { subject: `S${i}` })] });
+      ids.push(json(r).data[0].details.message_id);
+    }
+    await createWorker(get().app).runOnce();
+    const first = json(await get().api('GET', `/crm/v8/Leads/${leadId}/Emails`, org.token));
+    assert.equal(first.Emails.length, 10);
+    assert.equal(first.info.more_records, true);
+    const second = json(await get().api('GET', `/crm/v8/Leads/${leadId}/Emails?index=${first.info.next_index}`, org.token));
+    assert.equal(second.Emails.length, 2);
+    const all = [...first.Emails, ...second.Emails].map((e: { message_id: string }) => e.message_id);
+    assert.deepEqual(new Set(all), new Set(ids));
+    const sent = json(await get().api('GET', `/crm/v8/Leads/${leadId}/Emails?type=sent_from_crm`, org.token));
+    assert.equal(sent.Emails[0].sent, true);
+    assert.equal((await get().api('GET', `/crm/v8/Leads/${leadId}/Emails?type=bogus`, org.token)).statusCode, 400);
+
+    const one = json(await get().api('GET', `/crm/v8/Leads/${leadId}/Emails/${ids[0]}`, org.token)).Emails[0];
+    assert.equal(one.content, '<p>Hi</p>');
+    assert.equal(one.mail_format, 'html');
+    assert.equal(one.subject, 'S0');
+    assert.deepEqual(one.owner, { name: 'Patricia Boyle', id: org.adminId });
+    const emailsScopeMissing = await get().tokenFor(org, ['ZohoCRM.modules.leads.READ']);
+    assert.equal(json(await get().api('GET', `/crm/v8/Leads/${leadId}/Emails`, emailsScopeMissing)).code, 'OAUTH_SCOPE_MISMATCH');
+  });
+
+  test('Idempotency-Key: same body replays, another body gets 422, another org is independent, a bad key gets 400', async () => {
+    const { org, email, leadId } = await fixture(get());
+    const post = (key: string, body: unknown, token = org.token, id = leadId) =>
+      get().inject({
+        method: 'POST',
+        url: `/crm/v8/Leads/${id}/actions/send_mail`,
+        headers: { authorization: `Zoho-oauthtoken ${token}`, 'idempotency-key': key },
+        payload: JSON.stringify(body),
+      });
+    const body = { data: [mail(email)] };
+    const first = await post('order-42', body);
+    const replay = await post('order-42', body);
+    assert.equal(replay.statusCode, first.statusCode);
+    assert.equal(replay.body, first.body);
+    assert.equal(replay.headers['idempotent-replayed'], 'true');
+    const count = async (orgId: string) =>
+      Number((await get().app.db.selectFrom('mails').select((eb) => eb.fn.countAll().as('n')).where('org_id', '=', orgId).executeTakeFirstOrThrow()).n);
+    assert.equal(await count(org.orgId), 1);
+
+    const reused = await post('order-42', { data: [mail(email, { subject: 'Other' })] });
+    assert.equal(reused.statusCode, 422);
+    assert.equal(json(reused).code, 'IDEMPOTENCY_KEY_REUSED');
+    assert.equal(await count(org.orgId), 1);
+
+    const other = await fixture(get());
+    const elsewhere = await post('order-42', { data: [mail(other.email)] }, other.org.token, other.leadId);
+    assert.equal(json(elsewhere).data[0].code, 'SUCCESS');
+
+    assert.equal(json(await post('x'.repeat(256), body)).code, 'IDEMPOTENCY_KEY_INVALID');
+
+    // A request that accepted nothing releases its key: the corrected retry runs.
+    const failed = await post('fix-me', { data: [mail('nobody@else.example')] });
+    assert.equal(failed.statusCode, 400);
+    const fixed = await post('fix-me', body);
+    assert.equal(json(fixed).data[0].code, 'SUCCESS');
+  });
+
+  test('Idempotency-Key: while the first request runs, a second one with the key gets 409', async () => {
+    const { org, email, leadId } = await fixture(get());
+    const { claimIdempotencyKey } = await import('../../src/mail/idempotency.js');
+    await claimIdempotencyKey(get().app, org.orgId, 'running-key', 'fingerprint-of-another-request-in-flight');
+    const body = { data: [mail(email)] };
+    const response = await get().inject({
+      method: 'POST',
+      url: `/crm/v8/Leads/${leadId}/actions/send_mail`,
+      headers: { authorization: `Zoho-oauthtoken ${org.token}`, 'idempotency-key': 'running-key' },
+      payload: JSON.stringify(body),
+    });
+    assert.equal(response.statusCode, 422);
+    const { requestFingerprint } = await import('../../src/mail/idempotency.js');
+    await claimIdempotencyKey(get().app, org.orgId, 'same-request', requestFingerprint('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, body));
+    const inProgress = await get().inject({
+      method: 'POST',
+      url: `/crm/v8/Leads/${leadId}/actions/send_mail`,
+      headers: { authorization: `Zoho-oauthtoken ${org.token}`, 'idempotency-key': 'same-request' },
+      payload: JSON.stringify(body),
+    });
+    assert.equal(inProgress.statusCode, 409);
+    assert.equal(json(inProgress).code, 'IDEMPOTENCY_IN_PROGRESS');
+  });
+
+  test('a client-bound token can send too (client_credentials)', async () => {
+    const { org, email, leadId } = await fixture(get());
+    const client = await createClient(get().app, { orgId: org.orgId, userId: org.adminId });
+    const token = json(
+      await get().inject({
+        method: 'POST',
+        url: '/oauth/v2/token',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `grant_type=client_credentials&client_id=${client.client_id}&client_secret=${client.client_secret}&scope=ZohoCRM.send_mail.all.CREATE`,
+      }),
+    ).access_token;
+    const response = await get().api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, token, { data: [mail(email)] });
+    assert.equal(json(response).data[0].code, 'SUCCESS');
+  });
+});
