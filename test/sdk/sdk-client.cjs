@@ -1,13 +1,14 @@
 'use strict';
 // Drives Zoho's official @zohocrm/typescript-sdk-8.0 against a running Mailroom: initialise, insert a
-// Lead, read it back, print ONE JSON line of what the SDK surfaced. Run as a child process: the SDK
+// Lead, read it back, list the From addresses, send the Lead a mail, print ONE JSON line of what the
+// SDK surfaced. Run as a child process: the SDK
 // keeps global singletons, so one initialise per process.
 //
 // Env: BASE (no trailing slash), RESOURCE_DIR (writable), and either ACCESS_TOKEN or
 // CLIENT_ID + CLIENT_SECRET + REFRESH_TOKEN (the SDK then calls BASE/oauth/v2/token).
 const {
   Environment, OAuthBuilder, InitializeBuilder, SDKConfigBuilder, LogBuilder, Levels,
-  ParameterMap, HeaderMap, Record, SDKException,
+  ParameterMap, HeaderMap, Record, SendMail, FromAddresses, Choice, SDKException,
 } = require('@zohocrm/typescript-sdk-8.0');
 
 const { BASE, RESOURCE_DIR, ACCESS_TOKEN, CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN } = process.env;
@@ -79,6 +80,38 @@ async function main() {
   const owner = record ? record.getKeyValue('Owner') : null;
   const [token] = store.tokens;
 
+  const addresses = await new FromAddresses.FromAddressesOperations().getFromAddresses();
+  const addressList = addresses.getObject() instanceof FromAddresses.ResponseWrapper ? addresses.getObject().getFromAddresses() : [];
+  const typeOf = (a) => (a.getType() && typeof a.getType().getValue === 'function' ? a.getType().getValue() : a.getType());
+  const primary = addressList.find((a) => typeOf(a) === 'primary');
+
+  let sent = null;
+  if (id !== null && primary) {
+    const from = new SendMail.From();
+    from.setEmail(primary.getEmail());
+    from.setUserName(primary.getUserName());
+    const to = new SendMail.To();
+    to.setEmail('adaeze.okafor@example.com');
+    to.setUserName('Adaeze Okafor');
+    const data = new SendMail.Data();
+    data.setFrom(from);
+    data.setTo([to]);
+    data.setSubject('Hello from the SDK');
+    data.setContent('<p>Sent through Zoho\'s own SDK.</p>');
+    data.setMailFormat(new Choice('html'));
+    const mailBody = new SendMail.BodyWrapper();
+    mailBody.setData([data]);
+    const response = await new SendMail.SendMailOperations(id, 'Leads').sendMail(mailBody);
+    const result = response.getObject() instanceof SendMail.ActionWrapper ? response.getObject().getData()[0] : null;
+    sent = {
+      status: response.getStatusCode(),
+      itemClass: result && result.constructor.name,
+      code: result ? result.getCode().getValue() : null,
+      message: result ? result.getMessage() : null,
+      messageId: result instanceof SendMail.SuccessResponse ? result.getDetails().get('message_id') : null,
+    };
+  }
+
   console.log(
     JSON.stringify({
       token: token && {
@@ -86,6 +119,11 @@ async function main() {
         apiDomain: token.getAPIDomain(),
         userSignature: token.getUserSignature() ? token.getUserSignature().getName() : null,
       },
+      fromAddresses: {
+        status: addresses.getStatusCode(),
+        list: addressList.map((a) => ({ email: a.getEmail(), type: typeOf(a) })),
+      },
+      sendMail: sent,
       create: {
         status: created.getStatusCode(),
         itemClass: item && item.constructor.name,

@@ -85,6 +85,15 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(record.Last_Name, SDK_NAME.last);
       assert.equal(record.Email, SDK_NAME.email);
       assert.equal(record.Owner.id, org.adminId);
+
+      // From addresses and send_mail through the SDK's own model classes.
+      assert.equal(out.fromAddresses.status, 200);
+      assert.equal(out.fromAddresses.list[0].type, 'primary');
+      assert.equal(out.sendMail.status, 200);
+      assert.equal(out.sendMail.itemClass, 'SuccessResponse');
+      assert.equal(out.sendMail.code, 'SUCCESS');
+      assert.equal(out.sendMail.message, 'Your mail has been sent successfully.');
+      assert.match(out.sendMail.messageId, /^[0-9a-f]{64}$/);
     }
 
     test('initialises with a refresh token bound to a client, then inserts a Lead and reads it back', async () => {
