@@ -23,6 +23,8 @@ export interface SmtpSink {
 }
 
 export type SinkOptions = {
+  /** Credentials the server accepts; when set, AUTH is offered and checked. */
+  auth?: { username: string; password: string };
   onRcpt?: (address: string) => { code: number; message: string } | null;
   onData?: (raw: Buffer) => { code: number; message: string } | null;
 };
@@ -32,6 +34,11 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
   const waiters: { count: number; resolve: () => void }[] = [];
   const server = new SMTPServer({
     authOptional: true,
+    allowInsecureAuth: true,
+    onAuth(auth, _session, callback) {
+      const ok = options.auth && auth.username === options.auth.username && auth.password === options.auth.password;
+      return ok ? callback(null, { user: auth.username }) : callback(new Error('535 5.7.8 Authentication credentials invalid'));
+    },
     disabledCommands: ['STARTTLS'],
     logger: false,
     size: 30 * 1024 * 1024,
