@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import pg from 'pg';
+import { REPO_ROOT } from '../helpers/run-cli.js';
+import { DATABASE_KINDS, TEST_DATABASE_URL } from '../helpers/test-app.js';
+
+/**
+ * `npm start` as a user runs it: a fresh data folder (or a fresh PostgreSQL schema), a real
+ * process, the banner's token, and an orderly exit on SIGTERM.
+ */
+type Started = { child: ChildProcess; output: () => string; port: number };
+
+function startServe(env: Record<string, string>): Promise<Started> {
+  const base: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of ['DATABASE_URL', 'DATABASE_SCHEMA', 'DATA_DIR', 'PUBLIC_URL', 'PORT', 'SMTP_URL', 'NODE_TEST_CONTEXT']) delete base[name];
+  const child = spawn(process.execPath, ['bin/mailroom.js', 'serve'], { cwd: REPO_ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start within 30 s:\n${output}`)), 30_000);
+    const check = setInterval(() => {
+      const match = /"event":"server\.listening","port":(\d+)/.exec(output);
+      if (match && output.includes('Refresh token:')) {
+        clearInterval(check);
+        clearTimeout(timer);
+        resolve({ child, output: () => output, port: Number(match[1]) });
+      }
+    }, 50);
+    child.on('exit', (code) => {
+      clearInterval(check);
+      clearTimeout(timer);
+      reject(new Error(`serve exited early with ${code}:\n${output}`));
+    });
+  });
+}
+
+for (const kind of DATABASE_KINDS) {
+  describe(`mailroom serve (npm start) [${kind}]`, () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-serve-'));
+    const schema = `t_serve_${randomBytes(4).toString('hex')}`;
+    after(async () => {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (kind === 'postgres') {
+        const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+        await client.connect();
+        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        await client.end();
+      }
+    });
+
+    test('on an empty database it prints a token that works, delivers to the local mailbox, and exits 0 on SIGTERM', async () => {
+      const env: Record<string, string> = {
+        DATA_DIR: dataDir,
+        PORT: '0',
+        LOG_LEVEL: 'info',
+        ...(kind === 'postgres' ? { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, SECRETS_KEY: randomBytes(32).toString('hex') } : {}),
+      };
+      const server = await startServe(env);
+      const base = `http://127.0.0.1:${server.port}`;
+      try {
+        const token = /Access token:\s+(1000\.[0-9a-f]{32}\.[0-9a-f]{32})/.exec(server.output())?.[1];
+        assert.ok(token, 'the banner shows an access token');
+        assert.match(server.output(), /Admin sign-in:\s+admin@example\.com \/ \S{12,}/);
+        assert.doesNotMatch(server.output().split('Mailroom is ready')[0]!, new RegExp(token!), 'the token is not in the logs');
+
+        assert.equal((await fetch(`${base}/health`)).status, 200);
+        const headers = { authorization: `Zoho-oauthtoken ${token}` };
+        const created = await fetch(`${base}/crm/v8/Leads`, { method: 'POST', headers, body: JSON.stringify({ data: [{ Last_Name: 'Smith', Email: 'smith@example.com' }] }) });
+        assert.equal(created.status, 201);
+        const id = ((await created.json()) as { data: { details: { id: string } }[] }).data[0]!.details.id;
+        const read = await fetch(`${base}/crm/v2.1/Leads/${id}`, { headers });
+        assert.equal(((await read.json()) as { data: { Last_Name: string }[] }).data[0]!.Last_Name, 'Smith');
+        assert.equal((await fetch(`${base}/crm/v8/Leads/${id}`)).status, 401);
+
+        const sent = await fetch(`${base}/crm/v8/Leads/${id}/actions/send_mail`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ data: [{ from: { email: 'admin@example.com' }, to: [{ email: 'smith@example.com' }], subject: 'From npm start' }] }),
+        });
+        assert.equal(sent.status, 200);
+        // The in-process worker delivers to the local mailbox without being asked.
+        let status = '';
+        for (let i = 0; i < 100 && status !== 'sent'; i += 1) {
+          await new Promise((r) => setTimeout(r, 50));
+          const list = (await (await fetch(`${base}/crm/v8/Leads/${id}/Emails`, { headers })).json()) as { Emails: { status: { type: string }[] }[] };
+          status = list.Emails[0]!.status[0]!.type;
+        }
+        assert.equal(status, 'sent');
+      } finally {
+        const exited = new Promise<number | null>((resolve) => server.child.on('exit', (code) => resolve(code)));
+        server.child.kill('SIGTERM');
+        assert.equal(await exited, 0);
+      }
+      assert.match(server.output(), /"event":"worker\.stopped"/);
+    });
+
+    test('a second start on the same database creates no second demo org and prints no token', async () => {
+      const env: Record<string, string> = {
+        DATA_DIR: dataDir,
+        PORT: '0',
+        LOG_LEVEL: 'info',
+        ...(kind === 'postgres' ? { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, SECRETS_KEY: randomBytes(32).toString('hex') } : {}),
+      };
+      const child = spawn(process.execPath, ['bin/mailroom.js', 'serve'], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.setEncoding('utf8').on('data', (c: string) => (output += c));
+      for (let i = 0; i < 200 && !output.includes('server.listening'); i += 1) await new Promise((r) => setTimeout(r, 50));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+      assert.match(output, /server\.listening/);
+      assert.doesNotMatch(output, /Access token:/);
+    });
+  });
+}
