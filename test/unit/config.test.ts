@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+test('defaults: port 8080, SQLite in ./data, UTC, no relay', () => {
+  const config = loadConfig({});
+  assert.equal(config.port, 8080);
+  assert.equal(config.database.kind, 'sqlite');
+  assert.match(config.database.kind === 'sqlite' ? config.database.file : '', /data[/\\]mailroom\.db$/);
+  assert.equal(config.defaultTimeZone, 'UTC');
+  assert.equal(config.smtpUrl, null);
+  assert.equal(config.publicUrl, 'http://localhost:8080');
+  assert.equal(config.messageIdDomain, 'localhost');
+});
+
+test('every bad variable is named with its fix, all at once', () => {
+  assert.throws(
+    () => loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud', DEFAULT_TIME_ZONE: 'Mars/Olympus', SMTP_URL: 'http://relay' }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.equal(error.problems.length, 5);
+      assert.match(error.message, /PORT=eighty/);
+      assert.match(error.message, /DATABASE_URL must start with postgres/);
+      assert.match(error.message, /LOG_LEVEL=loud/);
+      assert.match(error.message, /DEFAULT_TIME_ZONE=Mars\/Olympus/);
+      assert.match(error.message, /SMTP_URL must look like/);
+      return true;
+    },
+  );
+});
+
+test('PostgreSQL needs SECRETS_KEY so every process can read stored SMTP passwords', () => {
+  assert.throws(() => loadConfig({ DATABASE_URL: 'postgres://u@h/db' }), /SECRETS_KEY is required with DATABASE_URL/);
+  assert.throws(() => loadConfig({ DATABASE_URL: 'postgres://u@h/db', SECRETS_KEY: 'short' }), /SECRETS_KEY must be 32 bytes/);
+  const config = loadConfig({ DATABASE_URL: 'postgres://u@h/db', SECRETS_KEY: 'ab'.repeat(32), DATABASE_SCHEMA: 'mailroom' });
+  assert.deepEqual(config.database, { kind: 'postgres', url: 'postgres://u@h/db', schema: 'mailroom', poolSize: 10 });
+});
