@@ -26,7 +26,7 @@ if (files.length === 0) {
   console.error(`No test files found under ${testDir}${filters.length ? ` matching ${filters.join(', ')}` : ''}.`);
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--enable-source-maps', '--test', '--test-concurrency=2', ...files], {
+const result = spawnSync(process.execPath, ['--enable-source-maps', '--test', '--test-concurrency=2', '--test-timeout=180000', ...files], {
   stdio: 'inherit',
   cwd: root,
 });

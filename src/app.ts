@@ -7,6 +7,8 @@ import { createIdSource } from './ids.js';
 import { createLogger, type Logger } from './logger.js';
 import { createSecretBox, loadSecretKey } from './secrets.js';
 import { createWakeup } from './delivery/wakeup.js';
+import { createDatabaseStorage, createDiskStorage } from './files/file-storage.js';
+import path from 'node:path';
 
 /** Everything a process of Mailroom needs, built in one place. */
 export interface App extends Context {
@@ -44,6 +46,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log,
     secrets: createSecretBox(loadSecretKey(config)),
     wakeup,
+    // PostgreSQL deployments may run processes on several machines: bytes live in the database.
+    files: handle.dialect === 'postgres' ? createDatabaseStorage(handle.db) : createDiskStorage(path.join(config.dataDir, 'files')),
     close: async () => {
       await wakeup.close();
       await handle.close();

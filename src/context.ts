@@ -5,6 +5,7 @@ import type { IdSource } from './ids.js';
 import type { Logger } from './logger.js';
 import type { SecretBox } from './secrets.js';
 import type { Wakeup } from './delivery/wakeup.js';
+import type { FileStorage } from './files/file-storage.js';
 
 /**
  * What every use-case receives: the stateful pieces, built once in `app.ts` (the composition
@@ -21,6 +22,8 @@ export interface Context {
   readonly secrets: SecretBox;
   /** Tells delivery workers that mail became due (in-process, and across processes on PostgreSQL). */
   readonly wakeup: Wakeup;
+  /** Bytes of uploaded and generated files. */
+  readonly files: FileStorage;
 }
 
 /** The caller of an API request, as established from its OAuth token. */

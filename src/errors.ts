@@ -103,6 +103,22 @@ export const ERROR_CATALOGUE = {
     message: 'This key is not supported by this server yet',
   },
 
+  // Files (zoho-api.md §5) and attachments on send_mail.
+  FILE_UPLOAD_FAILED: {
+    status: 400,
+    zohoCode: 'failure_in_attachment_handling',
+    message: 'Problem in uploading attachment. kindly upload the file properly',
+  },
+  FILE_TOO_LARGE: {
+    status: 400,
+    zohoCode: 'FILE_SIZE_MORE_THAN_ALLOWED_SIZE',
+    message: 'The file size is more than the allowed size of 20 MB',
+  },
+  TOO_MANY_FILES: { status: 400, zohoCode: 'LIMIT_EXCEEDED', message: 'You can upload at most 10 files at a time' },
+  FILE_ID_MISSING: { status: 400, zohoCode: 'REQUIRED_PARAM_MISSING', message: 'The expected parameter is missing' },
+  ATTACHMENT_NOT_FOUND: { status: 400, zohoCode: 'INVALID_DATA', message: 'There is no file exists with the given id' },
+  ATTACHMENTS_TOO_LARGE: { status: 400, zohoCode: 'FILE_SIZE_EXCEEDS', message: 'Total file(s) size should not exceed 10MB' },
+
   // Unblock Email (zoho-api.md §10).
   UNBLOCK_UNKNOWN_FIELD: { status: 400, zohoCode: 'NOT_ALLOWED', message: 'unknown field provided' },
   UNBLOCK_FIELDS_UNAVAILABLE: {
@@ -117,6 +133,28 @@ export const ERROR_CATALOGUE = {
   },
   ALREADY_UNBLOCKED: { status: 400, zohoCode: 'NOT_ALLOWED', message: 'Email is already unblocked' },
   INVALID_RECORD_PROVIDED: { status: 400, zohoCode: 'INVALID_DATA', message: 'Invalid record provided' },
+
+  // Email templates (zoho-api.md §6), as send_mail's `template` key uses them. Another org's
+  // template answers exactly like a missing one.
+  TEMPLATE_NOT_FOUND: { status: 400, zohoCode: 'INVALID_DATA', message: 'the template id given seems to be invalid' },
+  TEMPLATE_MODULE_MISMATCH: {
+    status: 400,
+    zohoCode: 'INVALID_DATA',
+    message: 'The template given belongs to another module',
+  },
+
+  // Inventory templates (zoho-api.md §7) as send_mail's `inventory_details` uses them. Another
+  // org's template answers exactly like a missing one.
+  INVENTORY_TEMPLATE_NOT_FOUND: {
+    status: 400,
+    zohoCode: 'INVALID_DATA',
+    message: 'the inventory template id given seems to be invalid',
+  },
+  INVENTORY_TEMPLATE_MODULE_MISMATCH: {
+    status: 400,
+    zohoCode: 'INVALID_DATA',
+    message: 'The inventory template given cannot be used for a record of this module',
+  },
 
   // Idempotency-Key (beyond Zoho; IETF draft semantics).
   IDEMPOTENCY_KEY_INVALID: {
@@ -133,6 +171,13 @@ export const ERROR_CATALOGUE = {
     status: 409,
     zohoCode: 'IDEMPOTENCY_IN_PROGRESS',
     message: 'A request with this Idempotency-Key is still being processed',
+  },
+
+  // Local mailbox sign-in (beyond Zoho): too many wrong passwords from one address.
+  TOO_MANY_FAILED_SIGN_INS: {
+    status: 429,
+    zohoCode: 'TOO_MANY_REQUESTS',
+    message: 'Too many failed sign-in attempts. Please try again later.',
   },
 
   // Admin operations (CLI and admin API).

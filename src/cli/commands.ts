@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
 import type { App } from '../app.js';
 import { createClient, createGrantCode } from '../auth/clients.js';
@@ -9,8 +10,16 @@ import { createOrg } from '../orgs/create-org.js';
 import { findFirstOrg, findOrg, type OrgRow } from '../orgs/org-repository.js';
 import { updateOrg } from '../orgs/update-org.js';
 import { createCustomModule, type CustomFieldInput } from '../records/create-custom-module.js';
+import { createInventoryTemplate } from '../inventory/create-inventory-template.js';
+import { presentInventoryTemplates } from '../inventory/present-inventory-template.js';
 import { addOrgFromAddress } from '../mail/add-org-from-address.js';
 import { setUserSmtp } from '../mail/set-user-smtp.js';
+import { createEmailTemplates } from '../templates/create-email-templates.js';
+import { deleteEmailTemplates } from '../templates/delete-email-templates.js';
+import { getEmailTemplate } from '../templates/get-email-template.js';
+import { listEmailTemplates } from '../templates/list-email-templates.js';
+import { updateEmailTemplates } from '../templates/update-email-templates.js';
+import type { ItemResult } from '../records/data-array.js';
 import { createUser } from '../users/create-user.js';
 import { findUserByEmail, findUserById, fullName, listUsers, type UserRow } from '../users/user-repository.js';
 
@@ -43,6 +52,8 @@ const bool = (values: Values, key: string): boolean | undefined => {
   return value === 'true';
 };
 
+const multiline = (value: string | undefined): string | null => (value === undefined ? null : value.replace(/\\n/g, '\n'));
+
 /** `--org ID`, or the first org when there is exactly one obvious choice. */
 async function resolveOrg(app: App, values: Values): Promise<OrgRow> {
   const id = str(values, 'org') ?? str(values, 'id');
@@ -68,6 +79,65 @@ const presentOrgRow = (org: OrgRow) => ({
   time_zone: org.time_zone,
   privacy_settings: org.privacy_settings === 1,
 });
+
+/** `--content HTML` or `--content-file F` (read as UTF-8); undefined when neither is given. */
+function templateContent(values: Values): string | undefined {
+  const inline = str(values, 'content');
+  const file = str(values, 'content-file');
+  if (inline !== undefined && file !== undefined) throw new UsageError('give --content or --content-file, not both');
+  if (file === undefined) return inline;
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read --content-file ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** The template keys a create/update command sets, in the admin API's shape. */
+function templateItem(values: Values): Record<string, unknown> {
+  const item: Record<string, unknown> = {};
+  for (const key of ['name', 'subject', 'module', 'description'] as const) {
+    const value = str(values, key);
+    if (value !== undefined) item[key] = value;
+  }
+  const content = templateContent(values);
+  if (content !== undefined) item.content = content;
+  const folder = str(values, 'folder');
+  if (folder !== undefined) item.folder = { name: folder };
+  const editorMode = str(values, 'editor-mode');
+  if (editorMode !== undefined) item.editor_mode = editorMode;
+  const attachments = values.attachment as string[] | undefined;
+  if (attachments !== undefined) item.attachments = attachments.map((id) => ({ id }));
+  return item;
+}
+
+/** The one result of a single-item template call: its details, or its error thrown (exit 1). */
+function onlyResult(results: ItemResult[]): Record<string, unknown> {
+  const [result] = results;
+  if (!result) throw new Error('no result');
+  if (!result.ok) throw result.error;
+  return result.details;
+}
+
+/** A template as GET shows it, without the (possibly large) content. */
+async function showTemplate(app: App, org: OrgRow, id: string): Promise<CommandOutput> {
+  const { content: _content, ...template } = await getEmailTemplate(app, { orgId: org.id, timeZone: org.time_zone }, id);
+  return template;
+}
+
+const TEMPLATE_OPTIONS = {
+  org: { type: 'string' },
+  user: { type: 'string' },
+  module: { type: 'string' },
+  name: { type: 'string' },
+  subject: { type: 'string' },
+  content: { type: 'string' },
+  'content-file': { type: 'string' },
+  folder: { type: 'string' },
+  attachment: { type: 'string', multiple: true },
+  'editor-mode': { type: 'string' },
+  description: { type: 'string' },
+} as const;
 
 export const COMMANDS: Command[] = [
   {
@@ -244,6 +314,43 @@ export const COMMANDS: Command[] = [
     },
   },
   {
+    name: ['inventory-template', 'create'],
+    usage:
+      'inventory-template create [--org ID] [--user ID|EMAIL] --module M --name N [--title T] [--header-text T] [--footer-text T] [--favorite true|false] [--active true|false]',
+    summary: 'add an inventory template (PDF layout texts) for Quotes, Sales_Orders, Purchase_Orders or Invoices',
+    options: {
+      org: { type: 'string' },
+      user: { type: 'string' },
+      module: { type: 'string' },
+      name: { type: 'string' },
+      title: { type: 'string' },
+      'header-text': { type: 'string' },
+      'footer-text': { type: 'string' },
+      favorite: { type: 'string' },
+      active: { type: 'string' },
+    },
+    async run(app, values) {
+      const org = await resolveOrg(app, values);
+      const user = await resolveUser(app, org, str(values, 'user'));
+      const favorite = bool(values, 'favorite');
+      const active = bool(values, 'active');
+      const template = await createInventoryTemplate(app, {
+        orgId: org.id,
+        userId: user.id,
+        module: required(values, 'module'),
+        name: required(values, 'name'),
+        title: str(values, 'title') ?? null,
+        // The shell cannot easily pass a newline: `\n` in these texts stands for one.
+        headerText: multiline(str(values, 'header-text')),
+        footerText: multiline(str(values, 'footer-text')),
+        ...(favorite !== undefined ? { favorite } : {}),
+        ...(active !== undefined ? { active } : {}),
+      });
+      const [presented] = await presentInventoryTemplates(app.db, org.id, [template], org.time_zone);
+      return { ...presented, title: template.title, header_text: template.headerText, footer_text: template.footerText, org_id: org.id };
+    },
+  },
+  {
     name: ['from-address', 'add'],
     usage: 'from-address add [--org ID] --email E --name N',
     summary: 'add an organisation From address (sent with org_email: true)',
@@ -289,6 +396,66 @@ export const COMMANDS: Command[] = [
         ...(fromName ? { fromName } : {}),
         verify: values['no-verify'] !== true,
       });
+    },
+  },
+  {
+    name: ['template', 'create'],
+    usage:
+      'template create [--org ID] [--user ID|EMAIL] --module M --name N --subject S (--content HTML | --content-file F) [--folder F] [--attachment FILE_ID]… [--editor-mode rich_text|plain_text|gallery] [--description D]',
+    summary: 'create an email template (merge fields: ${Module.Field Label})',
+    options: TEMPLATE_OPTIONS,
+    async run(app, values) {
+      const org = await resolveOrg(app, values);
+      const user = await resolveUser(app, org, str(values, 'user'));
+      const item = templateItem(values);
+      for (const key of ['module', 'name', 'subject'] as const) required(values, key);
+      if (item.content === undefined) throw new UsageError('--content or --content-file is required');
+      const { id } = onlyResult(await createEmailTemplates(app, { orgId: org.id, userId: user.id }, { email_templates: [item] }));
+      return showTemplate(app, org, String(id));
+    },
+  },
+  {
+    name: ['template', 'update'],
+    usage:
+      'template update [--org ID] [--user ID|EMAIL] --id ID [--name N] [--subject S] [--content HTML | --content-file F] [--folder F] [--module M] [--attachment FILE_ID]… [--editor-mode E] [--description D]',
+    summary: 'change an email template (attachments given replace its list)',
+    options: { ...TEMPLATE_OPTIONS, id: { type: 'string' } },
+    async run(app, values) {
+      const id = required(values, 'id');
+      const org = await resolveOrg(app, { ...values, id: undefined });
+      const user = await resolveUser(app, org, str(values, 'user'));
+      const item = templateItem(values);
+      if (Object.keys(item).length === 0) throw new UsageError('nothing to change: give --name, --subject, --content, --folder, …');
+      onlyResult(await updateEmailTemplates(app, { orgId: org.id, userId: user.id }, { email_templates: [item] }, id));
+      return showTemplate(app, org, id);
+    },
+  },
+  {
+    name: ['template', 'delete'],
+    usage: 'template delete [--org ID] --id ID',
+    summary: 'delete an email template',
+    options: { org: { type: 'string' }, id: { type: 'string' } },
+    async run(app, values) {
+      const id = required(values, 'id');
+      const org = await resolveOrg(app, { ...values, id: undefined });
+      onlyResult(await deleteEmailTemplates(app, { orgId: org.id }, [id]));
+      return { id, deleted: true };
+    },
+  },
+  {
+    name: ['template', 'list'],
+    usage: 'template list [--org ID] [--module M]',
+    summary: "list an org's email templates (newest change first)",
+    options: { org: { type: 'string' }, module: { type: 'string' } },
+    async run(app, values) {
+      const org = await resolveOrg(app, values);
+      const module = str(values, 'module');
+      const page = await listEmailTemplates(
+        app,
+        { orgId: org.id, userId: '', timeZone: org.time_zone },
+        { per_page: '200', ...(module !== undefined ? { module } : {}) },
+      );
+      return { email_templates: page?.email_templates ?? [], count: page?.email_templates.length ?? 0 };
     },
   },
 ];

@@ -2,11 +2,17 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './database.js';
 import * as m0001 from './migrations/0001-foundation.js';
 import * as m0002 from './migrations/0002-mail.js';
+import * as m0003 from './migrations/0003-files.js';
+import * as m0004 from './migrations/0004-email-templates.js';
+import * as m0005 from './migrations/0005-inventory-templates.js';
 
 /** Every migration, listed explicitly (no directory scanning), in order. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': m0001,
   '0002-mail': m0002,
+  '0003-files': m0003,
+  '0004-email-templates': m0004,
+  '0005-inventory-templates': m0005,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

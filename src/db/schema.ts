@@ -220,6 +220,106 @@ export interface MailboxMessageTable {
   created_at: number;
 }
 
+export interface FileTable {
+  /** 64 random hex characters: opaque and unguessable, like Zoho's encrypted file ids. */
+  id: string;
+  org_id: string;
+  /** The uploader's file name, cleaned; only ever used as a MIME filename, never as a path. */
+  name: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  is_inline: number;
+  created_by: string;
+  created_at: number;
+}
+
+export interface FileBlobTable {
+  file_id: string;
+  bytes: Buffer;
+}
+
+/** Files a mail carries, pinned at acceptance: `attachment`, `inline` (cid image) or `generated` (PDF). */
+export interface MailAttachmentTable {
+  message_id: string;
+  position: number;
+  file_id: string;
+  kind: 'attachment' | 'inline' | 'generated';
+  content_id: string | null;
+}
+
+export interface EmailTemplateFolderTable {
+  id: string;
+  org_id: string;
+  name: string;
+  created_at: number;
+}
+
+export type EmailTemplateEditorMode = 'gallery' | 'rich_text' | 'plain_text';
+export type EmailTemplateCategory = 'normal' | 'draft' | 'system_templates' | 'plugin_templates' | 'marketplace_templates';
+
+export interface EmailTemplateTable {
+  id: string;
+  org_id: string;
+  /** API name of the module the template merges from (`Leads`, `Sales_Orders`, a custom module). */
+  module: string;
+  name: string;
+  subject: string;
+  /** HTML (or plain text when `editor_mode` is `plain_text`), with `${Module.Field Label}` merge fields. */
+  content: string;
+  folder_id: string;
+  editor_mode: EmailTemplateEditorMode;
+  category: EmailTemplateCategory;
+  description: string | null;
+  active: number;
+  favorite: number;
+  /** 1 when the content carries a `${ConsentForm.…}` link; kept on write so lists need no content. */
+  consent_linked: number;
+  created_by: string;
+  modified_by: string;
+  created_at: number;
+  modified_at: number;
+  last_used_at: number | null;
+  /** Mails accepted with this template (`last_version_statistics.sent`). */
+  sent_count: number;
+}
+
+/** Files a template attaches, in order; `file_id` is a Files API id (no foreign key, see 0004). */
+export interface EmailTemplateAttachmentTable {
+  id: string;
+  template_id: string;
+  position: number;
+  file_id: string;
+}
+
+/** Inventory templates an admin made; the built-in ones per module live in code, not here. */
+export interface InventoryTemplateTable {
+  id: string;
+  org_id: string;
+  /** Quotes, Sales_Orders, Purchase_Orders or Invoices. */
+  module: string;
+  name: string;
+  /** Large heading of the PDF, e.g. `QUOTE`. */
+  title: string;
+  /** Printed under the org name (address, phone …). */
+  header_text: string | null;
+  /** Printed after the totals and the record's terms. */
+  footer_text: string | null;
+  favorite: number;
+  active: number;
+  created_by: string;
+  modified_by: string;
+  created_at: number;
+  modified_at: number;
+}
+
+/** When an inventory template (built-in or admin-made) last rendered a PDF for a mail. */
+export interface InventoryTemplateUsageTable {
+  org_id: string;
+  template_id: string;
+  last_used_at: number;
+}
+
 export interface DB {
   orgs: OrgTable;
   users: UserTable;
@@ -235,4 +335,12 @@ export interface DB {
   blocked_addresses: BlockedAddressTable;
   idempotency_keys: IdempotencyKeyTable;
   mailbox_messages: MailboxMessageTable;
+  files: FileTable;
+  file_blobs: FileBlobTable;
+  mail_attachments: MailAttachmentTable;
+  email_template_folders: EmailTemplateFolderTable;
+  email_templates: EmailTemplateTable;
+  email_template_attachments: EmailTemplateAttachmentTable;
+  inventory_templates: InventoryTemplateTable;
+  inventory_template_usage: InventoryTemplateUsageTable;
 }

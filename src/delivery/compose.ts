@@ -2,6 +2,7 @@ import { convert } from 'html-to-text';
 import type { SendMailOptions } from 'nodemailer';
 import type { MailRow, RecipientRow } from '../mail/mail-repository.js';
 import { messageIdHeader } from '../mail/send-mail.js';
+import { rewriteInlineImages } from '../mail/mail-files.js';
 
 /**
  * Builds the message for one delivery attempt. The headers always name every To and Cc
@@ -11,10 +12,14 @@ import { messageIdHeader } from '../mail/send-mail.js';
  */
 const normaliseNewlines = (text: string): string => text.replace(/\r\n?/g, '\n');
 
-export function composeMessage(mail: MailRow, recipients: readonly RecipientRow[], domain: string): SendMailOptions {
+/** A file the message carries, with its bytes loaded. */
+export type LoadedFile = { kind: 'attachment' | 'inline' | 'generated'; fileId: string; name: string; contentType: string; contentId: string | null; bytes: Buffer };
+
+export function composeMessage(mail: MailRow, recipients: readonly RecipientRow[], domain: string, files: readonly LoadedFile[] = []): SendMailOptions {
   const headerList = (kind: RecipientRow['kind']) =>
     recipients.filter((r) => r.kind === kind).map((r) => ({ name: r.name ?? '', address: r.email }));
-  const content = normaliseNewlines(mail.content);
+  const inline = new Map(files.filter((f) => f.kind === 'inline' && f.contentId).map((f) => [f.fileId, f.contentId!]));
+  const content = normaliseNewlines(mail.mail_format === 'html' ? rewriteInlineImages(mail.content, inline) : mail.content);
   const references = mail.references_header ? mail.references_header.split(' ') : undefined;
   return {
     from: { name: mail.from_name ?? '', address: mail.from_email },
@@ -30,6 +35,12 @@ export function composeMessage(mail: MailRow, recipients: readonly RecipientRow[
       ? { html: content, text: convert(content, { wordwrap: 78, selectors: [{ selector: 'img', format: 'skip' }] }) }
       : { text: content }),
     headers: { 'X-Mailer': 'Mailroom' },
+    // Built from our own buffers only: nodemailer never reads a path or URL for us.
+    attachments: files.map((f) =>
+      f.kind === 'inline'
+        ? { filename: f.name, content: f.bytes, contentType: f.contentType, cid: f.contentId!, contentDisposition: 'inline' as const }
+        : { filename: f.name, content: f.bytes, contentType: f.contentType },
+    ),
     disableFileAccess: true,
     disableUrlAccess: true,
   };

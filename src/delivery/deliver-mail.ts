@@ -2,7 +2,8 @@ import type { Context } from '../context.js';
 import type { RecipientStatus } from '../db/schema.js';
 import { blockAddress, findBlocked } from '../mail/blocked-addresses.js';
 import { recipientsOf, type MailRow, type RecipientRow } from '../mail/mail-repository.js';
-import { composeMessage } from './compose.js';
+import { composeMessage, type LoadedFile } from './compose.js';
+import { filesOfMails } from '../mail/mail-files.js';
 import { hasExpired, permanentStatus, retryDelayMs } from './retry-policy.js';
 import { TransportConfigError, type RecipientOutcome, type SendResult } from './transport.js';
 import type { TransportRegistry } from './transports.js';
@@ -41,7 +42,11 @@ export async function deliverMail(ctx: Context, transports: TransportRegistry, m
     const route = await transports.routeFor(mail);
     let result: SendResult | null = null;
     let failure: Outcome | null = null;
-    if (route.kind === 'refused') {
+    const files = await loadFiles(ctx, mail.message_id);
+    if (files === null) {
+      // Never send a mail without the files it was accepted with.
+      failure = { kind: 'failed', statusCode: '5.3.0', diagnostic: 'a file this mail carries is no longer stored', remoteMta: null };
+    } else if (route.kind === 'refused') {
       failure = { kind: 'failed', statusCode: '5.3.5', diagnostic: `SMTP server refused by policy: ${route.reason}`, remoteMta: null };
     } else {
       await ctx.db.updateTable('mail_recipients').set({ in_flight: 1 }).where('id', 'in', attempt.map((r) => r.id)).execute();
@@ -49,7 +54,7 @@ export async function deliverMail(ctx: Context, transports: TransportRegistry, m
         result = await route.transport.send({
           orgId: mail.org_id,
           messageId: mail.message_id,
-          message: composeMessage(mail, all, ctx.config.messageIdDomain),
+          message: composeMessage(mail, all, ctx.config.messageIdDomain, files),
           envelope: { from: mail.from_email, to: attempt.map((r) => r.email) },
         });
       } catch (error) {
@@ -77,6 +82,18 @@ export async function deliverMail(ctx: Context, transports: TransportRegistry, m
   }
 
   await recordOutcomes(ctx, mail, all, outcomes, workerId);
+}
+
+/** The bytes of every file the mail carries, or null when one of them is missing from storage. */
+async function loadFiles(ctx: Context, messageId: string): Promise<LoadedFile[] | null> {
+  const carried = await filesOfMails(ctx.db, [messageId]);
+  const loaded: LoadedFile[] = [];
+  for (const file of carried) {
+    const bytes = await ctx.files.get(file.file_id);
+    if (!bytes) return null;
+    loaded.push({ kind: file.kind, fileId: file.file_id, name: file.name, contentType: file.content_type, contentId: file.content_id, bytes });
+  }
+  return loaded;
 }
 
 /**

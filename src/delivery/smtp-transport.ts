@@ -32,6 +32,7 @@ export function smtpTargetFromUrl(url: string, timeoutMs: number): SmtpTarget {
 
 type SmtpError = Error & {
   code?: string;
+  command?: string;
   responseCode?: number;
   response?: string;
   rejectedErrors?: SmtpError[];
@@ -39,10 +40,20 @@ type SmtpError = Error & {
   rejected?: string[];
 };
 
+/**
+ * Commands (nodemailer's `error.command`) whose replies concern the session or the sender, never
+ * a recipient's address: a 5yz to them fails the mail but must not block the recipients. Only
+ * replies to RCPT TO and to DATA (the command or the end of data) bounce.
+ */
+const SESSION_COMMANDS = new Set(['CONN', 'EHLO', 'HELO', 'LHLO', 'STARTTLS', 'MAIL FROM']);
+
 function outcomeFor(email: string, error: SmtpError): RecipientOutcome {
   const code = error.responseCode;
   const diagnostic = (error.response ?? error.message).slice(0, 1000);
-  if (code !== undefined && code >= 500) return { email, kind: 'bounced', statusCode: enhancedStatus(error.response, code), diagnostic };
+  if (code !== undefined && code >= 500) {
+    const kind = error.command !== undefined && SESSION_COMMANDS.has(error.command) ? 'failed' : 'bounced';
+    return { email, kind, statusCode: enhancedStatus(error.response, code), diagnostic };
+  }
   const status = code !== undefined ? enhancedStatus(error.response, code) : error.code === 'ETIMEDOUT' ? '4.4.7' : '4.4.1';
   return { email, kind: 'deferred', statusCode: status, diagnostic };
 }

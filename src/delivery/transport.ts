@@ -13,7 +13,8 @@ export type OutgoingMail = {
   envelope: { from: string; to: string[] };
 };
 
-export type OutcomeKind = 'sent' | 'deferred' | 'bounced';
+/** `bounced`: the server refused the recipient (the address gets blocked); `failed`: it refused the session or the sender (nothing is blocked). */
+export type OutcomeKind = 'sent' | 'deferred' | 'bounced' | 'failed';
 
 export type RecipientOutcome = {
   email: string;

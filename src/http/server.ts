@@ -5,8 +5,12 @@ import type { Context } from '../context.js';
 import { AppError, isAppError } from '../errors.js';
 import { registerCrmAuth } from './auth-hooks.js';
 import { errorStatus, zohoError } from '../wire/zoho-envelope.js';
+import { emailTemplateRoutes } from './routes/email-templates.route.js';
 import { healthRoutes } from './routes/health.route.js';
+import { inventoryTemplateRoutes } from './routes/inventory-templates.route.js';
+import { mailboxRoutes } from './routes/mailbox.route.js';
 import { mailRoutes } from './routes/mail.route.js';
+import { fileRoutes, inlineImageRoutes } from './routes/files.route.js';
 import { oauthRoutes } from './routes/oauth-token.route.js';
 import { orgRoutes } from './routes/org.route.js';
 import { recordRoutes } from './routes/records.route.js';
@@ -73,13 +77,18 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
 
   await fastify.register(healthRoutes(ctx));
   await fastify.register(oauthRoutes(ctx));
+  await fastify.register(inlineImageRoutes(ctx));
+  await fastify.register(mailboxRoutes(ctx));
   await fastify.register(async (crm) => {
     registerCrmAuth(crm, ctx);
     await crm.register(orgRoutes(ctx));
     await crm.register(userRoutes(ctx));
     await crm.register(settingsMetadataRoutes(ctx));
+    await crm.register(emailTemplateRoutes(ctx));
+    await crm.register(inventoryTemplateRoutes(ctx));
     await crm.register(recordRoutes(ctx));
     await crm.register(mailRoutes(ctx));
+    await crm.register(fileRoutes(ctx));
   });
   return fastify;
 }

@@ -5,6 +5,7 @@ import { findRecord } from '../records/record-repository.js';
 import { findUsersByIds } from '../users/user-repository.js';
 import { findMail, listMailsOfRecord, recipientsOf, type MailRow } from './mail-repository.js';
 import { presentEmail } from './present-email.js';
+import { filesOfMails } from './mail-files.js';
 
 /** Zoho's Emails related list returns 10 mails a page. */
 export const EMAILS_PAGE_SIZE = 10;
@@ -17,9 +18,11 @@ async function requireRecord(ctx: Context, principal: Principal, module: ModuleD
 }
 
 async function present(ctx: Context, principal: Principal, mails: readonly MailRow[], withContent: boolean) {
-  const [recipients, owners] = await Promise.all([
-    recipientsOf(ctx.db, mails.map((m) => m.message_id)),
+  const ids = mails.map((m) => m.message_id);
+  const [recipients, owners, files] = await Promise.all([
+    recipientsOf(ctx.db, ids),
     findUsersByIds(ctx.db, principal.orgId, [...new Set(mails.map((m) => m.user_id))]),
+    filesOfMails(ctx.db, ids),
   ]);
   return mails.map((mail) =>
     presentEmail(
@@ -27,7 +30,7 @@ async function present(ctx: Context, principal: Principal, mails: readonly MailR
       recipients.filter((r) => r.message_id === mail.message_id),
       owners.find((u) => u.id === mail.user_id),
       principal.timeZone,
-      { withContent },
+      { withContent, files: files.filter((f) => f.message_id === mail.message_id) },
     ),
   );
 }

@@ -2,6 +2,7 @@ import { formatZohoDateTime } from '../time.js';
 import type { UserRow } from '../users/user-repository.js';
 import { fullName } from '../users/user-repository.js';
 import type { MailRow, RecipientRow } from './mail-repository.js';
+import type { CarriedFile } from './mail-files.js';
 
 /**
  * A mail as the Emails related list shows it (zoho-api.md §8). `status` holds one entry per
@@ -41,8 +42,9 @@ export function presentEmail(
   recipients: readonly RecipientRow[],
   owner: UserRow | undefined,
   timeZone: string,
-  options: { withContent: boolean },
+  options: { withContent: boolean; files?: readonly CarriedFile[] },
 ): Record<string, unknown> {
+  const attached = (options.files ?? []).filter((f) => f.kind !== 'inline');
   const list = (kind: RecipientRow['kind']) => recipients.filter((r) => r.kind === kind).map((r) => person(r.email, r.name));
   const cc = list('cc');
   const out: Record<string, unknown> = {
@@ -58,7 +60,7 @@ export function presentEmail(
     sent: mail.sent_at !== null,
     read: false,
     source: mail.source,
-    has_attachment: false,
+    has_attachment: attached.length > 0,
     has_thread_attachment: false,
     summary: null,
     intent: null,
@@ -76,7 +78,7 @@ export function presentEmail(
       editable: false,
       sent_time: mail.sent_at === null ? null : formatZohoDateTime(mail.sent_at, timeZone),
       bcc: bcc.length > 0 ? bcc : null,
-      attachments: [],
+      attachments: attached.map((f) => ({ size: String(f.size), name: f.name, id: f.file_id })),
     });
   }
   return out;

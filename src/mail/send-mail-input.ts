@@ -18,10 +18,16 @@ export type MailInput = {
   replyTo: Address | null;
   orgEmail: boolean;
   inReplyTo: string | null;
-  subject: string;
-  content: string;
-  mailFormat: 'html' | 'text';
+  /** Null when a template supplies it (request keys win over the template's). */
+  subject: string | null;
+  content: string | null;
+  mailFormat: 'html' | 'text' | null;
+  templateId: string | null;
+  /** Raw `inventory_details`, checked by the inventory renderer (it knows the record's module). */
+  inventoryDetails: unknown;
   linkedRecord: { module: string; id: string; name: string | null } | null;
+  /** File ids of `attachments`, in order (Zoho's key is `id`; the Java SDK sample sends `file_id`); null when absent. */
+  attachmentIds: string[] | null;
 };
 
 export const MAX_RECIPIENTS = 100;
@@ -30,7 +36,10 @@ export const MAX_NAME_LENGTH = 200;
 export const MAX_CONTENT_LENGTH = 2 * 1024 * 1024;
 
 /** Keys handled by later features: refused clearly rather than silently ignored. */
-const NOT_YET_SUPPORTED = ['attachments', 'template', 'inventory_details', 'scheduled_time', 'data_subject_request'] as const;
+const NOT_YET_SUPPORTED = ['scheduled_time', 'data_subject_request'] as const;
+
+/** At most this many attachments per mail (their total size is capped at 10 MB too). */
+export const MAX_ATTACHMENTS = 50;
 
 /** Characters that would let a value break out of a mail header. */
 const HEADER_BREAKERS = /[\r\n\0\u0085\u2028\u2029]/;
@@ -135,21 +144,37 @@ export function parseMailItem(item: unknown, index: number, version: ApiVersion)
     throw read.error('INVALID_DATA', ['org_email'], { expected_data_type: 'boolean' });
   }
 
-  const subject = item.subject;
-  if (subject === undefined || subject === null || (typeof subject === 'string' && subject.trim() === '')) {
-    throw read.error('MANDATORY_NOT_FOUND', ['subject']);
+  let templateId: string | null = null;
+  if (item.template !== undefined && item.template !== null) {
+    if (!isPlainObject(item.template)) throw read.error('INVALID_DATA', ['template'], { expected_data_type: 'jsonobject' });
+    const id = lookupId(item.template.id);
+    if (item.template.id === undefined || item.template.id === null || item.template.id === '') {
+      throw read.error('MANDATORY_NOT_FOUND', ['template', 'id']);
+    }
+    if (id === null) throw read.error('TEMPLATE_NOT_FOUND', ['template', 'id']);
+    templateId = id;
   }
-  if (typeof subject !== 'string') throw read.error('INVALID_DATA', ['subject'], { expected_data_type: 'string' });
-  if (HEADER_BREAKERS.test(subject)) throw read.error('INVALID_DATA', ['subject']);
-  if (subject.length > MAX_SUBJECT_LENGTH) throw read.error('INVALID_DATA', ['subject'], { maximum_length: MAX_SUBJECT_LENGTH });
 
-  const content = item.content ?? '';
-  if (typeof content !== 'string') throw read.error('INVALID_DATA', ['content'], { expected_data_type: 'string' });
-  if (content.includes('\0')) throw read.error('INVALID_DATA', ['content']);
-  if (content.length > MAX_CONTENT_LENGTH) throw read.error('INVALID_DATA', ['content'], { maximum_length: MAX_CONTENT_LENGTH });
+  let subject: string | null = null;
+  const rawSubject = item.subject;
+  if (rawSubject === undefined || rawSubject === null || (typeof rawSubject === 'string' && rawSubject.trim() === '')) {
+    if (templateId === null) throw read.error('MANDATORY_NOT_FOUND', ['subject']);
+  } else {
+    if (typeof rawSubject !== 'string') throw read.error('INVALID_DATA', ['subject'], { expected_data_type: 'string' });
+    if (HEADER_BREAKERS.test(rawSubject)) throw read.error('INVALID_DATA', ['subject']);
+    if (rawSubject.length > MAX_SUBJECT_LENGTH) throw read.error('INVALID_DATA', ['subject'], { maximum_length: MAX_SUBJECT_LENGTH });
+    subject = rawSubject;
+  }
 
-  const mailFormat = item.mail_format ?? 'html';
-  if (mailFormat !== 'html' && mailFormat !== 'text') {
+  const content = item.content ?? null;
+  if (content !== null) {
+    if (typeof content !== 'string') throw read.error('INVALID_DATA', ['content'], { expected_data_type: 'string' });
+    if (content.includes('\0')) throw read.error('INVALID_DATA', ['content']);
+    if (content.length > MAX_CONTENT_LENGTH) throw read.error('INVALID_DATA', ['content'], { maximum_length: MAX_CONTENT_LENGTH });
+  }
+
+  const mailFormat = item.mail_format ?? null;
+  if (mailFormat !== null && mailFormat !== 'html' && mailFormat !== 'text') {
     throw read.error('INVALID_DATA', ['mail_format'], { supported_values: ['html', 'text'] });
   }
 
@@ -177,6 +202,20 @@ export function parseMailItem(item: unknown, index: number, version: ApiVersion)
     linkedRecord = { module, id, name: typeof linked.name === 'string' ? linked.name : null };
   }
 
+  let attachmentIds: string[] | null = null;
+  if (item.attachments !== undefined && item.attachments !== null) {
+    attachmentIds = [];
+    if (!Array.isArray(item.attachments)) throw read.error('INVALID_DATA', ['attachments'], { expected_data_type: 'jsonarray' });
+    if (item.attachments.length > MAX_ATTACHMENTS) throw read.error('INVALID_DATA', ['attachments'], { maximum_length: MAX_ATTACHMENTS });
+    for (const [i, entry] of item.attachments.entries()) {
+      const id = isPlainObject(entry) ? (entry.id ?? entry.file_id) : undefined;
+      if (id === undefined || id === null || id === '') throw read.error('MANDATORY_NOT_FOUND', ['attachments', i, 'id']);
+      if (typeof id !== 'string') throw read.error('ATTACHMENT_NOT_FOUND', ['attachments', i, 'id']);
+      if (attachmentIds.includes(id)) throw read.error('INVALID_DATA', ['attachments', i, 'id'], { reason: 'duplicate' });
+      attachmentIds.push(id);
+    }
+  }
+
   return {
     from,
     to: uniqueTo!,
@@ -188,6 +227,9 @@ export function parseMailItem(item: unknown, index: number, version: ApiVersion)
     subject,
     content,
     mailFormat,
+    templateId,
+    inventoryDetails: item.inventory_details ?? null,
     linkedRecord,
+    attachmentIds,
   };
 }

@@ -7,12 +7,19 @@ import { itemResultsReply } from '../wire/zoho-envelope.js';
 import { readDataArray, type ItemResult } from '../records/data-array.js';
 import { resolveModule } from '../records/module-registry.js';
 import type { ModuleDefinition } from '../records/modules.js';
-import { findRecord, parseData } from '../records/record-repository.js';
+import { findRecord, parseData, type RecordRow } from '../records/record-repository.js';
 import { findUserById } from '../users/user-repository.js';
 import { findBlocked } from './blocked-addresses.js';
 import { allowedFrom, findUserSmtp, fromAddressesOf, listOrgFromAddresses } from './from-addresses.js';
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from './idempotency.js';
 import { findMail, insertMail, type MailRow, type RecipientRow } from './mail-repository.js';
+import { insertMailAttachments, newContentId } from './mail-files.js';
+import { insertFile, type FileRow } from '../files/file-repository.js';
+import { mergeContextLoader, resolveMailContent } from './mail-content.js';
+import type { MergeContext } from '../templates/merge-fields.js';
+import { markTemplateUsed } from '../templates/resolve-template.js';
+import { markInventoryTemplateUsed } from '../inventory/render-for-send.js';
+import type { MailAttachmentTable } from '../db/schema.js';
 import { recordMailFacts } from './record-checks.js';
 import { ItemReader, parseMailItem, type Address, type MailInput } from './send-mail-input.js';
 
@@ -29,7 +36,15 @@ export type SendMailRequest = {
 
 export type SendMailReply = { status: number; body: unknown; replayed: boolean };
 
-type Accepted = { mail: MailRow; recipients: RecipientRow[]; details: Record<string, unknown> };
+type Accepted = {
+  mail: MailRow;
+  recipients: RecipientRow[];
+  files: MailAttachmentTable[];
+  generated: { row: FileRow; bytes: Buffer } | null;
+  templateId: string | null;
+  inventoryTemplateId: string | null;
+  details: Record<string, unknown>;
+};
 
 /** `message_id`: 64 hex characters like Zoho's, fixed at acceptance, reused on every retry. */
 const newMessageId = (): string => randomBytes(32).toString('hex');
@@ -69,6 +84,7 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
       findUserSmtp(ctx.db, principal.orgId, principal.userId),
     ]);
     const fromList = fromAddressesOf(user, orgAddresses, smtp);
+    const mergeContext = mergeContextLoader(ctx, principal, module, record.id);
 
     const results: (ItemResult | Accepted)[] = [];
     for (const [index, item] of items.entries()) {
@@ -79,7 +95,18 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
         const from = allowedFrom(fromList, input.from.email, input.orgEmail);
         if (!from) throw reader.error('FROM_ADDRESS_NOT_ALLOWED', ['from']);
         if (!input.orgEmail && smtp?.failing_since != null) throw new AppError('SMTP_CONNECTIVITY');
-        results.push(await acceptItem(ctx, principal, { module, recordId: record.id, input, index, version: request.version, ownAddresses: facts.ownAddresses, fromName: input.from.name ?? from.user_name }));
+        results.push(
+          await acceptItem(ctx, principal, {
+            module,
+            record,
+            mergeContext,
+            input,
+            index,
+            version: request.version,
+            ownAddresses: facts.ownAddresses,
+            fromName: input.from.name ?? from.user_name,
+          }),
+        );
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
         results.push({ ok: false, error });
@@ -95,8 +122,18 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
       if (request.idempotency) await releaseIdempotencyKey(ctx.db, principal.orgId, request.idempotency.key);
       return { ...reply, replayed: false };
     }
+    // Generated PDFs' bytes go to storage first; their rows commit with the mail (a failure in
+    // between leaves unreachable bytes, never a mail without its file).
+    for (const { generated } of accepted) if (generated) await ctx.files.put(generated.row.id, generated.bytes);
+    const now = ctx.clock.now();
     await ctx.db.transaction().execute(async (tx) => {
-      for (const { mail, recipients } of accepted) await insertMail(tx, mail, recipients);
+      for (const { mail, recipients, files, generated, templateId, inventoryTemplateId } of accepted) {
+        if (generated) await insertFile(tx, generated.row);
+        await insertMail(tx, mail, recipients);
+        await insertMailAttachments(tx, files);
+        if (templateId) await markTemplateUsed(tx, principal.orgId, templateId, now);
+        if (inventoryTemplateId) await markInventoryTemplateUsed(tx, principal.orgId, inventoryTemplateId, now);
+      }
       if (request.idempotency) await completeIdempotencyKey(tx, principal.orgId, request.idempotency.key, reply.status, reply.body);
       await ctx.wakeup.notifyInTransaction(tx);
     });
@@ -110,7 +147,8 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
 
 type ItemContext = {
   module: ModuleDefinition;
-  recordId: string;
+  record: RecordRow;
+  mergeContext: () => Promise<MergeContext>;
   input: MailInput;
   index: number;
   version: ApiVersion;
@@ -156,12 +194,28 @@ async function acceptItem(ctx: Context, principal: Principal, item: ItemContext)
     throw new AppError(ofRecord ? 'RECORD_EMAIL_BLOCKED' : 'RECIPIENT_BLOCKED', { details: { blocked_email_addresses: blockedList } });
   }
 
+  const body = await resolveMailContent(ctx, principal, {
+    module: item.module,
+    record: item.record,
+    input,
+    index,
+    reader,
+    mergeContext: item.mergeContext,
+  });
+  // Files the mail carries, pinned now: later deletions cannot change what goes out.
+  const carried: Omit<MailAttachmentTable, 'position'>[] = [
+    ...body.attachments.map((f) => ({ message_id: messageId, file_id: f.id, kind: 'attachment' as const, content_id: null })),
+    ...(body.generated ? [{ message_id: messageId, file_id: body.generated.row.id, kind: 'generated' as const, content_id: null }] : []),
+    ...body.inline.map((f) => ({ message_id: messageId, file_id: f.id, kind: 'inline' as const, content_id: newContentId() })),
+  ];
+  const files: MailAttachmentTable[] = carried.map((f, position) => ({ ...f, position }));
+
   const mail: MailRow = {
     message_id: messageId,
     org_id: principal.orgId,
     user_id: principal.userId,
     module: item.module.apiName,
-    record_id: item.recordId,
+    record_id: item.record.id,
     linked_module: linked?.module ?? null,
     linked_record_id: linked?.id ?? null,
     linked_record: linked?.json ?? null,
@@ -169,9 +223,9 @@ async function acceptItem(ctx: Context, principal: Principal, item: ItemContext)
     from_name: item.fromName,
     reply_to_email: input.replyTo?.email ?? null,
     reply_to_name: input.replyTo?.name ?? null,
-    subject: input.subject,
-    content: input.content,
-    mail_format: input.mailFormat,
+    subject: body.subject,
+    content: body.content,
+    mail_format: body.mailFormat,
     org_email: input.orgEmail ? 1 : 0,
     in_reply_to: thread.inReplyTo,
     references_header: thread.references,
@@ -213,7 +267,15 @@ async function acceptItem(ctx: Context, principal: Principal, item: ItemContext)
   });
   const details: Record<string, unknown> = { message_id: messageId };
   if (blockedList.length > 0) details.blocked_email_addresses = blockedList;
-  return { mail, recipients, details };
+  return {
+    mail,
+    recipients,
+    files,
+    generated: body.generated,
+    templateId: body.templateId,
+    inventoryTemplateId: body.inventoryTemplateId,
+    details,
+  };
 }
 
 /**

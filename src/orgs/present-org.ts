@@ -1,6 +1,12 @@
 import type { UserRow } from '../users/user-repository.js';
 import type { OrgRow } from './org-repository.js';
 
+/**
+ * An org's home currency. Mailroom has no currency settings yet: every org is US Dollar / en_US.
+ * Inventory PDFs format money with it, so it is shared from here rather than repeated.
+ */
+export const ORG_CURRENCY = { name: 'US Dollar', symbol: '$', isoCode: 'USD', locale: 'en_US' } as const;
+
 /** `GET /org`: the org as Zoho shows it; the edition is Zoho's `license_details.paid_type`. */
 export function presentOrg(org: OrgRow, primaryUser: UserRow | undefined): Record<string, unknown> {
   return {
@@ -12,10 +18,10 @@ export function presentOrg(org: OrgRow, primaryUser: UserRow | undefined): Recor
     primary_zuid: primaryUser?.id ?? null,
     domain_name: `org${org.zgid}`,
     time_zone: org.time_zone,
-    currency: 'US Dollar',
-    currency_symbol: '$',
-    iso_code: 'USD',
-    currency_locale: 'en_US',
+    currency: ORG_CURRENCY.name,
+    currency_symbol: ORG_CURRENCY.symbol,
+    iso_code: ORG_CURRENCY.isoCode,
+    currency_locale: ORG_CURRENCY.locale,
     country_code: null,
     privacy_settings: org.privacy_settings === 1,
     mc_status: false,
