@@ -76,7 +76,15 @@ export async function deliverMail(ctx: Context, transports: TransportRegistry, m
     }
     for (const r of attempt) {
       const outcome = result?.outcomes.find((o) => o.email.toLowerCase() === r.email.toLowerCase());
-      if (outcome) outcomes.set(r.id, { kind: outcome.kind, statusCode: outcome.statusCode, diagnostic: outcome.diagnostic, remoteMta: result!.remoteMta });
+      if (outcome) {
+        outcomes.set(r.id, {
+          kind: outcome.kind,
+          statusCode: outcome.statusCode,
+          diagnostic: outcome.diagnostic,
+          remoteMta: result!.remoteMta,
+          uncertain: outcome.uncertain === true,
+        });
+      }
       else outcomes.set(r.id, failure ?? { kind: 'deferred', statusCode: '4.0.0', diagnostic: 'no outcome reported', remoteMta: null });
     }
   }
@@ -101,10 +109,12 @@ async function loadFiles(ctx: Context, messageId: string): Promise<LoadedFile[] 
  * gave up: refused server, credentials) and `skipped` (blocked address), which block nothing.
  */
 type Outcome = {
-  kind: RecipientOutcome['kind'] | 'failed' | 'skipped';
+  kind: RecipientOutcome['kind'] | 'skipped';
   statusCode: string;
   diagnostic: string;
   remoteMta: string | null;
+  /** The message may have been delivered although no reply was read: a retry is a possible duplicate. */
+  uncertain?: boolean;
 };
 
 async function recordOutcomes(
@@ -160,6 +170,7 @@ async function recordOutcomes(
           last_attempt_at: now,
           next_attempt_at: next,
           done_at: status === 'deferred' ? null : now,
+          ...(outcome.uncertain ? { possible_duplicate: 1 } : {}),
         })
         .where('id', '=', r.id)
         .execute();

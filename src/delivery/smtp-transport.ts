@@ -1,4 +1,6 @@
+import { Readable } from 'node:stream';
 import nodemailer from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import { enhancedStatus } from './retry-policy.js';
 import { TransportConfigError, type MailTransport, type OutgoingMail, type RecipientOutcome, type SendResult } from './transport.js';
@@ -82,44 +84,68 @@ export function createSmtpTransport(name: string, target: SmtpTarget): MailTrans
   const transporter = nodemailer.createTransport(options);
   const remoteMta = `${target.host}:${target.port}`;
 
+  /**
+   * One SMTP transaction. The message is composed by us (MailComposer) and handed to nodemailer as
+   * a stream we watch: if the connection fails after the last byte was taken, the final dot may
+   * have reached the server and the outcome is unknown (`uncertain`: a retry may duplicate).
+   */
+  const transaction = async (mail: OutgoingMail, to: string[]): Promise<RecipientOutcome[]> => {
+    const message = await new MailComposer({ ...mail.message, disableFileAccess: true, disableUrlAccess: true }).compile().build();
+    let handedOver = false;
+    const stream = Readable.from([message]);
+    stream.on('end', () => {
+      handedOver = true;
+    });
+    try {
+      const info = await transporter.sendMail({ envelope: { from: mail.envelope.from, to }, raw: stream, disableFileAccess: true, disableUrlAccess: true });
+      const rejected = new Map<string, SmtpError>();
+      for (const error of (info as { rejectedErrors?: SmtpError[] }).rejectedErrors ?? []) {
+        if (error.recipient) rejected.set(error.recipient.toLowerCase(), error);
+      }
+      const accepted = new Set((info.accepted as (string | { address: string })[]).map((a) => (typeof a === 'string' ? a : a.address).toLowerCase()));
+      const response = String(info.response ?? '250 OK');
+      return to.map((email) => {
+        const error = rejected.get(email.toLowerCase());
+        if (error) return outcomeFor(email, error);
+        if (accepted.has(email.toLowerCase())) return { email, kind: 'sent', statusCode: enhancedStatus(response, 250), diagnostic: response.slice(0, 1000) };
+        return { email, kind: 'deferred', statusCode: '4.0.0', diagnostic: 'recipient not acknowledged by the server' };
+      });
+    } catch (raw) {
+      const error = raw as SmtpError;
+      if (error.code === 'EAUTH') throw new TransportConfigError('SMTP authentication failed', (error.response ?? error.message).slice(0, 1000));
+      if (error.code === 'EENVELOPE' && error.rejectedErrors?.length) {
+        const byRecipient = new Map(error.rejectedErrors.map((e) => [(e.recipient ?? '').toLowerCase(), e]));
+        return to.map((email) => outcomeFor(email, byRecipient.get(email.toLowerCase()) ?? error));
+      }
+      if (error.code === 'EMESSAGE' && error.responseCode !== undefined) {
+        // A reply after the data: the message was refused as a whole; not an address problem.
+        const diagnostic = (error.response ?? error.message).slice(0, 1000);
+        const statusCode = enhancedStatus(error.response, error.responseCode);
+        return to.map((email) => ({ email, kind: error.responseCode! >= 500 ? 'failed' : 'deferred', statusCode, diagnostic, dataPhase: true }));
+      }
+      const outcomes = to.map((email) => outcomeFor(email, error));
+      return error.responseCode === undefined && handedOver ? outcomes.map((o) => ({ ...o, uncertain: true })) : outcomes;
+    }
+  };
+
   return {
     name,
     async send(mail: OutgoingMail): Promise<SendResult> {
-      try {
-        const info = await transporter.sendMail({ ...mail.message, envelope: mail.envelope, disableFileAccess: true, disableUrlAccess: true });
-        const rejected = new Map<string, SmtpError>();
-        for (const error of (info as { rejectedErrors?: SmtpError[] }).rejectedErrors ?? []) {
-          if (error.recipient) rejected.set(error.recipient.toLowerCase(), error);
-        }
-        const accepted = new Set((info.accepted as (string | { address: string })[]).map((a) => (typeof a === 'string' ? a : a.address).toLowerCase()));
-        const response = String(info.response ?? '250 OK');
-        return {
-          remoteMta,
-          outcomes: mail.envelope.to.map((email) => {
-            const error = rejected.get(email.toLowerCase());
-            if (error) return outcomeFor(email, error);
-            if (accepted.has(email.toLowerCase())) {
-              return { email, kind: 'sent', statusCode: enhancedStatus(response, 250), diagnostic: response.slice(0, 1000) };
-            }
-            return { email, kind: 'deferred', statusCode: '4.0.0', diagnostic: 'recipient not acknowledged by the server' };
-          }),
-        };
-      } catch (raw) {
-        const error = raw as SmtpError;
-        if (error.code === 'EAUTH') throw new TransportConfigError('SMTP authentication failed', (error.response ?? error.message).slice(0, 1000));
-        if (error.code === 'EENVELOPE' && error.rejectedErrors?.length) {
-          const byRecipient = new Map(error.rejectedErrors.map((e) => [(e.recipient ?? '').toLowerCase(), e]));
-          return {
-            remoteMta,
-            outcomes: mail.envelope.to.map((email) => outcomeFor(email, byRecipient.get(email.toLowerCase()) ?? error)),
-          };
-        }
-        // Connection, greeting, TLS, DATA-phase replies: the same outcome for everyone in this transaction.
-        return { remoteMta, outcomes: mail.envelope.to.map((email) => outcomeFor(email, error)) };
+      const outcomes = await transaction(mail, mail.envelope.to);
+      // SMTP answers the data once for the whole transaction, and nodemailer does not say which
+      // recipients it had already refused at RCPT. When the data was refused and there were
+      // several recipients, nothing was delivered: ask again one recipient at a time, so each
+      // gets its own, unambiguous outcome.
+      if (mail.envelope.to.length > 1 && outcomes.some((o) => o.dataPhase)) {
+        const single: RecipientOutcome[] = [];
+        for (const email of mail.envelope.to) single.push(...(await transaction(mail, [email])));
+        return { remoteMta, outcomes: single };
       }
+      return { remoteMta, outcomes };
     },
-    close() {
-      transporter.close();
+    close(closeOptions) {
+      // nodemailer's pool takes `{ force }` (types lag behind): force fails in-flight sends at once.
+      (transporter as unknown as { close(o?: { force?: boolean }): void }).close(closeOptions);
     },
   };
 }

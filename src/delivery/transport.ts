@@ -23,6 +23,10 @@ export type RecipientOutcome = {
   statusCode: string;
   /** What the server said (or the connection error), as data: never interpreted. */
   diagnostic: string;
+  /** The connection failed after the whole message was handed over: it may have been delivered. */
+  uncertain?: boolean;
+  /** The outcome is the server's reply to the message data, shared by the whole transaction. */
+  dataPhase?: boolean;
 };
 
 export type SendResult = { remoteMta: string; outcomes: RecipientOutcome[] };
@@ -41,5 +45,6 @@ export class TransportConfigError extends Error {
 export interface MailTransport {
   readonly name: string;
   send(mail: OutgoingMail): Promise<SendResult>;
-  close(): void;
+  /** Closes idle connections; with `force`, also those in the middle of a send (which then fails). */
+  close(options?: { force?: boolean }): void;
 }

@@ -19,7 +19,7 @@ export type Route =
 
 export interface TransportRegistry {
   routeFor(mail: MailRow): Promise<Route>;
-  close(): void;
+  close(options?: { force?: boolean }): void;
 }
 
 export function createTransportRegistry(ctx: Context): TransportRegistry {
@@ -49,10 +49,10 @@ export function createTransportRegistry(ctx: Context): TransportRegistry {
       userTransports.set(settings.user_id, { version: settings.updated_at, transport });
       return { kind: 'user', transport, settings };
     },
-    close() {
+    close(options) {
       mailbox.close();
-      relay?.close();
-      for (const { transport } of userTransports.values()) transport.close();
+      relay?.close(options);
+      for (const { transport } of userTransports.values()) transport.close(options);
       userTransports.clear();
     },
   };

@@ -24,12 +24,15 @@ export interface Worker {
 
 /** Longest sleep between checks, as a safety net for a missed wake-up. */
 const MAX_SLEEP_MS = 30_000;
+/** After aborting sends at the end of the grace period, how long their bookkeeping may take. */
+const ABORT_SETTLE_MS = 2_000;
 
 export function createWorker(ctx: Context, options: { transports?: TransportRegistry } = {}): Worker {
   const id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const transports = options.transports ?? createTransportRegistry(ctx);
   const { concurrency, leaseMs } = ctx.config.delivery;
   const inFlight = new Set<Promise<void>>();
+  const inFlightIds = new Map<Promise<void>, string>();
   let running = false;
   let timer: NodeJS.Timeout | null = null;
   let pumping: Promise<void> | null = null;
@@ -44,9 +47,11 @@ export function createWorker(ctx: Context, options: { transports?: TransportRegi
       })
       .finally(() => {
         inFlight.delete(task);
+        inFlightIds.delete(task);
         if (running) wake();
       });
     inFlight.add(task);
+    inFlightIds.set(task, mail.message_id);
     return task;
   };
 
@@ -120,12 +125,38 @@ export function createWorker(ctx: Context, options: { transports?: TransportRegi
       unsubscribe?.();
       if (timer) clearTimeout(timer);
       await pumping;
-      const drained = await Promise.race([
-        Promise.all([...inFlight]).then(() => true),
-        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs).unref()),
-      ]);
-      if (drained) transports.close();
-      ctx.log.info({ event: 'worker.stopped', worker: id, drained }, drained ? 'delivery worker stopped' : 'delivery worker stopped with sends still in flight');
+      const settled = (ms: number) =>
+        Promise.race([
+          Promise.all([...inFlight]).then(() => true),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms).unref()),
+        ]);
+      const drained = await settled(graceMs);
+      const aborted = [...inFlightIds.values()];
+      // Past the grace period, closing the transports fails the sends still running at once;
+      // each attempt then records its outcome (deferred, flagged possible_duplicate if the whole
+      // message had been handed over) and puts its mail back in the queue.
+      transports.close({ force: !drained });
+      if (!drained) {
+        await settled(ABORT_SETTLE_MS);
+        // Our own shutdown is no reason to back off: the aborted mails are due again at once, for
+        // the next worker; any still leased are given back instead of waiting for the lease.
+        const now = ctx.clock.now();
+        await ctx.db
+          .updateTable('mails')
+          .set({ state: 'queued', due_at: now, lease_owner: null, lease_until: null })
+          .where('message_id', 'in', aborted)
+          .where((eb) => eb.or([eb('state', '=', 'queued'), eb.and([eb('state', '=', 'sending'), eb('lease_owner', '=', id)])]))
+          .execute()
+          .catch(() => undefined);
+        await ctx.db
+          .updateTable('mail_recipients')
+          .set({ next_attempt_at: now })
+          .where('message_id', 'in', aborted)
+          .where('status', '=', 'deferred')
+          .execute()
+          .catch(() => undefined);
+      }
+      ctx.log.info({ event: 'worker.stopped', worker: id, drained }, drained ? 'delivery worker stopped' : 'delivery worker stopped; unfinished sends were returned to the queue');
       return drained;
     },
   };

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
 import { REPO_ROOT } from '../helpers/run-cli.js';
-import { DATABASE_KINDS, TEST_DATABASE_URL } from '../helpers/test-app.js';
+import { DATABASE_KINDS, TEST_DATABASE_URL, testSchemaName } from '../helpers/test-app.js';
 
 /**
  * `npm start` as a user runs it: a fresh data folder (or a fresh PostgreSQL schema), a real
@@ -43,10 +43,10 @@ function startServe(env: Record<string, string>): Promise<Started> {
 for (const kind of DATABASE_KINDS) {
   describe(`mailroom serve (npm start) [${kind}]`, () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-serve-'));
-    const schema = `t_serve_${randomBytes(4).toString('hex')}`;
+    const schema = testSchemaName();
     after(async () => {
       fs.rmSync(dataDir, { recursive: true, force: true });
-      if (kind === 'postgres') {
+      if (kind === 'postgres' && !process.env.MAILROOM_TEST_RUN) {
         const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
         await client.connect();
         await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

@@ -23,6 +23,17 @@ export type DatabaseKind = 'sqlite' | 'postgres';
 export const DATABASE_KINDS: readonly DatabaseKind[] = ['sqlite', 'postgres'];
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
+/**
+ * Set by scripts/run-tests.mjs: every schema of a run starts with `t_<run>_`, and the runner drops
+ * them all when the run ends. Dropping schemas while other test processes still migrate theirs
+ * races with Kysely's migrator, which looks at every schema's tables through information_schema.
+ */
+const TEST_RUN = process.env.MAILROOM_TEST_RUN;
+
+export function testSchemaName(): string {
+  return `t_${TEST_RUN ?? 'x'}_${process.pid}_${randomBytes(4).toString('hex')}`;
+}
+
 export const ALL_SCOPES = [
   'ZohoCRM.modules.ALL',
   'ZohoCRM.settings.ALL',
@@ -50,7 +61,7 @@ export interface TestApp {
 
 export async function startTestApp(kind: DatabaseKind, options: { clock?: Clock; env?: Record<string, string> } = {}): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-test-'));
-  const schema = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const schema = testSchemaName();
   const env: Record<string, string> = {
     DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
@@ -101,7 +112,7 @@ export async function startTestApp(kind: DatabaseKind, options: { clock?: Clock;
     async close() {
       await server.close();
       await app.close();
-      if (kind === 'postgres') {
+      if (kind === 'postgres' && !TEST_RUN) {
         const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
         await client.connect();
         await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

@@ -1,0 +1,572 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, test, type TestContext } from 'node:test';
+import { simpleParser } from 'mailparser';
+import { FakeClock } from '../../src/clock.js';
+import { createWorker, type Worker } from '../../src/delivery/worker.js';
+import { formatZohoDateTime } from '../../src/time.js';
+import { REPO_ROOT } from '../helpers/run-cli.js';
+import { startScriptedSmtp, type Script, type ScriptedSmtpServer } from '../helpers/scripted-smtp.js';
+import { DATABASE_KINDS, json, startTestApp, type DatabaseKind, type TestApp, type TestOrg } from '../helpers/test-app.js';
+
+/**
+ * Delivery under faults (reliability.md b.1, b.2, b.4 #38/#49): a scripted SMTP peer answers each
+ * phase as a test says, the fake clock stands in for the retry delays, and the outcome is read
+ * the way a client reads it: `GET /crm/v8/Leads/{id}/Emails/{message_id}` → `Emails[0].status[]`.
+ * The last two tests kill or stop a real worker process (test/fixtures/worker-child.mjs).
+ */
+type RecipientStatus = {
+  type: string;
+  email: string;
+  status_code: string | null;
+  diagnostic: string | null;
+  next_attempt_time: string | null;
+  possible_duplicate: boolean;
+};
+
+type Fixture = {
+  peer: ScriptedSmtpServer;
+  testApp: TestApp;
+  clock: FakeClock | null;
+  worker: Worker;
+  org: TestOrg;
+  leadId: string;
+  adminEmail: string;
+  /** POST send_mail for the lead with one item (defaults: from the admin, to ann@, a text body). */
+  send(item?: Record<string, unknown>, version?: string): Promise<{ statusCode: number; body: any }>;
+  /** send() that must be accepted; returns the message_id. */
+  accept(item?: Record<string, unknown>): Promise<string>;
+  statuses(messageId: string): Promise<RecipientStatus[]>;
+  mails(): Promise<{ message_id: string; state: string; lease_until: number | null }[]>;
+};
+
+const T0 = Date.UTC(2026, 0, 15, 9, 0, 0);
+const FIRST_RETRY_MS = 60_000;
+const at = (ms: number) => formatZohoDateTime(ms, 'UTC');
+
+async function setup(
+  t: TestContext,
+  kind: DatabaseKind,
+  options: { script?: Script; env?: Record<string, string>; realClock?: boolean } = {},
+): Promise<Fixture> {
+  // Cleanups run last-in first-out, and are registered before anything that may throw: a leaked
+  // listening peer would keep this test process alive for ever.
+  const cleanups: (() => Promise<unknown>)[] = [];
+  t.after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+  const peer = await startScriptedSmtp(options.script ?? {});
+  cleanups.push(() => peer.close());
+  const clock = options.realClock ? null : new FakeClock(T0);
+  const testApp = await startTestApp(kind, {
+    ...(clock ? { clock } : {}),
+    env: {
+      SMTP_URL: peer.url,
+      MESSAGE_ID_DOMAIN: 'mail.test',
+      SMTP_TIMEOUT_SECONDS: '1',
+      RETRY_FIRST_SECONDS: String(FIRST_RETRY_MS / 1000),
+      RETRY_MAX_AGE_HOURS: '1',
+      // The fake clock moves past an hour; tokens must outlive it.
+      ACCESS_TOKEN_TTL_SECONDS: '86400',
+      ...options.env,
+    },
+  });
+  cleanups.push(() => testApp.close());
+  const worker = createWorker(testApp.app);
+  cleanups.push(() => worker.stop(1000));
+  const org = await testApp.createOrg({ timeZone: 'UTC' });
+  const adminEmail = json(await testApp.api('GET', '/crm/v8/users?type=CurrentUser', org.token)).users[0].email as string;
+  const lead = await testApp.api('POST', '/crm/v8/Leads', org.token, { data: [{ Last_Name: 'Smith', Email: 'lead@example.com' }] });
+  const leadId = json(lead).data[0].details.id as string;
+
+  const send: Fixture['send'] = async (item = {}, version = 'v8') => {
+    const response = await testApp.api('POST', `/crm/${version}/Leads/${leadId}/actions/send_mail`, org.token, {
+      data: [{ from: { email: adminEmail }, to: [{ email: 'ann@example.com' }], subject: 'Fault test', content: 'Hello', mail_format: 'text', ...item }],
+    });
+    return { statusCode: response.statusCode, body: json(response) };
+  };
+  return {
+    peer,
+    testApp,
+    clock,
+    worker,
+    org,
+    leadId,
+    adminEmail,
+    send,
+    async accept(item) {
+      const { statusCode, body } = await send(item);
+      assert.equal(statusCode, 200, JSON.stringify(body));
+      return body.data[0].details.message_id as string;
+    },
+    async statuses(messageId) {
+      const response = await testApp.api('GET', `/crm/v8/Leads/${leadId}/Emails/${messageId}`, org.token);
+      assert.equal(response.statusCode, 200, response.body);
+      return json(response).Emails[0].status as RecipientStatus[];
+    },
+    async mails() {
+      const rows = await testApp.app.db
+        .selectFrom('mails')
+        .select(['message_id', 'state', 'lease_until'])
+        .where('org_id', '=', org.orgId)
+        .execute();
+      return rows.map((r) => ({ ...r, lease_until: r.lease_until === null ? null : Number(r.lease_until) }));
+    },
+  };
+}
+
+const summary = (statuses: RecipientStatus[]) => statuses.map((s) => [s.email, s.type, s.status_code]);
+const find = (statuses: RecipientStatus[], email: string) => {
+  const entry = statuses.find((s) => s.email === email);
+  assert.ok(entry, `no status entry for ${email}`);
+  return entry;
+};
+
+for (const kind of DATABASE_KINDS) {
+  describe(`delivery faults against a scripted SMTP peer [${kind}]`, () => {
+    test('#16 421 at the greeting defers every recipient (none bounced); the retry delivers exactly once', async (t) => {
+      const f = await setup(t, kind, { script: { greeting: '421 4.3.2 Service not available, closing transmission channel' } });
+      const id = await f.accept({ to: [{ email: 'ann@example.com' }, { email: 'bob@example.com' }], cc: [{ email: 'carl@example.com' }] });
+      assert.equal(await f.worker.runOnce(), 1);
+
+      const deferred = await f.statuses(id);
+      assert.deepEqual(summary(deferred), [
+        ['ann@example.com', 'deferred', '4.3.2'],
+        ['bob@example.com', 'deferred', '4.3.2'],
+        ['carl@example.com', 'deferred', '4.3.2'],
+      ]);
+      for (const s of deferred) {
+        assert.match(s.diagnostic ?? '', /421 4\.3\.2 Service not available/);
+        assert.equal(s.next_attempt_time, at(T0 + FIRST_RETRY_MS));
+        assert.equal(s.possible_duplicate, false);
+      }
+      assert.equal(f.peer.transactions.length, 0);
+
+      f.clock!.advance(FIRST_RETRY_MS / 2);
+      assert.equal(await f.worker.runOnce(), 0, 'nothing is due before the retry delay');
+      f.peer.script = {};
+      f.clock!.advance(FIRST_RETRY_MS / 2 + 1000);
+      assert.equal(await f.worker.runOnce(), 1);
+
+      const sent = await f.statuses(id);
+      assert.deepEqual(summary(sent), [
+        ['ann@example.com', 'sent', '2.0.0'],
+        ['bob@example.com', 'sent', '2.0.0'],
+        ['carl@example.com', 'sent', '2.0.0'],
+      ]);
+      assert.ok(sent.every((s) => s.next_attempt_time === null && s.possible_duplicate === false));
+      assert.equal(f.peer.delivered.length, 1, 'exactly one message received');
+      assert.deepEqual(f.peer.delivered[0]!.accepted, ['ann@example.com', 'bob@example.com', 'carl@example.com']);
+      assert.deepEqual(await f.mails(), [{ message_id: id, state: 'done', lease_until: null }]);
+    });
+
+    test('#17 451 to one RCPT, 250 to another: the accepted one is sent once, only the deferred one is retried', async (t) => {
+      const f = await setup(t, kind, {
+        script: { RCPT: (address) => (address === 'busy@example.com' ? '451 4.2.1 Mailbox busy, try again later' : '250 2.1.5 OK') },
+      });
+      const id = await f.accept({ to: [{ email: 'ann@example.com' }, { email: 'busy@example.com' }] });
+      assert.equal(await f.worker.runOnce(), 1);
+
+      const first = await f.statuses(id);
+      assert.deepEqual(summary(first), [
+        ['ann@example.com', 'sent', '2.0.0'],
+        ['busy@example.com', 'deferred', '4.2.1'],
+      ]);
+      assert.match(find(first, 'busy@example.com').diagnostic ?? '', /Mailbox busy/);
+      assert.equal(find(first, 'busy@example.com').next_attempt_time, at(T0 + FIRST_RETRY_MS));
+      assert.equal(f.peer.delivered.length, 1);
+      assert.deepEqual(f.peer.delivered[0]!.accepted, ['ann@example.com']);
+
+      f.peer.script = {};
+      f.clock!.advance(FIRST_RETRY_MS + 1000);
+      assert.equal(await f.worker.runOnce(), 1);
+      assert.deepEqual(summary(await f.statuses(id)), [
+        ['ann@example.com', 'sent', '2.0.0'],
+        ['busy@example.com', 'sent', '2.0.0'],
+      ]);
+      assert.equal(f.peer.delivered.length, 2);
+      assert.deepEqual(f.peer.delivered[1]!.rcptTo, ['busy@example.com'], 'the retry names only the deferred recipient');
+      const deliveriesTo = (email: string) => f.peer.delivered.filter((m) => m.accepted.includes(email)).length;
+      assert.equal(deliveriesTo('ann@example.com'), 1);
+      assert.equal(deliveriesTo('busy@example.com'), 1);
+    });
+
+    test('#18 550 5.1.1 to RCPT bounces that recipient with the reply as diagnostic, blocks it, and is not retried', async (t) => {
+      const reply = '550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown in virtual mailbox table';
+      const f = await setup(t, kind, { script: { RCPT: (address) => (address === 'nobody@example.com' ? reply : '250 2.1.5 OK') } });
+      const id = await f.accept({ to: [{ email: 'nobody@example.com' }, { email: 'ann@example.com' }] });
+      assert.equal(await f.worker.runOnce(), 1);
+
+      const statuses = await f.statuses(id);
+      assert.deepEqual(summary(statuses), [
+        ['nobody@example.com', 'bounced', '5.1.1'],
+        ['ann@example.com', 'sent', '2.0.0'],
+      ]);
+      const nobody = find(statuses, 'nobody@example.com');
+      assert.equal(nobody.diagnostic, reply);
+      assert.equal(nobody.next_attempt_time, null);
+      f.clock!.advance(2 * 3600 * 1000);
+      assert.equal(await f.worker.runOnce(), 0, 'a bounce is not retried');
+      assert.equal(f.peer.transactions.length, 1);
+
+      const refused = await f.send({ to: [{ email: 'nobody@example.com' }] }, 'v5');
+      assert.equal(refused.statusCode, 400);
+      assert.equal(refused.body.data[0].code, 'NOT_ALLOWED');
+      assert.equal(refused.body.data[0].message, "Email cannot be sent as recipient email's contain one or more blocked email");
+      assert.equal((await f.mails()).length, 1, 'the refused mail was not queued');
+    });
+
+    test('#20 451 after the final dot defers every recipient (and the retry delivers); 554 after the dot fails all, blocking nobody', async (t) => {
+      const f = await setup(t, kind, { script: { DATA_END: '451 4.3.0 Temporary queue failure' } });
+      const id = await f.accept({ to: [{ email: 'ann@example.com' }], cc: [{ email: 'bob@example.com' }] });
+      assert.equal(await f.worker.runOnce(), 1);
+      const deferred = await f.statuses(id);
+      assert.deepEqual(summary(deferred), [
+        ['ann@example.com', 'deferred', '4.3.0'],
+        ['bob@example.com', 'deferred', '4.3.0'],
+      ]);
+      assert.ok(deferred.every((s) => /Temporary queue failure/.test(s.diagnostic ?? '') && s.next_attempt_time === at(T0 + FIRST_RETRY_MS)));
+      // The refused data is asked again one recipient at a time, so each outcome is unambiguous.
+      assert.equal(f.peer.transactions.length, 3);
+      assert.ok(f.peer.transactions.every((tx) => tx.complete));
+      assert.equal(f.peer.delivered.length, 0);
+
+      f.peer.script = {};
+      f.clock!.advance(FIRST_RETRY_MS + 1000);
+      assert.equal(await f.worker.runOnce(), 1);
+      assert.deepEqual(summary(await f.statuses(id)), [
+        ['ann@example.com', 'sent', '2.0.0'],
+        ['bob@example.com', 'sent', '2.0.0'],
+      ]);
+      assert.equal(f.peer.delivered.length, 1);
+
+      f.peer.script = { DATA_END: '554 5.6.0 Message content rejected' };
+      const rejected = await f.accept({ to: [{ email: 'dora@example.com' }], bcc: [{ email: 'eve@example.com' }] });
+      assert.equal(await f.worker.runOnce(), 1);
+      const failed = await f.statuses(rejected);
+      // A refused message is not a refused address: nobody is blocked.
+      assert.deepEqual(summary(failed), [
+        ['dora@example.com', 'failed', '5.6.0'],
+        ['eve@example.com', 'failed', '5.6.0'],
+      ]);
+      assert.ok(failed.every((s) => /554 5\.6\.0 Message content rejected/.test(s.diagnostic ?? '') && s.next_attempt_time === null));
+      f.clock!.advance(2 * 3600 * 1000);
+      assert.equal(await f.worker.runOnce(), 0);
+      assert.equal(f.peer.delivered.length, 1);
+      f.peer.script = {};
+      const later = await f.send({ to: [{ email: 'dora@example.com' }] }, 'v5');
+      assert.equal(later.statusCode, 200, 'dora is not blocked');
+    });
+
+    test('#18/#25 a 5xx to the greeting, EHLO or MAIL FROM refuses the session or sender: failed, nobody blocked', async (t) => {
+      const f = await setup(t, kind);
+      const cases: [Script, string, string, RegExp][] = [
+        [{ greeting: '554 5.7.1 No SMTP service here' }, 'greet@example.com', '5.7.1', /No SMTP service here/],
+        [{ EHLO: '550 5.7.0 Not welcome' }, 'ehlo@example.com', '5.7.0', /Not welcome/],
+        [{ MAIL: '553 5.7.1 Sender address rejected: not owned by user' }, 'sender@example.com', '5.7.1', /not owned by user/],
+      ];
+      for (const [script, email, code, diagnostic] of cases) {
+        f.peer.script = script;
+        const id = await f.accept({ to: [{ email }] });
+        assert.equal(await f.worker.runOnce(), 1);
+        const status = find(await f.statuses(id), email);
+        assert.deepEqual([status.type, status.status_code, status.next_attempt_time], ['failed', code, null], JSON.stringify(script));
+        assert.match(status.diagnostic ?? '', diagnostic);
+      }
+      f.peer.script = {};
+      const again = await f.send({ to: cases.map(([, email]) => ({ email })) }, 'v5');
+      assert.equal(again.statusCode, 200, `the recipients were not at fault and must not be blocked: ${JSON.stringify(again.body)}`);
+      assert.equal(await f.worker.runOnce(), 1);
+      assert.deepEqual(f.peer.delivered.map((m) => m.accepted), [cases.map(([, email]) => email)]);
+    });
+
+    // SMTP answers the data once for the transaction and nodemailer does not report the RCPT
+    // refusals on that path: after a refused data phase the transport asks again one recipient at a
+    // time, so each recipient gets the outcome that is really its own.
+    test('#17+#20 a reply after the dot applies only to the recipients accepted at RCPT', async (t) => {
+      const f = await setup(t, kind, {
+        script: { RCPT: (address) => (address === 'busy@example.com' ? '451 4.2.1 Mailbox busy' : '250 2.1.5 OK'), DATA_END: '554 5.6.0 Message content rejected' },
+      });
+      const first = await f.accept({ to: [{ email: 'ann@example.com' }, { email: 'busy@example.com' }] });
+      assert.equal(await f.worker.runOnce(), 1);
+      assert.deepEqual(summary(await f.statuses(first)), [
+        ['ann@example.com', 'failed', '5.6.0'],
+        ['busy@example.com', 'deferred', '4.2.1'],
+      ]);
+
+      f.peer.script = { RCPT: (address) => (address === 'gone@example.com' ? '550 5.1.1 User unknown' : '250 2.1.5 OK'), DATA_END: '451 4.3.0 Try later' };
+      const second = await f.accept({ to: [{ email: 'bob@example.com' }, { email: 'gone@example.com' }] });
+      assert.equal(await f.worker.runOnce(), 1);
+      assert.deepEqual(summary(await f.statuses(second)), [
+        ['bob@example.com', 'deferred', '4.3.0'],
+        ['gone@example.com', 'bounced', '5.1.1'],
+      ]);
+    });
+
+    // When the whole message was handed over and no reply came back, the server may have it: the
+    // recipient is deferred and flagged possible_duplicate, since the retry may deliver a second copy.
+    test('#5/#22 no reply after the final dot: deferred, and the retry is flagged possible_duplicate', async (t) => {
+      const f = await setup(t, kind, { script: { DATA_END: false } });
+      const id = await f.accept();
+      assert.equal(await f.worker.runOnce(), 1);
+      const first = find(await f.statuses(id), 'ann@example.com');
+      assert.deepEqual([first.type, first.status_code], ['deferred', '4.4.7']);
+      assert.equal(f.peer.transactions.filter((tx) => tx.complete).length, 1, 'the server has the whole message');
+
+      f.peer.script = {};
+      f.clock!.advance(FIRST_RETRY_MS + 1000);
+      assert.equal(await f.worker.runOnce(), 1);
+      assert.equal(f.peer.transactions.filter((tx) => tx.complete).length, 2);
+      const retried = find(await f.statuses(id), 'ann@example.com');
+      assert.equal(retried.type, 'sent');
+      assert.equal(retried.possible_duplicate, true, 'the server got the complete message twice');
+    });
+
+    test('#21 socket destroyed mid-DATA: deferred, retried, then delivered exactly once', async (t) => {
+      const f = await setup(t, kind, { script: { disconnectAfterBodyBytes: 120 } });
+      const id = await f.accept({ content: 'A body long enough to be cut off in the middle. '.repeat(20) });
+      assert.equal(await f.worker.runOnce(), 1);
+      const first = find(await f.statuses(id), 'ann@example.com');
+      assert.equal(first.type, 'deferred');
+      assert.match(first.status_code ?? '', /^4\.\d+\.\d+$/);
+      assert.equal(first.next_attempt_time, at(T0 + FIRST_RETRY_MS));
+      assert.equal(f.peer.transactions.length, 1);
+      assert.equal(f.peer.transactions[0]!.complete, false, 'the first copy was cut off');
+
+      f.peer.script = {};
+      f.clock!.advance(FIRST_RETRY_MS + 1000);
+      assert.equal(await f.worker.runOnce(), 1);
+      const sent = find(await f.statuses(id), 'ann@example.com');
+      assert.equal(sent.type, 'sent');
+      // The client wrote the whole message before the reset, so it cannot tell this from a reset
+      // after the dot: the retry may carry the possible_duplicate flag; the sink still got one copy.
+      assert.equal(f.peer.delivered.length, 1);
+      assert.equal(f.peer.transactions.filter((tx) => tx.complete).length, 1, 'one complete copy in all');
+      const parsed = await simpleParser(f.peer.delivered[0]!.body);
+      assert.equal(parsed.text?.trim(), 'A body long enough to be cut off in the middle. '.repeat(20).trim());
+    });
+
+    test('#22 a server that never greets: deferred within the SMTP timeout, not hanging', async (t) => {
+      const f = await setup(t, kind, { script: { greeting: false } });
+      const id = await f.accept();
+      const started = Date.now();
+      assert.equal(await f.worker.runOnce(), 1);
+      const elapsed = Date.now() - started;
+      assert.ok(elapsed < 4000, `the attempt took ${elapsed} ms with SMTP_TIMEOUT_SECONDS=1`);
+      const status = find(await f.statuses(id), 'ann@example.com');
+      assert.equal(status.type, 'deferred');
+      assert.equal(status.status_code, '4.4.7');
+      // nodemailer's greeting timer and socket-idle timer both run SMTP_TIMEOUT; either may fire first.
+      assert.match(status.diagnostic ?? '', /Greeting never received|Timeout/);
+      assert.equal(status.next_attempt_time, at(T0 + FIRST_RETRY_MS));
+      assert.deepEqual(f.peer.commands, [], 'nothing was sent to a server that never greeted');
+    });
+
+    test('#28 give-up: still deferred after RETRY_MAX_AGE_HOURS → failed, 4.x.x rewritten to 5.x.x, no block', async (t) => {
+      const f = await setup(t, kind, { script: { RCPT: '451 4.4.3 Try again later' } });
+      const id = await f.accept();
+      assert.equal(await f.worker.runOnce(), 1);
+      let status = find(await f.statuses(id), 'ann@example.com');
+      assert.deepEqual([status.type, status.status_code, status.next_attempt_time], ['deferred', '4.4.3', at(T0 + FIRST_RETRY_MS)]);
+
+      f.clock!.advance(FIRST_RETRY_MS);
+      assert.equal(await f.worker.runOnce(), 1);
+      status = find(await f.statuses(id), 'ann@example.com');
+      assert.deepEqual(
+        [status.type, status.status_code, status.next_attempt_time],
+        ['deferred', '4.4.3', at(T0 + FIRST_RETRY_MS + 2 * FIRST_RETRY_MS)],
+        'the second retry waits twice as long',
+      );
+
+      f.clock!.set(T0 + 3600 * 1000 + 1000);
+      assert.equal(await f.worker.runOnce(), 1);
+      status = find(await f.statuses(id), 'ann@example.com');
+      assert.equal(status.type, 'failed');
+      assert.equal(status.status_code, '5.4.3');
+      assert.match(status.diagnostic ?? '', /451 4\.4\.3 Try again later/);
+      assert.equal(status.next_attempt_time, null);
+      assert.equal(f.peer.transactions.length, 0, 'never got past RCPT');
+      assert.equal(f.peer.commands.filter((c) => c.startsWith('RCPT')).length, 3);
+
+      f.clock!.advance(6 * 3600 * 1000);
+      assert.equal(await f.worker.runOnce(), 0, 'a failed recipient is not retried');
+      assert.equal((await f.mails())[0]!.state, 'done');
+      const again = await f.send({}, 'v5');
+      assert.equal(again.statusCode, 200, 'giving up blocks nothing: the address can be mailed again');
+    });
+
+    test('#38 header injection in subject or display name: 400 INVALID_DATA for that item, nothing queued or sent', async (t) => {
+      const f = await setup(t, kind);
+      const badSubjects = ['Hi\r\nBcc: evil@example.com', 'Hi\nBcc: evil@example.com', 'Hi\rBcc: evil@example.com', 'Hi\u2028Bcc: evil@example.com', 'Hi\u2029x', 'Hi\u0085x', 'Hi\0x'];
+      for (const subject of badSubjects) {
+        const { statusCode, body } = await f.send({ subject });
+        assert.equal(statusCode, 400, JSON.stringify(subject));
+        assert.equal(body.data[0].code, 'INVALID_DATA', JSON.stringify(subject));
+        assert.equal(body.data[0].details.api_name, 'subject');
+      }
+      const badNames: Record<string, unknown>[] = [
+        { to: [{ user_name: 'Ann\nBcc: evil@example.com', email: 'ann@example.com' }] },
+        { cc: [{ user_name: 'Bob\r\nBcc: evil@example.com', email: 'bob@example.com' }] },
+        { from: { user_name: 'Pat\u2028Bcc: evil@example.com', email: f.adminEmail } },
+        { reply_to: { user_name: 'Desk\rBcc: evil@example.com', email: 'desk@example.com' } },
+      ];
+      for (const item of badNames) {
+        const { statusCode, body } = await f.send(item);
+        assert.equal(statusCode, 400, JSON.stringify(item));
+        assert.equal(body.data[0].code, 'INVALID_DATA', JSON.stringify(item));
+        assert.equal(body.data[0].details.api_name, 'user_name');
+      }
+      assert.deepEqual(await f.mails(), []);
+      assert.equal(await f.worker.runOnce(), 0);
+      assert.equal(f.peer.connections, 0, 'no message ever reached the server');
+
+      // In a request of two items only the bad one is refused; the good one goes out clean.
+      const mixed = await f.testApp.api('POST', `/crm/v8/Leads/${f.leadId}/actions/send_mail`, f.org.token, {
+        data: [
+          { from: { email: f.adminEmail }, to: [{ email: 'ann@example.com' }], subject: 'Clean', content: 'ok', mail_format: 'text' },
+          { from: { email: f.adminEmail }, to: [{ email: 'ann@example.com' }], subject: 'Dirty\r\nBcc: evil@example.com', content: 'x' },
+        ],
+      });
+      assert.equal(mixed.statusCode, 202);
+      assert.deepEqual(json(mixed).data.map((d: { code: string }) => d.code), ['SUCCESS', 'INVALID_DATA']);
+      assert.equal(await f.worker.runOnce(), 1);
+      assert.equal(f.peer.delivered.length, 1);
+      assert.deepEqual(f.peer.delivered[0]!.rcptTo, ['ann@example.com']);
+      assert.doesNotMatch(f.peer.delivered[0]!.body, /evil@example\.com|^Bcc:/im);
+    });
+
+    test('#49 body smuggling: end-of-data look-alikes and bare CR/LF give ONE message, CRLF-only on the wire, body intact', async (t) => {
+      const f = await setup(t, kind);
+      const content =
+        'First line\r\n.\r\nMAIL FROM:<evil@example.com>\r\nRCPT TO:<victim@example.com>\r\nDATA\r\nSmuggled: yes\r\n\r\nsmuggled body\r\n.\r\n' +
+        'after CRLF.CRLF\n.\nafter LF.LF\n.\r\nafter LF.CRLF\r.\rafter CR.CR\rlone CR\n.leading dot\n..two dots\nlast line';
+      const id = await f.accept({ subject: 'Smuggling', content });
+      assert.equal(await f.worker.runOnce(), 1);
+
+      assert.equal(f.peer.transactions.length, 1, 'exactly one transaction');
+      assert.equal(f.peer.delivered.length, 1, 'exactly one message');
+      assert.deepEqual(
+        f.peer.commands.map((c) => c.split(/[ :]/)[0]),
+        ['EHLO', 'MAIL', 'RCPT', 'DATA'],
+        `no command was smuggled: ${JSON.stringify(f.peer.commands)}`,
+      );
+      assert.deepEqual(f.peer.delivered[0]!.rcptTo, ['ann@example.com']);
+
+      const raw = f.peer.delivered[0]!.raw.toString('latin1');
+      assert.ok(raw.endsWith('\r\n'));
+      assert.doesNotMatch(raw, /(^|[^\r])\n/, 'no bare LF on the wire');
+      assert.doesNotMatch(raw, /\r(?!\n)/, 'no bare CR on the wire');
+      for (const line of raw.split('\r\n')) {
+        if (line.startsWith('.')) assert.ok(line.startsWith('..'), `line not dot-stuffed: ${JSON.stringify(line)}`);
+      }
+
+      const parsed = await simpleParser(f.peer.delivered[0]!.body);
+      assert.equal(parsed.subject, 'Smuggling');
+      assert.equal(parsed.text?.replace(/\n$/, ''), content.replace(/\r\n?/g, '\n'), 'body intact (line ends normalised)');
+      assert.equal(find(await f.statuses(id), 'ann@example.com').type, 'sent');
+    });
+  });
+
+  describe(`delivery faults: a worker process killed or stopped mid-send [${kind}]`, () => {
+    /** Starts test/fixtures/worker-child.mjs (the real `mailroom worker`) on the test app's database. */
+    function startWorkerChild(testApp: TestApp) {
+      const env: NodeJS.ProcessEnv = { ...process.env };
+      for (const name of ['DATABASE_URL', 'DATABASE_SCHEMA', 'DATA_DIR', 'NODE_TEST_CONTEXT']) delete env[name];
+      const child = spawn(process.execPath, ['test/fixtures/worker-child.mjs'], {
+        cwd: REPO_ROOT,
+        env: { ...env, ...testApp.env, LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.on('exit', (code, signal) => resolve({ code, signal })),
+      );
+      const waitExit = async (timeoutMs: number) => {
+        const result = await Promise.race([exited, sleep(timeoutMs).then(() => null)]);
+        if (result === null) {
+          child.kill('SIGKILL');
+          assert.fail(`worker child did not exit within ${timeoutMs} ms; output:\n${output}`);
+        }
+        return result;
+      };
+      return { child, waitExit, output: () => output };
+    }
+
+    const childEnv = { WORKER_LEASE_SECONDS: '5', SMTP_TIMEOUT_SECONDS: '10', SHUTDOWN_GRACE_SECONDS: '10' };
+
+    test('#5 kill -9 after the final dot, before the reply: the lease expires, the retry is flagged possible_duplicate', async (t) => {
+      const f = await setup(t, kind, { realClock: true, env: childEnv, script: { DATA_END: false } });
+      const id = await f.accept();
+      const worker = startWorkerChild(f.testApp);
+      t.after(() => void worker.child.kill('SIGKILL'));
+      await f.peer.waitFor(() => f.peer.transactions.some((tx) => tx.complete), 15_000, 'the message body');
+      worker.child.kill('SIGKILL');
+      assert.deepEqual(await worker.waitExit(5000), { code: null, signal: 'SIGKILL' });
+
+      const [leased] = await f.mails();
+      assert.equal(leased!.state, 'sending', 'the dead worker still holds the lease');
+      assert.equal(await f.worker.runOnce(), 0, 'the mail is not taken while its lease lasts');
+      f.peer.script = {};
+      await sleep(Math.max(0, leased!.lease_until! - Date.now() + 50));
+      assert.equal(await f.worker.runOnce(), 1, 'claimed again once the lease expired');
+
+      const status = find(await f.statuses(id), 'ann@example.com');
+      assert.equal(status.type, 'sent');
+      assert.equal(status.possible_duplicate, true);
+      assert.equal(f.peer.transactions.filter((tx) => tx.complete).length, 2, 'the server saw the body twice');
+      assert.equal(f.peer.delivered.length, 1);
+      assert.deepEqual(await f.mails(), [{ message_id: id, state: 'done', lease_until: null }], 'one mail row, done: not lost');
+    });
+
+    test('#7 SIGTERM mid-send: the worker finishes the in-flight send, exits 0, the recipient is sent', async (t) => {
+      const f = await setup(t, kind, {
+        realClock: true,
+        env: childEnv,
+        script: { DATA_END: () => sleep(1000).then(() => '250 2.0.0 Ok: queued after a pause') },
+      });
+      const id = await f.accept();
+      const worker = startWorkerChild(f.testApp);
+      t.after(() => void worker.child.kill('SIGKILL'));
+      await f.peer.waitFor(() => f.peer.transactions.some((tx) => tx.complete), 15_000, 'the message body');
+      worker.child.kill('SIGTERM');
+      const exit = await worker.waitExit(15_000);
+      assert.deepEqual(exit, { code: 0, signal: null }, worker.output());
+
+      const status = find(await f.statuses(id), 'ann@example.com');
+      assert.equal(status.type, 'sent', worker.output());
+      assert.equal(status.possible_duplicate, false);
+      assert.equal(f.peer.delivered.length, 1);
+      assert.deepEqual(await f.mails(), [{ message_id: id, state: 'done', lease_until: null }], 'not left in sending');
+    });
+
+    // b.1 #7: a send that outlasts SHUTDOWN_GRACE_SECONDS is aborted (the pool is closed by force),
+    // its outcome recorded, the mail returned to the queue, and the process exits on time.
+    test('#7 SIGTERM while a send outlasts the grace period: the process exits on time, the lease is released', async (t) => {
+      const f = await setup(t, kind, {
+        realClock: true,
+        env: { WORKER_LEASE_SECONDS: '5', SMTP_TIMEOUT_SECONDS: '5', SHUTDOWN_GRACE_SECONDS: '1' },
+        script: { DATA_END: false },
+      });
+      const id = await f.accept();
+      const worker = startWorkerChild(f.testApp);
+      t.after(() => void worker.child.kill('SIGKILL'));
+      await f.peer.waitFor(() => f.peer.transactions.some((tx) => tx.complete), 15_000, 'the message body');
+      const stopping = Date.now();
+      worker.child.kill('SIGTERM');
+      await worker.waitExit(15_000);
+      const took = Date.now() - stopping;
+      assert.ok(took < 1000 + 2500, `exited ${took} ms after SIGTERM with SHUTDOWN_GRACE_SECONDS=1\n${worker.output()}`);
+      const [mail] = await f.mails();
+      assert.notEqual(mail!.state, 'sending', 'no mail is left in sending');
+
+      f.peer.script = {};
+      if (mail!.lease_until !== null) await sleep(Math.max(0, mail!.lease_until - Date.now() + 50));
+      assert.equal(await f.worker.runOnce(), 1);
+      const status = find(await f.statuses(id), 'ann@example.com');
+      assert.deepEqual([status.type, status.possible_duplicate], ['sent', true]);
+    });
+  });
+}
