@@ -75,6 +75,20 @@ for (const kind of DATABASE_KINDS) {
       ]);
     });
 
+    test('a reply with in_reply_to arrives with In-Reply-To and References naming the original', async () => {
+      const mail = (extra: Record<string, unknown>) => ({ from: { email: adminEmail }, to: [{ email: 'smith@example.com' }], subject: 'Thread', ...extra });
+      const original = json(await testApp.api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, { data: [mail({})] })).data[0].details.message_id;
+      const reply = json(
+        await testApp.api('POST', `/crm/v2.1/Leads/${leadId}/actions/send_mail`, org.token, { data: [mail({ subject: 'Re: Thread', in_reply_to: original })] }),
+      ).data[0].details.message_id;
+      const before = sink.messages.length;
+      await worker.runOnce();
+      const received = await sink.waitFor(before + 2);
+      const answer = received.slice(before).find((m) => m.parsed.messageId === `<${reply}@mail.test>`)!;
+      assert.equal(answer.parsed.inReplyTo, `<${original}@mail.test>`);
+      assert.deepEqual([answer.parsed.references].flat(), [`<${original}@mail.test>`]);
+    });
+
     test('a 550 bounces that recipient, blocks the address, and unblock_email lifts the block', async () => {
       const blockedLead = json(
         await testApp.api('POST', '/crm/v8/Leads', org.token, { data: [{ Last_Name: 'Gone', Email: 'gone@example.com' }] }),
