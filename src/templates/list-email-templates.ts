@@ -1,3 +1,4 @@
+import { queryParam, sortAndPage } from '../wire/list-query.js';
 import type { Context, Principal } from '../context.js';
 import { AppError } from '../errors.js';
 import { resolveModule } from '../records/module-registry.js';
@@ -7,7 +8,6 @@ import { listTemplateSummaries, type TemplateFilter, type TemplateSummaryRow } f
 export type TemplateListQuery = Record<string, unknown>;
 export type TemplatePage = { email_templates: Record<string, unknown>[]; info: Record<string, unknown> };
 
-const MAX_PER_PAGE = 200;
 /** Zoho's email-template categories, plus the list views its inventory-template API shares. */
 const CATEGORY_FILTERS: Record<string, (principal: Pick<Principal, 'userId'>) => TemplateFilter> = {
   normal: () => ({ categories: ['normal'] }),
@@ -27,21 +27,6 @@ const SORT_KEYS = {
   name: (r: TemplateSummaryRow) => r.name.toLowerCase(),
 } as const;
 
-function param(query: TemplateListQuery, name: string): string | undefined {
-  const value = query[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.trim() === '') throw new AppError('INVALID_PARAMETER', { details: { param_name: name } });
-  return value.trim();
-}
-
-function pageNumber(query: TemplateListQuery, name: string, fallback: number, max: number): number {
-  const raw = param(query, name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < 1 || value > max) throw new AppError('INVALID_PARAMETER', { details: { param_name: name } });
-  return value;
-}
-
 /**
  * `GET /settings/email_templates[?module=&category=&sort_by=&sort_order=&page=&per_page=]`.
  * Returns null when nothing matches (the route answers 204). Default order: modified_time desc.
@@ -54,13 +39,13 @@ export async function listEmailTemplates(
   // Filtering by `filters` is not built; answering unfiltered would return templates the caller excluded.
   if (query.filters !== undefined) throw new AppError('KEY_NOT_SUPPORTED', { details: { param_name: 'filters' } });
   const filter: TemplateFilter = {};
-  const moduleName = param(query, 'module');
+  const moduleName = queryParam(query, 'module');
   if (moduleName !== undefined) {
     const module = await resolveModule(ctx.db, principal.orgId, moduleName);
     if (!module) throw new AppError('INVALID_MODULE', { details: { param_name: 'module' } });
     filter.module = module.apiName;
   }
-  const category = param(query, 'category');
+  const category = queryParam(query, 'category');
   if (category !== undefined) {
     const categoryFilter = CATEGORY_FILTERS[category];
     if (!categoryFilter || !Object.hasOwn(CATEGORY_FILTERS, category)) {
@@ -68,30 +53,10 @@ export async function listEmailTemplates(
     }
     Object.assign(filter, categoryFilter(principal));
   }
-  const sortBy = param(query, 'sort_by') ?? 'modified_time';
-  if (!Object.hasOwn(SORT_KEYS, sortBy)) {
-    throw new AppError('INVALID_PARAMETER', { details: { param_name: 'sort_by', supported_values: Object.keys(SORT_KEYS) } });
-  }
-  const sortOrder = param(query, 'sort_order') ?? 'desc';
-  if (sortOrder !== 'asc' && sortOrder !== 'desc') {
-    throw new AppError('INVALID_PARAMETER', { details: { param_name: 'sort_order', supported_values: ['asc', 'desc'] } });
-  }
-  const page = pageNumber(query, 'page', 1, 100_000);
-  const perPage = pageNumber(query, 'per_page', MAX_PER_PAGE, MAX_PER_PAGE);
-
-  // An org has at most a few hundred templates; sorting them here keeps the order identical on both databases.
-  const key = SORT_KEYS[sortBy as keyof typeof SORT_KEYS];
-  const direction = sortOrder === 'asc' ? 1 : -1;
-  const rows = (await listTemplateSummaries(ctx.db, principal.orgId, filter)).sort((a, b) => {
-    const ka = key(a);
-    const kb = key(b);
-    if (ka !== kb) return (ka < kb ? -1 : 1) * direction;
-    return (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) * direction;
-  });
-  const slice = rows.slice((page - 1) * perPage, page * perPage);
+  const { page: slice, info } = sortAndPage(await listTemplateSummaries(ctx.db, principal.orgId, filter), SORT_KEYS, query);
   if (slice.length === 0) return null;
   return {
     email_templates: await presentTemplates(ctx.db, principal.orgId, slice, principal.timeZone),
-    info: { per_page: perPage, count: slice.length, page, more_records: rows.length > page * perPage },
+    info,
   };
 }
