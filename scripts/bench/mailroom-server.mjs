@@ -1,0 +1,69 @@
+// Mailroom under test, in its own process (pinned to CPU0 by scripts/bench.mjs): the compiled
+// app (dist/src), configured from the environment like `mailroom serve`, listening on loopback,
+// WITHOUT a delivery worker (`serve --no-worker`). The parent starts and stops the worker
+// (createWorker(app).start()) for the delivery phase, and asks for counts to check the results.
+import { sql } from 'kysely';
+import { createApp } from '../../dist/src/app.js';
+import { issueTokenPair } from '../../dist/src/auth/issue-tokens.js';
+import { loadConfig } from '../../dist/src/config.js';
+import { createWorker } from '../../dist/src/delivery/worker.js';
+import { buildServer } from '../../dist/src/http/server.js';
+import { createOrg } from '../../dist/src/orgs/create-org.js';
+import { serve, emit, cpuMicros } from './ipc.mjs';
+
+const SCOPES = ['ZohoCRM.modules.ALL', 'ZohoCRM.settings.ALL', 'ZohoCRM.org.ALL', 'ZohoCRM.users.ALL', 'ZohoCRM.send_mail.all.CREATE'];
+
+const config = loadConfig(process.env);
+const app = await createApp(config);
+const server = await buildServer(app);
+await server.listen({ port: 0, host: '127.0.0.1' });
+const port = server.server.address().port;
+
+// One org, its admin, a token and a Lead to mail, through the use-cases and the HTTP API.
+const adminEmail = 'patricia.boyle@bench.example';
+const { org, admin } = await createOrg(app, { name: 'Bench Org', edition: 'enterprise', adminEmail, adminName: 'Patricia Boyle' });
+const tokens = await issueTokenPair(app, { orgId: org.id, userId: admin.id, clientId: null, scopes: SCOPES });
+const leadEmail = 'ann.smith@customer.example';
+const created = await server.inject({
+  method: 'POST',
+  url: '/crm/v8/Leads',
+  headers: { authorization: `Zoho-oauthtoken ${tokens.access_token}`, 'content-type': 'application/json' },
+  payload: JSON.stringify({ data: [{ First_Name: 'Ann', Last_Name: 'Smith', Company: 'Customer Ltd', Email: leadEmail }] }),
+});
+if (created.statusCode !== 201 && created.statusCode !== 200) throw new Error(`creating the Lead failed: ${created.statusCode} ${created.body}`);
+const leadId = JSON.parse(created.body).data[0].details.id;
+
+let worker = null;
+
+/** Mails by state and recipients by status, from ONE statement (one snapshot). */
+const counts = async () => {
+  const { rows } = await sql`
+    select 'mails' as t, state as k, count(*) as n from mails group by state
+    union all
+    select 'recipients' as t, status as k, count(*) as n from mail_recipients group by status`.execute(app.db);
+  const result = { mails: {}, recipients: {} };
+  for (const r of rows) result[r.t][r.k] = Number(r.n);
+  return result;
+};
+
+serve({
+  cpu: () => cpuMicros(),
+  counts,
+  startWorker: async () => {
+    worker = createWorker(app);
+    await worker.start();
+    return { concurrency: config.delivery.concurrency };
+  },
+  stopWorker: async ({ graceMs }) => {
+    const drained = await worker.stop(graceMs);
+    worker = null;
+    return { drained };
+  },
+  close: async () => {
+    if (worker) await worker.stop(5000);
+    await server.close();
+    await app.close();
+    return true;
+  },
+});
+emit('ready', { port, token: tokens.access_token, leadId, leadEmail, adminEmail, dialect: app.dialect });

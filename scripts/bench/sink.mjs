@@ -1,0 +1,97 @@
+// SMTP sink for the delivery phases: smtp-server on loopback, in its own process (pinned to CPU1
+// by scripts/bench.mjs). Every message is read to the end; with --parse (the default) it is also
+// parsed with mailparser, as test/helpers/smtp-sink.ts does. It counts messages and accepted
+// recipients, notes each message's arrival time and Message-ID (duplicates are reported), and
+// tells the parent once `target` messages have arrived.
+import { SMTPServer } from 'smtp-server';
+import { simpleParser } from 'mailparser';
+import { serve, emit, cpuMicros } from './ipc.mjs';
+
+const parse = !process.argv.includes('--drain');
+
+let state;
+const reset = (target) => {
+  state = { target, messages: 0, recipients: 0, bytes: 0, invalid: 0, errors: 0, ids: new Set(), duplicates: 0, arrivals: [], cpuStart: cpuMicros() };
+};
+reset(Infinity);
+
+const received = (raw, rcptCount, messageId) => {
+  state.messages += 1;
+  state.recipients += rcptCount;
+  state.bytes += raw.length;
+  state.arrivals.push(performance.now());
+  if (!messageId) state.invalid += 1;
+  else if (state.ids.has(messageId)) state.duplicates += 1;
+  else state.ids.add(messageId);
+  if (state.messages === state.target) emit('reached', { messages: state.messages });
+};
+
+const server = new SMTPServer({
+  authOptional: true,
+  disabledCommands: ['STARTTLS'],
+  logger: false,
+  size: 30 * 1024 * 1024,
+  maxClients: 100,
+  onData(stream, session, callback) {
+    const chunks = [];
+    stream.on('data', (chunk) => chunks.push(chunk));
+    stream.on('error', (error) => {
+      state.errors += 1;
+      callback(error);
+    });
+    stream.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      const rcpt = session.envelope.rcptTo.length;
+      if (!parse) {
+        const header = raw.subarray(0, Math.min(raw.length, 8192)).toString('latin1');
+        received(raw, rcpt, /^message-id:\s*(\S+)/im.exec(header)?.[1] ?? null);
+        return callback();
+      }
+      simpleParser(raw).then(
+        (parsed) => {
+          received(raw, rcpt, parsed.from && parsed.messageId ? parsed.messageId : null);
+          callback();
+        },
+        (error) => {
+          state.errors += 1;
+          callback(error);
+        },
+      );
+    });
+  },
+});
+server.on('error', (error) => {
+  state.errors += 1;
+  process.stderr.write(`sink error: ${error?.message ?? error}\n`);
+});
+
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+
+serve({
+  reset: ({ target }) => {
+    reset(target ?? Infinity);
+    return true;
+  },
+  /** Counters, plus the rate over the window from message `from` to message `to` (1-based). */
+  stats: ({ from, to }) => {
+    const s = state;
+    let windowRate = null;
+    if (from !== undefined && to !== undefined && s.arrivals.length >= to && to > from) {
+      const ms = s.arrivals[to - 1] - s.arrivals[from - 1];
+      windowRate = ms > 0 ? ((to - from) * 1000) / ms : null;
+    }
+    return {
+      messages: s.messages,
+      recipients: s.recipients,
+      bytes: s.bytes,
+      invalid: s.invalid,
+      errors: s.errors,
+      duplicates: s.duplicates,
+      windowRate,
+      cpuMicros: cpuMicros() - s.cpuStart,
+      mode: parse ? 'parse' : 'drain',
+    };
+  },
+  close: () => new Promise((resolve) => server.close(() => resolve(true))),
+});
+emit('ready', { port: server.server.address().port, mode: parse ? 'parse' : 'drain' });
