@@ -50,6 +50,8 @@ export type Config = Readonly<{
     shutdownGraceMs: number;
     /** Allow users' own SMTP servers on loopback/private addresses (off: SSRF guard). */
     allowPrivateSmtpHosts: boolean;
+    /** How far ahead `scheduled_time` may be. */
+    scheduleHorizonMs: number;
   }>;
 }>;
 
@@ -184,6 +186,7 @@ export function loadConfig(env: Env = process.env): Config {
       smtpTimeoutMs: integer('SMTP_TIMEOUT_SECONDS', 30, 1, 600) * 1000,
       shutdownGraceMs: integer('SHUTDOWN_GRACE_SECONDS', 30, 1, 600) * 1000,
       allowPrivateSmtpHosts: flag('SMTP_ALLOW_PRIVATE_HOSTS', false),
+      scheduleHorizonMs: integer('SCHEDULE_HORIZON_DAYS', 365, 1, 3650) * 24 * 3600 * 1000,
     }),
   };
   if (problems.length > 0) throw new ConfigError(problems);

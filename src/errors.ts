@@ -97,6 +97,22 @@ export const ERROR_CATALOGUE = {
     zohoCode: 'CUSTOM_ERROR',
     message: 'Connectivity issue occured when sending mail via your SMTP server',
   },
+  SCHEDULING_NOT_IN_EDITION: {
+    status: 400,
+    zohoCode: 'FEATURE_NOT_SUPPORTED',
+    message: 'You cannot schedule email as your license type does not support email scheduling',
+  },
+  SCHEDULE_TIME_PAST: { status: 400, zohoCode: 'INVALID_DATA', message: 'Schedule time should not be past time' },
+  SCHEDULE_TIME_TOO_FAR: {
+    status: 400,
+    zohoCode: 'INVALID_DATA',
+    message: 'Schedule time is beyond the allowed scheduling horizon',
+  },
+  MAIL_ALREADY_STARTED: {
+    status: 400,
+    zohoCode: 'NOT_ALLOWED',
+    message: 'This mail can no longer be changed as its sending has already started',
+  },
   KEY_NOT_SUPPORTED: {
     status: 400,
     zohoCode: 'NOT_SUPPORTED',

@@ -76,3 +76,12 @@ export function isValidDate(value: string): boolean {
   const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
   return date.getUTCFullYear() === Number(m[1]) && date.getUTCMonth() === Number(m[2]) - 1 && date.getUTCDate() === Number(m[3]);
 }
+
+/** `ms` written in a fixed offset such as `+05:30` (as a scheduled time was given). */
+export function formatWithOffset(ms: number, offset: string): string {
+  const m = /^([+-])(\d{2}):(\d{2})$/.exec(offset);
+  const minutes = m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
+  const shifted = new Date(Math.floor(ms / 1000) * 1000 + minutes * 60000);
+  const iso = shifted.toISOString().slice(0, 19);
+  return `${iso}${m ? offset : '+00:00'}`;
+}

@@ -4,6 +4,7 @@ import { blockAddress, findBlocked } from '../mail/blocked-addresses.js';
 import { recipientsOf, type MailRow, type RecipientRow } from '../mail/mail-repository.js';
 import { composeMessage, type LoadedFile } from './compose.js';
 import { filesOfMails } from '../mail/mail-files.js';
+import { fireTimeRefusal } from './fire-time-checks.js';
 import { hasExpired, permanentStatus, retryDelayMs } from './retry-policy.js';
 import { TransportConfigError, type RecipientOutcome, type SendResult } from './transport.js';
 import type { TransportRegistry } from './transports.js';
@@ -22,6 +23,12 @@ export async function deliverMail(ctx: Context, transports: TransportRegistry, m
   const due = all.filter(
     (r) => (r.status === 'queued' || r.status === 'deferred') && (r.next_attempt_at === null || r.next_attempt_at <= now),
   );
+  const refusal = due.length > 0 ? await fireTimeRefusal(ctx, mail) : null;
+  if (refusal) {
+    await skipMail(ctx, mail, due, refusal, workerId);
+    return;
+  }
+
   const uncertain = due.filter((r) => r.in_flight === 1).map((r) => r.id);
   if (uncertain.length > 0) {
     await ctx.db.updateTable('mail_recipients').set({ possible_duplicate: 1, in_flight: 0 }).where('id', 'in', uncertain).execute();
@@ -90,6 +97,25 @@ export async function deliverMail(ctx: Context, transports: TransportRegistry, m
   }
 
   await recordOutcomes(ctx, mail, all, outcomes, workerId);
+}
+
+/** Ends a mail that may no longer go: its due recipients `skipped` with the reason, nothing sent. */
+async function skipMail(ctx: Context, mail: MailRow, due: readonly RecipientRow[], reason: string, workerId: string): Promise<void> {
+  const now = ctx.clock.now();
+  await ctx.db.transaction().execute(async (tx) => {
+    await tx
+      .updateTable('mail_recipients')
+      .set({ status: 'skipped', action: 'failed', status_code: '5.7.1', diagnostic: reason, in_flight: 0, next_attempt_at: null, done_at: now })
+      .where('id', 'in', due.map((r) => r.id))
+      .execute();
+    await tx
+      .updateTable('mails')
+      .set({ state: 'skipped', skip_reason: reason, due_at: null, lease_owner: null, lease_until: null, updated_at: now })
+      .where('message_id', '=', mail.message_id)
+      .where('lease_owner', '=', workerId)
+      .execute();
+  });
+  ctx.log.info({ event: 'delivery.skipped', message_id: mail.message_id, reason }, 'mail skipped at send time');
 }
 
 /** The bytes of every file the mail carries, or null when one of them is missing from storage. */

@@ -1,4 +1,4 @@
-import { formatZohoDateTime } from '../time.js';
+import { formatWithOffset, formatZohoDateTime } from '../time.js';
 import type { UserRow } from '../users/user-repository.js';
 import { fullName } from '../users/user-repository.js';
 import type { MailRow, RecipientRow } from './mail-repository.js';
@@ -69,6 +69,8 @@ export function presentEmail(
     linked_record: mail.linked_record ? (JSON.parse(mail.linked_record) as unknown) : null,
     related_to_record: null,
     status: recipients.map((r) => recipientStatus(mail, r, timeZone)),
+    // Beyond Zoho: when it was scheduled for, in the offset it was given with.
+    scheduled_time: mail.scheduled_at === null ? null : formatWithOffset(mail.scheduled_at, mail.scheduled_offset ?? '+00:00'),
   };
   if (options.withContent) {
     const bcc = list('bcc');

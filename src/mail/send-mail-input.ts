@@ -3,6 +3,7 @@ import { AppError, type ErrorCode } from '../errors.js';
 import { versionNumber, type ApiVersion } from '../wire/versions.js';
 import { isValidEmail } from '../records/email-address.js';
 import { lookupId } from '../records/record-input.js';
+import { parseOffsetDateTime } from '../time.js';
 
 /**
  * Reads one item of a send_mail `data` array into a checked `MailInput`, or throws the Zoho error
@@ -25,6 +26,8 @@ export type MailInput = {
   templateId: string | null;
   /** Raw `inventory_details`, checked by the inventory renderer (it knows the record's module). */
   inventoryDetails: unknown;
+  /** `scheduled_time`: the instant and the offset it was written with; null = send now. */
+  scheduledTime: { ms: number; offset: string } | null;
   linkedRecord: { module: string; id: string; name: string | null } | null;
   /** File ids of `attachments`, in order (Zoho's key is `id`; the Java SDK sample sends `file_id`); null when absent. */
   attachmentIds: string[] | null;
@@ -36,7 +39,7 @@ export const MAX_NAME_LENGTH = 200;
 export const MAX_CONTENT_LENGTH = 2 * 1024 * 1024;
 
 /** Keys handled by later features: refused clearly rather than silently ignored. */
-const NOT_YET_SUPPORTED = ['scheduled_time', 'data_subject_request'] as const;
+const NOT_YET_SUPPORTED = ['data_subject_request'] as const;
 
 /** At most this many attachments per mail (their total size is capped at 10 MB too). */
 export const MAX_ATTACHMENTS = 50;
@@ -229,7 +232,19 @@ export function parseMailItem(item: unknown, index: number, version: ApiVersion)
     mailFormat,
     templateId,
     inventoryDetails: item.inventory_details ?? null,
+    scheduledTime: item.scheduled_time === undefined || item.scheduled_time === null ? null : parseScheduledTime(item.scheduled_time, read),
     linkedRecord,
     attachmentIds,
   };
+}
+
+/**
+ * `scheduled_time`: ISO-8601 with an offset or `Z` (`2026-12-01T09:30:00+05:30`; Zoho's SDK sends
+ * `…Z` without milliseconds). A time without an offset is ambiguous and refused. Whether it is in
+ * the future, within the horizon and allowed by the edition is checked at acceptance.
+ */
+export function parseScheduledTime(value: unknown, read: ItemReader, path: (string | number)[] = ['scheduled_time']): { ms: number; offset: string } {
+  const parsed = typeof value === 'string' ? parseOffsetDateTime(value.trim()) : null;
+  if (!parsed) throw read.error('INVALID_DATA', path, { expected_data_type: 'datetime' });
+  return parsed;
 }

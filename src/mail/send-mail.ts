@@ -9,6 +9,8 @@ import { resolveModule } from '../records/module-registry.js';
 import type { ModuleDefinition } from '../records/modules.js';
 import { findRecord, parseData, type RecordRow } from '../records/record-repository.js';
 import { findUserById } from '../users/user-repository.js';
+import { findOrg, type OrgRow } from '../orgs/org-repository.js';
+import { checkScheduleTime } from './schedule-rules.js';
 import { findBlocked } from './blocked-addresses.js';
 import { allowedFrom, findUserSmtp, fromAddressesOf, listOrgFromAddresses } from './from-addresses.js';
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from './idempotency.js';
@@ -66,8 +68,8 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
     ? await findRecord(ctx.db, principal.orgId, module.apiName, request.recordId)
     : undefined;
   if (!record) throw new AppError('RELATED_RECORD_NOT_FOUND', { details: { resource_path_index: 1 } });
-  const user = await findUserById(ctx.db, principal.orgId, principal.userId);
-  if (!user) throw new AppError('INVALID_TOKEN');
+  const [user, org] = await Promise.all([findUserById(ctx.db, principal.orgId, principal.userId), findOrg(ctx.db, principal.orgId)]);
+  if (!user || !org) throw new AppError('INVALID_TOKEN');
   if (user.is_confirmed !== 1) throw new AppError('ACCOUNT_NOT_CONFIRMED');
   if (user.is_email_confirmed !== 1) throw new AppError('EMAIL_NOT_CONFIRMED');
   const items = readDataArray(request.body);
@@ -97,6 +99,7 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
         if (!input.orgEmail && smtp?.failing_since != null) throw new AppError('SMTP_CONNECTIVITY');
         results.push(
           await acceptItem(ctx, principal, {
+            org,
             module,
             record,
             mergeContext,
@@ -115,7 +118,15 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
 
     const accepted = results.filter((r): r is Accepted => 'mail' in r);
     const reply = itemResultsReply(
-      results.map((r) => ('mail' in r ? { ok: true as const, message: 'Your mail has been sent successfully.', details: r.details } : r)),
+      results.map((r) =>
+        'mail' in r
+          ? {
+              ok: true as const,
+              message: r.mail.scheduled_at === null ? 'Your mail has been sent successfully.' : 'Your mail has been scheduled successfully.',
+              details: r.details,
+            }
+          : r,
+      ),
       200,
     );
     if (accepted.length === 0) {
@@ -146,6 +157,7 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
 }
 
 type ItemContext = {
+  org: OrgRow;
   module: ModuleDefinition;
   record: RecordRow;
   mergeContext: () => Promise<MergeContext>;
@@ -161,6 +173,8 @@ async function acceptItem(ctx: Context, principal: Principal, item: ItemContext)
   const reader = new ItemReader(index, version);
   const now = ctx.clock.now();
   const messageId = newMessageId();
+
+  if (input.scheduledTime) checkScheduleTime(ctx, item.org, input.scheduledTime.ms, reader);
 
   const thread = await threadOf(ctx.db, ctx.config.messageIdDomain, principal.orgId, input.inReplyTo, messageId);
   if (thread === null) throw reader.error('INVALID_DATA', ['in_reply_to']);
@@ -232,9 +246,10 @@ async function acceptItem(ctx: Context, principal: Principal, item: ItemContext)
     thread_id: thread.threadId,
     source: 'individual',
     state: 'queued',
-    due_at: now,
-    scheduled_at: null,
-    scheduled_offset: null,
+    // A scheduled mail is simply due later: the worker claims it by due_at like any other.
+    due_at: input.scheduledTime?.ms ?? now,
+    scheduled_at: input.scheduledTime?.ms ?? null,
+    scheduled_offset: input.scheduledTime?.offset ?? null,
     lease_owner: null,
     lease_until: null,
     attempts: 0,

@@ -182,7 +182,6 @@ describeEachDatabase('send_mail validation and errors', (get) => {
   test('keys of features not built yet are refused, never silently ignored', async () => {
     const { org, email, leadId } = await fixture(get());
     for (const [key, value] of [
-      ['scheduled_time', '2030-01-01T00:00:00Z'],
       ['consent_email', true],
       ['data_subject_request', { id: '1', type: 'access' }],
     ] as const) {

@@ -6,6 +6,7 @@ import { requestFingerprint } from '../../mail/idempotency.js';
 import { getRecordEmail, listRecordEmails } from '../../mail/list-record-emails.js';
 import { sendMail } from '../../mail/send-mail.js';
 import { unblockEmail } from '../../mail/unblock-email.js';
+import { cancelMail, rescheduleMail, type ChangeResult } from '../../mail/change-scheduled-mail.js';
 import { findUserById } from '../../users/user-repository.js';
 import { moduleScopes } from '../../auth/scopes.js';
 import { itemResultsReply } from '../../wire/zoho-envelope.js';
@@ -71,6 +72,25 @@ export const mailRoutes =
       const module = await emailsScopes(request);
       const { id, messageId } = request.params as { id: string; messageId: string };
       return getRecordEmail(ctx, principalOf(request), module, id, messageId);
+    });
+
+    // Cancel and reschedule a mail that has not started sending (beyond Zoho).
+    const changeReply = (result: ChangeResult) => ({ data: [{ code: 'SUCCESS', details: result.details, message: result.message, status: 'success' }] });
+    const changeScopes = async (request: FastifyRequest) => {
+      const principal = principalOf(request);
+      const module = await moduleFor(request);
+      requireScopes(principal, sendMailScopes(module.apiName, module.isCustom));
+      return module;
+    };
+    fastify.post('/crm/:version/:module/:id/Emails/:messageId/actions/cancel', async (request) => {
+      const module = await changeScopes(request);
+      const { id, messageId } = request.params as { id: string; messageId: string };
+      return changeReply(await cancelMail(ctx, principalOf(request), module, id, messageId));
+    });
+    fastify.post('/crm/:version/:module/:id/Emails/:messageId/actions/reschedule', async (request) => {
+      const module = await changeScopes(request);
+      const { id, messageId } = request.params as { id: string; messageId: string };
+      return changeReply(await rescheduleMail(ctx, principalOf(request), module, id, messageId, request.body, versionOf(request)));
     });
 
     const unblock = async (request: FastifyRequest, recordId?: string) => {

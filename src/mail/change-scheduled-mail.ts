@@ -1,0 +1,93 @@
+import type { Context, Principal } from '../context.js';
+import { AppError } from '../errors.js';
+import { findOrg } from '../orgs/org-repository.js';
+import { readDataArray } from '../records/data-array.js';
+import type { ModuleDefinition } from '../records/modules.js';
+import { findRecord } from '../records/record-repository.js';
+import type { ApiVersion } from '../wire/versions.js';
+import { findMail, type MailRow } from './mail-repository.js';
+import { checkScheduleTime } from './schedule-rules.js';
+import { ItemReader, parseScheduledTime } from './send-mail-input.js';
+
+/**
+ * Cancel and reschedule a mail that has not started sending (beyond Zoho, which offers this only
+ * in its UI). Both are one compare-and-set on the mail row (`state = 'queued' and attempts = 0`),
+ * the same row a worker's claim moves to `sending`: whichever commits first wins, the other sees
+ * that it lost. A mail a worker has started is refused with NOT_ALLOWED.
+ */
+async function requireMail(ctx: Context, principal: Principal, module: ModuleDefinition, recordId: string, messageId: string): Promise<MailRow> {
+  const record = /^\d{1,19}$/.test(recordId) ? await findRecord(ctx.db, principal.orgId, module.apiName, recordId) : undefined;
+  if (!record) throw new AppError('RECORD_NOT_FOUND', { details: { resource_path_index: 1 } });
+  const mail = /^[0-9a-f]{64}$/.test(messageId) ? await findMail(ctx.db, principal.orgId, messageId) : undefined;
+  if (!mail || (mail.record_id !== record.id && mail.linked_record_id !== record.id)) {
+    throw new AppError('RECORD_NOT_FOUND', { details: { resource_path_index: 3 } });
+  }
+  return mail;
+}
+
+export type ChangeResult = { message: string; details: Record<string, unknown> };
+
+export async function cancelMail(
+  ctx: Context,
+  principal: Principal,
+  module: ModuleDefinition,
+  recordId: string,
+  messageId: string,
+): Promise<ChangeResult> {
+  const mail = await requireMail(ctx, principal, module, recordId, messageId);
+  const now = ctx.clock.now();
+  const won = await ctx.db.transaction().execute(async (tx) => {
+    const result = await tx
+      .updateTable('mails')
+      .set({ state: 'cancelled', due_at: null, skip_reason: 'cancelled', updated_at: now })
+      .where('message_id', '=', mail.message_id)
+      .where('state', '=', 'queued')
+      .where('attempts', '=', 0)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) return false;
+    await tx
+      .updateTable('mail_recipients')
+      .set({ status: 'skipped', action: 'failed', status_code: '5.0.0', diagnostic: 'cancelled before sending', done_at: now })
+      .where('message_id', '=', mail.message_id)
+      .where('status', '=', 'queued')
+      .execute();
+    return true;
+  });
+  if (!won) throw new AppError('MAIL_ALREADY_STARTED', { details: { message_id: mail.message_id } });
+  return { message: 'Your mail has been cancelled successfully.', details: { message_id: mail.message_id } };
+}
+
+export async function rescheduleMail(
+  ctx: Context,
+  principal: Principal,
+  module: ModuleDefinition,
+  recordId: string,
+  messageId: string,
+  body: unknown,
+  version: ApiVersion,
+): Promise<ChangeResult> {
+  const [item] = readDataArray(body, 1);
+  const reader = new ItemReader(0, version);
+  const raw = typeof item === 'object' && item !== null ? (item as Record<string, unknown>).scheduled_time : undefined;
+  if (raw === undefined || raw === null || raw === '') throw reader.error('MANDATORY_NOT_FOUND', ['scheduled_time']);
+  const scheduled = parseScheduledTime(raw, reader);
+  const mail = await requireMail(ctx, principal, module, recordId, messageId);
+  const org = await findOrg(ctx.db, principal.orgId);
+  if (!org) throw new AppError('INVALID_TOKEN');
+  checkScheduleTime(ctx, org, scheduled.ms, reader);
+  const won = await ctx.db.transaction().execute(async (tx) => {
+    const result = await tx
+      .updateTable('mails')
+      .set({ due_at: scheduled.ms, scheduled_at: scheduled.ms, scheduled_offset: scheduled.offset, updated_at: ctx.clock.now() })
+      .where('message_id', '=', mail.message_id)
+      .where('state', '=', 'queued')
+      .where('attempts', '=', 0)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) return false;
+    await ctx.wakeup.notifyInTransaction(tx);
+    return true;
+  });
+  if (!won) throw new AppError('MAIL_ALREADY_STARTED', { details: { message_id: mail.message_id } });
+  ctx.wakeup.notifyLocal();
+  return { message: 'Your mail has been rescheduled successfully.', details: { message_id: mail.message_id, scheduled_time: raw } };
+}

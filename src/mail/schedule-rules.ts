@@ -1,0 +1,25 @@
+import type { Context } from '../context.js';
+import type { OrgRow } from '../orgs/org-repository.js';
+import type { ItemReader } from './send-mail-input.js';
+
+/**
+ * When a mail may be scheduled (zoho-api.md §3.6): not on the free edition (Zoho: free and trial),
+ * not in the past, not beyond SCHEDULE_HORIZON_DAYS. A time within the current second counts as
+ * now, not as past, so a client's "now" is not refused for clock skew of a few hundred ms.
+ */
+const PAST_TOLERANCE_MS = 1000;
+
+export function checkScheduleTime(
+  ctx: Context,
+  org: Pick<OrgRow, 'edition'>,
+  scheduledMs: number,
+  reader: ItemReader,
+  path: (string | number)[] = ['scheduled_time'],
+): void {
+  if (org.edition === 'free') throw reader.error('SCHEDULING_NOT_IN_EDITION', path);
+  const now = ctx.clock.now();
+  if (scheduledMs < now - PAST_TOLERANCE_MS) throw reader.error('SCHEDULE_TIME_PAST', path);
+  if (scheduledMs > now + ctx.config.delivery.scheduleHorizonMs) {
+    throw reader.error('SCHEDULE_TIME_TOO_FAR', path, { maximum_days: Math.round(ctx.config.delivery.scheduleHorizonMs / 86_400_000) });
+  }
+}
