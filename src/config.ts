@@ -35,6 +35,8 @@ export type Config = Readonly<{
   messageIdDomain: string;
   /** 32-byte key (hex or base64) that encrypts stored SMTP passwords; null = generate into DATA_DIR. */
   secretsKey: string | null;
+  /** Count API credits and concurrent requests per org and answer 429 beyond them (zoho-api.md §15). */
+  apiRateLimits: boolean;
   delivery: Readonly<{
     /** Mails a worker sends at the same time. */
     concurrency: number;
@@ -178,6 +180,7 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     messageIdDomain,
     secretsKey,
+    apiRateLimits: flag('API_RATE_LIMITS', true),
     delivery: Object.freeze({
       concurrency: integer('WORKER_CONCURRENCY', 8, 1, 256),
       leaseMs: integer('WORKER_LEASE_SECONDS', 60, 5, 3600) * 1000,

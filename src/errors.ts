@@ -189,6 +189,25 @@ export const ERROR_CATALOGUE = {
     message: 'A request with this Idempotency-Key is still being processed',
   },
 
+  // Limits (zoho-api.md §16, §15). The daily limit is an item error of send_mail (inside data[i]);
+  // of Zoho's two strings (§3.5) this one names what is counted: the org's daily mail usage.
+  DAILY_LIMIT_EXCEEDED: {
+    status: 400,
+    zohoCode: 'LIMIT_EXCEEDED',
+    message: 'You have reached the daily mail usage limit for your organization.',
+  },
+  // API credits and concurrency: Zoho's body is unpublished; the messages are its status page's words.
+  API_CREDITS_EXCEEDED: {
+    status: 429,
+    zohoCode: 'TOO_MANY_REQUESTS',
+    message: 'The number of API requests for the 24 hour period is exceeded.',
+  },
+  API_CONCURRENCY_EXCEEDED: {
+    status: 429,
+    zohoCode: 'TOO_MANY_REQUESTS',
+    message: 'The concurrency limit of the user for the app is exceeded.',
+  },
+
   // Local mailbox sign-in (beyond Zoho): too many wrong passwords from one address.
   TOO_MANY_FAILED_SIGN_INS: {
     status: 429,

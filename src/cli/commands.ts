@@ -52,6 +52,15 @@ const bool = (values: Values, key: string): boolean | undefined => {
   return value === 'true';
 };
 
+/** `--daily-mail-limit N|default` and the like: a whole number, or `default` (null) for the edition's rule. */
+const limitOverride = (values: Values, key: string): number | null | undefined => {
+  const value = str(values, key);
+  if (value === undefined) return undefined;
+  if (value === 'default') return null;
+  if (!/^\d+$/.test(value)) throw new UsageError(`--${key} takes a whole number or default`);
+  return Number(value);
+};
+
 const multiline = (value: string | undefined): string | null => (value === undefined ? null : value.replace(/\\n/g, '\n'));
 
 /** `--org ID`, or the first org when there is exactly one obvious choice. */
@@ -78,6 +87,9 @@ const presentOrgRow = (org: OrgRow) => ({
   edition: org.edition,
   time_zone: org.time_zone,
   privacy_settings: org.privacy_settings === 1,
+  daily_mail_limit: org.daily_mail_limit,
+  api_credit_limit: org.api_credit_limit,
+  api_concurrency_limit: org.api_concurrency_limit,
 });
 
 /** `--content HTML` or `--content-file F` (read as UTF-8); undefined when neither is given. */
@@ -168,7 +180,9 @@ export const COMMANDS: Command[] = [
   },
   {
     name: ['org', 'update'],
-    usage: 'org update [--id ID] [--name N] [--edition E] [--time-zone TZ] [--privacy-settings true|false]',
+    usage:
+      'org update [--id ID] [--name N] [--edition E] [--time-zone TZ] [--privacy-settings true|false] ' +
+      '[--daily-mail-limit N|default] [--api-credit-limit N|default] [--api-concurrency-limit N|default]',
     summary: 'change an org (default: the first org)',
     options: {
       id: { type: 'string' },
@@ -176,6 +190,9 @@ export const COMMANDS: Command[] = [
       edition: { type: 'string' },
       'time-zone': { type: 'string' },
       'privacy-settings': { type: 'string' },
+      'daily-mail-limit': { type: 'string' },
+      'api-credit-limit': { type: 'string' },
+      'api-concurrency-limit': { type: 'string' },
     },
     async run(app, values) {
       const org = await resolveOrg(app, values);
@@ -183,12 +200,18 @@ export const COMMANDS: Command[] = [
       const name = str(values, 'name');
       const edition = str(values, 'edition');
       const timeZone = str(values, 'time-zone');
+      const dailyMailLimit = limitOverride(values, 'daily-mail-limit');
+      const apiCreditLimit = limitOverride(values, 'api-credit-limit');
+      const apiConcurrencyLimit = limitOverride(values, 'api-concurrency-limit');
       const updated = await updateOrg(app, {
         orgId: org.id,
         ...(name !== undefined ? { name } : {}),
         ...(edition !== undefined ? { edition: edition as Edition } : {}),
         ...(timeZone !== undefined ? { timeZone } : {}),
         ...(privacy !== undefined ? { privacySettings: privacy } : {}),
+        ...(dailyMailLimit !== undefined ? { dailyMailLimit } : {}),
+        ...(apiCreditLimit !== undefined ? { apiCreditLimit } : {}),
+        ...(apiConcurrencyLimit !== undefined ? { apiConcurrencyLimit } : {}),
       });
       return presentOrgRow(updated);
     },

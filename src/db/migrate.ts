@@ -5,6 +5,8 @@ import * as m0002 from './migrations/0002-mail.js';
 import * as m0003 from './migrations/0003-files.js';
 import * as m0004 from './migrations/0004-email-templates.js';
 import * as m0005 from './migrations/0005-inventory-templates.js';
+import * as m0006 from './migrations/0006-limits.js';
+import * as m0007 from './migrations/0007-mail-quota.js';
 
 /** Every migration, listed explicitly (no directory scanning), in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -13,6 +15,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-files': m0003,
   '0004-email-templates': m0004,
   '0005-inventory-templates': m0005,
+  '0006-limits': m0006,
+  '0007-mail-quota': m0007,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

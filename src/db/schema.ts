@@ -19,6 +19,12 @@ export interface OrgTable {
   time_zone: string;
   privacy_settings: number;
   created_at: number;
+  /** Individual mails per local day instead of the edition's rule (§16); null = the rule. */
+  daily_mail_limit: number | null;
+  /** API credits per rolling 24 hours instead of the edition's table (§15); null = the table. */
+  api_credit_limit: number | null;
+  /** Simultaneous API requests per process instead of the edition's (§15); null = the edition's. */
+  api_concurrency_limit: number | null;
 }
 
 export interface UserTable {
@@ -157,6 +163,9 @@ export interface MailTable {
   created_at: number;
   sent_at: number | null;
   updated_at: number;
+  /** The daily-quota reservation this mail holds (org-local day and units), given back on cancel. */
+  quota_day?: string | null;
+  quota_units?: number | null;
 }
 
 /**
@@ -320,6 +329,21 @@ export interface InventoryTemplateUsageTable {
   last_used_at: number;
 }
 
+/** Individual mails counted against an org's daily limit, per local calendar day of the org. */
+export interface DailyMailUsageTable {
+  org_id: string;
+  /** `YYYY-MM-DD` in the org's time zone. */
+  day: string;
+  used: number;
+}
+
+/** API credits used per org and UTC hour (epoch ms / 3,600,000); 24 rows make the rolling window. */
+export interface ApiCreditUsageTable {
+  org_id: string;
+  hour: number;
+  used: number;
+}
+
 export interface DB {
   orgs: OrgTable;
   users: UserTable;
@@ -343,4 +367,6 @@ export interface DB {
   email_template_attachments: EmailTemplateAttachmentTable;
   inventory_templates: InventoryTemplateTable;
   inventory_template_usage: InventoryTemplateUsageTable;
+  daily_mail_usage: DailyMailUsageTable;
+  api_credit_usage: ApiCreditUsageTable;
 }

@@ -4,7 +4,9 @@ import FindMyWay from 'find-my-way';
 import type { Context } from '../context.js';
 import { AppError, isAppError } from '../errors.js';
 import { registerCrmAuth } from './auth-hooks.js';
+import { registerCrmRateLimit } from './rate-limit.js';
 import { errorStatus, zohoError } from '../wire/zoho-envelope.js';
+import { emailLimitRoutes } from './routes/email-limits.route.js';
 import { emailTemplateRoutes } from './routes/email-templates.route.js';
 import { healthRoutes } from './routes/health.route.js';
 import { inventoryTemplateRoutes } from './routes/inventory-templates.route.js';
@@ -81,10 +83,12 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
   await fastify.register(mailboxRoutes(ctx));
   await fastify.register(async (crm) => {
     registerCrmAuth(crm, ctx);
+    registerCrmRateLimit(crm, ctx);
     await crm.register(orgRoutes(ctx));
     await crm.register(userRoutes(ctx));
     await crm.register(settingsMetadataRoutes(ctx));
     await crm.register(emailTemplateRoutes(ctx));
+    await crm.register(emailLimitRoutes(ctx));
     await crm.register(inventoryTemplateRoutes(ctx));
     await crm.register(recordRoutes(ctx));
     await crm.register(mailRoutes(ctx));

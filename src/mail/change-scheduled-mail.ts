@@ -1,6 +1,7 @@
 import type { Context, Principal } from '../context.js';
 import { AppError } from '../errors.js';
 import { findOrg } from '../orgs/org-repository.js';
+import { releaseReservation } from '../limits/daily-quota.js';
 import { readDataArray } from '../records/data-array.js';
 import type { ModuleDefinition } from '../records/modules.js';
 import { findRecord } from '../records/record-repository.js';
@@ -51,6 +52,10 @@ export async function cancelMail(
       .where('message_id', '=', mail.message_id)
       .where('status', '=', 'queued')
       .execute();
+    // A cancelled mail never goes: it gives its daily quota back.
+    if (mail.quota_day && mail.quota_units) {
+      await releaseReservation(tx, { orgId: mail.org_id, day: mail.quota_day, amount: mail.quota_units });
+    }
     return true;
   });
   if (!won) throw new AppError('MAIL_ALREADY_STARTED', { details: { message_id: mail.message_id } });

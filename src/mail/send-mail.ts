@@ -21,6 +21,7 @@ import { mergeContextLoader, resolveMailContent } from './mail-content.js';
 import type { MergeContext } from '../templates/merge-fields.js';
 import { markTemplateUsed } from '../templates/resolve-template.js';
 import { markInventoryTemplateUsed } from '../inventory/render-for-send.js';
+import { dailyLimitError, quotaHeaders, tryReserve, type DailyQuotaStatus } from '../limits/daily-quota.js';
 import type { MailAttachmentTable } from '../db/schema.js';
 import { recordMailFacts } from './record-checks.js';
 import { ItemReader, parseMailItem, type Address, type MailInput } from './send-mail-input.js';
@@ -36,7 +37,7 @@ export type SendMailRequest = {
   idempotency: { key: string; fingerprint: string } | null;
 };
 
-export type SendMailReply = { status: number; body: unknown; replayed: boolean };
+export type SendMailReply = { status: number; body: unknown; replayed: boolean; headers?: Record<string, string> };
 
 type Accepted = {
   mail: MailRow;
@@ -116,28 +117,46 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
       }
     }
 
-    const accepted = results.filter((r): r is Accepted => 'mail' in r);
-    const reply = itemResultsReply(
-      results.map((r) =>
-        'mail' in r
-          ? {
-              ok: true as const,
-              message: r.mail.scheduled_at === null ? 'Your mail has been sent successfully.' : 'Your mail has been scheduled successfully.',
-              details: r.details,
-            }
-          : r,
-      ),
-      200,
-    );
-    if (accepted.length === 0) {
-      if (request.idempotency) await releaseIdempotencyKey(ctx.db, principal.orgId, request.idempotency.key);
-      return { ...reply, replayed: false };
-    }
     // Generated PDFs' bytes go to storage first; their rows commit with the mail (a failure in
     // between leaves unreachable bytes, never a mail without its file).
-    for (const { generated } of accepted) if (generated) await ctx.files.put(generated.row.id, generated.bytes);
+    for (const r of results) if ('mail' in r && r.generated) await ctx.files.put(r.generated.row.id, r.generated.bytes);
     const now = ctx.clock.now();
-    await ctx.db.transaction().execute(async (tx) => {
+    const outcome = await ctx.db.transaction().execute(async (tx) => {
+      // The daily quota is reserved in this same transaction, one atomic statement per mail, so
+      // concurrent requests in any number of processes can never send past the limit. A mail
+      // counts on the org-local day it goes (its scheduled day, if scheduled).
+      let quota: DailyQuotaStatus | null = null;
+      const settled: (ItemResult | Accepted)[] = [];
+      for (const r of results) {
+        if (!('mail' in r)) {
+          settled.push(r);
+          continue;
+        }
+        const units = r.recipients.filter((x) => x.status === 'queued').length;
+        const reserved = await tryReserve(ctx, tx, { orgId: principal.orgId, recipientsCount: units, now: r.mail.scheduled_at ?? now });
+        if (!reserved.ok) {
+          quota = reserved.status;
+          settled.push({ ok: false, error: dailyLimitError(reserved.status) });
+          continue;
+        }
+        quota = reserved.reservation;
+        r.mail.quota_day = reserved.reservation.day;
+        r.mail.quota_units = reserved.reservation.reserved;
+        settled.push(r);
+      }
+      const accepted = settled.filter((r): r is Accepted => 'mail' in r);
+      const reply = itemResultsReply(
+        settled.map((r) =>
+          'mail' in r
+            ? {
+                ok: true as const,
+                message: r.mail.scheduled_at === null ? 'Your mail has been sent successfully.' : 'Your mail has been scheduled successfully.',
+                details: r.details,
+              }
+            : r,
+        ),
+        200,
+      );
       for (const { mail, recipients, files, generated, templateId, inventoryTemplateId } of accepted) {
         if (generated) await insertFile(tx, generated.row);
         await insertMail(tx, mail, recipients);
@@ -145,11 +164,19 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
         if (templateId) await markTemplateUsed(tx, principal.orgId, templateId, now);
         if (inventoryTemplateId) await markInventoryTemplateUsed(tx, principal.orgId, inventoryTemplateId, now);
       }
-      if (request.idempotency) await completeIdempotencyKey(tx, principal.orgId, request.idempotency.key, reply.status, reply.body);
-      await ctx.wakeup.notifyInTransaction(tx);
+      if (accepted.length > 0) {
+        if (request.idempotency) await completeIdempotencyKey(tx, principal.orgId, request.idempotency.key, reply.status, reply.body);
+        await ctx.wakeup.notifyInTransaction(tx);
+      }
+      return { reply, accepted: accepted.length, quota };
     });
+    const headers = outcome.quota ? quotaHeaders(outcome.quota) : {};
+    if (outcome.accepted === 0) {
+      if (request.idempotency) await releaseIdempotencyKey(ctx.db, principal.orgId, request.idempotency.key);
+      return { ...outcome.reply, headers, replayed: false };
+    }
     ctx.wakeup.notifyLocal();
-    return { ...reply, replayed: false };
+    return { ...outcome.reply, headers, replayed: false };
   } catch (error) {
     if (request.idempotency) await releaseIdempotencyKey(ctx.db, principal.orgId, request.idempotency.key).catch(() => undefined);
     throw error;

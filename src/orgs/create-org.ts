@@ -38,6 +38,9 @@ export async function createOrg(ctx: Context, input: CreateOrgInput): Promise<Cr
       time_zone: timeZone,
       privacy_settings: 0,
       created_at: ctx.clock.now(),
+      daily_mail_limit: null,
+      api_credit_limit: null,
+      api_concurrency_limit: null,
     };
     await insertOrg(tx, org);
     const admin = await createUser(

@@ -16,11 +16,53 @@ export async function insertOrg(db: Database, row: OrgRow): Promise<void> {
   await db.insertInto('orgs').values(row).execute();
 }
 
+export type OrgSettableColumn =
+  | 'name'
+  | 'edition'
+  | 'time_zone'
+  | 'privacy_settings'
+  | 'daily_mail_limit'
+  | 'api_credit_limit'
+  | 'api_concurrency_limit';
+
 export async function updateOrgRow(
   db: Database,
   orgId: string,
-  changes: Partial<Pick<OrgRow, 'name' | 'edition' | 'time_zone' | 'privacy_settings'>>,
+  changes: Partial<Pick<OrgRow, OrgSettableColumn>>,
 ): Promise<void> {
   if (Object.keys(changes).length === 0) return;
   await db.updateTable('orgs').set(changes).where('id', '=', orgId).execute();
+}
+
+/** What an org's limits are computed from: the org row and its users, in one query. */
+export type OrgLimitFacts = OrgRow & {
+  /** Users with status `active` (API credits are granted per user licence). */
+  active_users: number;
+  /** Active users who confirmed their account (Zoho's "confirmed active users", §16). */
+  confirmed_users: number;
+};
+
+export async function findOrgLimitFacts(db: Database, orgId: string): Promise<OrgLimitFacts | undefined> {
+  const row = await db
+    .selectFrom('orgs as o')
+    .selectAll('o')
+    .select((eb) => [
+      eb
+        .selectFrom('users as u')
+        .select(eb.fn.countAll<number>().as('n'))
+        .whereRef('u.org_id', '=', 'o.id')
+        .where('u.status', '=', 'active')
+        .as('active_users'),
+      eb
+        .selectFrom('users as u')
+        .select(eb.fn.countAll<number>().as('n'))
+        .whereRef('u.org_id', '=', 'o.id')
+        .where('u.status', '=', 'active')
+        .where('u.is_confirmed', '=', 1)
+        .as('confirmed_users'),
+    ])
+    .where('o.id', '=', orgId)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return { ...row, active_users: Number(row.active_users ?? 0), confirmed_users: Number(row.confirmed_users ?? 0) };
 }

@@ -2,7 +2,10 @@ import { isValidTimeZone } from '../config.js';
 import type { Context } from '../context.js';
 import type { Edition } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { EDITIONS, findOrg, updateOrgRow, type OrgRow } from './org-repository.js';
+import { EDITIONS, findOrg, updateOrgRow, type OrgRow, type OrgSettableColumn } from './org-repository.js';
+
+/** A limit override: a whole number, or `null` to go back to the edition's rule. */
+export type LimitOverride = number | null;
 
 export type UpdateOrgInput = {
   orgId: string;
@@ -10,12 +13,21 @@ export type UpdateOrgInput = {
   edition?: Edition;
   timeZone?: string;
   privacySettings?: boolean;
+  /** Individual mails per local day (zoho-api.md §16). */
+  dailyMailLimit?: LimitOverride;
+  /** API credits per rolling 24 hours (§15). */
+  apiCreditLimit?: LimitOverride;
+  /** Simultaneous API requests per process (§15). */
+  apiConcurrencyLimit?: LimitOverride;
 };
+
+/** Largest override: far above any edition's limit, and still an SQL `integer` on both databases. */
+const MAX_OVERRIDE = 1_000_000_000;
 
 export async function updateOrg(ctx: Context, input: UpdateOrgInput): Promise<OrgRow> {
   const org = await findOrg(ctx.db, input.orgId);
   if (!org) throw new AppError('NOT_FOUND', { details: { api_name: 'org', id: input.orgId } });
-  const changes: Partial<Pick<OrgRow, 'name' | 'edition' | 'time_zone' | 'privacy_settings'>> = {};
+  const changes: Partial<Pick<OrgRow, OrgSettableColumn>> = {};
   if (input.name !== undefined) {
     const name = input.name.trim();
     if (name.length === 0 || name.length > 200) throw new AppError('INVALID_DATA', { details: { api_name: 'name' } });
@@ -32,6 +44,20 @@ export async function updateOrg(ctx: Context, input: UpdateOrgInput): Promise<Or
     changes.time_zone = input.timeZone;
   }
   if (input.privacySettings !== undefined) changes.privacy_settings = input.privacySettings ? 1 : 0;
+  // 0 is allowed for each: it switches the org's mail (or API) off, which an operator may want.
+  if (input.dailyMailLimit !== undefined) changes.daily_mail_limit = override('daily_mail_limit', input.dailyMailLimit);
+  if (input.apiCreditLimit !== undefined) changes.api_credit_limit = override('api_credit_limit', input.apiCreditLimit);
+  if (input.apiConcurrencyLimit !== undefined) {
+    changes.api_concurrency_limit = override('api_concurrency_limit', input.apiConcurrencyLimit);
+  }
   await updateOrgRow(ctx.db, org.id, changes);
   return { ...org, ...changes };
+}
+
+function override(apiName: string, value: LimitOverride): LimitOverride {
+  if (value === null) return null;
+  if (!Number.isInteger(value) || value < 0 || value > MAX_OVERRIDE) {
+    throw new AppError('INVALID_DATA', { details: { api_name: apiName, minimum: 0, maximum: MAX_OVERRIDE } });
+  }
+  return value;
 }

@@ -59,7 +59,18 @@ describeEachDatabase('mailroom CLI', (get) => {
     assert.notEqual(out.admin_user_id, out.id);
     assert.deepEqual(
       { ...out, id: 'x', admin_user_id: 'y' },
-      { id: 'x', name: 'Acme', edition: 'professional', time_zone: 'Asia/Kolkata', privacy_settings: false, admin_user_id: 'y', admin_email: 'a@acme.example' },
+      {
+        id: 'x',
+        name: 'Acme',
+        edition: 'professional',
+        time_zone: 'Asia/Kolkata',
+        privacy_settings: false,
+        daily_mail_limit: null,
+        api_credit_limit: null,
+        api_concurrency_limit: null,
+        admin_user_id: 'y',
+        admin_email: 'a@acme.example',
+      },
     );
 
     // Written to the database the test app uses.
@@ -78,7 +89,16 @@ describeEachDatabase('mailroom CLI', (get) => {
 
   test('org update --privacy-settings true turns privacy on for that org and stores it', async () => {
     const out = await cliJson(['org', 'update', '--id', orgId(), '--privacy-settings', 'true']);
-    assert.deepEqual(out, { id: orgId(), name: 'Acme', edition: 'professional', time_zone: 'Asia/Kolkata', privacy_settings: true });
+    assert.deepEqual(out, {
+      id: orgId(),
+      name: 'Acme',
+      edition: 'professional',
+      time_zone: 'Asia/Kolkata',
+      privacy_settings: true,
+      daily_mail_limit: null,
+      api_credit_limit: null,
+      api_concurrency_limit: null,
+    });
     const org = await get().app.db.selectFrom('orgs').select('privacy_settings').where('id', '=', orgId()).executeTakeFirstOrThrow();
     assert.equal(org.privacy_settings, 1);
   });

@@ -35,3 +35,11 @@ test('PostgreSQL needs SECRETS_KEY so every process can read stored SMTP passwor
   const config = loadConfig({ DATABASE_URL: 'postgres://u@h/db', SECRETS_KEY: 'ab'.repeat(32), DATABASE_SCHEMA: 'mailroom' });
   assert.deepEqual(config.database, { kind: 'postgres', url: 'postgres://u@h/db', schema: 'mailroom', poolSize: 10 });
 });
+
+test('API_RATE_LIMITS: on by default, true/false/1/0, anything else named', () => {
+  assert.equal(loadConfig({}).apiRateLimits, true);
+  assert.equal(loadConfig({ API_RATE_LIMITS: 'false' }).apiRateLimits, false);
+  assert.equal(loadConfig({ API_RATE_LIMITS: '0' }).apiRateLimits, false);
+  assert.equal(loadConfig({ API_RATE_LIMITS: 'true' }).apiRateLimits, true);
+  assert.throws(() => loadConfig({ API_RATE_LIMITS: 'off' }), /API_RATE_LIMITS=off must be true or false/);
+});

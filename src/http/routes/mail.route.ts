@@ -39,6 +39,7 @@ export const mailRoutes =
         idempotency: key === undefined ? null : { key, fingerprint: requestFingerprint('POST', request.url, request.body) },
       });
       if (result.replayed) reply.header('idempotent-replayed', 'true');
+      for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, value);
       return reply.status(result.status).send(result.body);
     });
 
