@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm run bench`: Mailroom's send_mail throughput on this machine against two baselines, in one
-// bounded run (about a minute; never more than BENCH_DEADLINE_SECONDS, 240 by default).
+// `npm run bench`: Mailroom's send_mail throughput on this machine against two baselines, and how
+// late scheduled mail starts, in one bounded run (about 3 minutes on SQLite, 4 on PostgreSQL;
+// never more than BENCH_DEADLINE_SECONDS, which defaults to a budget of the phases chosen).
 //
 //  (a) acceptance: POST /crm/v8/Leads/{id}/actions/send_mail (a ≈720-byte body: from, one to, one
 //      cc, reply_to, HTML content; 50 connections, fixed duration, after a warm-up) against
@@ -8,6 +9,13 @@
 //      the same URL, same body, answering a Zoho-shaped JSON reply of the same size.
 //  (b) delivery: Mailroom's worker draining the accepted backlog into an SMTP sink, versus a raw
 //      nodemailer pool (same pool settings) sending equivalent messages into the same sink.
+//  (c) schedule: a fresh Mailroom with its worker running and idle (as `mailroom serve`): 3 rounds
+//      of 20 mails due 97 ms apart (stack.md §Q3's pg-boss test), then N mails (default 10,000,
+//      100 per send_mail) all due at one instant a few seconds ahead: per mail, how late after its
+//      instant the worker claimed it (a trigger the bench adds records claims) and the sink saw
+//      its first SMTP command (MAIL FROM) and the end of its DATA, as p50 / p99 / max.
+//  (d) workers (PostgreSQL only): the same backlog drained by 1 and by 2 `mailroom worker`
+//      processes (unpinned; the API process has no worker), msg/s and the ratio, each mail once.
 //
 // Every party is its own process: Mailroom / the bare app / the raw sender on CPU0, autocannon and
 // the SMTP sink on CPU1 (`taskset`, when available), loopback only. It imports the COMPILED code
@@ -28,15 +36,29 @@ const here = (file) => path.join(root, 'scripts', 'bench', file);
 const HELP = `Usage: npm run bench [-- options]     (or: node scripts/bench.mjs [options] after npm run build)
 
   --postgres            Run Mailroom on PostgreSQL (BENCH_DATABASE_URL, default
-                        postgres://postgres@127.0.0.1:5432/test; a fresh schema, dropped at the end).
+                        postgres://postgres@127.0.0.1:5432/test; a fresh schema per phase, all dropped
+                        at the end).
                         Setting BENCH_DATABASE_URL implies --postgres. Default: SQLite in a temp DATA_DIR.
   --duration S          Measured seconds per HTTP phase (default 10)
   --warmup S            Warm-up seconds per HTTP phase, not measured (default 3)
   --connections N       autocannon connections (default 50)
-  --mails N             Mails in the measured delivery window (default 3000), after 200 warm-up mails
+  --mails N             Mails in the measured delivery window (default 3000), after 200 warm-up mails;
+                        also the backlog of each run of the workers phase
+  --scheduled N         Mails due at one instant in the schedule phase (default 10000)
+  --spaced-ahead S      How far ahead the first of the 20 mails due 97 ms apart is scheduled (default 2,
+                        as stack.md measured pg-boss); the worker's last sleep before it is that long
+  --schedule-worker-process
+                        PostgreSQL: the schedule phase's worker is a \`mailroom worker\` process beside
+                        an API process without one, instead of the API process's own worker
+  --only LIST           Phases to run, comma-separated: acceptance,delivery,schedule,workers
+                        (default: all; workers needs --postgres and is left out without it)
   --drain               The SMTP sink only reads messages to the end instead of parsing them
   --log-level L         Mailroom's LOG_LEVEL (default info, as in production; logs go to a file)
   --no-pin              Do not pin processes to CPUs with taskset
+
+  Environment: BENCH_KEEP_LOGS=1 keeps the processes' logs and every scheduled mail's lateness
+  (schedule-*.json) in the temp folder; BENCH_CPU_PROF=<folder> writes a V8 CPU profile per
+  process; BENCH_DEADLINE_SECONDS overrides the time limit of the whole run.
 `;
 
 const argv = process.argv.slice(2);
@@ -60,7 +82,7 @@ const positive = (name, fallback) => {
   if (!Number.isFinite(value) || value <= 0) usage(`${name} must be a positive number`);
   return value;
 };
-const known = new Set(['--postgres', '--duration', '--warmup', '--connections', '--mails', '--drain', '--log-level', '--no-pin']);
+const known = new Set(['--postgres', '--duration', '--warmup', '--connections', '--mails', '--scheduled', '--spaced-ahead', '--schedule-worker-process', '--only', '--drain', '--log-level', '--no-pin']);
 for (const arg of argv) if (arg.startsWith('--') && !known.has(arg)) usage(`unknown option ${arg} (see --help)`);
 
 const usePostgres = argv.includes('--postgres') || Boolean(process.env.BENCH_DATABASE_URL);
@@ -70,9 +92,29 @@ const WARMUP = positive('--warmup', 3);
 const CONNECTIONS = Math.round(positive('--connections', 50));
 const MAILS = Math.round(positive('--mails', 3000));
 const WARMUP_MAILS = 200;
+const SCHEDULED = Math.round(positive('--scheduled', 10_000));
+/** The small schedule case, as stack.md §Q3 measured pg-boss: 20 mails, 2 s ahead, 97 ms apart. */
+const SCHEDULE_WORKER_PROCESS = argv.includes('--schedule-worker-process');
+const SPACED = { mails: 20, spacingMs: 97, aheadMs: Math.round(positive('--spaced-ahead', 2) * 1000), rounds: 3 };
+const PER_REQUEST = 100; // send_mail items per request in the schedule and workers phases (Zoho's maximum)
+const ALL_PHASES = ['acceptance', 'delivery', 'schedule', 'workers'];
+const onlyList = option('--only', null);
+const phases = new Set(onlyList === null ? ALL_PHASES.filter((p) => p !== 'workers' || usePostgres) : onlyList.split(',').map((p) => p.trim()).filter(Boolean));
+for (const p of phases) if (!ALL_PHASES.includes(p)) usage(`--only: unknown phase ${p} (phases: ${ALL_PHASES.join(', ')})`);
+if (phases.size === 0) usage('--only needs at least one phase');
+if (phases.has('workers') && !usePostgres) usage('the workers phase runs `mailroom worker` processes against PostgreSQL: add --postgres');
+if (SCHEDULE_WORKER_PROCESS && !usePostgres) usage('--schedule-worker-process runs a `mailroom worker` process against PostgreSQL: add --postgres');
 const SINK_MODE = argv.includes('--drain') ? 'drain' : 'parse';
 const LOG_LEVEL = option('--log-level', 'info');
-const DEADLINE_SECONDS = Number(process.env.BENCH_DEADLINE_SECONDS ?? 240);
+// A budget per phase (about twice what each takes here), unless BENCH_DEADLINE_SECONDS says otherwise.
+const DEADLINE_SECONDS = Number(
+  process.env.BENCH_DEADLINE_SECONDS ??
+    30 +
+      (phases.has('acceptance') ? 2 * (WARMUP + DURATION) + 30 : 0) +
+      (phases.has('delivery') ? 60 + (WARMUP_MAILS + MAILS) * 0.02 : 0) +
+      (phases.has('schedule') ? 60 + SCHEDULED * 0.02 + SPACED.rounds * (SPACED.aheadMs / 1000 + 4) : 0) +
+      (phases.has('workers') ? 60 + 2 * (WARMUP_MAILS + MAILS) * 0.02 : 0),
+);
 const DELIVERY_TIMEOUT_MS = 90_000;
 
 const taskset = !argv.includes('--no-pin') && spawnSync('sh', ['-c', 'command -v taskset'], { encoding: 'utf8' }).status === 0;
@@ -186,24 +228,25 @@ function tail(file, lines = 15) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Cleanup: children by pid, the temp folder, the PostgreSQL schema
+// Cleanup: children by pid, the temp folder, the PostgreSQL schemas
 // ---------------------------------------------------------------------------------------------
 const schema = `bench_${process.pid}_${randomBytes(3).toString('hex')}`;
-let schemaCreated = false;
+/** Every schema a Mailroom process was given (each phase has its own); all dropped at the end. */
+const schemas = new Set();
 let cleaning = null;
 
 function cleanup() {
   cleaning ??= (async () => {
     await Promise.all([...children].map((c) => c.stop()));
-    if (usePostgres && schemaCreated) {
+    if (usePostgres && schemas.size > 0) {
       try {
         const { default: pg } = await import('pg');
         const client = new pg.Client({ connectionString: databaseUrl });
         await client.connect();
-        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        for (const name of schemas) await client.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
         await client.end();
       } catch (error) {
-        process.stderr.write(`warning: could not drop schema ${schema}: ${error.message}\n`);
+        process.stderr.write(`warning: could not drop schemas ${[...schemas].join(', ')}: ${error.message}\n`);
       }
     }
     if (!process.env.BENCH_KEEP_LOGS) fs.rmSync(tmp, { recursive: true, force: true });
@@ -243,21 +286,87 @@ const check = (ok, message) => {
   return ok;
 };
 
+/** Machine-wide CPU counters from /proc/stat (all processes), or null. */
+function procStat() {
+  try {
+    const [, ...fields] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+    const n = fields.map(Number);
+    return { idle: n[3] + (n[4] ?? 0), total: n.reduce((a, b) => a + b, 0) };
+  } catch {
+    return null;
+  }
+}
+const busyBetween = (a, b) => (a && b && b.total > a.total ? 1 - (b.idle - a.idle) / (b.total - a.total) : null);
+
 /** Share of the machine's CPU time that was busy over `ms` (all processes, from /proc/stat). */
 async function machineBusy(ms = 1000) {
-  const read = () => {
-    try {
-      const [, ...fields] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
-      const n = fields.map(Number);
-      return { idle: n[3] + (n[4] ?? 0), total: n.reduce((a, b) => a + b, 0) };
-    } catch {
-      return null;
-    }
-  };
-  const a = read();
+  const a = procStat();
   await new Promise((resolve) => setTimeout(resolve, ms));
-  const b = read();
-  return a && b && b.total > a.total ? 1 - (b.idle - a.idle) / (b.total - a.total) : null;
+  return busyBetween(a, procStat());
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc/<pid>/stat, or null. */
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
+function processCpuMs(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+/** A plain child process (no IPC), e.g. `node bin/mailroom.js worker`; stop() sends SIGTERM and waits. */
+function startProcess(name, args, { env = {} } = {}) {
+  const logFile = path.join(tmp, `${name}.log`);
+  const fd = fs.openSync(logFile, 'a');
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...profile, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
+  fs.closeSync(fd);
+  let exited = null;
+  const gone = new Promise((resolve) =>
+    child.once('exit', (code, signal) => {
+      exited = { code, signal };
+      children.delete(handle);
+      resolve(exited);
+    }),
+  );
+  const handle = {
+    name,
+    child,
+    logFile,
+    get exited() {
+      return exited;
+    },
+    async stop(graceMs = 45_000) {
+      if (exited) return exited;
+      child.kill('SIGTERM');
+      const result = await Promise.race([gone, new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+      if (result) return result;
+      child.kill('SIGKILL');
+      await gone;
+      return { ...exited, killed: true };
+    },
+  };
+  children.add(handle);
+  return handle;
+}
+
+/** Nearest-rank percentiles of a list of numbers. */
+function summary(values) {
+  if (values.length === 0) return { n: 0, min: null, p50: null, p99: null, max: null };
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p) => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)];
+  return { n: sorted.length, min: sorted[0], p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1] };
+}
+
+/** `ms` as ISO-8601 with milliseconds, written in the +05:30 offset (as an Indian Zoho org would). */
+function isoWithOffset(ms, offsetMinutes = 330) {
+  const local = new Date(ms + offsetMinutes * 60_000).toISOString().slice(0, -1);
+  const sign = offsetMinutes < 0 ? '-' : '+';
+  const abs = Math.abs(offsetMinutes);
+  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
 async function main() {
@@ -267,7 +376,7 @@ async function main() {
   if (busyBefore !== null && busyBefore > 0.15) {
     loud([`The machine is already ${(busyBefore * 100).toFixed(0)} % busy before the bench starts (load average ${os.loadavg()[0].toFixed(1)}):`, 'other processes compete for the two CPUs, so the numbers below will be low and noisy.']);
   }
-  log(`Mailroom bench on ${dbLabel}; node ${process.version}, ${cpus} CPUs, ${pinned ? 'pinned: servers/senders on CPU0, load generator and SMTP sink on CPU1' : 'NOT pinned (taskset unavailable or fewer than 2 CPUs)'}`);
+  log(`Mailroom bench on ${dbLabel}; phases ${[...phases].join(', ')}; node ${process.version}, ${cpus} CPUs, ${pinned ? 'pinned: servers/senders on CPU0, load generator and SMTP sink on CPU1' : 'NOT pinned (taskset unavailable or fewer than 2 CPUs)'}`);
 
   if (usePostgres) {
     const { default: pg } = await import('pg');
@@ -280,30 +389,33 @@ async function main() {
     } finally {
       await client.end().catch(() => undefined);
     }
-    schemaCreated = true; // Mailroom creates it on start; drop it at the end in any case
   }
 
   const sink = startChild('sink', here('sink.mjs'), { cpu: 1, args: SINK_MODE === 'drain' ? ['--drain'] : [] });
-  const loader = startChild('load', here('load.mjs'), { cpu: 1 });
+  const httpPhases = phases.has('acceptance') || phases.has('delivery');
+  const loader = httpPhases ? startChild('load', here('load.mjs'), { cpu: 1 }) : null;
   const { port: sinkPort } = await sink.waitEvent('ready', 15_000);
-  await loader.waitEvent('ready', 15_000);
+  await loader?.waitEvent('ready', 15_000);
 
-  const mailroomEnv = {
-    DATA_DIR: path.join(tmp, 'data'),
-    LOG_LEVEL,
-    PORT: '0',
-    PUBLIC_URL: 'http://127.0.0.1:8080',
-    SMTP_URL: `smtp://127.0.0.1:${sinkPort}`,
-    MESSAGE_ID_DOMAIN: 'bench.example',
-    SECRETS_KEY: randomBytes(32).toString('hex'),
-    ...(usePostgres ? { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema } : { DATABASE_URL: '' }),
+  const secretsKey = randomBytes(32).toString('hex');
+  /** Mailroom's environment for one phase: its own DATA_DIR, and its own schema on PostgreSQL. */
+  const mailroomEnv = (tag) => {
+    const phaseSchema = tag === 'main' ? schema : `${schema}_${tag}`;
+    if (usePostgres) schemas.add(phaseSchema); // Mailroom creates it on start; dropped at the end in any case
+    return {
+      DATA_DIR: path.join(tmp, tag === 'main' ? 'data' : `data-${tag}`),
+      LOG_LEVEL,
+      PORT: '0',
+      PUBLIC_URL: 'http://127.0.0.1:8080',
+      SMTP_URL: `smtp://127.0.0.1:${sinkPort}`,
+      MESSAGE_ID_DOMAIN: 'bench.example',
+      SECRETS_KEY: secretsKey,
+      ...(usePostgres ? { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: phaseSchema } : { DATABASE_URL: '' }),
+    };
   };
-  const mailroom = startChild('mailroom', here('mailroom-server.mjs'), { cpu: 0, env: mailroomEnv });
-  const ready = await mailroom.waitEvent('ready', 60_000);
-  const baseline = startChild('baseline', here('baseline-server.mjs'), { cpu: 0 });
-  const { port: baselinePort } = await baseline.waitEvent('ready', 15_000);
 
-  const mail = {
+  /** The mail every phase sends (one to, one cc), from the org admin to the bench Lead. */
+  const mailFor = (ready) => ({
     from: { user_name: 'Patricia Boyle', email: ready.adminEmail },
     to: [{ user_name: 'Ann Smith', email: ready.leadEmail }],
     cc: [{ user_name: 'Account Desk', email: 'account.desk@customer.example' }],
@@ -314,148 +426,472 @@ async function main() {
       'support plan we discussed: <b>priority response within 4 hours</b>, a named engineer, and quarterly reviews.</p>' +
       '<p>The quote is valid until the end of the month.</p><p>Kind regards,<br>Patricia Boyle</p>',
     mail_format: 'html',
-  };
-  const body = JSON.stringify({ data: [mail] });
-  const path_ = `/crm/v8/Leads/${ready.leadId}/actions/send_mail`;
-  const mailroomUrl = `http://127.0.0.1:${ready.port}${path_}`;
-  const baselineUrl = `http://127.0.0.1:${baselinePort}${path_}`;
-  const headers = { authorization: `Zoho-oauthtoken ${ready.token}`, 'content-type': 'application/json' };
-  log(`body ${Buffer.byteLength(body)} bytes; ${CONNECTIONS} connections; ${WARMUP} s warm-up + ${DURATION} s measured per HTTP phase`);
+  });
+  const sendMailUrl = (ready) => `http://127.0.0.1:${ready.port}/crm/v8/Leads/${ready.leadId}/actions/send_mail`;
+  const authHeaders = (ready) => ({ authorization: `Zoho-oauthtoken ${ready.token}`, 'content-type': 'application/json' });
 
   /**
-   * autocannon reports as soon as its duration is over, with requests still in flight: wait until
-   * Mailroom has answered them (the mail count stops moving) before counting or going on.
+   * Sends `items` through send_mail, PER_REQUEST per request, `concurrency` requests at a time,
+   * from this process. Returns the message id of every item (in order) and how long it took.
    */
-  const settle = async () => {
-    let last = await mailroom.call('counts');
-    for (let i = 0; i < 60; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      const now = await mailroom.call('counts');
-      if (JSON.stringify(now) === JSON.stringify(last)) return now;
-      last = now;
-    }
-    fail('Mailroom kept changing its mail count for 15 s after the load stopped');
-  };
-
-  const httpPhase = async (name, target, url) => {
-    const run = (duration) => loader.call('run', { url, headers, body, connections: CONNECTIONS, duration }, (duration + 30) * 1000);
-    const warm = await run(WARMUP);
-    const before = target === mailroom ? await settle() : null;
-    const cpu0 = await target.call('cpu');
-    const measured = await run(DURATION);
-    const after = target === mailroom ? await settle() : null;
-    const cpu1 = await target.call('cpu');
-    // Mailroom: CPU over every request of the window, also those answered after autocannon stopped.
-    const handled = before && after ? (after.mails.queued ?? 0) - (before.mails.queued ?? 0) : measured.ok;
-    for (const [label, r] of [['warm-up', warm], ['measured', measured]]) {
-      check(r.non2xx === 0 && r.errors === 0 && r.timeouts === 0, `${name} ${label}: ${r.non2xx} non-2xx (${JSON.stringify(r.statusCodes)}), ${r.errors} errors, ${r.timeouts} timeouts`);
-    }
-    const result = {
-      reqPerSec: measured.ok / measured.duration,
-      ok: measured.ok,
-      latency: measured.latency,
-      cpuMicrosPerReq: handled > 0 ? (cpu1 - cpu0) / handled : null,
+  const sendItems = async (ready, items, { concurrency = 4, label }) => {
+    const ids = new Array(items.length).fill(null);
+    const failures = [];
+    const batches = [];
+    for (let i = 0; i < items.length; i += PER_REQUEST) batches.push(i);
+    let next = 0;
+    const t0 = performance.now();
+    const lane = async () => {
+      while (next < batches.length) {
+        const start = batches[next++];
+        const chunk = items.slice(start, start + PER_REQUEST);
+        const response = await fetch(sendMailUrl(ready), { method: 'POST', headers: authHeaders(ready), body: JSON.stringify({ data: chunk }) });
+        const text = await response.text();
+        let reply = null;
+        try {
+          reply = JSON.parse(text);
+        } catch {
+          // reported below
+        }
+        chunk.forEach((_, j) => {
+          const item = reply?.data?.[j];
+          if (response.status === 200 && item?.code === 'SUCCESS' && typeof item.details?.message_id === 'string') ids[start + j] = item.details.message_id;
+          else if (failures.length < 3) failures.push(`HTTP ${response.status}: ${JSON.stringify(item ?? text.slice(0, 300))}`);
+        });
+      }
     };
-    log(`${name}: ${fmt(result.reqPerSec)} req/s, p50 ${measured.latency.p50} ms, p99 ${measured.latency.p99} ms, ${fmt(result.cpuMicrosPerReq)} µs CPU/req`);
-    return { result, warm, measured };
+    await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, lane));
+    const ms = performance.now() - t0;
+    const refused = ids.filter((id) => id === null).length;
+    check(refused === 0, `${label}: ${refused} of ${items.length} mails were not accepted, e.g. ${failures.join(' | ')}`);
+    return { ids, ms, requests: batches.length };
   };
 
-  // (a) acceptance: bare Fastify, then Mailroom (no worker)
-  const base = await httpPhase('bare fastify', baseline, baselineUrl);
-  await baseline.stop();
-  const before = await mailroom.call('counts');
-  check(Object.keys(before.mails).length === 0, `mails exist before the acceptance phase: ${JSON.stringify(before.mails)}`);
-  const mr = await httpPhase(`mailroom send_mail (${dbLabel})`, mailroom, mailroomUrl);
-  const afterAcceptance = await settle();
-  const okTotal = mr.warm.ok + mr.measured.ok;
-  const sentTotal = mr.warm.sent + mr.measured.sent;
-  const queued = afterAcceptance.mails.queued ?? 0;
-  // autocannon stops with requests in flight: the server may have committed a few it never saw answered.
-  check(queued >= okTotal && queued <= sentTotal, `accepted mails: ${okTotal} answered 200 (${sentTotal} sent) but ${queued} queued rows`);
-  check(
-    Object.keys(afterAcceptance.mails).length === 1 && (afterAcceptance.recipients.queued ?? 0) === 2 * queued && Object.keys(afterAcceptance.recipients).length === 1,
-    `after acceptance: expected ${queued} queued mails with ${2 * queued} queued recipients, found mails ${JSON.stringify(afterAcceptance.mails)}, recipients ${JSON.stringify(afterAcceptance.recipients)}`,
-  );
-  log(`acceptance check: ${fmt(okTotal)} answered 200, ${fmt(queued)} mails queued (${fmt(afterAcceptance.recipients.queued ?? 0)} recipients)`);
+  /** Polls Mailroom's counts until `done(counts)` holds (the worker has recorded every outcome). */
+  const waitCounts = async (target, done, what, timeoutMs = 30_000) => {
+    const until = performance.now() + timeoutMs;
+    for (;;) {
+      const counts = await target.call('counts');
+      if (done(counts)) return counts;
+      if (performance.now() > until) {
+        check(false, `${what}: still not settled after ${timeoutMs / 1000} s: mails ${JSON.stringify(counts.mails)}, recipients ${JSON.stringify(counts.recipients)}`);
+        return counts;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
 
-  // (b) delivery: Mailroom's worker drains the backlog (topped up to warm-up + measured window)
-  const needed = WARMUP_MAILS + MAILS;
-  if (queued < needed) {
-    const topUp = await loader.call('run', { url: mailroomUrl, headers, body, connections: 10, amount: needed - queued }, 120_000);
-    check(topUp.non2xx === 0 && topUp.errors === 0, `top-up: ${topUp.non2xx} non-2xx, ${topUp.errors} errors`);
-    log(`topped the backlog up with ${topUp.ok} mails`);
+  /** Checks the sink saw each of `ids` exactly once and nothing else; returns its records by id. */
+  const sinkRecordsFor = (records, ids, what) => {
+    const byId = new Map();
+    let duplicates = 0;
+    let unknown = 0;
+    const expected = new Set(ids);
+    for (const [id, startAt, endAt] of records) {
+      if (!expected.has(id)) unknown += 1;
+      else if (byId.has(id)) duplicates += 1;
+      else byId.set(id, { startAt, endAt });
+    }
+    const missing = ids.length - byId.size;
+    check(missing === 0 && duplicates === 0 && unknown === 0, `${what}: of ${ids.length} mails the sink got ${byId.size} once, ${missing} never, ${duplicates} more than once, plus ${unknown} it should not have`);
+    return { byId, duplicates, missing, unknown };
+  };
+
+  const results = { acceptance: null, delivery: null, schedule: null, workers: null };
+  const checkNotes = [];
+
+  // -------------------------------------------------------------------------------------------
+  // (a) acceptance and (b) delivery
+  // -------------------------------------------------------------------------------------------
+  if (httpPhases) {
+    const mailroom = startChild('mailroom', here('mailroom-server.mjs'), { cpu: 0, env: mailroomEnv('main') });
+    const ready = await mailroom.waitEvent('ready', 60_000);
+    const mail = mailFor(ready);
+    const body = JSON.stringify({ data: [mail] });
+    const mailroomUrl = sendMailUrl(ready);
+    const headers = authHeaders(ready);
+    results.bodyBytes = Buffer.byteLength(body);
+    let queued = 0;
+
+    /**
+     * autocannon reports as soon as its duration is over, with requests still in flight: wait until
+     * Mailroom has answered them (the mail count stops moving) before counting or going on.
+     */
+    const settle = async () => {
+      let last = await mailroom.call('counts');
+      for (let i = 0; i < 60; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        const now = await mailroom.call('counts');
+        if (JSON.stringify(now) === JSON.stringify(last)) return now;
+        last = now;
+      }
+      fail('Mailroom kept changing its mail count for 15 s after the load stopped');
+    };
+
+    if (phases.has('acceptance')) {
+      const baseline = startChild('baseline', here('baseline-server.mjs'), { cpu: 0 });
+      const { port: baselinePort } = await baseline.waitEvent('ready', 15_000);
+      const baselineUrl = `http://127.0.0.1:${baselinePort}${new URL(mailroomUrl).pathname}`;
+      log(`body ${Buffer.byteLength(body)} bytes; ${CONNECTIONS} connections; ${WARMUP} s warm-up + ${DURATION} s measured per HTTP phase`);
+
+      const httpPhase = async (name, target, url) => {
+        const run = (duration) => loader.call('run', { url, headers, body, connections: CONNECTIONS, duration }, (duration + 30) * 1000);
+        const warm = await run(WARMUP);
+        const before = target === mailroom ? await settle() : null;
+        const cpu0 = await target.call('cpu');
+        const measured = await run(DURATION);
+        const after = target === mailroom ? await settle() : null;
+        const cpu1 = await target.call('cpu');
+        // Mailroom: CPU over every request of the window, also those answered after autocannon stopped.
+        const handled = before && after ? (after.mails.queued ?? 0) - (before.mails.queued ?? 0) : measured.ok;
+        for (const [label, r] of [['warm-up', warm], ['measured', measured]]) {
+          check(r.non2xx === 0 && r.errors === 0 && r.timeouts === 0, `${name} ${label}: ${r.non2xx} non-2xx (${JSON.stringify(r.statusCodes)}), ${r.errors} errors, ${r.timeouts} timeouts`);
+        }
+        const result = {
+          reqPerSec: measured.ok / measured.duration,
+          ok: measured.ok,
+          latency: measured.latency,
+          cpuMicrosPerReq: handled > 0 ? (cpu1 - cpu0) / handled : null,
+        };
+        log(`${name}: ${fmt(result.reqPerSec)} req/s, p50 ${measured.latency.p50} ms, p99 ${measured.latency.p99} ms, ${fmt(result.cpuMicrosPerReq)} µs CPU/req`);
+        return { result, warm, measured };
+      };
+
+      // bare Fastify, then Mailroom (no worker)
+      const base = await httpPhase('bare fastify', baseline, baselineUrl);
+      await baseline.stop();
+      const before = await mailroom.call('counts');
+      check(Object.keys(before.mails).length === 0, `mails exist before the acceptance phase: ${JSON.stringify(before.mails)}`);
+      const mr = await httpPhase(`mailroom send_mail (${dbLabel})`, mailroom, mailroomUrl);
+      const afterAcceptance = await settle();
+      const okTotal = mr.warm.ok + mr.measured.ok;
+      const sentTotal = mr.warm.sent + mr.measured.sent;
+      queued = afterAcceptance.mails.queued ?? 0;
+      // autocannon stops with requests in flight: the server may have committed a few it never saw answered.
+      check(queued >= okTotal && queued <= sentTotal, `accepted mails: ${okTotal} answered 200 (${sentTotal} sent) but ${queued} queued rows`);
+      check(
+        Object.keys(afterAcceptance.mails).length === 1 && (afterAcceptance.recipients.queued ?? 0) === 2 * queued && Object.keys(afterAcceptance.recipients).length === 1,
+        `after acceptance: expected ${queued} queued mails with ${2 * queued} queued recipients, found mails ${JSON.stringify(afterAcceptance.mails)}, recipients ${JSON.stringify(afterAcceptance.recipients)}`,
+      );
+      log(`acceptance check: ${fmt(okTotal)} answered 200, ${fmt(queued)} mails queued (${fmt(afterAcceptance.recipients.queued ?? 0)} recipients)`);
+      results.acceptance = { mr, base, ratio: mr.result.reqPerSec / base.result.reqPerSec };
+      checkNotes.push(`${fmt(queued)} accepted = ${fmt(queued)} rows`);
+    }
+
+    if (phases.has('delivery')) {
+      // Mailroom's worker drains the backlog (topped up to warm-up + measured window)
+      const needed = WARMUP_MAILS + MAILS;
+      if (queued < needed) {
+        const topUp = await loader.call('run', { url: mailroomUrl, headers, body, connections: 10, amount: needed - queued }, 120_000);
+        check(topUp.non2xx === 0 && topUp.errors === 0, `top-up: ${topUp.non2xx} non-2xx, ${topUp.errors} errors`);
+        log(`topped the backlog up with ${topUp.ok} mails`);
+      }
+      await sink.call('reset', { target: needed });
+      const cpuWorker0 = await mailroom.call('cpu');
+      const workerInfo = await mailroom.call('startWorker');
+      await sink.waitEvent('reached', DELIVERY_TIMEOUT_MS).catch((error) => fail(`Mailroom delivery: ${error.message}`));
+      const stopped = await mailroom.call('stopWorker', { graceMs: 30_000 }, 60_000);
+      const cpuWorker1 = await mailroom.call('cpu');
+      const mrSink = await sink.call('stats', { from: WARMUP_MAILS, to: needed });
+      const afterDelivery = await mailroom.call('counts');
+      const done = afterDelivery.mails.done ?? 0;
+      const sentRecipients = afterDelivery.recipients.sent ?? 0;
+      check(stopped.drained, 'Mailroom worker did not drain its in-flight sends within 30 s');
+      check(mrSink.messages === done, `Mailroom delivery: the sink received ${mrSink.messages} messages but ${done} mails are done`);
+      check(mrSink.recipients === sentRecipients && sentRecipients === 2 * done, `Mailroom delivery: sink accepted ${mrSink.recipients} recipients, database says ${sentRecipients} sent, expected ${2 * done}`);
+      check(mrSink.duplicates === 0 && mrSink.invalid === 0 && mrSink.errors === 0, `Mailroom delivery: sink saw ${mrSink.duplicates} duplicates, ${mrSink.invalid} invalid, ${mrSink.errors} errors`);
+      const bad = Object.entries(afterDelivery.recipients).filter(([status]) => !['queued', 'sent'].includes(status));
+      check(bad.length === 0, `Mailroom delivery: recipients in unexpected states ${JSON.stringify(Object.fromEntries(bad))}`);
+      check((afterDelivery.mails.sending ?? 0) === 0, `Mailroom delivery: ${afterDelivery.mails.sending} mails still 'sending' after the worker stopped`);
+      const mrDelivery = {
+        msgPerSec: mrSink.windowRate,
+        delivered: done,
+        received: mrSink.messages,
+        cpuMsPerMail: done > 0 ? (cpuWorker1 - cpuWorker0) / 1000 / done : null,
+        sinkCpuMsPerMail: mrSink.messages > 0 ? mrSink.cpuMicros / 1000 / mrSink.messages : null,
+      };
+      log(`mailroom delivery (${dbLabel}, worker concurrency ${workerInfo.concurrency}): ${fmt(mrDelivery.msgPerSec)} msg/s over mails ${WARMUP_MAILS}→${needed}; ${fmt(done)} delivered = ${fmt(mrSink.messages)} received; ${mrDelivery.cpuMsPerMail.toFixed(2)} ms CPU/mail (+ sink ${mrDelivery.sinkCpuMsPerMail.toFixed(2)})`);
+      await mailroom.stop();
+
+      // raw nodemailer pool into the same sink
+      await sink.call('reset', { target: needed });
+      const raw = startChild('raw-sender', here('raw-sender.mjs'), { cpu: 0 });
+      await raw.waitEvent('ready', 15_000);
+      const cpuRaw0 = await raw.call('cpu');
+      const sent = await raw.call('send', { port: sinkPort, count: needed, mail }, DELIVERY_TIMEOUT_MS);
+      const cpuRaw1 = await raw.call('cpu');
+      await sink.waitEvent('reached', 5_000).catch((error) => fail(`raw nodemailer: ${error.message}`));
+      const rawSink = await sink.call('stats', { from: WARMUP_MAILS, to: needed });
+      check(sent.failed === 0 && sent.rejected === 0 && sent.accepted === needed, `raw nodemailer: ${sent.accepted} accepted, ${sent.rejected} rejected, ${sent.failed} failed (${sent.firstError})`);
+      check(rawSink.messages === needed && rawSink.recipients === 2 * needed, `raw nodemailer: sent ${needed} messages (${2 * needed} recipients), the sink received ${rawSink.messages} (${rawSink.recipients})`);
+      check(rawSink.duplicates === 0 && rawSink.invalid === 0 && rawSink.errors === 0, `raw nodemailer: sink saw ${rawSink.duplicates} duplicates, ${rawSink.invalid} invalid, ${rawSink.errors} errors`);
+      const rawDelivery = {
+        msgPerSec: rawSink.windowRate,
+        delivered: rawSink.messages,
+        sent: sent.accepted,
+        cpuMsPerMail: (cpuRaw1 - cpuRaw0) / 1000 / needed,
+        sinkCpuMsPerMail: rawSink.cpuMicros / 1000 / rawSink.messages,
+      };
+      log(`raw nodemailer: ${fmt(rawDelivery.msgPerSec)} msg/s over mails ${WARMUP_MAILS}→${needed}; ${fmt(sent.accepted)} sent = ${fmt(rawSink.messages)} received; ${rawDelivery.cpuMsPerMail.toFixed(2)} ms CPU/mail (+ sink ${rawDelivery.sinkCpuMsPerMail.toFixed(2)})`);
+      await raw.stop();
+      results.delivery = { mr: mrDelivery, raw: rawDelivery, ratio: mrDelivery.msgPerSec / rawDelivery.msgPerSec };
+      checkNotes.push(`${fmt(done)} delivered = ${fmt(mrSink.messages)} received; ${fmt(needed)} raw sent = ${fmt(rawSink.messages)} received`);
+    } else {
+      await mailroom.stop();
+    }
   }
-  await sink.call('reset', { target: needed });
-  const cpuWorker0 = await mailroom.call('cpu');
-  const workerInfo = await mailroom.call('startWorker');
-  await sink.waitEvent('reached', DELIVERY_TIMEOUT_MS).catch((error) => fail(`Mailroom delivery: ${error.message}`));
-  const stopped = await mailroom.call('stopWorker', { graceMs: 30_000 }, 60_000);
-  const cpuWorker1 = await mailroom.call('cpu');
-  const mrSink = await sink.call('stats', { from: WARMUP_MAILS, to: needed });
-  const afterDelivery = await mailroom.call('counts');
-  const done = afterDelivery.mails.done ?? 0;
-  const sentRecipients = afterDelivery.recipients.sent ?? 0;
-  check(stopped.drained, 'Mailroom worker did not drain its in-flight sends within 30 s');
-  check(mrSink.messages === done, `Mailroom delivery: the sink received ${mrSink.messages} messages but ${done} mails are done`);
-  check(mrSink.recipients === sentRecipients && sentRecipients === 2 * done, `Mailroom delivery: sink accepted ${mrSink.recipients} recipients, database says ${sentRecipients} sent, expected ${2 * done}`);
-  check(mrSink.duplicates === 0 && mrSink.invalid === 0 && mrSink.errors === 0, `Mailroom delivery: sink saw ${mrSink.duplicates} duplicates, ${mrSink.invalid} invalid, ${mrSink.errors} errors`);
-  const bad = Object.entries(afterDelivery.recipients).filter(([status]) => !['queued', 'sent'].includes(status));
-  check(bad.length === 0, `Mailroom delivery: recipients in unexpected states ${JSON.stringify(Object.fromEntries(bad))}`);
-  check((afterDelivery.mails.sending ?? 0) === 0, `Mailroom delivery: ${afterDelivery.mails.sending} mails still 'sending' after the worker stopped`);
-  const mrDelivery = {
-    msgPerSec: mrSink.windowRate,
-    delivered: done,
-    cpuMsPerMail: done > 0 ? (cpuWorker1 - cpuWorker0) / 1000 / done : null,
-    sinkCpuMsPerMail: mrSink.messages > 0 ? mrSink.cpuMicros / 1000 / mrSink.messages : null,
-  };
-  log(`mailroom delivery (${dbLabel}, worker concurrency ${workerInfo.concurrency}): ${fmt(mrDelivery.msgPerSec)} msg/s over mails ${WARMUP_MAILS}→${needed}; ${fmt(done)} delivered = ${fmt(mrSink.messages)} received; ${mrDelivery.cpuMsPerMail.toFixed(2)} ms CPU/mail (+ sink ${mrDelivery.sinkCpuMsPerMail.toFixed(2)})`);
-  await mailroom.stop();
+  await loader?.stop();
 
-  // (b') raw nodemailer pool into the same sink
-  await sink.call('reset', { target: needed });
-  const raw = startChild('raw-sender', here('raw-sender.mjs'), { cpu: 0 });
-  await raw.waitEvent('ready', 15_000);
-  const cpuRaw0 = await raw.call('cpu');
-  const sent = await raw.call('send', { port: sinkPort, count: needed, mail }, DELIVERY_TIMEOUT_MS);
-  const cpuRaw1 = await raw.call('cpu');
-  await sink.waitEvent('reached', 5_000).catch((error) => fail(`raw nodemailer: ${error.message}`));
-  const rawSink = await sink.call('stats', { from: WARMUP_MAILS, to: needed });
-  check(sent.failed === 0 && sent.rejected === 0 && sent.accepted === needed, `raw nodemailer: ${sent.accepted} accepted, ${sent.rejected} rejected, ${sent.failed} failed (${sent.firstError})`);
-  check(rawSink.messages === needed && rawSink.recipients === 2 * needed, `raw nodemailer: sent ${needed} messages (${2 * needed} recipients), the sink received ${rawSink.messages} (${rawSink.recipients})`);
-  check(rawSink.duplicates === 0 && rawSink.invalid === 0 && rawSink.errors === 0, `raw nodemailer: sink saw ${rawSink.duplicates} duplicates, ${rawSink.invalid} invalid, ${rawSink.errors} errors`);
-  const rawDelivery = {
-    msgPerSec: rawSink.windowRate,
-    delivered: rawSink.messages,
-    cpuMsPerMail: (cpuRaw1 - cpuRaw0) / 1000 / needed,
-    sinkCpuMsPerMail: rawSink.cpuMicros / 1000 / rawSink.messages,
-  };
-  log(`raw nodemailer: ${fmt(rawDelivery.msgPerSec)} msg/s over mails ${WARMUP_MAILS}→${needed}; ${fmt(sent.accepted)} sent = ${fmt(rawSink.messages)} received; ${rawDelivery.cpuMsPerMail.toFixed(2)} ms CPU/mail (+ sink ${rawDelivery.sinkCpuMsPerMail.toFixed(2)})`);
-  await raw.stop();
+  // -------------------------------------------------------------------------------------------
+  // (c) schedule: how late a scheduled mail starts, with the worker idle and running
+  // -------------------------------------------------------------------------------------------
+  if (phases.has('schedule')) {
+    const scheduleEnv = mailroomEnv('schedule');
+    const mailroom = startChild('mailroom-schedule', here('mailroom-server.mjs'), { cpu: 0, env: scheduleEnv });
+    const ready = await mailroom.waitEvent('ready', 60_000);
+    await mailroom.call('traceClaims');
+    const mail = mailFor(ready);
 
+    // Warm-up, worker not yet running: 2 requests of 100 mails due now, then 4 more, 4 at a time
+    // as the burst will be sent, timed to choose the burst's lead time; then the worker starts,
+    // delivers the 600, and goes idle.
+    const warmupMails = 6 * PER_REQUEST;
+    await sink.call('reset', { target: warmupMails });
+    await sendItems(ready, Array(2 * PER_REQUEST).fill(mail), { concurrency: 2, label: 'schedule warm-up' });
+    const warm = await sendItems(ready, Array(4 * PER_REQUEST).fill(mail), { concurrency: 4, label: 'schedule warm-up' });
+    const warmRate = (4 * PER_REQUEST * 1000) / warm.ms;
+    // The worker: the API process's own (as `mailroom serve`), or with --schedule-worker-process a
+    // `mailroom worker` process beside it (as `serve --no-worker` + `worker`; PostgreSQL only).
+    let workerProcess = null;
+    let workerInfo;
+    if (SCHEDULE_WORKER_PROCESS) {
+      workerProcess = startProcess('worker-schedule', [path.join(root, 'bin', 'mailroom.js'), 'worker'], { env: scheduleEnv });
+      workerInfo = { concurrency: Number(process.env.WORKER_CONCURRENCY ?? 8), process: true };
+    } else {
+      workerInfo = await mailroom.call('startWorker');
+    }
+    await sink.waitEvent('reached', 60_000).catch((error) => fail(`schedule warm-up: ${error.message}`));
+    let expectDone = warmupMails;
+    await waitCounts(mailroom, (c) => (c.mails.done ?? 0) === expectDone, 'schedule warm-up');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    /**
+     * Per mail, how late after its instant: the claim (database trace, the worker's clock), the
+     * sink's MAIL FROM and end of DATA (the sink's clock; same machine). Checks that the sink got
+     * each mail exactly once and that each was claimed exactly once.
+     */
+    const collect = async (ids, instantOf, what) => {
+      const records = await sink.call('records');
+      const { byId } = sinkRecordsFor(records, ids, what);
+      const claims = new Map();
+      const statements = new Set();
+      let reclaimed = 0;
+      for (const [id, claimedAt, owner, attempts] of await mailroom.call('claims', {}, 60_000)) {
+        if (!instantOf.has(id)) continue;
+        if (claims.has(id) || attempts !== 1) reclaimed += 1;
+        if (!claims.has(id) || claimedAt < claims.get(id)) claims.set(id, claimedAt);
+        statements.add(`${owner}@${claimedAt}`);
+      }
+      check(claims.size === ids.length && reclaimed === 0, `${what}: ${claims.size} of ${ids.length} mails claimed, ${reclaimed} claims beyond the first`);
+      const rows = ids.map((id) => {
+        const instant = instantOf.get(id);
+        const seen = byId.get(id);
+        return {
+          id,
+          instant,
+          claimMs: claims.has(id) ? claims.get(id) - instant : null,
+          startMs: seen ? round(seen.startAt - instant, 2) : null,
+          endMs: seen ? round(seen.endAt - instant, 2) : null,
+        };
+      });
+      const lastEnd = Math.max(...[...byId.values()].map((r) => r.endAt));
+      return { rows, claimStatements: statements.size, lastEnd };
+    };
+    const summarise = (rows, what) => {
+      // BENCH_KEEP_LOGS: every mail's lateness, for a closer look (by instant, then SMTP start).
+      if (process.env.BENCH_KEEP_LOGS) fs.writeFileSync(path.join(tmp, `${what}.json`), JSON.stringify([...rows].sort((a, b) => a.instant - b.instant || a.startMs - b.startMs)));
+      const of = (key) => summary(rows.map((r) => r[key]).filter((v) => v !== null));
+      return { claim: of('claimMs'), start: of('startMs'), end: of('endMs') };
+    };
+
+    // Small case, as stack.md §Q3 measured pg-boss: 20 mails in one request, the first due 2 s
+    // (--spaced-ahead) ahead, 97 ms apart; SPACED.rounds rounds, one after the other.
+    const spacedRows = [];
+    for (let round_ = 0; round_ < SPACED.rounds; round_++) {
+      await sink.call('reset', { target: SPACED.mails });
+      const firstAt = Date.now() + SPACED.aheadMs;
+      const instants = Array.from({ length: SPACED.mails }, (_, i) => firstAt + i * SPACED.spacingMs);
+      const sent = await sendItems(ready, instants.map((at) => ({ ...mail, scheduled_time: isoWithOffset(at) })), { concurrency: 1, label: 'spaced schedule' });
+      await sink.waitEvent('reached', SPACED.aheadMs + 30_000).catch((error) => fail(`spaced schedule: ${error.message}`));
+      expectDone += SPACED.mails;
+      await waitCounts(mailroom, (c) => (c.mails.done ?? 0) === expectDone, 'spaced schedule');
+      spacedRows.push(...(await collect(sent.ids, new Map(sent.ids.map((id, i) => [id, instants[i]])), 'spaced schedule')).rows);
+    }
+    const spaced = summarise(spacedRows, 'schedule-spaced');
+    log(`schedule, ${SPACED.rounds} × ${SPACED.mails} mails ${SPACED.spacingMs} ms apart (${dbLabel}): lateness p50 / p99 / max: claim ${ms(spaced.claim.p50)} / ${ms(spaced.claim.p99)} / ${ms(spaced.claim.max)}, MAIL FROM ${ms(spaced.start.p50)} / ${ms(spaced.start.p99)} / ${ms(spaced.start.max)}, end of DATA ${ms(spaced.end.p50)} / ${ms(spaced.end.p99)} / ${ms(spaced.end.max)}`);
+
+    // Burst: SCHEDULED mails due at one instant, far enough ahead for all of them to be accepted.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // 1.25 × as long as the warm-up's rate says, plus 2 s; the check below says so if acceptance
+    // still ends after the instant.
+    const leadMs = Math.max(3000, Math.ceil((1.25 * SCHEDULED * 1000) / warmRate) + 2000);
+    await sink.call('reset', { target: SCHEDULED });
+    const instant = Date.now() + leadMs;
+    const scheduledTime = isoWithOffset(instant);
+    log(`schedule burst: ${fmt(SCHEDULED)} mails due at ${scheduledTime} (${(leadMs / 1000).toFixed(1)} s ahead; the warm-up accepted ${fmt(warmRate)} mails/s)`);
+    const burstSent = await sendItems(ready, Array(SCHEDULED).fill({ ...mail, scheduled_time: scheduledTime }), { concurrency: 4, label: 'schedule burst' });
+    const acceptedAt = Date.now();
+    const marginMs = instant - acceptedAt;
+    check(marginMs > 0, `schedule burst: accepting the ${fmt(SCHEDULED)} mails ended ${fmt(-marginMs)} ms AFTER their instant: the lateness below is not valid (raise the lead time or lower --scheduled)`);
+    const queuedAtInstant = await mailroom.call('counts');
+    check(Date.now() >= instant || (queuedAtInstant.mails.queued ?? 0) === SCHEDULED, `schedule burst: expected ${SCHEDULED} queued mails before the instant, found ${JSON.stringify(queuedAtInstant.mails)}`);
+    log(`schedule burst: accepted in ${(burstSent.ms / 1000).toFixed(1)} s (${fmt((SCHEDULED * 1000) / burstSent.ms)} mails/s), ${(marginMs / 1000).toFixed(1)} s before the instant`);
+    const stat0 = procStat();
+    await sink.waitEvent('reached', Math.max(60_000, SCHEDULED * 30)).catch((error) => fail(`schedule burst: ${error.message}`));
+    const stat1 = procStat();
+    expectDone += SCHEDULED;
+    const afterBurst = await waitCounts(mailroom, (c) => (c.mails.done ?? 0) === expectDone, 'schedule burst');
+    check((afterBurst.recipients.sent ?? 0) === 2 * expectDone && Object.keys(afterBurst.recipients).length === 1, `schedule: expected ${2 * expectDone} recipients sent, found ${JSON.stringify(afterBurst.recipients)}`);
+    const collected = await collect(burstSent.ids, new Map(burstSent.ids.map((id) => [id, instant])), 'schedule burst');
+    const burst = { ...summarise(collected.rows, 'schedule-burst'), claimStatements: collected.claimStatements, lastEnd: collected.lastEnd };
+    const burstRate = (SCHEDULED * 1000) / (burst.lastEnd - instant);
+    log(`schedule burst (${dbLabel}, worker concurrency ${workerInfo.concurrency}): first MAIL FROM ${ms(burst.start.min)} after the instant; lateness p50 / p99 / max: claim ${ms(burst.claim.p50)} / ${ms(burst.claim.p99)} / ${ms(burst.claim.max)}, MAIL FROM ${ms(burst.start.p50)} / ${ms(burst.start.p99)} / ${ms(burst.start.max)}; all delivered at ${fmt(burstRate)} msg/s (instant → last end of DATA); ${fmt(burst.claimStatements)} claim statements for ${fmt(SCHEDULED)} mails; machine ${pct(busyBetween(stat0, stat1))} busy`);
+    if (workerProcess) {
+      const exit = await workerProcess.stop();
+      check(exit.code === 0 && !exit.killed, `schedule: the worker process exited ${JSON.stringify(exit)} after SIGTERM (expected code 0)`);
+    } else {
+      const stopped = await mailroom.call('stopWorker', { graceMs: 30_000 }, 60_000);
+      check(stopped.drained, 'schedule: the worker did not drain its in-flight sends within 30 s');
+    }
+    await mailroom.stop();
+    results.schedule = {
+      concurrency: workerInfo.concurrency,
+      workerProcess: Boolean(workerProcess),
+      spaced,
+      burst: { ...burst, instant, scheduledTime, leadMs, marginMs, acceptMs: burstSent.ms, msgPerSec: burstRate, busy: busyBetween(stat0, stat1) },
+    };
+    checkNotes.push(`schedule: ${fmt(SCHEDULED + SPACED.rounds * SPACED.mails)} scheduled = received once each, claimed once each`);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // (d) workers: 1 and 2 `mailroom worker` processes on PostgreSQL, the same backlog each
+  // -------------------------------------------------------------------------------------------
+  if (phases.has('workers')) {
+    const needed = WARMUP_MAILS + MAILS;
+    const runWorkers = async (count) => {
+      const env = mailroomEnv(`workers${count}`);
+      // The API process without a worker (`serve --no-worker`), on its own fresh schema.
+      const api = startChild(`mailroom-api-${count}w`, here('mailroom-server.mjs'), { cpu: 0, env });
+      const ready = await api.waitEvent('ready', 60_000);
+      const backlog = await sendItems(ready, Array(needed).fill(mailFor(ready)), { concurrency: 4, label: `workers ×${count} backlog` });
+      const before = await api.call('counts');
+      check((before.mails.queued ?? 0) === needed && Object.keys(before.mails).length === 1, `workers ×${count}: expected a backlog of ${needed} queued mails, found ${JSON.stringify(before.mails)}`);
+      await sink.call('reset', { target: needed });
+      const workers = Array.from({ length: count }, (_, i) =>
+        startProcess(`worker-${count}w-${i + 1}`, [path.join(root, 'bin', 'mailroom.js'), 'worker'], { env }),
+      );
+      // CPU is counted over the measured window only (from the WARMUP_MAILS-th arrival), without
+      // the workers' start-up; the sink's arrivals are polled, so the window starts a little later.
+      const until = performance.now() + DELIVERY_TIMEOUT_MS;
+      let atStart = null;
+      while (!atStart && performance.now() < until) {
+        const { messages } = await sink.call('stats', {});
+        if (messages >= WARMUP_MAILS) atStart = { messages, stat: procStat(), cpu: workers.map((w) => processCpuMs(w.child.pid)) };
+        else await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await sink.waitEvent('reached', DELIVERY_TIMEOUT_MS).catch((error) => fail(`workers ×${count}: ${error.message}`));
+      const stat1 = procStat();
+      const cpu1 = workers.map((w) => processCpuMs(w.child.pid));
+      const cpuMs = cpu1.some((c, i) => c === null || atStart.cpu[i] === null) ? null : cpu1.reduce((sum, c, i) => sum + c - atStart.cpu[i], 0);
+      const stats = await sink.call('stats', { from: WARMUP_MAILS, to: needed });
+      const exits = await Promise.all(workers.map((w) => w.stop()));
+      check(exits.every((e) => e.code === 0 && !e.killed), `workers ×${count}: worker exits ${JSON.stringify(exits)} (expected code 0 after SIGTERM); see ${workers.map((w) => w.logFile).join(', ')}`);
+      const after = await api.call('counts');
+      const done = after.mails.done ?? 0;
+      check(done === needed && (after.recipients.sent ?? 0) === 2 * needed && Object.keys(after.mails).length === 1 && Object.keys(after.recipients).length === 1, `workers ×${count}: expected ${needed} mails done and ${2 * needed} recipients sent, found mails ${JSON.stringify(after.mails)}, recipients ${JSON.stringify(after.recipients)}`);
+      const records = await sink.call('records');
+      const seen = sinkRecordsFor(records, backlog.ids, `workers ×${count}`);
+      check(stats.invalid === 0 && stats.errors === 0 && stats.recipients === 2 * needed, `workers ×${count}: sink saw ${stats.invalid} invalid, ${stats.errors} errors, ${stats.recipients} recipients (expected ${2 * needed})`);
+      // Who delivered what: each worker logs one delivery.attempted per attempt (LOG_LEVEL info).
+      const perWorker = workers.map((w) => (fs.readFileSync(w.logFile, 'utf8').match(/"event":"delivery\.attempted"/g) ?? []).length);
+      await api.stop();
+      const result = {
+        workers: count,
+        msgPerSec: stats.windowRate,
+        delivered: done,
+        received: stats.messages,
+        uniqueReceived: seen.byId.size,
+        duplicates: seen.duplicates,
+        perWorker,
+        cpuMsPerMail: cpuMs === null ? null : cpuMs / (needed - atStart.messages),
+        busy: busyBetween(atStart.stat, stat1),
+      };
+      log(`workers ×${count} (PostgreSQL): ${fmt(result.msgPerSec)} msg/s over mails ${WARMUP_MAILS}→${needed}; ${fmt(done)} done, ${fmt(seen.byId.size)} Message-IDs received once, ${seen.duplicates} twice; per worker ${perWorker.join(' + ')} attempts; ${result.cpuMsPerMail?.toFixed(2) ?? 'n/a'} ms worker CPU/mail; machine ${pct(result.busy)} busy`);
+      return result;
+    };
+    const one = await runWorkers(1);
+    const two = await runWorkers(2);
+    results.workers = { mails: MAILS, warmupMails: WARMUP_MAILS, one, two, ratio: two.msgPerSec / one.msgPerSec };
+    checkNotes.push(`workers: ${fmt(one.uniqueReceived)} + ${fmt(two.uniqueReceived)} mails received exactly once`);
+  }
+
+  // -------------------------------------------------------------------------------------------
   // Report
-  const acceptRatio = mr.result.reqPerSec / base.result.reqPerSec;
-  const deliveryRatio = mrDelivery.msgPerSec / rawDelivery.msgPerSec;
+  // -------------------------------------------------------------------------------------------
   const elapsed = (performance.now() - started) / 1000;
   const busyAfter = await machineBusy(500);
   // label | mailroom | baseline name | baseline | ratio, in fixed columns
-  const row = (label, a, bName, b, ratio = '') => `${label.padEnd(34)} mailroom ${a.padStart(11)}   ${bName.padEnd(14)} ${b.padStart(12)}   ${ratio}`.trimEnd();
+  const row = (label, a, bName = '', b = '', ratio = '', aName = 'mailroom') =>
+    `${label.padEnd(34)} ${aName.padEnd(8)} ${a.padStart(11)}   ${bName.padEnd(14)} ${b.padStart(12)}   ${ratio}`.trimEnd();
   const lat = (l) => `${l.p50} / ${l.p99} ms`;
+  // p50 / p99 / max with one unit: ms, or s when the max is 10 s or more
+  const three = (s) =>
+    s.max !== null && s.max >= 10_000
+      ? `${(s.p50 / 1000).toFixed(1)} / ${(s.p99 / 1000).toFixed(1)} / ${(s.max / 1000).toFixed(1)} s`
+      : `${fmt(s.p50)} / ${fmt(s.p99)} / ${fmt(s.max)} ms`;
   const lines = [
     '',
-    `Mailroom bench — ${new Date().toISOString().slice(0, 10)}, ${dbLabel}, node ${process.version}, ${cpus} CPUs, ${pinned ? 'server/sender on CPU0, load/sink on CPU1' : 'not pinned'}, ${Buffer.byteLength(body)}-byte body, sink: ${SINK_MODE}, ${elapsed.toFixed(0)} s`,
-    row(`send_mail acceptance (${dbLabel})`, `${fmt(mr.result.reqPerSec)} req/s`, 'bare fastify', `${fmt(base.result.reqPerSec)} req/s`, `ratio ${acceptRatio.toFixed(3)}`),
-    row(`  latency p50 / p99 (${CONNECTIONS} conns)`, lat(mr.result.latency), 'bare fastify', lat(base.result.latency)),
-    row('  server CPU per request', `${fmt(mr.result.cpuMicrosPerReq)} µs`, 'bare fastify', `${fmt(base.result.cpuMicrosPerReq)} µs`),
-    row('delivery into SMTP sink', `${fmt(mrDelivery.msgPerSec)} msg/s`, 'raw nodemailer', `${fmt(rawDelivery.msgPerSec)} msg/s`, `ratio ${deliveryRatio.toFixed(3)}`),
-    row('  sender CPU per mail', `${mrDelivery.cpuMsPerMail.toFixed(2)} ms`, 'raw nodemailer', `${rawDelivery.cpuMsPerMail.toFixed(2)} ms`, `(${fmt(MAILS)} mails after ${WARMUP_MAILS} warm-up, pool of 5)`),
-    `${'  machine busy before / after'.padEnd(34)} ${pct(busyBefore)} / ${pct(busyAfter)} (other processes; above 15 % the numbers are unreliable)`,
-    `${'  checks'.padEnd(34)} ${problems.length === 0 ? `ok: ${fmt(queued)} accepted = ${fmt(queued)} rows; ${fmt(done)} delivered = ${fmt(mrSink.messages)} received; ${fmt(needed)} raw sent = ${fmt(rawSink.messages)} received` : `${problems.length} FAILED (see below)`}`,
+    `Mailroom bench — ${new Date().toISOString().slice(0, 10)}, ${dbLabel}, node ${process.version}, ${cpus} CPUs, ${pinned ? 'server/sender on CPU0, load/sink on CPU1' : 'not pinned'}${results.bodyBytes ? `, ${results.bodyBytes}-byte body` : ''}, sink: ${SINK_MODE}, ${elapsed.toFixed(0)} s`,
   ];
+  const { acceptance: acc, delivery: del, schedule: sch, workers: wk } = results;
+  if (acc) {
+    lines.push(
+      row(`send_mail acceptance (${dbLabel})`, `${fmt(acc.mr.result.reqPerSec)} req/s`, 'bare fastify', `${fmt(acc.base.result.reqPerSec)} req/s`, `ratio ${acc.ratio.toFixed(3)}`),
+      row(`  latency p50 / p99 (${CONNECTIONS} conns)`, lat(acc.mr.result.latency), 'bare fastify', lat(acc.base.result.latency)),
+      row('  server CPU per request', `${fmt(acc.mr.result.cpuMicrosPerReq)} µs`, 'bare fastify', `${fmt(acc.base.result.cpuMicrosPerReq)} µs`),
+    );
+  }
+  if (del) {
+    lines.push(
+      row('delivery into SMTP sink', `${fmt(del.mr.msgPerSec)} msg/s`, 'raw nodemailer', `${fmt(del.raw.msgPerSec)} msg/s`, `ratio ${del.ratio.toFixed(3)}`),
+      row('  sender CPU per mail', `${del.mr.cpuMsPerMail.toFixed(2)} ms`, 'raw nodemailer', `${del.raw.cpuMsPerMail.toFixed(2)} ms`, `(${fmt(MAILS)} mails after ${WARMUP_MAILS} warm-up, pool of 5)`),
+    );
+  }
+  if (sch) {
+    const { spaced: sp, burst: bu } = sch;
+    lines.push(
+      row(`scheduled: ${SPACED.rounds}×${SPACED.mails} due ${SPACED.spacingMs} ms apart${SPACED.aheadMs === 2000 ? '' : `, ${SPACED.aheadMs / 1000} s on`}`, three(sp.start), 'claim (DB)', three(sp.claim), 'lateness of SMTP start p50 / p99 / max'),
+      row(`scheduled: ${fmt(SCHEDULED)} due at once`, three(bu.start), 'claim (DB)', three(bu.claim), `lateness of SMTP start p50 / p99 / max`),
+      row('  first SMTP start / last arrival', `${dur(bu.start.min)} / ${dur(bu.end.max)}`, 'paced by relay', `${fmt(bu.msgPerSec)} msg/s`, `(accepted ${(bu.marginMs / 1000).toFixed(1)} s before the instant; concurrency ${sch.concurrency}${sch.workerProcess ? ', worker process' : ''}; ${fmt(bu.claimStatements)} claims)`),
+    );
+  }
+  if (wk) {
+    lines.push(
+      row('delivery, `mailroom worker` ×1 / ×2', `${fmt(wk.one.msgPerSec)} msg/s`, '2 workers', `${fmt(wk.two.msgPerSec)} msg/s`, `ratio ${wk.ratio.toFixed(3)}`, '1 worker'),
+      row('  worker CPU per mail', `${wk.one.cpuMsPerMail?.toFixed(2) ?? 'n/a'} ms`, '2 workers', `${wk.two.cpuMsPerMail?.toFixed(2) ?? 'n/a'} ms`, `(${fmt(MAILS)} mails after ${WARMUP_MAILS}; 2 workers did ${wk.two.perWorker.join(' + ')}; machine busy ${pct(wk.one.busy)} / ${pct(wk.two.busy)})`, '1 worker'),
+    );
+  }
+  lines.push(
+    `${'  machine busy before / after'.padEnd(34)} ${pct(busyBefore)} / ${pct(busyAfter)} (other processes; above 15 % the numbers are unreliable)`,
+    `${'  checks'.padEnd(34)} ${problems.length === 0 ? `ok: ${checkNotes.join('; ')}` : `${problems.length} FAILED (see below)`}`,
+  );
   process.stdout.write(lines.join('\n') + '\n');
+  const lateJson = (s) => ({ p50Ms: round(s.p50), p99Ms: round(s.p99), maxMs: round(s.max), minMs: round(s.min), n: s.n });
   const json = {
     bench: 'mailroom',
     date: new Date().toISOString(),
     database: usePostgres ? 'postgres' : 'sqlite',
+    phases: [...phases],
     node: process.version,
     cpus,
     pinned,
@@ -463,20 +899,54 @@ async function main() {
     logLevel: LOG_LEVEL,
     machineBusyBefore: round(busyBefore, 3),
     machineBusyAfter: round(busyAfter, 3),
-    bodyBytes: Buffer.byteLength(body),
+    bodyBytes: results.bodyBytes ?? null,
     connections: CONNECTIONS,
     durationSeconds: DURATION,
-    acceptance: {
-      mailroom: { reqPerSec: round(mr.result.reqPerSec), p50Ms: mr.result.latency.p50, p99Ms: mr.result.latency.p99, cpuMicrosPerReq: round(mr.result.cpuMicrosPerReq), requests: mr.result.ok },
-      bareFastify: { reqPerSec: round(base.result.reqPerSec), p50Ms: base.result.latency.p50, p99Ms: base.result.latency.p99, cpuMicrosPerReq: round(base.result.cpuMicrosPerReq), requests: base.result.ok },
-      ratio: round(acceptRatio, 3),
+    acceptance: acc && {
+      mailroom: { reqPerSec: round(acc.mr.result.reqPerSec), p50Ms: acc.mr.result.latency.p50, p99Ms: acc.mr.result.latency.p99, cpuMicrosPerReq: round(acc.mr.result.cpuMicrosPerReq), requests: acc.mr.result.ok },
+      bareFastify: { reqPerSec: round(acc.base.result.reqPerSec), p50Ms: acc.base.result.latency.p50, p99Ms: acc.base.result.latency.p99, cpuMicrosPerReq: round(acc.base.result.cpuMicrosPerReq), requests: acc.base.result.ok },
+      ratio: round(acc.ratio, 3),
     },
-    delivery: {
+    delivery: del && {
       mails: MAILS,
       warmupMails: WARMUP_MAILS,
-      mailroom: { msgPerSec: round(mrDelivery.msgPerSec), cpuMsPerMail: round(mrDelivery.cpuMsPerMail, 3), delivered: done, received: mrSink.messages },
-      rawNodemailer: { msgPerSec: round(rawDelivery.msgPerSec), cpuMsPerMail: round(rawDelivery.cpuMsPerMail, 3), sent: sent.accepted, received: rawSink.messages },
-      ratio: round(deliveryRatio, 3),
+      mailroom: { msgPerSec: round(del.mr.msgPerSec), cpuMsPerMail: round(del.mr.cpuMsPerMail, 3), delivered: del.mr.delivered, received: del.mr.received },
+      rawNodemailer: { msgPerSec: round(del.raw.msgPerSec), cpuMsPerMail: round(del.raw.cpuMsPerMail, 3), sent: del.raw.sent, received: del.raw.delivered },
+      ratio: round(del.ratio, 3),
+    },
+    schedule: sch && {
+      workerConcurrency: sch.concurrency,
+      worker: sch.workerProcess ? '`mailroom worker` process' : 'in the API process',
+      spaced: {
+        mails: SPACED.mails,
+        rounds: SPACED.rounds,
+        spacingMs: SPACED.spacingMs,
+        aheadMs: SPACED.aheadMs,
+        claimLateness: lateJson(sch.spaced.claim),
+        smtpStartLateness: lateJson(sch.spaced.start),
+        arrivalLateness: lateJson(sch.spaced.end),
+      },
+      burst: {
+        mails: SCHEDULED,
+        perRequest: PER_REQUEST,
+        scheduledTime: sch.burst.scheduledTime,
+        leadMs: sch.burst.leadMs,
+        acceptedBeforeInstantMs: round(sch.burst.marginMs),
+        acceptMs: round(sch.burst.acceptMs),
+        claimLateness: lateJson(sch.burst.claim),
+        smtpStartLateness: lateJson(sch.burst.start),
+        arrivalLateness: lateJson(sch.burst.end),
+        msgPerSec: round(sch.burst.msgPerSec),
+        claimStatements: sch.burst.claimStatements,
+        machineBusy: round(sch.burst.busy, 3),
+      },
+    },
+    workers: wk && {
+      mails: wk.mails,
+      warmupMails: wk.warmupMails,
+      one: { msgPerSec: round(wk.one.msgPerSec), cpuMsPerMail: round(wk.one.cpuMsPerMail, 3), delivered: wk.one.delivered, received: wk.one.received, receivedOnce: wk.one.uniqueReceived, duplicates: wk.one.duplicates, attemptsPerWorker: wk.one.perWorker, machineBusy: round(wk.one.busy, 3) },
+      two: { msgPerSec: round(wk.two.msgPerSec), cpuMsPerMail: round(wk.two.cpuMsPerMail, 3), delivered: wk.two.delivered, received: wk.two.received, receivedOnce: wk.two.uniqueReceived, duplicates: wk.two.duplicates, attemptsPerWorker: wk.two.perWorker, machineBusy: round(wk.two.busy, 3) },
+      ratio: round(wk.ratio, 3),
     },
     ok: problems.length === 0,
     problems,
@@ -492,6 +962,12 @@ function fmt(n) {
   if (n === null || n === undefined || !Number.isFinite(n)) return 'n/a';
   return Math.round(n).toLocaleString('en-US');
 }
+/** A lateness in ms: "12 ms" below 10 s, "12.3 s" above. */
+function dur(n) {
+  if (n === null || n === undefined || !Number.isFinite(n)) return 'n/a';
+  return Math.abs(n) < 10_000 ? `${Math.round(n).toLocaleString('en-US')} ms` : `${(n / 1000).toFixed(1)} s`;
+}
+const ms = (n) => (n === null || n === undefined || !Number.isFinite(n) ? 'n/a' : `${n.toFixed(1)} ms`);
 function pct(n) {
   return n === null || n === undefined ? 'n/a' : `${(n * 100).toFixed(0)} %`;
 }

@@ -1,7 +1,10 @@
 // Mailroom under test, in its own process (pinned to CPU0 by scripts/bench.mjs): the compiled
 // app (dist/src), configured from the environment like `mailroom serve`, listening on loopback,
 // WITHOUT a delivery worker (`serve --no-worker`). The parent starts and stops the worker
-// (createWorker(app).start()) for the delivery phase, and asks for counts to check the results.
+// (createWorker(app).start()) for the delivery and schedule phases, and asks for counts to check
+// the results. For the schedule phase it can trace claims: a trigger the bench adds (not part of
+// Mailroom) copies every claim (an update that increments `mails.attempts`) with the claiming
+// worker's clock (`updated_at`, set by the claim) into a table `bench_claims`.
 import { sql } from 'kysely';
 import { createApp } from '../../dist/src/app.js';
 import { issueTokenPair } from '../../dist/src/auth/issue-tokens.js';
@@ -9,6 +12,7 @@ import { loadConfig } from '../../dist/src/config.js';
 import { createWorker } from '../../dist/src/delivery/worker.js';
 import { buildServer } from '../../dist/src/http/server.js';
 import { createOrg } from '../../dist/src/orgs/create-org.js';
+import { updateOrg } from '../../dist/src/orgs/update-org.js';
 import { serve, emit, cpuMicros } from './ipc.mjs';
 
 const SCOPES = ['ZohoCRM.modules.ALL', 'ZohoCRM.settings.ALL', 'ZohoCRM.org.ALL', 'ZohoCRM.users.ALL', 'ZohoCRM.send_mail.all.CREATE'];
@@ -22,6 +26,9 @@ const port = server.server.address().port;
 // One org, its admin, a token and a Lead to mail, through the use-cases and the HTTP API.
 const adminEmail = 'patricia.boyle@bench.example';
 const { org, admin } = await createOrg(app, { name: 'Bench Org', edition: 'enterprise', adminEmail, adminName: 'Patricia Boyle' });
+// The bench measures throughput, not Zoho's limits: lift them for this org (the API rate limiter
+// still runs, so its per-request cost stays in the numbers).
+await updateOrg(app, { orgId: org.id, dailyMailLimit: 1_000_000_000, apiCreditLimit: 1_000_000_000, apiConcurrencyLimit: 100_000 });
 const tokens = await issueTokenPair(app, { orgId: org.id, userId: admin.id, clientId: null, scopes: SCOPES });
 const leadEmail = 'ann.smith@customer.example';
 const created = await server.inject({
@@ -46,9 +53,37 @@ const counts = async () => {
   return result;
 };
 
+/** Installs the claim trace (see the header); idempotent per database. */
+const traceClaims = async () => {
+  if (app.dialect === 'postgres') {
+    await sql`create table bench_claims (message_id text not null, claimed_at bigint not null, owner text, attempts integer not null)`.execute(app.db);
+    await sql`create function bench_claim() returns trigger language plpgsql as $$
+      begin
+        insert into bench_claims values (new.message_id, new.updated_at, new.lease_owner, new.attempts);
+        return null;
+      end $$`.execute(app.db);
+    await sql`create trigger bench_claim after update on mails for each row
+      when (new.attempts > old.attempts) execute function bench_claim()`.execute(app.db);
+  } else {
+    await sql`create table bench_claims (message_id text not null, claimed_at integer not null, owner text, attempts integer not null)`.execute(app.db);
+    await sql`create trigger bench_claim after update of attempts on mails for each row
+      when new.attempts > old.attempts
+      begin
+        insert into bench_claims values (new.message_id, new.updated_at, new.lease_owner, new.attempts);
+      end`.execute(app.db);
+  }
+  return true;
+};
+
 serve({
   cpu: () => cpuMicros(),
   counts,
+  traceClaims,
+  /** Every traced claim: [message_id, claimed_at (epoch ms, the worker's clock), owner, attempts]. */
+  claims: async () => {
+    const { rows } = await sql`select message_id, claimed_at, owner, attempts from bench_claims`.execute(app.db);
+    return rows.map((r) => [r.message_id, Number(r.claimed_at), r.owner, Number(r.attempts)]);
+  },
   startWorker: async () => {
     worker = createWorker(app);
     await worker.start();

@@ -2,21 +2,30 @@
 // by scripts/bench.mjs). Every message is read to the end; with --parse (the default) it is also
 // parsed with mailparser, as test/helpers/smtp-sink.ts does. It counts messages and accepted
 // recipients, notes each message's arrival time and Message-ID (duplicates are reported), and
-// tells the parent once `target` messages have arrived.
+// tells the parent once `target` messages have arrived. For the lateness phases it also keeps, per
+// message, the wall-clock time (epoch ms, sub-ms) when the sender started it and when its DATA
+// ended, with the 64-hex Mailroom message id from the Message-ID header (`records`). "Started" is
+// the MAIL FROM of the message, or for the first message of a connection the moment the sender
+// connected: smtp-server holds its greeting back 100 ms on every new connection (early-talker
+// detection), which is the sink's delay, not the sender's.
 import { SMTPServer } from 'smtp-server';
 import { simpleParser } from 'mailparser';
 import { serve, emit, cpuMicros } from './ipc.mjs';
 
 const parse = !process.argv.includes('--drain');
+/** Wall-clock now in epoch ms with sub-millisecond resolution (comparable with Date.now()). */
+const wallNow = () => performance.timeOrigin + performance.now();
 
 let state;
 const reset = (target) => {
-  state = { target, messages: 0, recipients: 0, bytes: 0, invalid: 0, errors: 0, ids: new Set(), duplicates: 0, arrivals: [], cpuStart: cpuMicros() };
+  state = { target, messages: 0, recipients: 0, bytes: 0, invalid: 0, errors: 0, ids: new Set(), duplicates: 0, arrivals: [], records: [], cpuStart: cpuMicros() };
 };
 reset(Infinity);
 
-const received = (raw, rcptCount, messageId) => {
+const received = (raw, rcptCount, messageId, startedAt, endedAt) => {
   state.messages += 1;
+  const id = messageId ? /[0-9a-f]{64}/.exec(messageId)?.[0] ?? messageId : null;
+  state.records.push([id, startedAt, endedAt]);
   state.recipients += rcptCount;
   state.bytes += raw.length;
   state.arrivals.push(performance.now());
@@ -32,7 +41,13 @@ const server = new SMTPServer({
   logger: false,
   size: 30 * 1024 * 1024,
   maxClients: 100,
+  onMailFrom(address, session, callback) {
+    const connectedAt = connections.get(session.remotePort);
+    session.benchStartedAt = session.transaction === 1 && connectedAt !== undefined ? connectedAt : wallNow();
+    callback();
+  },
   onData(stream, session, callback) {
+    const startedAt = session.benchStartedAt ?? wallNow();
     const chunks = [];
     stream.on('data', (chunk) => chunks.push(chunk));
     stream.on('error', (error) => {
@@ -40,16 +55,17 @@ const server = new SMTPServer({
       callback(error);
     });
     stream.on('end', () => {
+      const endedAt = wallNow();
       const raw = Buffer.concat(chunks);
       const rcpt = session.envelope.rcptTo.length;
       if (!parse) {
         const header = raw.subarray(0, Math.min(raw.length, 8192)).toString('latin1');
-        received(raw, rcpt, /^message-id:\s*(\S+)/im.exec(header)?.[1] ?? null);
+        received(raw, rcpt, /^message-id:\s*(\S+)/im.exec(header)?.[1] ?? null, startedAt, endedAt);
         return callback();
       }
       simpleParser(raw).then(
         (parsed) => {
-          received(raw, rcpt, parsed.from && parsed.messageId ? parsed.messageId : null);
+          received(raw, rcpt, parsed.from && parsed.messageId ? parsed.messageId : null, startedAt, endedAt);
           callback();
         },
         (error) => {
@@ -63,6 +79,14 @@ const server = new SMTPServer({
 server.on('error', (error) => {
   state.errors += 1;
   process.stderr.write(`sink error: ${error?.message ?? error}\n`);
+});
+
+/** When each connection (by the client's port; loopback only) was accepted, until it closes. */
+const connections = new Map();
+server.server.on('connection', (socket) => {
+  const port = socket.remotePort;
+  connections.set(port, wallNow());
+  socket.once('close', () => connections.delete(port));
 });
 
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -92,6 +116,8 @@ serve({
       mode: parse ? 'parse' : 'drain',
     };
   },
+  /** Per message, in arrival order: [message id (64 hex, or the raw Message-ID), MAIL FROM at, DATA end at]. */
+  records: () => state.records,
   close: () => new Promise((resolve) => server.close(() => resolve(true))),
 });
 emit('ready', { port: server.server.address().port, mode: parse ? 'parse' : 'drain' });
