@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import type { DatabaseTarget } from '../config.js';
 import type { DB } from './schema.js';
 
@@ -23,6 +23,33 @@ export interface DatabaseHandle {
 // is far below 2^53, so numbers are safe and match what SQLite returns.
 pg.types.setTypeParser(20, (value: string) => Number(value));
 
+/** Prepared statements kept per SQL text; Kysely's SQLite driver would otherwise prepare every query anew. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * better-sqlite3 with a bounded cache of prepared statements (least recently used dropped first).
+ * Preparing cost as much as running the small statements a delivery makes. Safe because
+ * better-sqlite3 runs each statement to completion synchronously and Mailroom never streams
+ * (`iterate`) on SQLite, so one statement object is never in use twice at once.
+ */
+function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(text: string) {
+      let statement = cache.get(text);
+      if (statement) {
+        cache.delete(text);
+      } else {
+        statement = sqlite.prepare(text);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(text, statement);
+      return statement as unknown as ReturnType<SqliteDatabase['prepare']>;
+    },
+  };
+}
+
 /**
  * The single place where SQLite or PostgreSQL is chosen. Everything above this file speaks Kysely
  * and must not care which one it got; where SQL must differ, branch on `dialect` in one function
@@ -37,7 +64,7 @@ export async function createDatabase(target: DatabaseTarget): Promise<DatabaseHa
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     return {
       db,
       dialect: 'sqlite',
