@@ -154,6 +154,8 @@ export interface MailTable {
   source: string;
   state: MailState;
   due_at: number | null;
+  /** Queue lane: 0 = first attempt of a mail accepted to go now, 1 = scheduled mail, retries, re-claims. */
+  lane: number;
   scheduled_at: number | null;
   scheduled_offset: string | null;
   lease_owner: string | null;

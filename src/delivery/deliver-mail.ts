@@ -13,26 +13,25 @@ import type { TransportRegistry } from './transports.js';
  * One delivery attempt of a claimed mail: send to every recipient that is due, record each
  * outcome, then either finish the mail or put it back in the queue for its deferred recipients.
  *
- * Invariant: the mail MUST leave `sending` on every path that returns; if the process dies
- * instead, the lease expires and the mail is claimed again. Recipients marked `in_flight` when
- * that happens may have received the message: the retry flags them `possible_duplicate`.
+ * Invariant: the mail MUST leave `sending` on every path that returns, and every recipient the
+ * claim marked `in_flight` gets an outcome that clears the mark; if the process dies instead, the
+ * lease expires and the mail is claimed again, and the new claim flags recipients still marked
+ * `possible_duplicate` (queue-repository).
  */
 export async function deliverMail(ctx: Context, transports: TransportRegistry, mail: MailRow, workerId: string): Promise<void> {
   const now = ctx.clock.now();
   const all = await recipientsOf(ctx.db, [mail.message_id]);
-  const due = all.filter(
-    (r) => (r.status === 'queued' || r.status === 'deferred') && (r.next_attempt_at === null || r.next_attempt_at <= now),
-  );
+  // The claim marked the recipients due at that moment `in_flight`: exactly those are attempted.
+  const due = all.filter((r) => r.in_flight === 1 && (r.status === 'queued' || r.status === 'deferred'));
   const refusal = due.length > 0 ? await fireTimeRefusal(ctx, mail) : null;
   if (refusal) {
     await skipMail(ctx, mail, due, refusal, workerId);
     return;
   }
 
-  const uncertain = due.filter((r) => r.in_flight === 1).map((r) => r.id);
-  if (uncertain.length > 0) {
-    await ctx.db.updateTable('mail_recipients').set({ possible_duplicate: 1, in_flight: 0 }).where('id', 'in', uncertain).execute();
-    ctx.log.warn({ event: 'delivery.outcome_unknown', message_id: mail.message_id, recipients: uncertain.length }, 'retrying recipients whose earlier attempt may have been delivered');
+  const uncertain = mail.attempts > 1 ? due.filter((r) => r.possible_duplicate === 1).length : 0;
+  if (uncertain > 0) {
+    ctx.log.warn({ event: 'delivery.outcome_unknown', message_id: mail.message_id, recipients: uncertain }, 'retrying recipients whose earlier attempt may have been delivered');
   }
 
   // Addresses blocked since acceptance (a bounce of another mail) are not attempted.
@@ -56,7 +55,6 @@ export async function deliverMail(ctx: Context, transports: TransportRegistry, m
     } else if (route.kind === 'refused') {
       failure = { kind: 'failed', statusCode: '5.3.5', diagnostic: `SMTP server refused by policy: ${route.reason}`, remoteMta: null };
     } else {
-      await ctx.db.updateTable('mail_recipients').set({ in_flight: 1 }).where('id', 'in', attempt.map((r) => r.id)).execute();
       try {
         result = await route.transport.send({
           orgId: mail.org_id,

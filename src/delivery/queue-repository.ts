@@ -6,28 +6,69 @@ import type { MailRow } from '../mail/mail-repository.js';
  * The mail row is the queue. A mail is due when `due_at <= now`; claiming it sets
  * `state = 'sending'`, names the worker in `lease_owner`, and moves `due_at` to the lease expiry,
  * so a mail whose worker died becomes due again by itself — no sweeper needed.
+ *
+ * Two lanes (`mails.lane`): 0 holds the first attempt of mail accepted to go now, 1 scheduled
+ * mail, retries and re-claims. A claim takes from both in turn — the lane named `firstLane` first,
+ * which the worker alternates — so neither a burst of scheduled mail coming due nor a flood of new
+ * mail holds the other up: each gets at least half of the slots while both have mail due. Each
+ * lane is read in due order through the index (lane, due_at); no query scans future mail.
+ *
+ * The claim also marks the recipients it is about to attempt `in_flight`, in the same commit; a
+ * recipient still marked when its mail is claimed again was being attempted by a worker that never
+ * recorded the outcome (it died, or its lease ran out), so it may have received the message: it is
+ * flagged `possible_duplicate`. (A worker that dies after the claim but before handing the message
+ * over flags its recipients too: the flag means "may", never "did".)
  */
-export async function claimDueMails(
-  db: Database,
-  dialect: Dialect,
-  input: { workerId: string; now: number; leaseMs: number; limit: number },
-): Promise<MailRow[]> {
+export type ClaimInput = { workerId: string; now: number; leaseMs: number; limit: number; firstLane: 0 | 1 };
+
+const CLAIMABLE = sql`state in ('queued', 'sending')`;
+
+export async function claimDueMails(db: Database, dialect: Dialect, input: ClaimInput): Promise<MailRow[]> {
   if (input.limit <= 0) return [];
   const leaseUntil = input.now + input.leaseMs;
-  // PostgreSQL: concurrent workers skip rows another worker is claiming (FOR UPDATE SKIP LOCKED).
-  // SQLite has one writer at a time, so the same statement without the locking clause is atomic.
+  // PostgreSQL: concurrent workers skip rows another worker is claiming (FOR UPDATE SKIP LOCKED),
+  // and one statement does the claim and the recipients' mark (data-modifying CTEs: one round
+  // trip). SQLite has one writer at a time: the same two steps in one transaction are atomic.
   const lock = dialect === 'postgres' ? sql`for update skip locked` : sql``;
-  const { rows } = await sql<MailRow>`
-    update mails
-       set state = 'sending', lease_owner = ${input.workerId}, lease_until = ${leaseUntil},
-           due_at = ${leaseUntil}, attempts = attempts + 1, updated_at = ${input.now}
-     where message_id in (
-           select message_id from mails
-            where due_at <= ${input.now} and state in ('queued', 'sending')
-            order by due_at
-            limit ${input.limit}
-            ${lock})
-    returning *`.execute(db);
+  const lane = (n: 0 | 1) => sql`
+    select message_id, lane, due_at from (
+      select message_id, lane, due_at from mails
+       where lane = ${n} and due_at <= ${input.now} and ${CLAIMABLE}
+       order by due_at
+       limit ${input.limit}
+       ${lock}) lane_${sql.raw(String(n))}`;
+  const picked = sql`
+    select message_id from (
+      select message_id, lane, row_number() over (partition by lane order by due_at, message_id) as turn
+        from (${lane(0)} union all ${lane(1)}) candidates) ranked
+     order by turn, case when lane = ${input.firstLane} then 0 else 1 end
+     limit ${input.limit}`;
+  const claimSet = sql`
+    state = 'sending', lease_owner = ${input.workerId}, lease_until = ${leaseUntil},
+    due_at = ${leaseUntil}, attempts = attempts + 1, lane = 1, updated_at = ${input.now}`;
+  const markSet = sql`possible_duplicate = case when in_flight = 1 then 1 else possible_duplicate end, in_flight = 1`;
+  const dueRecipient = sql`status in ('queued', 'deferred') and (next_attempt_at is null or next_attempt_at <= ${input.now})`;
+
+  let rows: MailRow[];
+  if (dialect === 'postgres') {
+    ({ rows } = await sql<MailRow>`
+      with picked as (${picked}),
+      claimed as (
+        update mails set ${claimSet} where message_id in (select message_id from picked) returning *),
+      marked as (
+        update mail_recipients set ${markSet}
+         where message_id in (select message_id from claimed) and ${dueRecipient})
+      select * from claimed`.execute(db));
+  } else {
+    rows = await db.transaction().execute(async (tx) => {
+      const claimed = (await sql<MailRow>`update mails set ${claimSet} where message_id in (${picked}) returning *`.execute(tx)).rows;
+      if (claimed.length > 0) {
+        const ids = sql.join(claimed.map((m) => sql`${m.message_id}`));
+        await sql`update mail_recipients set ${markSet} where message_id in (${ids}) and ${dueRecipient}`.execute(tx);
+      }
+      return claimed;
+    });
+  }
   return rows.map((row) => ({ ...row, due_at: num(row.due_at), lease_until: num(row.lease_until), created_at: Number(row.created_at) }));
 }
 

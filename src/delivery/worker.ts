@@ -38,6 +38,12 @@ export function createWorker(ctx: Context, options: { transports?: TransportRegi
   let pumping: Promise<void> | null = null;
   let again = false;
   let unsubscribe: (() => void) | null = null;
+  // The queue lane a claim serves first; alternated so both lanes get their turn (queue-repository).
+  let firstLane: 0 | 1 = 0;
+  const claim = (limit: number): Promise<MailRow[]> => {
+    firstLane = firstLane === 0 ? 1 : 0;
+    return claimDueMails(ctx.db, ctx.dialect, { workerId: id, now: ctx.clock.now(), leaseMs, limit, firstLane });
+  };
 
   const deliver = (mail: MailRow): Promise<void> => {
     const task = deliverMail(ctx, transports, mail, id)
@@ -55,14 +61,11 @@ export function createWorker(ctx: Context, options: { transports?: TransportRegi
     return task;
   };
 
-  /** Claims as many due mails as there are free slots; returns how many it started. */
-  const claimRound = async (): Promise<MailRow[]> => {
-    const free = concurrency - inFlight.size;
-    if (free <= 0) return [];
-    const mails = await claimDueMails(ctx.db, ctx.dialect, { workerId: id, now: ctx.clock.now(), leaseMs, limit: free });
-    for (const mail of mails) void deliver(mail);
-    return mails;
-  };
+  // While a backlog lasts (the last claim filled every slot it asked for), claim only once half
+  // the slots are free: one claim (one commit) then starts several mails instead of one per
+  // completed send. Without a backlog every free slot is filled at once, so new mail starts now.
+  const batch = Math.max(1, Math.ceil(concurrency / 2));
+  let backlog = false;
 
   const schedule = async (): Promise<void> => {
     if (!running) return;
@@ -77,10 +80,21 @@ export function createWorker(ctx: Context, options: { transports?: TransportRegi
     do {
       again = false;
       try {
-        let claimed = await claimRound();
-        while (running && claimed.length > 0 && inFlight.size < concurrency) claimed = await claimRound();
-        if (inFlight.size < concurrency) await schedule();
+        for (;;) {
+          const free = concurrency - inFlight.size;
+          // Full, or waiting for a batch of free slots: a finishing send wakes the worker again.
+          if (!running || free <= 0 || (backlog && free < batch)) break;
+          const mails = await claim(free);
+          for (const mail of mails) void deliver(mail);
+          backlog = mails.length === free;
+          if (!backlog) {
+            // Nothing more is due now: sleep until the earliest due time (or a wake-up).
+            await schedule();
+            break;
+          }
+        }
       } catch (error) {
+        backlog = false;
         ctx.log.error({ err: error, event: 'worker.claim_failed' }, 'claiming due mail failed; retrying shortly');
         if (running) {
           timer = setTimeout(wake, 1000);
@@ -113,7 +127,7 @@ export function createWorker(ctx: Context, options: { transports?: TransportRegi
     async runOnce() {
       let total = 0;
       for (;;) {
-        const mails = await claimDueMails(ctx.db, ctx.dialect, { workerId: id, now: ctx.clock.now(), leaseMs, limit: concurrency });
+        const mails = await claim(concurrency);
         if (mails.length === 0) break;
         total += mails.length;
         await Promise.all(mails.map((mail) => deliver(mail)));

@@ -275,6 +275,8 @@ async function acceptItem(ctx: Context, principal: Principal, item: ItemContext)
     state: 'queued',
     // A scheduled mail is simply due later: the worker claims it by due_at like any other.
     due_at: input.scheduledTime?.ms ?? now,
+    // Mail to go now takes the fast lane, so a burst of scheduled mail coming due cannot hold it up.
+    lane: input.scheduledTime ? 1 : 0,
     scheduled_at: input.scheduledTime?.ms ?? null,
     scheduled_offset: input.scheduledTime?.offset ?? null,
     lease_owner: null,

@@ -171,6 +171,70 @@ for (const kind of DATABASE_KINDS) {
   });
 }
 
+for (const kind of DATABASE_KINDS) {
+  describe(`fair claiming: scheduled mail coming due and mail to go now share the worker [${kind}]`, () => {
+    let sink: SmtpSink;
+    let testApp: TestApp;
+    let worker: Worker;
+    let clock: FakeClock;
+    let org: TestOrg;
+    let from: string;
+    let leadId: string;
+
+    const send = (subject: string, count: number, scheduled?: string) =>
+      testApp.api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, {
+        data: Array.from({ length: count }, () => ({
+          from: { email: from },
+          to: [{ email: 'queue@example.com' }],
+          subject,
+          ...(scheduled ? { scheduled_time: scheduled } : {}),
+        })),
+      });
+    /** Subjects in the order the sink received them, from message `start` on. */
+    const arrivals = (start: number) => sink.messages.slice(start).map((m) => m.parsed.subject);
+
+    before(async () => {
+      sink = await startSmtpSink();
+      clock = new FakeClock(T0);
+      // Two slots: each claim takes two mails, so the order of claims is the order of arrival.
+      testApp = await startTestApp(kind, { clock, env: { SMTP_URL: sink.url, WORKER_CONCURRENCY: '2' } });
+      worker = createWorker(testApp.app);
+      org = await testApp.createOrg();
+      from = json(await testApp.api('GET', '/crm/v8/users?type=CurrentUser', org.token)).users[0].email;
+      leadId = json(await testApp.api('POST', '/crm/v8/Leads', org.token, { data: [{ Last_Name: 'Queue', Email: 'queue@example.com' }] })).data[0].details.id;
+    });
+    after(async () => {
+      await worker.stop(1000);
+      await testApp.close();
+      await sink.close();
+    });
+
+    test('a mail accepted to go now is claimed first, not after a burst of overdue scheduled mail', async () => {
+      clock.set(T0);
+      assert.equal((await send('Scheduled', 20, '2026-12-01T09:31:00+05:30')).statusCode, 200);
+      clock.set(T0 + 120_000); // the burst is a minute overdue (say the worker was down)
+      assert.equal((await send('Now', 1)).statusCode, 200);
+      const start = sink.messages.length;
+      assert.equal(await worker.runOnce(), 21);
+      await sink.waitFor(start + 21);
+      const order = arrivals(start);
+      assert.ok(order.indexOf('Now') < 2, `the mail to go now arrived in position ${order.indexOf('Now') + 1} of 21`);
+    });
+
+    test('and a flood of mail to go now does not starve a scheduled mail coming due', async () => {
+      clock.set(T0 + 200_000);
+      assert.equal((await send('Due', 1, '2026-12-01T09:35:00+05:30')).statusCode, 200); // T0 + 300 s
+      clock.set(T0 + 300_000);
+      assert.equal((await send('Flood', 20)).statusCode, 200);
+      const start = sink.messages.length;
+      assert.equal(await worker.runOnce(), 21);
+      await sink.waitFor(start + 21);
+      const order = arrivals(start);
+      assert.ok(order.indexOf('Due') < 2, `the scheduled mail arrived in position ${order.indexOf('Due') + 1} of 21`);
+    });
+  });
+}
+
 /** `ms` written with a +05:30 offset, as a client in India would send it. */
 function inKolkata(ms: number): string {
   return new Date(Math.ceil(ms / 1000) * 1000 + 330 * 60_000).toISOString().replace('.000Z', '+05:30');
