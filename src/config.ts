@@ -48,6 +48,10 @@ export type Config = Readonly<{
     maxAgeMs: number;
     /** Connection, greeting and socket timeout towards SMTP servers. */
     smtpTimeoutMs: number;
+    /** SMTP transactions at a time per destination host:port in one worker process (and pooled connections per server). */
+    smtpMaxConnections: number;
+    /** Messages sent over one pooled connection before it is replaced. */
+    smtpMaxMessagesPerConnection: number;
     /** SIGTERM: time in-flight sends get to finish. */
     shutdownGraceMs: number;
     /** Allow users' own SMTP servers on loopback/private addresses (off: SSRF guard). */
@@ -187,6 +191,8 @@ export function loadConfig(env: Env = process.env): Config {
       firstRetryMs: integer('RETRY_FIRST_SECONDS', 60, 1, 86400) * 1000,
       maxAgeMs: integer('RETRY_MAX_AGE_HOURS', 72, 1, 24 * 30) * 3600 * 1000,
       smtpTimeoutMs: integer('SMTP_TIMEOUT_SECONDS', 30, 1, 600) * 1000,
+      smtpMaxConnections: integer('SMTP_MAX_CONNECTIONS', 5, 1, 100),
+      smtpMaxMessagesPerConnection: integer('SMTP_MAX_MESSAGES_PER_CONNECTION', 100, 1, 10_000),
       shutdownGraceMs: integer('SHUTDOWN_GRACE_SECONDS', 30, 1, 600) * 1000,
       allowPrivateSmtpHosts: flag('SMTP_ALLOW_PRIVATE_HOSTS', false),
       scheduleHorizonMs: integer('SCHEDULE_HORIZON_DAYS', 365, 1, 3650) * 24 * 3600 * 1000,

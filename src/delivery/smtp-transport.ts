@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
+import type { DestinationLimiter } from './destination-limiter.js';
 import { enhancedStatus } from './retry-policy.js';
 import { TransportConfigError, type MailTransport, type OutgoingMail, type RecipientOutcome, type SendResult } from './transport.js';
 
@@ -16,6 +17,9 @@ export type SmtpTarget = {
   /** Refuse to send when STARTTLS is not available (never AUTH in the clear). */
   requireTls: boolean;
 };
+
+/** How many connections a transport pools and how many transactions run at once per destination. */
+export type SmtpPooling = { maxConnections: number; maxMessages: number; limiter: DestinationLimiter };
 
 export function smtpTargetFromUrl(url: string, timeoutMs: number): SmtpTarget {
   const parsed = new URL(url);
@@ -64,15 +68,15 @@ function outcomeFor(email: string, error: SmtpError): RecipientOutcome {
  * Delivery through an SMTP server with nodemailer's pool. Nodemailer never reads files or URLs
  * for us (`disableFileAccess`, `disableUrlAccess`); addresses reach it as validated objects.
  */
-export function createSmtpTransport(name: string, target: SmtpTarget): MailTransport {
+export function createSmtpTransport(name: string, target: SmtpTarget, pooling: SmtpPooling): MailTransport {
   const options: SMTPPool.Options = {
     pool: true,
     host: target.host,
     port: target.port,
     secure: target.secure,
     requireTLS: target.requireTls,
-    maxConnections: 5,
-    maxMessages: 100,
+    maxConnections: pooling.maxConnections,
+    maxMessages: pooling.maxMessages,
     connectionTimeout: target.timeoutMs,
     greetingTimeout: target.timeoutMs,
     socketTimeout: target.timeoutMs,
@@ -89,7 +93,9 @@ export function createSmtpTransport(name: string, target: SmtpTarget): MailTrans
    * a stream we watch: if the connection fails after the last byte was taken, the final dot may
    * have reached the server and the outcome is unknown (`uncertain`: a retry may duplicate).
    */
-  const transaction = async (mail: OutgoingMail, to: string[]): Promise<RecipientOutcome[]> => {
+  const transaction = (mail: OutgoingMail, to: string[]): Promise<RecipientOutcome[]> =>
+    pooling.limiter.run(remoteMta, () => transact(mail, to));
+  const transact = async (mail: OutgoingMail, to: string[]): Promise<RecipientOutcome[]> => {
     const message = await new MailComposer({ ...mail.message, disableFileAccess: true, disableUrlAccess: true }).compile().build();
     let handedOver = false;
     const stream = Readable.from([message]);

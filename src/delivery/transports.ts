@@ -2,6 +2,7 @@ import type { Context } from '../context.js';
 import type { UserSmtpSettingsTable } from '../db/schema.js';
 import { findUserSmtp } from '../mail/from-addresses.js';
 import type { MailRow } from '../mail/mail-repository.js';
+import { createDestinationLimiter } from './destination-limiter.js';
 import { createMailboxTransport } from './mailbox-transport.js';
 import { checkSmtpHost } from './smtp-host-guard.js';
 import { createSmtpTransport, smtpTargetFromUrl } from './smtp-transport.js';
@@ -25,7 +26,12 @@ export interface TransportRegistry {
 export function createTransportRegistry(ctx: Context): TransportRegistry {
   const { config } = ctx;
   const mailbox = createMailboxTransport(ctx);
-  const relay = config.smtpUrl ? createSmtpTransport('relay', smtpTargetFromUrl(config.smtpUrl, config.delivery.smtpTimeoutMs)) : null;
+  const pooling = {
+    maxConnections: config.delivery.smtpMaxConnections,
+    maxMessages: config.delivery.smtpMaxMessagesPerConnection,
+    limiter: createDestinationLimiter(config.delivery.smtpMaxConnections),
+  };
+  const relay = config.smtpUrl ? createSmtpTransport('relay', smtpTargetFromUrl(config.smtpUrl, config.delivery.smtpTimeoutMs), pooling) : null;
   const userTransports = new Map<string, { version: number; transport: MailTransport }>();
 
   return {
@@ -45,7 +51,7 @@ export function createTransportRegistry(ctx: Context): TransportRegistry {
         password: settings.password_encrypted ? ctx.secrets.open(settings.password_encrypted) : null,
         timeoutMs: config.delivery.smtpTimeoutMs,
         requireTls: false,
-      });
+      }, pooling);
       userTransports.set(settings.user_id, { version: settings.updated_at, transport });
       return { kind: 'user', transport, settings };
     },

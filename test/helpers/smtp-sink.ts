@@ -17,6 +17,8 @@ export interface SmtpSink {
   url: string;
   port: number;
   messages: ReceivedMessage[];
+  /** Open connections and SMTP transactions (MAIL FROM to the end of DATA), now and at most. */
+  load: { connections: number; maxConnections: number; transactions: number; maxTransactions: number };
   /** Resolves when at least `count` messages have arrived (rejects after `timeoutMs`). */
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedMessage[]>;
   close(): Promise<void>;
@@ -32,7 +34,29 @@ export type SinkOptions = {
 export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink> {
   const messages: ReceivedMessage[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
+  const load = { connections: 0, maxConnections: 0, transactions: 0, maxTransactions: 0 };
+  const inTransaction = new Set<string>();
+  const endTransaction = (id: string) => {
+    if (inTransaction.delete(id)) load.transactions -= 1;
+  };
   const server = new SMTPServer({
+    onConnect(_session, callback) {
+      load.connections += 1;
+      load.maxConnections = Math.max(load.maxConnections, load.connections);
+      callback();
+    },
+    onClose(session) {
+      load.connections -= 1;
+      endTransaction(session.id);
+    },
+    onMailFrom(_address, session, callback) {
+      if (!inTransaction.has(session.id)) {
+        inTransaction.add(session.id);
+        load.transactions += 1;
+        load.maxTransactions = Math.max(load.maxTransactions, load.transactions);
+      }
+      callback();
+    },
     authOptional: true,
     allowInsecureAuth: true,
     onAuth(auth, _session, callback) {
@@ -55,6 +79,7 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
+        endTransaction(session.id);
         const raw = Buffer.concat(chunks);
         const verdict = options.onData?.(raw);
         if (verdict) {
@@ -91,6 +116,7 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
     url: `smtp://127.0.0.1:${port}`,
     port,
     messages,
+    load,
     waitFor(count, timeoutMs = 10_000) {
       if (messages.length >= count) return Promise.resolve(messages);
       return new Promise((resolve, reject) => {
