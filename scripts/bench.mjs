@@ -45,6 +45,9 @@ const HELP = `Usage: npm run bench [-- options]     (or: node scripts/bench.mjs 
   --mails N             Mails in the measured delivery window (default 3000), after 200 warm-up mails;
                         also the backlog of each run of the workers phase
   --scheduled N         Mails due at one instant in the schedule phase (default 10000)
+  --relay-rate R        During that burst the SMTP sink paces like a relay accepting R messages/s
+                        (default 200; 0: as fast as it can parse); the bench reports each mail's
+                        lateness beyond that pace, and a mail to go now sent 1 s into the burst
   --spaced-ahead S      How far ahead the first of the 20 mails due 97 ms apart is scheduled (default 2,
                         as stack.md measured pg-boss); the worker's last sleep before it is that long
   --schedule-worker-process
@@ -82,7 +85,7 @@ const positive = (name, fallback) => {
   if (!Number.isFinite(value) || value <= 0) usage(`${name} must be a positive number`);
   return value;
 };
-const known = new Set(['--postgres', '--duration', '--warmup', '--connections', '--mails', '--scheduled', '--spaced-ahead', '--schedule-worker-process', '--only', '--drain', '--log-level', '--no-pin']);
+const known = new Set(['--postgres', '--duration', '--warmup', '--connections', '--mails', '--scheduled', '--relay-rate', '--spaced-ahead', '--schedule-worker-process', '--only', '--drain', '--log-level', '--no-pin']);
 for (const arg of argv) if (arg.startsWith('--') && !known.has(arg)) usage(`unknown option ${arg} (see --help)`);
 
 const usePostgres = argv.includes('--postgres') || Boolean(process.env.BENCH_DATABASE_URL);
@@ -93,6 +96,11 @@ const CONNECTIONS = Math.round(positive('--connections', 50));
 const MAILS = Math.round(positive('--mails', 3000));
 const WARMUP_MAILS = 200;
 const SCHEDULED = Math.round(positive('--scheduled', 10_000));
+/** The relay's pace during the burst, msg/s (0: as fast as the sink takes them). */
+const RELAY_RATE = Number(option('--relay-rate', '200'));
+if (!Number.isFinite(RELAY_RATE) || RELAY_RATE < 0) usage('--relay-rate must be a number of messages per second (0: unpaced)');
+/** A mail to go now, sent this long after the burst's instant, to see that the burst does not hold it up. */
+const PROBE_AFTER_MS = 1000;
 /** The small schedule case, as stack.md §Q3 measured pg-boss: 20 mails, 2 s ahead, 97 ms apart. */
 const SCHEDULE_WORKER_PROCESS = argv.includes('--schedule-worker-process');
 const SPACED = { mails: 20, spacingMs: 97, aheadMs: Math.round(positive('--spaced-ahead', 2) * 1000), rounds: 3 };
@@ -112,7 +120,7 @@ const DEADLINE_SECONDS = Number(
     30 +
       (phases.has('acceptance') ? 2 * (WARMUP + DURATION) + 30 : 0) +
       (phases.has('delivery') ? 60 + (WARMUP_MAILS + MAILS) * 0.02 : 0) +
-      (phases.has('schedule') ? 60 + SCHEDULED * 0.02 + SPACED.rounds * (SPACED.aheadMs / 1000 + 4) : 0) +
+      (phases.has('schedule') ? 60 + SCHEDULED * (RELAY_RATE > 0 ? Math.max(0.02, 2 / RELAY_RATE) : 0.02) + SPACED.rounds * (SPACED.aheadMs / 1000 + 4) : 0) +
       (phases.has('workers') ? 60 + 2 * (WARMUP_MAILS + MAILS) * 0.02 : 0),
 );
 const DELIVERY_TIMEOUT_MS = 90_000;
@@ -482,18 +490,19 @@ async function main() {
   };
 
   /** Checks the sink saw each of `ids` exactly once and nothing else; returns its records by id. */
-  const sinkRecordsFor = (records, ids, what) => {
+  /** The sink's records of `ids` (and of `extra`, expected too: another mail of the same window). */
+  const sinkRecordsFor = (records, ids, what, extra = []) => {
     const byId = new Map();
     let duplicates = 0;
     let unknown = 0;
-    const expected = new Set(ids);
+    const expected = new Set([...ids, ...extra]);
     for (const [id, startAt, endAt] of records) {
       if (!expected.has(id)) unknown += 1;
       else if (byId.has(id)) duplicates += 1;
       else byId.set(id, { startAt, endAt });
     }
-    const missing = ids.length - byId.size;
-    check(missing === 0 && duplicates === 0 && unknown === 0, `${what}: of ${ids.length} mails the sink got ${byId.size} once, ${missing} never, ${duplicates} more than once, plus ${unknown} it should not have`);
+    const missing = expected.size - byId.size;
+    check(missing === 0 && duplicates === 0 && unknown === 0, `${what}: of ${expected.size} mails the sink got ${byId.size} once, ${missing} never, ${duplicates} more than once, plus ${unknown} it should not have`);
     return { byId, duplicates, missing, unknown };
   };
 
@@ -684,9 +693,9 @@ async function main() {
      * sink's MAIL FROM and end of DATA (the sink's clock; same machine). Checks that the sink got
      * each mail exactly once and that each was claimed exactly once.
      */
-    const collect = async (ids, instantOf, what) => {
+    const collect = async (ids, instantOf, what, extra = []) => {
       const records = await sink.call('records');
-      const { byId } = sinkRecordsFor(records, ids, what);
+      const { byId } = sinkRecordsFor(records, ids, what, extra);
       const claims = new Map();
       const statements = new Set();
       let reclaimed = 0;
@@ -708,7 +717,7 @@ async function main() {
           endMs: seen ? round(seen.endAt - instant, 2) : null,
         };
       });
-      const lastEnd = Math.max(...[...byId.values()].map((r) => r.endAt));
+      const lastEnd = Math.max(...ids.map((id) => byId.get(id)?.endAt ?? -Infinity));
       return { rows, claimStatements: statements.size, lastEnd };
     };
     const summarise = (rows, what) => {
@@ -739,7 +748,8 @@ async function main() {
     // As long as the warm-up's rate says (the burst is usually accepted 1.1–2.4 × faster here),
     // plus 3 s; the check below says so if acceptance still ends after the instant.
     const leadMs = Math.max(3000, Math.ceil((SCHEDULED * 1000) / warmRate) + 3000);
-    await sink.call('reset', { target: SCHEDULED });
+    // The sink now paces like a relay accepting RELAY_RATE msg/s; the burst plus the probe below.
+    await sink.call('reset', { target: SCHEDULED + 1, rate: RELAY_RATE });
     const instant = Date.now() + leadMs;
     const scheduledTime = isoWithOffset(instant);
     log(`schedule burst: ${fmt(SCHEDULED)} mails due at ${scheduledTime} (${(leadMs / 1000).toFixed(1)} s ahead; the warm-up accepted ${fmt(warmRate)} mails/s)`);
@@ -753,14 +763,27 @@ async function main() {
     // How busy the machine is from the instant on (the drain), not while waiting for it.
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, instant - Date.now())));
     const stat0 = procStat();
+    // A mail to go now, PROBE_AFTER_MS into the drain: with the queue's two lanes it should start
+    // at once, not behind the thousands of scheduled mails still waiting.
+    await new Promise((resolve) => setTimeout(resolve, PROBE_AFTER_MS));
+    const probeAt = Date.now();
+    const probe = await sendItems(ready, [mail], { concurrency: 1, label: 'mail to go now during the burst' });
     await sink.waitEvent('reached', Math.max(60_000, SCHEDULED * 30)).catch((error) => fail(`schedule burst: ${error.message}`));
     const stat1 = procStat();
-    expectDone += SCHEDULED;
+    expectDone += SCHEDULED + 1;
     const afterBurst = await waitCounts(mailroom, (c) => (c.mails.done ?? 0) === expectDone, 'schedule burst');
     check((afterBurst.recipients.sent ?? 0) === 2 * expectDone && Object.keys(afterBurst.recipients).length === 1, `schedule: expected ${2 * expectDone} recipients sent, found ${JSON.stringify(afterBurst.recipients)}`);
-    const collected = await collect(burstSent.ids, new Map(burstSent.ids.map((id) => [id, instant])), 'schedule burst');
+    const collected = await collect(burstSent.ids, new Map(burstSent.ids.map((id) => [id, instant])), 'schedule burst', probe.ids);
     const burst = { ...summarise(collected.rows, 'schedule-burst'), claimStatements: collected.claimStatements, lastEnd: collected.lastEnd };
     const burstRate = (SCHEDULED * 1000) / (burst.lastEnd - instant);
+    // Beyond the relay's pace: the k-th mail (by SMTP start) cannot start before k / RELAY_RATE s
+    // after the instant at a relay taking RELAY_RATE msg/s; what Mailroom adds is the rest.
+    const byStart = collected.rows.filter((r) => r.startMs !== null).sort((a, b) => a.startMs - b.startMs);
+    const beyondPace = RELAY_RATE > 0 ? summary(byStart.map((r, k) => round(r.startMs - (k * 1000) / RELAY_RATE, 2))) : null;
+    const probeSeen = sinkRecordsFor(await sink.call('records'), probe.ids, 'mail to go now during the burst', burstSent.ids).byId.get(probe.ids[0]);
+    const probeMs = probeSeen ? round(probeSeen.startAt - probeAt, 2) : null;
+    const probeBehind = probeSeen ? byStart.filter((r) => r.instant + r.startMs > probeSeen.startAt).length : null;
+    log(`schedule burst: a mail to go now, sent ${fmt(PROBE_AFTER_MS)} ms after the instant, started ${ms(probeMs)} after its request, ahead of ${fmt(probeBehind)} scheduled mails still waiting${beyondPace ? `; lateness beyond the relay's pace (${fmt(RELAY_RATE)} msg/s) p50 / p99 / max ${ms(beyondPace.p50)} / ${ms(beyondPace.p99)} / ${ms(beyondPace.max)}` : ''}`);
     log(`schedule burst (${dbLabel}, worker concurrency ${workerInfo.concurrency}): first MAIL FROM ${ms(burst.start.min)} after the instant; lateness p50 / p99 / max: claim ${ms(burst.claim.p50)} / ${ms(burst.claim.p99)} / ${ms(burst.claim.max)}, MAIL FROM ${ms(burst.start.p50)} / ${ms(burst.start.p99)} / ${ms(burst.start.max)}; all delivered at ${fmt(burstRate)} msg/s (instant → last end of DATA); ${fmt(burst.claimStatements)} claim statements for ${fmt(SCHEDULED)} mails; machine ${pct(busyBetween(stat0, stat1))} busy`);
     if (workerProcess) {
       const exit = await workerProcess.stop();
@@ -774,9 +797,9 @@ async function main() {
       concurrency: workerInfo.concurrency,
       workerProcess: Boolean(workerProcess),
       spaced,
-      burst: { ...burst, instant, scheduledTime, leadMs, marginMs, acceptMs: burstSent.ms, msgPerSec: burstRate, busy: busyBetween(stat0, stat1) },
+      burst: { ...burst, instant, scheduledTime, leadMs, marginMs, acceptMs: burstSent.ms, msgPerSec: burstRate, busy: busyBetween(stat0, stat1), relayRate: RELAY_RATE, beyondPace, probe: { afterMs: PROBE_AFTER_MS, startMs: probeMs, aheadOf: probeBehind } },
     };
-    checkNotes.push(`schedule: ${fmt(SCHEDULED + SPACED.rounds * SPACED.mails)} scheduled = received once each, claimed once each`);
+    checkNotes.push(`schedule: ${fmt(SCHEDULED + SPACED.rounds * SPACED.mails)} scheduled = received once each, claimed once each; the mail to go now received once`);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -880,7 +903,8 @@ async function main() {
     lines.push(
       row(`scheduled: ${SPACED.rounds}×${SPACED.mails} due ${SPACED.spacingMs} ms apart${SPACED.aheadMs === 2000 ? '' : `, ${SPACED.aheadMs / 1000} s on`}`, three(sp.start), 'claim (DB)', three(sp.claim), 'lateness of SMTP start p50 / p99 / max'),
       row(`scheduled: ${fmt(SCHEDULED)} due at once`, three(bu.start), 'claim (DB)', three(bu.claim), `lateness of SMTP start p50 / p99 / max`),
-      row('  first SMTP start / last arrival', `${dur(bu.start.min)} / ${dur(bu.end.max)}`, 'paced by relay', `${fmt(bu.msgPerSec)} msg/s`, `(accepted ${(Math.abs(bu.marginMs) / 1000).toFixed(1)} s ${bu.marginMs >= 0 ? 'before' : 'AFTER'} the instant; concurrency ${sch.concurrency}${sch.workerProcess ? ', worker process' : ''}; ${fmt(bu.claimStatements)} claims)`),
+      ...(bu.beyondPace ? [row(`  beyond the relay's pace (${fmt(bu.relayRate)}/s)`, three(bu.beyondPace), 'mail to go now', dur(bu.probe.startMs), `(lateness beyond k / relay rate for the k-th mail p50 / p99 / max; a mail sent ${dur(bu.probe.afterMs)} in started ${dur(bu.probe.startMs)} after its request, ahead of ${fmt(bu.probe.aheadOf)} waiting)`)] : [row('  mail to go now', dur(bu.probe.startMs), '', '', `(sent ${dur(bu.probe.afterMs)} after the instant; started ahead of ${fmt(bu.probe.aheadOf)} scheduled mails)`)]),
+      row('  first SMTP start / last arrival', `${dur(bu.start.min)} / ${dur(bu.end.max)}`, bu.relayRate > 0 ? `relay paced ${fmt(bu.relayRate)}/s` : 'unpaced relay', `${fmt(bu.msgPerSec)} msg/s`, `(accepted ${(Math.abs(bu.marginMs) / 1000).toFixed(1)} s ${bu.marginMs >= 0 ? 'before' : 'AFTER'} the instant; concurrency ${sch.concurrency}${sch.workerProcess ? ', worker process' : ''}; ${fmt(bu.claimStatements)} claims)`),
     );
   }
   if (wk) {
@@ -947,6 +971,9 @@ async function main() {
         msgPerSec: round(sch.burst.msgPerSec),
         claimStatements: sch.burst.claimStatements,
         machineBusy: round(sch.burst.busy, 3),
+        relayRate: sch.burst.relayRate,
+        latenessBeyondRelayPace: sch.burst.beyondPace && lateJson(sch.burst.beyondPace),
+        mailToGoNow: { sentAfterInstantMs: sch.burst.probe.afterMs, smtpStartAfterRequestMs: sch.burst.probe.startMs, aheadOfScheduled: sch.burst.probe.aheadOf },
       },
     },
     workers: wk && {

@@ -17,10 +17,22 @@ const parse = !process.argv.includes('--drain');
 const wallNow = () => performance.timeOrigin + performance.now();
 
 let state;
-const reset = (target) => {
-  state = { target, messages: 0, recipients: 0, bytes: 0, invalid: 0, errors: 0, ids: new Set(), duplicates: 0, arrivals: [], records: [], cpuStart: cpuMicros() };
+const reset = (target, rate = 0) => {
+  // rate > 0: a relay that accepts at most `rate` messages per second (its reply to the end of
+  // DATA is held back until the message's turn), as relays with a per-client rate limit do.
+  state = { target, rate, nextRelease: 0, messages: 0, recipients: 0, bytes: 0, invalid: 0, errors: 0, ids: new Set(), duplicates: 0, arrivals: [], records: [], cpuStart: cpuMicros() };
 };
 reset(Infinity);
+
+/** Calls `reply` now, or at this message's turn when the sink is paced. */
+const paced = (reply) => {
+  if (!(state.rate > 0)) return reply();
+  const now = wallNow();
+  const release = Math.max(now, state.nextRelease);
+  state.nextRelease = release + 1000 / state.rate;
+  if (release <= now) return reply();
+  setTimeout(reply, release - now);
+};
 
 const received = (raw, rcptCount, messageId, startedAt, endedAt) => {
   state.messages += 1;
@@ -61,12 +73,12 @@ const server = new SMTPServer({
       if (!parse) {
         const header = raw.subarray(0, Math.min(raw.length, 8192)).toString('latin1');
         received(raw, rcpt, /^message-id:\s*(\S+)/im.exec(header)?.[1] ?? null, startedAt, endedAt);
-        return callback();
+        return paced(() => callback());
       }
       simpleParser(raw).then(
         (parsed) => {
           received(raw, rcpt, parsed.from && parsed.messageId ? parsed.messageId : null, startedAt, endedAt);
-          callback();
+          paced(() => callback());
         },
         (error) => {
           state.errors += 1;
@@ -92,8 +104,8 @@ server.server.on('connection', (socket) => {
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 
 serve({
-  reset: ({ target }) => {
-    reset(target ?? Infinity);
+  reset: ({ target, rate }) => {
+    reset(target ?? Infinity, rate ?? 0);
     return true;
   },
   /** Counters, plus the rate over the window from message `from` to message `to` (1-based). */
