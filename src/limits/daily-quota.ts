@@ -103,6 +103,29 @@ export async function releaseReservation(tx: Database, input: Readonly<{ orgId: 
   await releaseDailyQuota(tx, { orgId: input.orgId, dayKey: input.day, amount: input.amount });
 }
 
+/**
+ * Moves a reservation to the day of `to` (a scheduled mail moved to another day): reserves the
+ * same units on the new day first, then gives the old day's back; nothing changes when the new
+ * day is full (`ok: false`) or is the same day. Run it in the transaction that moves the mail.
+ */
+export async function moveReservation(
+  ctx: Context,
+  tx: Database,
+  input: Readonly<{ orgId: string; day: string; amount: number; to: number }>,
+): Promise<{ ok: true; day: string } | { ok: false; status: DailyQuotaStatus }> {
+  const facts = await limitFacts(tx, input.orgId);
+  const day = dayKeyOf(input.to, facts.time_zone);
+  if (day === input.day) return { ok: true, day };
+  const limit = limitOf(facts);
+  const result = await reserveDailyQuota(tx, { orgId: facts.id, dayKey: day, amount: input.amount, limit });
+  if (!result.ok) {
+    ctx.log.info({ event: 'limits.daily_exceeded', org_id: facts.id, day, limit, used: result.used, requested: input.amount }, 'daily mail limit reached');
+    return { ok: false, status: statusOf(facts, day, limit, result.used, input.to) };
+  }
+  await releaseDailyQuota(tx, { orgId: facts.id, dayKey: input.day, amount: input.amount });
+  return { ok: true, day };
+}
+
 /** Today's limit, use and reset time for an org (no reservation). */
 export async function quotaStatus(db: Database, orgId: string, now: number): Promise<DailyQuotaStatus> {
   const facts = await limitFacts(db, orgId);

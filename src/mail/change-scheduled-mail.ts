@@ -1,7 +1,7 @@
 import type { Context, Principal } from '../context.js';
 import { AppError } from '../errors.js';
 import { findOrg } from '../orgs/org-repository.js';
-import { releaseReservation } from '../limits/daily-quota.js';
+import { dailyLimitError, moveReservation, releaseReservation } from '../limits/daily-quota.js';
 import { readDataArray } from '../records/data-array.js';
 import type { ModuleDefinition } from '../records/modules.js';
 import { findRecord } from '../records/record-repository.js';
@@ -80,19 +80,29 @@ export async function rescheduleMail(
   const org = await findOrg(ctx.db, principal.orgId);
   if (!org) throw new AppError('INVALID_TOKEN');
   checkScheduleTime(ctx, org, scheduled.ms, reader);
-  const won = await ctx.db.transaction().execute(async (tx) => {
+  await ctx.db.transaction().execute(async (tx) => {
+    // A mail moved to another day takes its daily-quota reservation along; when that day is full
+    // the reschedule is refused (LIMIT_EXCEEDED) and the mail keeps its time.
+    let quotaDay = mail.quota_day ?? null;
+    if (mail.quota_day && mail.quota_units) {
+      const moved = await moveReservation(ctx, tx, { orgId: mail.org_id, day: mail.quota_day, amount: mail.quota_units, to: scheduled.ms });
+      if (!moved.ok) throw dailyLimitError(moved.status);
+      quotaDay = moved.day;
+    }
     const result = await tx
       .updateTable('mails')
-      .set({ due_at: scheduled.ms, scheduled_at: scheduled.ms, scheduled_offset: scheduled.offset, updated_at: ctx.clock.now() })
+      // lane 1: a rescheduled mail is a scheduled mail (queue-repository).
+      .set({ due_at: scheduled.ms, scheduled_at: scheduled.ms, scheduled_offset: scheduled.offset, lane: 1, quota_day: quotaDay, updated_at: ctx.clock.now() })
       .where('message_id', '=', mail.message_id)
       .where('state', '=', 'queued')
       .where('attempts', '=', 0)
       .executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) return false;
+    if (Number(result.numUpdatedRows) !== 1) {
+      // Lost to a worker (or a cancel): undo the quota move with the rest of the transaction.
+      throw new AppError('MAIL_ALREADY_STARTED', { details: { message_id: mail.message_id } });
+    }
     await ctx.wakeup.notifyInTransaction(tx);
-    return true;
   });
-  if (!won) throw new AppError('MAIL_ALREADY_STARTED', { details: { message_id: mail.message_id } });
   ctx.wakeup.notifyLocal();
   return { message: 'Your mail has been rescheduled successfully.', details: { message_id: mail.message_id, scheduled_time: raw } };
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { FakeClock } from '../../src/clock.js';
 import { createWorker, type Worker } from '../../src/delivery/worker.js';
+import { updateOrg } from '../../src/orgs/update-org.js';
 import { DATABASE_KINDS, json, startTestApp, type TestApp, type TestOrg } from '../helpers/test-app.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 
@@ -128,6 +129,38 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(json(late).code, 'NOT_ALLOWED');
       const unknown = await testApp.api('POST', `/crm/v8/Leads/${leadId}/Emails/${'a'.repeat(64)}/actions/cancel`, org.token);
       assert.equal(json(unknown).code, 'INVALID_DATA');
+    });
+
+    test('rescheduling to another day moves the daily-quota reservation, and is refused when that day is full', async () => {
+      clock.set(T0);
+      const day = 86_400_000;
+      const small = await testApp.createOrg({ timeZone: 'Asia/Kolkata' });
+      await updateOrg(testApp.app, { orgId: small.orgId, dailyMailLimit: 1 });
+      const smallFrom = json(await testApp.api('GET', '/crm/v8/users?type=CurrentUser', small.token)).users[0].email;
+      const lead = json(await testApp.api('POST', '/crm/v8/Leads', small.token, { data: [{ Last_Name: 'Q', Email: 'q@example.com' }] })).data[0].details.id;
+      const sendAt = (ms: number) =>
+        testApp.api('POST', `/crm/v8/Leads/${lead}/actions/send_mail`, small.token, {
+          data: [{ from: { email: smallFrom }, to: [{ email: 'q@example.com' }], subject: 'Quota', scheduled_time: at(ms) }],
+        });
+      const a = json(await sendAt(T0 + day)).data[0].details.message_id; // day 1: 1 of 1
+      assert.equal(json(await sendAt(T0 + 2 * day)).data[0].status, 'success'); // day 2: 1 of 1
+      assert.equal(json(await sendAt(T0 + day)).data[0].code, 'LIMIT_EXCEEDED', 'day 1 is full');
+
+      const refused = await testApp.api('POST', `/crm/v8/Leads/${lead}/Emails/${a}/actions/reschedule`, small.token, { data: [{ scheduled_time: at(T0 + 2 * day) }] });
+      assert.equal(refused.statusCode, 400, refused.body);
+      assert.deepEqual(json(refused), {
+        code: 'LIMIT_EXCEEDED',
+        details: { period: 'day', allowed_limit: 1 },
+        message: 'You have reached the daily mail usage limit for your organization.',
+        status: 'error',
+      });
+      const still = json(await testApp.api('GET', `/crm/v8/Leads/${lead}/Emails/${a}`, small.token)).Emails[0];
+      assert.equal(Date.parse(still.scheduled_time), T0 + day, 'a refused reschedule keeps the mail’s time');
+
+      const moved = await testApp.api('POST', `/crm/v8/Leads/${lead}/Emails/${a}/actions/reschedule`, small.token, { data: [{ scheduled_time: at(T0 + 3 * day) }] });
+      assert.equal(moved.statusCode, 200, moved.body);
+      assert.equal(json(await sendAt(T0 + day)).data[0].status, 'success', 'day 1 got its unit back');
+      assert.equal(json(await sendAt(T0 + 3 * day)).data[0].code, 'LIMIT_EXCEEDED', 'day 3 now holds the moved mail');
     });
 
     test('cancel racing a worker’s claim: exactly one wins', async () => {
