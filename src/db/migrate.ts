@@ -7,6 +7,7 @@ import * as m0004 from './migrations/0004-email-templates.js';
 import * as m0005 from './migrations/0005-inventory-templates.js';
 import * as m0006 from './migrations/0006-limits.js';
 import * as m0007 from './migrations/0007-mail-quota.js';
+import * as m0008 from './migrations/0008-compliance.js';
 
 /** Every migration, listed explicitly (no directory scanning), in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-inventory-templates': m0005,
   '0006-limits': m0006,
   '0007-mail-quota': m0007,
+  '0008-compliance': m0008,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
