@@ -20,10 +20,9 @@ const REASONS: Partial<Record<ErrorCode, string>> = {
   RECORD_HAS_NO_EMAIL: 'the record no longer has an email address',
   DEAL_CONTACT_HAS_NO_EMAIL: "the deal's contact no longer has an email address",
   RECORD_LOCKED: 'the record was locked after the mail was accepted',
-  SEND_EMAIL_NOT_PERMITTED: "the sender's profile no longer has the Send Email permission",
 };
 
-const AUDITED: ReadonlySet<ErrorCode> = new Set(['EMAIL_OPT_OUT', 'CONSENT_NOT_GIVEN', 'RECORD_LOCKED', 'SEND_EMAIL_NOT_PERMITTED']);
+const AUDITED: ReadonlySet<ErrorCode> = new Set(['EMAIL_OPT_OUT', 'CONSENT_NOT_GIVEN', 'RECORD_LOCKED']);
 
 export async function fireTimeRefusal(ctx: Context, mail: MailRow): Promise<string | null> {
   const module = await resolveModule(ctx.db, mail.org_id, mail.module);
