@@ -119,10 +119,10 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
     for (const [index, item] of items.entries()) {
       try {
         const input = parseMailItem(item, index, request.version);
+        const reader = new ItemReader(index, request.version);
         const refusal = firstRefusal(facts, input.consentEmail);
         if (refusal) throw refusal;
-        if (input.consentEmail && !facts.consentApplies) throw new ItemReader(index, request.version).error('CONSENT_COMPLIANCE_DISABLED', ['consent_email']);
-        const reader = new ItemReader(index, request.version);
+        if (input.consentEmail && !facts.consentApplies) throw reader.error('CONSENT_COMPLIANCE_DISABLED', ['consent_email']);
         const from = allowedFrom(fromList, input.from.email, input.orgEmail);
         if (!from) throw reader.error('FROM_ADDRESS_NOT_ALLOWED', ['from']);
         if (!input.orgEmail && smtp?.failing_since != null) throw new AppError('SMTP_CONNECTIVITY');
