@@ -486,7 +486,7 @@ export const COMMANDS: Command[] = [
   {
     name: ['audit', 'list'],
     usage: 'audit list [--org ID] [--action A] [--record ID] [--page N] [--per-page N]',
-    summary: "list an org's compliance audit trail (newest first): consent, locks, blocks, permissions, refused sends",
+    summary: "list an org's compliance audit trail (newest first): consent, locks, unblocks, permissions, refused sends",
     options: { org: { type: 'string' }, action: { type: 'string' }, record: { type: 'string' }, page: { type: 'string' }, 'per-page': { type: 'string' } },
     async run(app, values) {
       const org = await resolveOrg(app, values);
