@@ -37,6 +37,8 @@ export type Config = Readonly<{
   secretsKey: string | null;
   /** Count API credits and concurrent requests per org and answer 429 beyond them (zoho-api.md §15). */
   apiRateLimits: boolean;
+  /** How long a consent-form link (`${ConsentForm.en_US}`) keeps working after its mail is accepted. */
+  consentLinkTtlMs: number;
   delivery: Readonly<{
     /** Mails a worker sends at the same time. */
     concurrency: number;
@@ -185,6 +187,7 @@ export function loadConfig(env: Env = process.env): Config {
     messageIdDomain,
     secretsKey,
     apiRateLimits: flag('API_RATE_LIMITS', true),
+    consentLinkTtlMs: integer('CONSENT_LINK_TTL_DAYS', 90, 1, 730) * 24 * 3600 * 1000,
     delivery: Object.freeze({
       concurrency: integer('WORKER_CONCURRENCY', 8, 1, 256),
       leaseMs: integer('WORKER_LEASE_SECONDS', 60, 5, 3600) * 1000,

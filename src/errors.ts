@@ -92,6 +92,24 @@ export const ERROR_CATALOGUE = {
     zohoCode: 'NO_PERMISSION',
     message: 'Email Confirmation Required.Please confirm your email associated to your account so that you can send emails',
   },
+  // Permissions and compliance (zoho-api.md §3.5, §11, §12). Where Zoho's words are unknown the
+  // message is ours and docs/zoho-compatibility.md says so.
+  SEND_EMAIL_NOT_PERMITTED: { status: 403, zohoCode: 'NO_PERMISSION', message: 'permission denied' },
+  CONSENT_NOT_GIVEN: { status: 400, zohoCode: 'NOT_ALLOWED', message: 'Have not consented to receive email from you' },
+  CONSENT_COMPLIANCE_DISABLED: {
+    status: 400,
+    zohoCode: 'INVALID_DATA',
+    message: 'You cannot send email to get consent from customer as Compliance settings is not enabled',
+  },
+  CONSENT_FORM_LINK_MISSING: {
+    status: 400,
+    zohoCode: 'INVALID_DATA',
+    message: 'The content of a consent email must contain the consent form link ${ConsentForm.en_US}',
+  },
+  DATA_SUBJECT_REQUEST_INVALID: { status: 400, zohoCode: 'INVALID_DATA', message: 'invalid data' },
+  RECORD_LOCKED: { status: 400, zohoCode: 'RECORD_LOCKED', message: 'You cannot perform this operation as the record is locked.' },
+  RECORD_ALREADY_LOCKED: { status: 403, zohoCode: 'NOT_ALLOWED', message: 'Record is already locked' },
+  ADMIN_ONLY: { status: 403, zohoCode: 'NO_PERMISSION', message: 'permission denied' },
   SMTP_CONNECTIVITY: {
     status: 400,
     zohoCode: 'CUSTOM_ERROR',

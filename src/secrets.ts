@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { decodeKey, type Config } from './config.js';
@@ -11,11 +11,25 @@ import { decodeKey, type Config } from './config.js';
 export interface SecretBox {
   seal(plain: string): string;
   open(sealed: string): string;
+  /**
+   * An HMAC-SHA-256 (base64url) of `data` under a key derived (HKDF) from the secret key for
+   * `purpose` alone, so a MAC made for one purpose never verifies for another.
+   */
+  mac(purpose: string, data: string): string;
 }
 
 export function createSecretBox(key: Buffer): SecretBox {
   if (key.length !== 32) throw new Error('secret key must be 32 bytes');
+  const macKeys = new Map<string, Buffer>();
   return {
+    mac(purpose, data) {
+      let macKey = macKeys.get(purpose);
+      if (!macKey) {
+        macKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `mailroom mac ${purpose}`, 32));
+        macKeys.set(purpose, macKey);
+      }
+      return createHmac('sha256', macKey).update(data, 'utf8').digest('base64url');
+    },
     seal(plain) {
       const nonce = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', key, nonce);

@@ -6,6 +6,8 @@ import { revokeOAuthToken } from '../auth/exchange-token.js';
 import { issueTokenPair, normaliseScopes } from '../auth/issue-tokens.js';
 import type { Edition, Profile } from '../db/schema.js';
 import { AppError } from '../errors.js';
+import { listAudit } from '../compliance/audit-log.js';
+import { listProfilePermissions, setProfilePermission } from '../compliance/permissions.js';
 import { createOrg } from '../orgs/create-org.js';
 import { findFirstOrg, findOrg, type OrgRow } from '../orgs/org-repository.js';
 import { updateOrg } from '../orgs/update-org.js';
@@ -479,6 +481,47 @@ export const COMMANDS: Command[] = [
         { per_page: '200', ...(module !== undefined ? { module } : {}) },
       );
       return { email_templates: page?.email_templates ?? [], count: page?.email_templates.length ?? 0 };
+    },
+  },
+  {
+    name: ['audit', 'list'],
+    usage: 'audit list [--org ID] [--action A] [--record ID] [--page N] [--per-page N]',
+    summary: "list an org's compliance audit trail (newest first): consent, locks, unblocks, permissions, refused sends",
+    options: { org: { type: 'string' }, action: { type: 'string' }, record: { type: 'string' }, page: { type: 'string' }, 'per-page': { type: 'string' } },
+    async run(app, values) {
+      const org = await resolveOrg(app, values);
+      const page = Number(str(values, 'page') ?? '1');
+      const perPage = Number(str(values, 'per-page') ?? '50');
+      if (!Number.isInteger(page) || page < 1) throw new UsageError('--page takes a whole number from 1');
+      if (!Number.isInteger(perPage) || perPage < 1 || perPage > 200) throw new UsageError('--per-page takes 1 to 200');
+      const action = str(values, 'action');
+      const record = str(values, 'record');
+      const result = await listAudit(app.db, org.id, org.time_zone, {
+        page,
+        perPage,
+        ...(action !== undefined ? { action } : {}),
+        ...(record !== undefined ? { recordId: record } : {}),
+      });
+      return { audit_log: result.entries, count: result.entries.length, page, more_records: result.moreRecords };
+    },
+  },
+  {
+    name: ['profile', 'permission'],
+    usage: 'profile permission [--org ID] [--profile admin|standard --permission send_email --enabled true|false]',
+    summary: "show the profiles' permissions, or grant/take one (e.g. Send Email) for a profile",
+    options: { org: { type: 'string' }, profile: { type: 'string' }, permission: { type: 'string' }, enabled: { type: 'string' } },
+    async run(app, values) {
+      const org = await resolveOrg(app, values);
+      const enabled = bool(values, 'enabled');
+      if (enabled === undefined) return { profile_permissions: await listProfilePermissions(app.db, org.id) };
+      const profiles = await setProfilePermission(app, {
+        orgId: org.id,
+        profile: required(values, 'profile'),
+        permission: required(values, 'permission'),
+        enabled,
+        actor: { type: 'cli', id: null },
+      });
+      return { profile_permissions: profiles };
     },
   },
 ];

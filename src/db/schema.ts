@@ -168,6 +168,11 @@ export interface MailTable {
   /** The daily-quota reservation this mail holds (org-local day and units), given back on cancel. */
   quota_day?: string | null;
   quota_units?: number | null;
+  /** 1 for a GDPR consent request (`consent_email: true`): allowed before consent is given. */
+  consent_email?: number;
+  /** The Data Subject Request this mail answers (`data_subject_request`), and its type. */
+  dsr_id?: string | null;
+  dsr_type?: 'access' | 'rectify' | 'export' | null;
 }
 
 /**
@@ -346,6 +351,75 @@ export interface ApiCreditUsageTable {
   used: number;
 }
 
+/** A consent-form link sent in a consent email; the link's secret is kept only as its SHA-256. */
+export interface ConsentLinkTable {
+  id: string;
+  org_id: string;
+  /** Hex SHA-256 of the secret part of the link. */
+  token_hash: string;
+  module: string;
+  record_id: string;
+  message_id: string;
+  /** The address the consent email went to (its first `to`). */
+  recipient_email: string;
+  locale: string;
+  created_at: number;
+  expires_at: number;
+  /** Latest answer given with this link: `granted` or `refused`; null until used. */
+  answer: 'granted' | 'refused' | null;
+  answered_at: number | null;
+}
+
+/** Locking_Information__s (zoho-api.md §11): one lock per record at most. */
+export interface RecordLockTable {
+  id: string;
+  org_id: string;
+  module: string;
+  record_id: string;
+  reason: string | null;
+  /** `manual` (API/UI) — Mailroom has no automatic locking rules. */
+  source: string;
+  locked_by: string;
+  locked_at: number;
+}
+
+/** An org's record-locking configuration for one module; JSON settings (see compliance/locking-config.ts). */
+export interface RecordLockingConfigurationTable {
+  id: string;
+  org_id: string;
+  module: string;
+  settings: string;
+  modified_by: string;
+  modified_at: number;
+}
+
+/** A profile permission set away from its default (every permission is granted by default). */
+export interface ProfilePermissionTable {
+  org_id: string;
+  profile: Profile;
+  permission: string;
+  enabled: number;
+}
+
+export type AuditActorType = 'user' | 'data_subject' | 'system' | 'cli';
+
+/** Compliance audit trail: consent changes, locks, blocks, permission changes, refused sends. */
+export interface AuditLogTable {
+  /** Time-ordered id (ids.ts), so paging by id is paging by time. */
+  id: string;
+  org_id: string;
+  at: number;
+  actor_type: AuditActorType;
+  /** A user id, the data subject's address, or null for the system. */
+  actor_id: string | null;
+  action: string;
+  module: string | null;
+  record_id: string | null;
+  reason: string;
+  /** JSON object with the specifics (old and new values, error code …). */
+  details: string;
+}
+
 export interface DB {
   orgs: OrgTable;
   users: UserTable;
@@ -371,4 +445,9 @@ export interface DB {
   inventory_template_usage: InventoryTemplateUsageTable;
   daily_mail_usage: DailyMailUsageTable;
   api_credit_usage: ApiCreditUsageTable;
+  consent_links: ConsentLinkTable;
+  record_locks: RecordLockTable;
+  record_locking_configurations: RecordLockingConfigurationTable;
+  profile_permissions: ProfilePermissionTable;
+  audit_log: AuditLogTable;
 }

@@ -170,7 +170,7 @@ async function recordOutcomes(
       } else if (outcome.kind === 'bounced') {
         // The receiving server refused this address for good: block it for the org.
         status = 'bounced';
-        await blockAddress(tx, { orgId: mail.org_id, email: r.email, reason: outcome.diagnostic, statusCode, at: now });
+        await blockAddress(tx, { orgId: mail.org_id, email: r.email, reason: outcome.diagnostic, statusCode, at: now }, ctx);
       } else if (outcome.kind === 'failed' || outcome.kind === 'skipped') {
         status = outcome.kind;
       } else if (hasExpired(mail.created_at, now, maxAgeMs)) {

@@ -1,27 +1,51 @@
 import type { Context } from '../context.js';
 import type { ErrorCode } from '../errors.js';
+import { recordAudit } from '../compliance/audit-log.js';
 import type { MailRow } from '../mail/mail-repository.js';
-import { recordMailFacts } from '../mail/record-checks.js';
+import { firstRefusal, recordMailFacts } from '../mail/record-checks.js';
 import { resolveModule } from '../records/module-registry.js';
 import { findRecord, parseData } from '../records/record-repository.js';
+import { findUserById } from '../users/user-repository.js';
 
 /**
  * Re-checks when a mail is claimed (reliability.md P10): what was true at acceptance may not be
  * any more, for a scheduled mail or a retry hours later. A mail that may no longer go ends
- * `skipped` with the reason; it is never sent. (Blocked addresses are re-checked per recipient in
- * deliver-mail.)
+ * `skipped` with the reason; it is never sent. Opt-out, consent and record locks are compliance
+ * refusals and are also written to the audit trail. (Blocked addresses are re-checked per
+ * recipient in deliver-mail.)
  */
 const REASONS: Partial<Record<ErrorCode, string>> = {
   EMAIL_OPT_OUT: 'the record opted out of email after the mail was accepted',
+  CONSENT_NOT_GIVEN: 'the record has not consented to receive email (GDPR) any more',
   RECORD_HAS_NO_EMAIL: 'the record no longer has an email address',
   DEAL_CONTACT_HAS_NO_EMAIL: "the deal's contact no longer has an email address",
+  RECORD_LOCKED: 'the record was locked after the mail was accepted',
 };
+
+const AUDITED: ReadonlySet<ErrorCode> = new Set(['EMAIL_OPT_OUT', 'CONSENT_NOT_GIVEN', 'RECORD_LOCKED']);
 
 export async function fireTimeRefusal(ctx: Context, mail: MailRow): Promise<string | null> {
   const module = await resolveModule(ctx.db, mail.org_id, mail.module);
   const record = module ? await findRecord(ctx.db, mail.org_id, module.apiName, mail.record_id) : undefined;
   if (!module || !record) return 'the record was deleted after the mail was accepted';
-  const facts = await recordMailFacts(ctx.db, mail.org_id, module, parseData(record));
-  if (facts.refusal) return REASONS[facts.refusal.code] ?? facts.refusal.message;
-  return null;
+  const sender = await findUserById(ctx.db, mail.org_id, mail.user_id);
+  const facts = await recordMailFacts(ctx.db, mail.org_id, module, parseData(record), {
+    recordId: record.id,
+    senderProfile: sender?.profile ?? 'standard',
+  });
+  const refusal = firstRefusal(facts, mail.consent_email === 1);
+  if (!refusal) return null;
+  const reason = REASONS[refusal.code] ?? refusal.message;
+  if (AUDITED.has(refusal.code)) {
+    await recordAudit(ctx, ctx.db, {
+      orgId: mail.org_id,
+      actor: { type: 'system', id: null },
+      action: 'send_mail.skipped',
+      module: module.apiName,
+      recordId: record.id,
+      reason,
+      details: { message_id: mail.message_id, code: refusal.code, sender_id: mail.user_id },
+    });
+  }
+  return reason;
 }

@@ -15,6 +15,8 @@ import { mailRoutes } from './routes/mail.route.js';
 import { fileRoutes, inlineImageRoutes } from './routes/files.route.js';
 import { oauthRoutes } from './routes/oauth-token.route.js';
 import { orgRoutes } from './routes/org.route.js';
+import { complianceRoutes } from './routes/compliance.route.js';
+import { consentRoutes } from './routes/consent.route.js';
 import { recordRoutes } from './routes/records.route.js';
 import { settingsMetadataRoutes } from './routes/settings-metadata.route.js';
 import { userRoutes } from './routes/users.route.js';
@@ -81,6 +83,7 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
   await fastify.register(oauthRoutes(ctx));
   await fastify.register(inlineImageRoutes(ctx));
   await fastify.register(mailboxRoutes(ctx));
+  await fastify.register(consentRoutes(ctx));
   await fastify.register(async (crm) => {
     registerCrmAuth(crm, ctx);
     registerCrmRateLimit(crm, ctx);
@@ -90,6 +93,7 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
     await crm.register(emailTemplateRoutes(ctx));
     await crm.register(emailLimitRoutes(ctx));
     await crm.register(inventoryTemplateRoutes(ctx));
+    await crm.register(complianceRoutes(ctx));
     await crm.register(recordRoutes(ctx));
     await crm.register(mailRoutes(ctx));
     await crm.register(fileRoutes(ctx));

@@ -1,3 +1,5 @@
+import type { Context } from '../context.js';
+import { recordAudit } from '../compliance/audit-log.js';
 import type { Database } from '../db/database.js';
 import type { BlockedAddressTable } from '../db/schema.js';
 
@@ -27,10 +29,24 @@ export async function findBlockRow(db: Database, orgId: string, email: string): 
     .executeTakeFirst();
 }
 
+/**
+ * Blocks an address after a hard bounce. With `audit` (ids and clock of the caller's context) the
+ * block is also written to the compliance audit trail, in the same transaction.
+ */
 export async function blockAddress(
   db: Database,
   input: { orgId: string; email: string; reason: string; statusCode: string | null; at: number },
+  audit?: Pick<Context, 'ids' | 'clock'>,
 ): Promise<void> {
+  if (audit) {
+    await recordAudit(audit, db, {
+      orgId: input.orgId,
+      actor: { type: 'system', id: null },
+      action: 'email.blocked',
+      reason: input.reason,
+      details: { email: input.email.toLowerCase(), status_code: input.statusCode },
+    });
+  }
   await db
     .insertInto('blocked_addresses')
     .values({

@@ -31,15 +31,16 @@ export type MailInput = {
   linkedRecord: { module: string; id: string; name: string | null } | null;
   /** File ids of `attachments`, in order (Zoho's key is `id`; the Java SDK sample sends `file_id`); null when absent. */
   attachmentIds: string[] | null;
+  /** `consent_email: true`: a GDPR consent request whose content links the consent form. */
+  consentEmail: boolean;
+  /** `data_subject_request`: the request this mail answers (checked against the record later). */
+  dataSubjectRequest: { id: string; type: 'access' | 'rectify' | 'export' } | null;
 };
 
 export const MAX_RECIPIENTS = 100;
 export const MAX_SUBJECT_LENGTH = 500;
 export const MAX_NAME_LENGTH = 200;
 export const MAX_CONTENT_LENGTH = 2 * 1024 * 1024;
-
-/** Keys handled by later features: refused clearly rather than silently ignored. */
-const NOT_YET_SUPPORTED = ['data_subject_request'] as const;
 
 /** At most this many attachments per mail (their total size is capped at 10 MB too). */
 export const MAX_ATTACHMENTS = 50;
@@ -125,11 +126,21 @@ export function parseMailItem(item: unknown, index: number, version: ApiVersion)
   const read = new ItemReader(index, version);
   if (!isPlainObject(item)) throw read.error('INVALID_DATA', [], { expected_data_type: 'jsonobject' });
 
-  for (const key of NOT_YET_SUPPORTED) {
-    if (item[key] !== undefined && item[key] !== null) throw read.error('KEY_NOT_SUPPORTED', [key]);
+  if (item.consent_email !== undefined && item.consent_email !== null && typeof item.consent_email !== 'boolean') {
+    throw read.error('INVALID_DATA', ['consent_email'], { expected_data_type: 'boolean' });
   }
-  if (item.consent_email !== undefined && item.consent_email !== null && item.consent_email !== false) {
-    throw read.error('KEY_NOT_SUPPORTED', ['consent_email']);
+  let dataSubjectRequest: MailInput['dataSubjectRequest'] = null;
+  const dsr = item.data_subject_request;
+  if (dsr !== undefined && dsr !== null) {
+    if (!isPlainObject(dsr)) throw read.error('INVALID_DATA', ['data_subject_request'], { expected_data_type: 'jsonobject' });
+    if (dsr.id === undefined || dsr.id === null || dsr.id === '') throw read.error('MANDATORY_NOT_FOUND', ['data_subject_request', 'id']);
+    const id = lookupId(dsr.id);
+    if (id === null) throw read.error('DATA_SUBJECT_REQUEST_INVALID', ['data_subject_request', 'id']);
+    if (dsr.type === undefined || dsr.type === null || dsr.type === '') throw read.error('MANDATORY_NOT_FOUND', ['data_subject_request', 'type']);
+    if (dsr.type !== 'access' && dsr.type !== 'rectify' && dsr.type !== 'export') {
+      throw read.error('INVALID_DATA', ['data_subject_request', 'type'], { supported_values: ['access', 'rectify', 'export'] });
+    }
+    dataSubjectRequest = { id, type: dsr.type };
   }
 
   if (item.from === undefined || item.from === null) throw read.error('MANDATORY_NOT_FOUND', ['from']);
@@ -235,6 +246,8 @@ export function parseMailItem(item: unknown, index: number, version: ApiVersion)
     scheduledTime: item.scheduled_time === undefined || item.scheduled_time === null ? null : parseScheduledTime(item.scheduled_time, read),
     linkedRecord,
     attachmentIds,
+    consentEmail: item.consent_email === true,
+    dataSubjectRequest,
   };
 }
 

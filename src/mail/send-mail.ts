@@ -23,11 +23,26 @@ import { markTemplateUsed } from '../templates/resolve-template.js';
 import { markInventoryTemplateUsed } from '../inventory/render-for-send.js';
 import { dailyLimitError, quotaHeaders, tryReserve, type DailyQuotaStatus } from '../limits/daily-quota.js';
 import type { MailAttachmentTable } from '../db/schema.js';
-import { recordMailFacts } from './record-checks.js';
+import { firstRefusal, recordMailFacts } from './record-checks.js';
+import { recordAudit } from '../compliance/audit-log.js';
+import { consentLocales, fillConsentLinks, insertConsentLink, newConsentLink } from '../compliance/consent-links.js';
+import { checkDataSubjectRequest, personalDataFile, type DsrType } from '../compliance/dsr-export.js';
+import { requirePermission } from '../compliance/permissions.js';
+import type { ConsentLinkTable } from '../db/schema.js';
 import { ItemReader, parseMailItem, type Address, type MailInput } from './send-mail-input.js';
 
 /** Modules send_mail serves (zoho-api.md §3.1); Products cannot be mailed. */
-const NOT_MAILABLE = new Set(['Products']);
+const NOT_MAILABLE = new Set(['Products', 'Data_Subject_Requests']);
+
+/** Refusals written to the compliance audit trail (issue 6 item 7). */
+const AUDITED_REFUSALS: ReadonlySet<string> = new Set([
+  'EMAIL_OPT_OUT',
+  'CONSENT_NOT_GIVEN',
+  'RECORD_LOCKED',
+  'SEND_EMAIL_NOT_PERMITTED',
+  'ACCOUNT_NOT_CONFIRMED',
+  'EMAIL_NOT_CONFIRMED',
+]);
 
 export type SendMailRequest = {
   version: ApiVersion;
@@ -44,6 +59,7 @@ type Accepted = {
   recipients: RecipientRow[];
   files: MailAttachmentTable[];
   generated: { row: FileRow; bytes: Buffer } | null;
+  consentLink: ConsentLinkTable | null;
   templateId: string | null;
   inventoryTemplateId: string | null;
   details: Record<string, unknown>;
@@ -71,8 +87,15 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
   if (!record) throw new AppError('RELATED_RECORD_NOT_FOUND', { details: { resource_path_index: 1 } });
   const [user, org] = await Promise.all([findUserById(ctx.db, principal.orgId, principal.userId), findOrg(ctx.db, principal.orgId)]);
   if (!user || !org) throw new AppError('INVALID_TOKEN');
-  if (user.is_confirmed !== 1) throw new AppError('ACCOUNT_NOT_CONFIRMED');
-  if (user.is_email_confirmed !== 1) throw new AppError('EMAIL_NOT_CONFIRMED');
+  // zoho-api.md §3.3 steps 4–5: the profile's Send Email permission, then the account.
+  try {
+    await requirePermission(ctx.db, principal.orgId, user.profile, 'send_email');
+    if (user.is_confirmed !== 1) throw new AppError('ACCOUNT_NOT_CONFIRMED');
+    if (user.is_email_confirmed !== 1) throw new AppError('EMAIL_NOT_CONFIRMED');
+  } catch (error) {
+    if (error instanceof AppError) await auditRefusal(ctx, principal, module.apiName, record.id, error);
+    throw error;
+  }
   const items = readDataArray(request.body);
 
   if (request.idempotency) {
@@ -81,7 +104,10 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
   }
 
   try {
-    const facts = await recordMailFacts(ctx.db, principal.orgId, module, parseData(record));
+    const facts = await recordMailFacts(ctx.db, principal.orgId, module, parseData(record), {
+      recordId: record.id,
+      senderProfile: user.profile,
+    });
     const [orgAddresses, smtp] = await Promise.all([
       listOrgFromAddresses(ctx.db, principal.orgId),
       findUserSmtp(ctx.db, principal.orgId, principal.userId),
@@ -92,9 +118,11 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
     const results: (ItemResult | Accepted)[] = [];
     for (const [index, item] of items.entries()) {
       try {
-        if (facts.refusal) throw facts.refusal;
         const input = parseMailItem(item, index, request.version);
         const reader = new ItemReader(index, request.version);
+        const refusal = firstRefusal(facts, input.consentEmail);
+        if (refusal) throw refusal;
+        if (input.consentEmail && !facts.consentApplies) throw reader.error('CONSENT_COMPLIANCE_DISABLED', ['consent_email']);
         const from = allowedFrom(fromList, input.from.email, input.orgEmail);
         if (!from) throw reader.error('FROM_ADDRESS_NOT_ALLOWED', ['from']);
         if (!input.orgEmail && smtp?.failing_since != null) throw new AppError('SMTP_CONNECTIVITY');
@@ -114,6 +142,7 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
         results.push({ ok: false, error });
+        if (AUDITED_REFUSALS.has(error.code)) await auditRefusal(ctx, principal, module.apiName, record.id, error);
       }
     }
 
@@ -157,9 +186,10 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
         ),
         200,
       );
-      for (const { mail, recipients, files, generated, templateId, inventoryTemplateId } of accepted) {
+      for (const { mail, recipients, files, generated, consentLink, templateId, inventoryTemplateId } of accepted) {
         if (generated) await insertFile(tx, generated.row);
         await insertMail(tx, mail, recipients);
+        if (consentLink) await insertConsentLink(tx, consentLink);
         await insertMailAttachments(tx, files);
         if (templateId) await markTemplateUsed(tx, principal.orgId, templateId, now);
         if (inventoryTemplateId) await markInventoryTemplateUsed(tx, principal.orgId, inventoryTemplateId, now);
@@ -243,6 +273,36 @@ async function acceptItem(ctx: Context, principal: Principal, item: ItemContext)
     reader,
     mergeContext: item.mergeContext,
   });
+
+  // Consent email: the content (the request's or the template's) must link the consent form; the
+  // link becomes a per-mail secret URL bound to the record and its first `to` address. Other mail
+  // never carries a consent link: the tokens are removed.
+  let consentLink: ConsentLinkTable | null = null;
+  if (input.consentEmail) {
+    const locales = consentLocales(body.content);
+    if (locales.length === 0) throw reader.error('CONSENT_FORM_LINK_MISSING', ['content']);
+    const link = newConsentLink(ctx, {
+      orgId: principal.orgId,
+      module: item.module.apiName,
+      recordId: item.record.id,
+      messageId,
+      recipient: input.to[0]!.email,
+      locale: locales[0]!,
+    });
+    consentLink = link.row;
+    body.content = fillConsentLinks(body.content, link.url);
+  } else if (consentLocales(body.content).length > 0) {
+    body.content = fillConsentLinks(body.content, '');
+  }
+
+  // Data Subject Request: the request must be about this record; access/export/rectify attach a CSV.
+  let dsr: { id: string; type: DsrType } | null = null;
+  if (input.dataSubjectRequest) {
+    const check = await checkDataSubjectRequest(ctx, principal.orgId, item.record.id, input.dataSubjectRequest.id, input.dataSubjectRequest.type);
+    if (!check.ok) throw reader.error('DATA_SUBJECT_REQUEST_INVALID', ['data_subject_request', 'id']);
+    dsr = { id: input.dataSubjectRequest.id, type: check.type };
+    if (body.generated === null) body.generated = personalDataFile(ctx, principal, item.module, item.record, check.type);
+  }
   // Files the mail carries, pinned now: later deletions cannot change what goes out.
   const carried: Omit<MailAttachmentTable, 'position'>[] = [
     ...body.attachments.map((f) => ({ message_id: messageId, file_id: f.id, kind: 'attachment' as const, content_id: null })),
@@ -283,6 +343,9 @@ async function acceptItem(ctx: Context, principal: Principal, item: ItemContext)
     lease_until: null,
     attempts: 0,
     skip_reason: null,
+    consent_email: input.consentEmail ? 1 : 0,
+    dsr_id: dsr?.id ?? null,
+    dsr_type: dsr?.type ?? null,
     created_at: now,
     sent_at: null,
     updated_at: now,
@@ -316,6 +379,7 @@ async function acceptItem(ctx: Context, principal: Principal, item: ItemContext)
     recipients,
     files,
     generated: body.generated,
+    consentLink,
     templateId: body.templateId,
     inventoryTemplateId: body.inventoryTemplateId,
     details,
@@ -348,4 +412,17 @@ async function threadOf(
     return { inReplyTo: header, references: header, threadId: messageId };
   }
   return null;
+}
+
+/** A send refused for a compliance reason, in the audit trail (who, when, why). */
+async function auditRefusal(ctx: Context, principal: Principal, module: string, recordId: string, error: AppError): Promise<void> {
+  await recordAudit(ctx, ctx.db, {
+    orgId: principal.orgId,
+    actor: { type: 'user', id: principal.userId },
+    action: 'send_mail.refused',
+    module,
+    recordId,
+    reason: error.message,
+    details: { code: error.code, ...error.details },
+  });
 }

@@ -1,5 +1,6 @@
 import type { Context, Principal } from '../context.js';
 import { AppError } from '../errors.js';
+import { recordAudit } from '../compliance/audit-log.js';
 import { settleItem, type ItemResult } from '../records/data-array.js';
 import type { ModuleDefinition } from '../records/modules.js';
 import { findRecord, parseData } from '../records/record-repository.js';
@@ -58,7 +59,18 @@ export async function unblockEmail(
         const blocked = rows.filter((r) => r !== undefined && r.is_blocked === 1);
         if (blocked.length === 0) throw new AppError('ALREADY_UNBLOCKED', { details: { id } });
         if (blocked.some((r) => r!.unblock_count >= MAX_UNBLOCKS)) throw new AppError('UNBLOCK_LIMIT_REACHED', { details: { id } });
-        for (const row of blocked) await unblockAddress(ctx.db, principal.orgId, row!.email, ctx.clock.now());
+        for (const row of blocked) {
+          await unblockAddress(ctx.db, principal.orgId, row!.email, ctx.clock.now());
+          await recordAudit(ctx, ctx.db, {
+            orgId: principal.orgId,
+            actor: { type: 'user', id: principal.userId },
+            action: 'email.unblocked',
+            module: module.apiName,
+            recordId: id,
+            reason: 'unblock_email',
+            details: { email: row!.email, previous_reason: row!.reason },
+          });
+        }
         return { ok: true, message: 'Unblocked successfully', details: { id } };
       }),
     );

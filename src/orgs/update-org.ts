@@ -2,6 +2,7 @@ import { isValidTimeZone } from '../config.js';
 import type { Context } from '../context.js';
 import type { Edition } from '../db/schema.js';
 import { AppError } from '../errors.js';
+import { recordAudit, type AuditEntry } from '../compliance/audit-log.js';
 import { EDITIONS, findOrg, updateOrgRow, type OrgRow, type OrgSettableColumn } from './org-repository.js';
 
 /** A limit override: a whole number, or `null` to go back to the edition's rule. */
@@ -19,6 +20,8 @@ export type UpdateOrgInput = {
   apiCreditLimit?: LimitOverride;
   /** Simultaneous API requests per process (§15). */
   apiConcurrencyLimit?: LimitOverride;
+  /** Who asks (written to the audit trail when privacy settings change); the CLI by default. */
+  actor?: AuditEntry['actor'];
 };
 
 /** Largest override: far above any edition's limit, and still an SQL `integer` on both databases. */
@@ -50,7 +53,18 @@ export async function updateOrg(ctx: Context, input: UpdateOrgInput): Promise<Or
   if (input.apiConcurrencyLimit !== undefined) {
     changes.api_concurrency_limit = override('api_concurrency_limit', input.apiConcurrencyLimit);
   }
-  await updateOrgRow(ctx.db, org.id, changes);
+  await ctx.db.transaction().execute(async (tx) => {
+    await updateOrgRow(tx, org.id, changes);
+    if (changes.privacy_settings !== undefined && changes.privacy_settings !== org.privacy_settings) {
+      await recordAudit(ctx, tx, {
+        orgId: org.id,
+        actor: input.actor ?? { type: 'cli', id: null },
+        action: 'privacy_settings.changed',
+        reason: `privacy settings (GDPR compliance) turned ${changes.privacy_settings === 1 ? 'on' : 'off'}`,
+        details: { privacy_settings: changes.privacy_settings === 1 },
+      });
+    }
+  });
   return { ...org, ...changes };
 }
 

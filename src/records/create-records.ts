@@ -1,5 +1,6 @@
 import type { Context, Principal } from '../context.js';
 import { formatZohoDateTime } from '../time.js';
+import { auditConsentChanges } from '../compliance/consent-audit.js';
 import { findUserById, fullName } from '../users/user-repository.js';
 import { readDataArray, settleItem, type ItemResult } from './data-array.js';
 import type { ModuleDefinition } from './modules.js';
@@ -29,16 +30,19 @@ export async function createRecords(
         });
         const now = ctx.clock.now();
         const id = ctx.ids.next();
-        await insertRecord(ctx.db, {
-          id,
-          org_id: principal.orgId,
-          module: module.apiName,
-          data: JSON.stringify(prepared.data),
-          owner_id: prepared.ownerId ?? principal.userId,
-          created_by: principal.userId,
-          modified_by: principal.userId,
-          created_at: now,
-          modified_at: now,
+        await ctx.db.transaction().execute(async (tx) => {
+          await insertRecord(tx, {
+            id,
+            org_id: principal.orgId,
+            module: module.apiName,
+            data: JSON.stringify(prepared.data),
+            owner_id: prepared.ownerId ?? principal.userId,
+            created_by: principal.userId,
+            modified_by: principal.userId,
+            created_at: now,
+            modified_at: now,
+          });
+          await auditConsentChanges(ctx, tx, principal, { module: module.apiName, recordId: id }, null, prepared.data);
         });
         const time = formatZohoDateTime(now, principal.timeZone);
         return {

@@ -53,6 +53,10 @@ export type FieldDefinition = Readonly<{
   readOnly?: boolean;
   /** Target module of a lookup. */
   lookupModule?: string;
+  /** A lookup that may point at a record of any of these modules (`Parent_Id` of a DSR). */
+  lookupModules?: readonly string[];
+  /** The values a picklist accepts; any text when absent. */
+  pickList?: readonly string[];
   maxLength?: number;
   isCustom?: boolean;
 }>;
@@ -327,6 +331,17 @@ export const STANDARD_MODULES: readonly ModuleDefinition[] = [
     f('Zip_Code', 'text'),
     f('Country', 'text'),
     f('Description', 'textarea'),
+  ]),
+  standard(13, 'Data_Subject_Requests', 'Data Subject Request', 'Data Subject Requests', 'Request_Type', [
+    f('Request_Type', 'picklist', { mandatory: true, pickList: ['access', 'rectify', 'export'] }),
+    f('Request_Source', 'picklist'),
+    f('Parent_Id', 'lookup', { mandatory: true, label: 'Parent Id', lookupModules: ['Leads', 'Contacts'] }),
+    f('Requested_By', 'text'),
+    f('Requested_Date', 'date'),
+    f('Is_Closed', 'boolean'),
+    f('Closed_By', 'text'),
+    f('Closed_Date', 'date'),
+    f('Record_Status__s', 'picklist', { label: 'Record Status', readOnly: true }),
   ]),
 ];
 

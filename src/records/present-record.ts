@@ -2,6 +2,7 @@ import type { Database } from '../db/database.js';
 import { formatZohoDateTime } from '../time.js';
 import { findUsersByIds, fullName, type UserRow } from '../users/user-repository.js';
 import type { LineItemInput } from './line-items.js';
+import { privacyOn } from '../compliance/privacy.js';
 import { STANDARD_MODULES, type ModuleDefinition } from './modules.js';
 import { findRecordsByIds, parseData, type RecordData, type RecordRow } from './record-repository.js';
 
@@ -50,11 +51,15 @@ export async function presentRecords(rows: readonly RecordRow[], options: Presen
     return user ? { name: fullName(user), id: user.id, email: user.email } : null;
   };
   const wanted = options.fields ? new Set(options.fields) : null;
+  // Consent details exist only while the org's privacy settings are on (zoho-api.md §12).
+  const hidden = new Set<string>();
+  const consentFields = module.fields.filter((f) => f.type === 'consent_lookup');
+  if (consentFields.length > 0 && !(await privacyOn(db, orgId))) for (const f of consentFields) hidden.add(f.apiName);
 
   return parsed.map(({ row, data }) => {
     const out: Record<string, unknown> = {};
     for (const field of module.fields) {
-      if (wanted && !wanted.has(field.apiName)) continue;
+      if ((wanted && !wanted.has(field.apiName)) || hidden.has(field.apiName)) continue;
       out[field.apiName] = presentField(field.apiName, field.type, row, data, { asLookup, asUser, timeZone });
     }
     out.id = row.id;

@@ -6,6 +6,8 @@ import { isValidEmail } from './email-address.js';
 import { computeLineItems, computeTotals, type LineItemInput } from './line-items.js';
 import type { FieldDefinition, ModuleDefinition } from './modules.js';
 import { findRecord, parseData, type RecordData } from './record-repository.js';
+import { checkConsentDetails } from '../compliance/consent-details.js';
+import { privacyOn } from '../compliance/privacy.js';
 
 /**
  * Turns one item of a Records API `data` array into the values Mailroom stores, or the Zoho error
@@ -63,6 +65,9 @@ function checkScalar(field: FieldDefinition, value: unknown, path: string): unkn
       if ((value as string).length > max) {
         throw invalid(field.apiName, path, { maximum_length: max });
       }
+      if (field.pickList && !field.pickList.includes(value as string)) {
+        throw invalid(field.apiName, path, { supported_values: field.pickList });
+      }
       return value;
     }
     case 'email':
@@ -90,7 +95,7 @@ function checkScalar(field: FieldDefinition, value: unknown, path: string): unkn
     }
     case 'consent_lookup':
       if (!isPlainObject(value)) fail();
-      return value;
+      return checkConsentDetails(value as Record<string, unknown>, path);
     default:
       return fail();
   }
@@ -137,9 +142,20 @@ export async function prepareRecord(item: unknown, options: PrepareOptions): Pro
       delete data[field.apiName];
       continue;
     }
+    if (field.type === 'consent_lookup') {
+      // Without the org's privacy settings the field does not exist: ignored, like unknown keys.
+      if (!(await privacyOn(db, orgId))) continue;
+      const current = data[field.apiName];
+      data[field.apiName] = { ...(isPlainObject(current) ? current : {}), ...(checkScalar(field, value, path) as object) };
+      continue;
+    }
     if (field.type === 'lookup') {
       const id = lookupId(value);
-      if (id === null || !(await findRecord(db, orgId, field.lookupModule ?? '', id))) {
+      let found = false;
+      for (const target of field.lookupModules ?? [field.lookupModule ?? '']) {
+        if (id !== null && (await findRecord(db, orgId, target, id))) found = true;
+      }
+      if (id === null || !found) {
         throw invalid(field.apiName, path, { expected_data_type: 'lookup' });
       }
       data[field.apiName] = id;

@@ -1,5 +1,6 @@
 import type { Context, Principal } from '../context.js';
 import { AppError } from '../errors.js';
+import { auditConsentChanges } from '../compliance/consent-audit.js';
 import { formatZohoDateTime } from '../time.js';
 import { findUserById, fullName } from '../users/user-repository.js';
 import { readDataArray, settleItem, type ItemResult } from './data-array.js';
@@ -42,11 +43,14 @@ export async function updateRecords(
           newId: () => ctx.ids.next(),
         });
         const now = ctx.clock.now();
-        await updateRecordRow(ctx.db, principal.orgId, row.id, {
-          data: JSON.stringify(prepared.data),
-          owner_id: prepared.ownerId ?? row.owner_id,
-          modified_by: principal.userId,
-          modified_at: now,
+        await ctx.db.transaction().execute(async (tx) => {
+          await updateRecordRow(tx, principal.orgId, row.id, {
+            data: JSON.stringify(prepared.data),
+            owner_id: prepared.ownerId ?? row.owner_id,
+            modified_by: principal.userId,
+            modified_at: now,
+          });
+          await auditConsentChanges(ctx, tx, principal, { module: module.apiName, recordId: row.id }, parseData(row), prepared.data);
         });
         const creator = await findUserById(ctx.db, principal.orgId, row.created_by);
         return {

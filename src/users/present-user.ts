@@ -1,7 +1,7 @@
 import { formatZohoDateTime } from '../time.js';
 import { fullName, type UserRow } from './user-repository.js';
 
-const PROFILES = {
+export const PROFILE_REFS = {
   admin: { name: 'Administrator', id: '1000000000000100001' },
   standard: { name: 'Standard', id: '1000000000000100002' },
 } as const;
@@ -20,7 +20,7 @@ export function presentUser(user: UserRow, orgTimeZone: string): Record<string, 
     email: user.email,
     status: user.status,
     confirm: user.is_confirmed === 1,
-    profile: PROFILES[user.profile],
+    profile: PROFILE_REFS[user.profile],
     role: ROLES[user.profile],
     time_zone: user.time_zone ?? orgTimeZone,
     created_time: formatZohoDateTime(user.created_at, user.time_zone ?? orgTimeZone),

@@ -179,17 +179,24 @@ describeEachDatabase('send_mail validation and errors', (get) => {
     });
   });
 
-  test('keys of features not built yet are refused, never silently ignored', async () => {
+  test('consent_email without privacy settings and an unknown data_subject_request are refused naming the key', async () => {
     const { org, email, leadId } = await fixture(get());
-    for (const [key, value] of [
-      ['consent_email', true],
-      ['data_subject_request', { id: '1', type: 'access' }],
-    ] as const) {
-      const response = await get().api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, { data: [mail(email, { [key]: value })] });
-      assert.equal(response.statusCode, 400, key);
-      assert.deepEqual(json(response).data[0].details, { api_name: key, json_path: `$.data[0].${key}` });
-      assert.equal(json(response).data[0].code, 'NOT_SUPPORTED');
-    }
+    const consent = await get().api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, {
+      data: [mail(email, { consent_email: true, content: '<a href="${ConsentForm.en_US}">form</a>' })],
+    });
+    assert.equal(consent.statusCode, 400);
+    assert.deepEqual(json(consent).data[0], {
+      code: 'INVALID_DATA',
+      details: { api_name: 'consent_email', json_path: '$.data[0].consent_email' },
+      message: 'You cannot send email to get consent from customer as Compliance settings is not enabled',
+      status: 'error',
+    });
+    const dsr = await get().api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, {
+      data: [mail(email, { data_subject_request: { id: '1', type: 'access' } })],
+    });
+    assert.equal(dsr.statusCode, 400);
+    assert.deepEqual(json(dsr).data[0].details, { api_name: 'id', json_path: '$.data[0].data_subject_request.id' });
+    assert.equal(json(dsr).data[0].code, 'INVALID_DATA');
     const ok = await get().api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, {
       data: [mail(email, { consent_email: false, mime_type: 'text/html' })],
     });

@@ -1,0 +1,84 @@
+import type { Context } from '../context.js';
+import type { Database } from '../db/database.js';
+import type { AuditActorType, AuditLogTable } from '../db/schema.js';
+import { formatZohoDateTime } from '../time.js';
+
+/**
+ * The compliance audit trail (issue 6 item 7): consent changes, locks and unlocks, blocks and
+ * unblocks, permission changes and sends refused for compliance reasons. Append-only: nothing in
+ * Mailroom updates or deletes a row.
+ */
+export type AuditAction =
+  | 'consent.changed'
+  | 'consent.form_answered'
+  | 'opt_out.changed'
+  | 'record.locked'
+  | 'record.unlocked'
+  | 'record_locking.configured'
+  | 'email.blocked'
+  | 'email.unblocked'
+  | 'permission.changed'
+  | 'privacy_settings.changed'
+  | 'send_mail.refused'
+  | 'send_mail.skipped';
+
+export type AuditEntry = {
+  orgId: string;
+  actor: { type: AuditActorType; id: string | null };
+  action: AuditAction;
+  module?: string | null;
+  recordId?: string | null;
+  reason: string;
+  details?: Record<string, unknown>;
+};
+
+/** Longest reason kept; longer ones are cut (they are ours, never a client's unbounded text). */
+const MAX_REASON = 500;
+
+export async function recordAudit(ctx: Pick<Context, 'clock' | 'ids'>, db: Database, entry: AuditEntry): Promise<void> {
+  await db
+    .insertInto('audit_log')
+    .values({
+      id: ctx.ids.next(),
+      org_id: entry.orgId,
+      at: ctx.clock.now(),
+      actor_type: entry.actor.type,
+      actor_id: entry.actor.id,
+      action: entry.action,
+      module: entry.module ?? null,
+      record_id: entry.recordId ?? null,
+      reason: entry.reason.slice(0, MAX_REASON),
+      details: JSON.stringify(entry.details ?? {}),
+    })
+    .execute();
+}
+
+export type AuditQuery = { page: number; perPage: number; action?: string; recordId?: string };
+
+export type AuditPage = { entries: Record<string, unknown>[]; moreRecords: boolean };
+
+/** Newest first, paged; `action` and `record_id` narrow the list. */
+export async function listAudit(db: Database, orgId: string, timeZone: string, query: AuditQuery): Promise<AuditPage> {
+  let q = db.selectFrom('audit_log').selectAll().where('org_id', '=', orgId);
+  if (query.action) q = q.where('action', '=', query.action);
+  if (query.recordId) q = q.where('record_id', '=', query.recordId);
+  const rows = await q
+    .orderBy('id', 'desc')
+    .limit(query.perPage + 1)
+    .offset((query.page - 1) * query.perPage)
+    .execute();
+  return { entries: rows.slice(0, query.perPage).map((r) => presentAudit(r, timeZone)), moreRecords: rows.length > query.perPage };
+}
+
+export function presentAudit(row: AuditLogTable, timeZone: string): Record<string, unknown> {
+  return {
+    id: row.id,
+    time: formatZohoDateTime(Number(row.at), timeZone),
+    actor: { type: row.actor_type, id: row.actor_id },
+    action: row.action,
+    module: row.module,
+    record_id: row.record_id,
+    reason: row.reason,
+    details: JSON.parse(row.details) as unknown,
+  };
+}

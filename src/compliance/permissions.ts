@@ -1,0 +1,80 @@
+import type { Context } from '../context.js';
+import type { Database } from '../db/database.js';
+import type { Profile } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { recordAudit, type AuditEntry } from './audit-log.js';
+
+/**
+ * Profile permissions (zoho-api.md §3.3 step 4). Mailroom has two profiles per org, Administrator
+ * and Standard; every permission is granted unless an admin takes it away (`mailroom profile
+ * permission`, `PUT /settings/profile_permissions`). The names are Zoho's `details.permissions`
+ * words for the permission that is missing.
+ */
+export const PERMISSIONS = {
+  send_email: 'Crm_Implied_Send_Email',
+} as const;
+
+export type PermissionKey = keyof typeof PERMISSIONS;
+export const PERMISSION_KEYS = Object.keys(PERMISSIONS) as PermissionKey[];
+export const PROFILES: readonly Profile[] = ['admin', 'standard'];
+
+export async function hasPermission(db: Database, orgId: string, profile: Profile, permission: PermissionKey): Promise<boolean> {
+  const row = await db
+    .selectFrom('profile_permissions')
+    .select('enabled')
+    .where('org_id', '=', orgId)
+    .where('profile', '=', profile)
+    .where('permission', '=', permission)
+    .executeTakeFirst();
+  return row === undefined || row.enabled === 1;
+}
+
+/** NO_PERMISSION (403) naming the missing permission, unless the profile has it. */
+export async function requirePermission(db: Database, orgId: string, profile: Profile, permission: PermissionKey): Promise<void> {
+  if (!(await hasPermission(db, orgId, profile, permission))) {
+    throw new AppError('SEND_EMAIL_NOT_PERMITTED', { details: { permissions: [PERMISSIONS[permission]] } });
+  }
+}
+
+export type ProfilePermissions = { profile: Profile; permissions: Record<PermissionKey, boolean> };
+
+export async function listProfilePermissions(db: Database, orgId: string): Promise<ProfilePermissions[]> {
+  const rows = await db.selectFrom('profile_permissions').selectAll().where('org_id', '=', orgId).execute();
+  return PROFILES.map((profile) => ({
+    profile,
+    permissions: Object.fromEntries(
+      PERMISSION_KEYS.map((key) => [key, rows.find((r) => r.profile === profile && r.permission === key)?.enabled !== 0]),
+    ) as Record<PermissionKey, boolean>,
+  }));
+}
+
+export type SetPermissionInput = { orgId: string; profile: string; permission: string; enabled: boolean; actor: AuditEntry['actor'] };
+
+export async function setProfilePermission(ctx: Context, input: SetPermissionInput): Promise<ProfilePermissions[]> {
+  if (!(PROFILES as readonly string[]).includes(input.profile)) {
+    throw new AppError('INVALID_DATA', { details: { api_name: 'profile', supported_values: PROFILES } });
+  }
+  if (!(PERMISSION_KEYS as readonly string[]).includes(input.permission)) {
+    throw new AppError('INVALID_DATA', { details: { api_name: 'permission', supported_values: PERMISSION_KEYS } });
+  }
+  const profile = input.profile as Profile;
+  const permission = input.permission as PermissionKey;
+  const before = await hasPermission(ctx.db, input.orgId, profile, permission);
+  await ctx.db.transaction().execute(async (tx) => {
+    await tx
+      .insertInto('profile_permissions')
+      .values({ org_id: input.orgId, profile, permission, enabled: input.enabled ? 1 : 0 })
+      .onConflict((oc) => oc.columns(['org_id', 'profile', 'permission']).doUpdateSet({ enabled: input.enabled ? 1 : 0 }))
+      .execute();
+    if (before !== input.enabled) {
+      await recordAudit(ctx, tx, {
+        orgId: input.orgId,
+        actor: input.actor,
+        action: 'permission.changed',
+        reason: `${permission} ${input.enabled ? 'granted to' : 'taken from'} the ${profile} profile`,
+        details: { profile, permission, enabled: input.enabled },
+      });
+    }
+  });
+  return listProfilePermissions(ctx.db, input.orgId);
+}
