@@ -7,6 +7,7 @@ import * as m0004 from './migrations/0004-email-templates.js';
 import * as m0005 from './migrations/0005-inventory-templates.js';
 import * as m0006 from './migrations/0006-limits.js';
 import * as m0007 from './migrations/0007-mail-quota.js';
+import * as m0009 from './migrations/0009-ui.js';
 
 /** Every migration, listed explicitly (no directory scanning), in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-inventory-templates': m0005,
   '0006-limits': m0006,
   '0007-mail-quota': m0007,
+  '0009-ui': m0009,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
