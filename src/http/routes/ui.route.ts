@@ -226,7 +226,9 @@ export const uiRoutes =
           isInventoryModule(module) ? loadInventoryTemplates(ctx.db, session.principal.orgId, module.apiName) : Promise.resolve(null),
         ]);
         const name = recordName(module, data);
-        const defaultTo = typeof data.Email === 'string' && data.Email !== '' ? (name !== '(no name)' ? `${name} <${data.Email}>` : data.Email) : '';
+        // "Name <address>" only when the name cannot be misread as address syntax.
+        const plainName = name !== '(no name)' && /^[^<>,;"\n]+$/.test(name);
+        const defaultTo = typeof data.Email === 'string' && data.Email !== '' ? (plainName ? `${name} <${data.Email}>` : data.Email) : '';
         const primary = fromAddresses?.[0];
         const initial: ComposeForm = form ?? {
           ...readComposeForm({}),
