@@ -25,7 +25,8 @@ table{border-collapse:collapse;width:100%}
 caption{text-align:left;font-weight:600;padding:0 0 .5rem}
 th,td{text-align:left;vertical-align:top;padding:.45rem .6rem;border-bottom:1px solid #e3e6ea;overflow-wrap:anywhere}
 thead th{border-bottom:2px solid #b8bec8;font-size:.9rem;color:#333}
-.fields{display:grid;grid-template-columns:repeat(auto-fill,minmax(20rem,1fr));gap:.25rem 2rem;margin:0}
+.fields{display:grid;grid-template-columns:repeat(auto-fill,minmax(24rem,1fr));gap:.25rem 2rem;margin:0}
+.fields time{white-space:normal}
 .fields div{display:grid;grid-template-columns:10rem 1fr;gap:.5rem;padding:.3rem 0;border-bottom:1px solid #eef0f3}
 .fields dt{color:#555;font-size:.9rem}.fields dd{margin:0;overflow-wrap:anywhere}
 .none{color:#6b6b6b;font-style:italic}
@@ -38,6 +39,7 @@ form.row{display:flex;gap:.5rem;align-items:flex-end;flex-wrap:wrap;margin:0 0 1
 .field{display:grid;gap:.3rem}
 .field label,.field legend{font-weight:600}
 .field .hint{font-size:.85rem;color:#555;margin:0}
+.field button{justify-self:start;align-self:end}
 input[type=text],input[type=email],input[type=password],input[type=search],input[type=number],input[type=datetime-local],select,textarea{font:inherit;padding:.45rem .55rem;border:1px solid #8d96a3;border-radius:6px;background:#fff;width:100%}
 textarea{min-height:12rem;resize:vertical}
 fieldset{border:1px solid #dde1e7;border-radius:6px;padding:.75rem 1rem;margin:0}

@@ -60,7 +60,10 @@ for (const kind of DATABASE_KINDS) {
     let context: BrowserContext;
 
     before(async () => {
-      sink = await startSmtpSink();
+      sink = await startSmtpSink({
+        onRcpt: (address) =>
+          address.startsWith('gone@') ? { code: 550, message: '5.1.1 mailbox unknown' } : address.startsWith('busy@') ? { code: 451, message: '4.2.1 try again later' } : null,
+      });
       testApp = await startTestApp(kind, { env: { SMTP_URL: sink.url } });
       worker = createWorker(testApp.app);
       context = await browser.newContext();
@@ -100,6 +103,29 @@ for (const kind of DATABASE_KINDS) {
       const row = page.getByRole('row', { name: /Your quote from Mailroom/ });
       await row.waitFor();
       assert.match(await row.innerText(), /ann\.smith@example\.com\s*sent/);
+
+      // Per-recipient status: bounced with its reason, deferred with the next attempt, and later
+      // skipped (the bounced address is blocked) with its reason.
+      await page.getByRole('link', { name: 'Send email' }).click();
+      await page.getByLabel('To', { exact: true }).fill('ann.smith@example.com, gone@example.com, busy@example.com');
+      await page.getByLabel('Subject').fill('Mixed fortunes');
+      await page.getByLabel('Body').fill('Hello all');
+      await page.getByRole('button', { name: 'Send', exact: true }).click();
+      await page.waitForURL(/notice=sent/);
+      assert.equal(await worker.runOnce(), 1);
+      await page.reload();
+      const mixed = await page.getByRole('row', { name: /Mixed fortunes/ }).innerText();
+      assert.match(mixed, /ann\.smith@example\.com\s*sent/);
+      assert.match(mixed, /gone@example\.com\s*bounced — .*mailbox unknown/);
+      assert.match(mixed, /busy@example\.com\s*deferred — next attempt \d{4}-\d\d-\d\d \d\d:\d\d/);
+
+      await page.getByRole('link', { name: 'Send email' }).click();
+      await page.getByLabel('To', { exact: true }).fill('ann.smith@example.com, gone@example.com');
+      await page.getByLabel('Subject').fill('Second try');
+      await page.getByLabel('Body').fill('Hello again');
+      await page.getByRole('button', { name: 'Send', exact: true }).click();
+      await page.waitForURL(/notice=sent/);
+      assert.match(await page.getByRole('row', { name: /Second try/ }).innerText(), /gone@example\.com\s*skipped — .*blocked/);
       await page.close();
     });
   });
@@ -199,12 +225,15 @@ describe('web UI: the whole flow on SQLite with the local mailbox', () => {
     assert.equal(await page.getByLabel('To', { exact: true }).getAttribute('aria-invalid'), 'true');
     assert.match(await page.locator('#to-error').innerText(), /required/);
 
-    await page.getByLabel('To', { exact: true }).fill('Ann Smith <ann.smith@example.com>');
+    await page.goto(`${base}/ui/records/Leads/${leadId}/compose`);
     await page.getByLabel('Cc', { exact: true }).fill('sales@example.com');
     await page.getByLabel('Subject').fill('Your quote Q-1042');
     await page.getByLabel('Body').fill('Hello Ann,\n\nplease find the quote attached.\n\nPatricia');
     await page.getByLabel('Attachments').setInputFiles({ name: 'quote-Q-1042.txt', mimeType: 'text/plain', buffer: Buffer.from('Quote Q-1042: 3 × Widget, 120.00 EUR') });
-    if (SCREENSHOTS) await page.screenshot({ path: path.join(REPO_ROOT, 'docs', 'ui-compose.png'), fullPage: true });
+    if (SCREENSHOTS) {
+      await page.evaluate('document.activeElement && document.activeElement.blur()');
+      await page.screenshot({ path: path.join(REPO_ROOT, 'docs', 'ui-compose.png'), fullPage: true });
+    }
     await page.getByRole('button', { name: 'Send', exact: true }).click();
     await page.waitForURL(/notice=sent/);
     assert.match(await page.getByRole('status').innerText(), /accepted/);
