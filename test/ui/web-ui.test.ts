@@ -254,6 +254,41 @@ describe('web UI: the whole flow on SQLite with the local mailbox', () => {
     assert.equal(fs.readFileSync(file, 'utf8'), 'Quote Q-1042: 3 × Widget, 120.00 EUR');
   });
 
+  test('an inventory record: links to its related records, and Attach PDF renders the quote into the mail', async () => {
+    const insert = async (module: string, data: Record<string, unknown>) => {
+      const response = await testApp.api('POST', `/crm/v8/${module}`, org.token, { data: [data] });
+      assert.equal(response.statusCode, 201, response.body);
+      return json(response).data[0].details.id as string;
+    };
+    const account = await insert('Accounts', { Account_Name: 'Zylker Corp' });
+    const contact = await insert('Contacts', { First_Name: 'Jo', Last_Name: 'Ray', Email: 'jo.ray@example.com', Account_Name: account });
+    const product = await insert('Products', { Product_Name: 'Widget Pro', Unit_Price: 1250 });
+    const quote = await insert('Quotes', { Subject: 'Spring order', Account_Name: account, Contact_Name: contact, Quoted_Items: [{ Product_Name: { id: product }, Quantity: 3, List_Price: 1250 }] });
+
+    await page.goto(`${base}/ui/records/Quotes/${quote}`);
+    assert.match(await page.getByRole('region', { name: 'Details' }).innerText(), /Widget Pro\s+3\s+3750/);
+    await page.getByRole('region', { name: 'Related records' }).getByRole('link', { name: 'Zylker Corp' }).click();
+    await page.waitForURL(new RegExp(`/ui/records/Accounts/${account}$`));
+    const related = page.getByRole('region', { name: 'Related records' });
+    await related.getByRole('link', { name: 'Jo Ray' }).waitFor();
+    await related.getByRole('link', { name: 'Spring order' }).click();
+    await page.waitForURL(new RegExp(`/ui/records/Quotes/${quote}$`));
+
+    await page.getByRole('link', { name: 'Send email' }).click();
+    await page.getByLabel('To', { exact: true }).fill('Jo Ray <jo.ray@example.com>');
+    await page.getByLabel('Subject').fill('Your quote: Spring order');
+    await page.getByLabel('Body').fill('The quote is attached as a PDF.');
+    await page.getByLabel('Inventory template').selectOption({ index: 1 });
+    await page.getByLabel('Paper').selectOption('A4');
+    await page.getByLabel('Orientation').selectOption('landscape');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await page.waitForURL(/notice=sent/);
+    assert.equal(await worker.runOnce(), 1);
+    await page.goto(`${base}/mailbox`);
+    await page.getByRole('link', { name: 'Your quote: Spring order' }).click();
+    assert.match(await page.getByRole('link', { name: /Download .*\.pdf/ }).innerText(), /application\/pdf|\.pdf/);
+  });
+
   test('choosing a template fills Subject and Body (script) and "Use template" does it without script', async () => {
     await page.goto(`${base}/ui/records/Leads/${leadId}/compose`);
     await page.getByLabel('Template').selectOption({ label: 'Quote follow-up' });

@@ -13,7 +13,7 @@ import { listModules, resolveModule } from '../../records/module-registry.js';
 import type { ModuleDefinition } from '../../records/modules.js';
 import { presentRecords } from '../../records/present-record.js';
 import { findRecord, parseData } from '../../records/record-repository.js';
-import { listTemplateNames } from '../../templates/template-repository.js';
+import { listTemplateSummaries } from '../../templates/template-repository.js';
 import { loadTemplateForSend } from '../../templates/resolve-template.js';
 import { COMPOSE_JS, UI_CSS } from '../../ui/assets.js';
 import { readComposeForm, submitCompose, fromValue, type ComposeForm, type FormErrors } from '../../ui/compose.js';
@@ -222,7 +222,9 @@ export const uiRoutes =
         const data = parseData(row);
         const [fromAddresses, templates, inventory] = await Promise.all([
           listFromAddresses(ctx.db, session.principal.orgId, session.principal.userId),
-          listTemplateNames(ctx.db, session.principal.orgId, module.apiName),
+          listTemplateSummaries(ctx.db, session.principal.orgId, { module: module.apiName }).then((rows) =>
+            rows.filter((t) => t.active === 1).map((t) => ({ id: t.id, name: t.name })).sort((a, b) => a.name.localeCompare(b.name)),
+          ),
           isInventoryModule(module) ? loadInventoryTemplates(ctx.db, session.principal.orgId, module.apiName) : Promise.resolve(null),
         ]);
         const name = recordName(module, data);
