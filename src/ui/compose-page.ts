@@ -17,6 +17,8 @@ export type ComposeView = {
   inventoryTemplates: readonly { id: string; name: string }[] | null;
   form: ComposeForm;
   errors: FormErrors;
+  /** The org's daily mail quota today (org time zone). */
+  quota: { remaining: number; limit: number };
 };
 
 const PAPER = [
@@ -80,7 +82,8 @@ ${field('content', 'Body', (a) => html`<textarea ${a}>${form.content}</textarea>
 ${field('attachments', 'Attachments', (a) => html`<input type="file" ${a} multiple>`, errors, 'Up to 10 files; 10 MB in total per email.')}
 ${pdf}
 ${field('send_at', 'Send at', (a) => html`<input type="datetime-local" ${a} value="${form.sendAt}">`, errors, `For Schedule only; in your time zone (${session.principal.timeZone}).`)}
-<div class="actions"><button type="submit" name="action" value="send">Send</button><button type="submit" name="action" value="schedule" class="secondary">Schedule</button><a href="${base}">Cancel</a></div>
+<div class="actions"><button type="submit" name="action" value="send">Send</button><button type="submit" name="action" value="schedule" class="secondary">Schedule</button><a href="${base}">Cancel</a>
+<span class="small" id="quota">Daily quota: ${view.quota.remaining} of ${view.quota.limit} emails left today</span></div>
 </form>`,
   );
 }

@@ -17,9 +17,13 @@ export async function countRecordsByModule(ctx: Context, orgId: string): Promise
 
 const likePattern = (term: string): string => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
+/** At most this many stored rows are scanned for one search (newest first). */
+const SEARCH_SCAN_LIMIT = 2000;
+
 /**
- * A page of a module's records, newest first, optionally only those whose stored values contain
- * `term` (case-insensitive; any field). One row more than `perPage` tells whether more follow.
+ * A page of a module's records, newest first, optionally only those with a field value that
+ * contains `term` (case-insensitive). The database narrows by the stored JSON text; the values
+ * then decide, so a field's name never matches. One row more than `perPage` tells whether more follow.
  */
 export async function searchRecords(
   ctx: Context,
@@ -28,22 +32,23 @@ export async function searchRecords(
   options: { term: string; page: number; perPage: number },
 ): Promise<{ rows: RecordRow[]; more: boolean }> {
   let query = ctx.db.selectFrom('records').selectAll().where('org_id', '=', principal.orgId).where('module', '=', module.apiName);
-  const term = options.term.trim();
-  if (term !== '') {
-    // The one dialect branch: SQLite's LIKE ignores ASCII case, PostgreSQL needs ILIKE.
-    const pattern = likePattern(ctx.dialect === 'postgres' ? term : term.toLowerCase());
-    query =
-      ctx.dialect === 'postgres'
-        ? query.where(sql<boolean>`data ilike ${pattern} escape '\\'`)
-        : query.where(sql<boolean>`lower(data) like ${pattern} escape '\\'`);
+  const term = options.term.trim().toLowerCase();
+  const offset = (options.page - 1) * options.perPage;
+  if (term === '') {
+    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(options.perPage + 1).offset(offset).execute();
+    return { rows: rows.slice(0, options.perPage), more: rows.length > options.perPage };
   }
-  const rows = await query
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(options.perPage + 1)
-    .offset((options.page - 1) * options.perPage)
-    .execute();
-  return { rows: rows.slice(0, options.perPage), more: rows.length > options.perPage };
+  // The one dialect branch: SQLite's LIKE ignores ASCII case only after lower(), PostgreSQL has ILIKE.
+  const pattern = likePattern(term);
+  query =
+    ctx.dialect === 'postgres'
+      ? query.where(sql<boolean>`data ilike ${pattern} escape '\\'`)
+      : query.where(sql<boolean>`lower(data) like ${pattern} escape '\\'`);
+  const candidates = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(SEARCH_SCAN_LIMIT).execute();
+  const matching = candidates.filter((row) =>
+    Object.values(parseData(row)).some((value) => (typeof value === 'string' || typeof value === 'number') && String(value).toLowerCase().includes(term)),
+  );
+  return { rows: matching.slice(offset, offset + options.perPage), more: matching.length > offset + options.perPage };
 }
 
 export type RelatedGroup = { module: ModuleDefinition; field: string; records: { id: string; name: string }[] };

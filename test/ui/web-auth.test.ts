@@ -103,6 +103,17 @@ describeEachDatabase('web UI sign-in and sessions', (get) => {
     assert.equal(page.statusCode, 200);
     assert.equal(page.headers['content-security-policy'], UI_CSP);
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    // Search matches field values (any case), never field names, on both databases.
+    const token = await get().tokenFor({ orgId, adminId: '', token: '', refreshToken: '' } as never, ['ZohoCRM.modules.ALL'], (await get().app.db.selectFrom('users').select('id').where('org_id', '=', orgId).where('email', '=', email).executeTakeFirstOrThrow()).id);
+    for (const [last, company] of [['Searchable', 'Zeta Widgets 50%'], ['Other', 'Acme']]) {
+      assert.equal((await get().api('POST', '/crm/v8/Leads', token, { data: [{ Last_Name: last, Company: company }] })).statusCode, 201);
+    }
+    const search = async (q: string) => (await get().inject({ method: 'GET', url: `/ui/records/Leads?q=${encodeURIComponent(q)}`, headers: { cookie } })).body;
+    assert.match(await search('zeta widgets'), />Searchable</);
+    assert.doesNotMatch(await search('zeta widgets'), />Other</);
+    assert.match(await search('50%'), />Searchable</);
+    assert.doesNotMatch(await search('0%'.replace('0', '_')), />Other</, 'LIKE wildcards in the term are literal');
+    assert.doesNotMatch(await search('Company'), />Searchable</, 'field names do not match');
     const form = (fields: Record<string, string>) => ({ 'content-type': 'application/x-www-form-urlencoded', cookie, body: new URLSearchParams(fields).toString() });
     const refused = await get().inject({ method: 'POST', url: '/ui/logout', headers: form({}), payload: form({}).body });
     assert.equal(refused.statusCode, 403);

@@ -8,6 +8,7 @@ import { isInventoryModule, loadInventoryTemplates } from '../../inventory/inven
 import { cancelMail, rescheduleMail } from '../../mail/change-scheduled-mail.js';
 import { listFromAddresses } from '../../mail/from-addresses.js';
 import { listRecordEmails } from '../../mail/list-record-emails.js';
+import { quotaStatus } from '../../limits/daily-quota.js';
 import { getRecord } from '../../records/get-records.js';
 import { listModules, resolveModule } from '../../records/module-registry.js';
 import type { ModuleDefinition } from '../../records/modules.js';
@@ -220,12 +221,13 @@ export const uiRoutes =
         const row = await findRecord(ctx.db, session.principal.orgId, module.apiName, id);
         if (!row || !/^\d{1,19}$/.test(id)) throw notFound();
         const data = parseData(row);
-        const [fromAddresses, templates, inventory] = await Promise.all([
+        const [fromAddresses, templates, inventory, quota] = await Promise.all([
           listFromAddresses(ctx.db, session.principal.orgId, session.principal.userId),
           listTemplateSummaries(ctx.db, session.principal.orgId, { module: module.apiName }).then((rows) =>
             rows.filter((t) => t.active === 1).map((t) => ({ id: t.id, name: t.name })).sort((a, b) => a.name.localeCompare(b.name)),
           ),
           isInventoryModule(module) ? loadInventoryTemplates(ctx.db, session.principal.orgId, module.apiName) : Promise.resolve(null),
+          quotaStatus(ctx.db, session.principal.orgId, ctx.clock.now()),
         ]);
         const name = recordName(module, data);
         // "Name <address>" only when the name cannot be misread as address syntax.
@@ -246,6 +248,7 @@ export const uiRoutes =
           inventoryTemplates: inventory ? inventory.map((t) => ({ id: t.id, name: t.name })) : null,
           form: initial,
           errors,
+          quota: { remaining: quota.remaining, limit: quota.limit },
         });
       };
 
