@@ -117,6 +117,15 @@ describeEachDatabase('web UI sign-in and sessions', (get) => {
     const form = (fields: Record<string, string>) => ({ 'content-type': 'application/x-www-form-urlencoded', cookie, body: new URLSearchParams(fields).toString() });
     const refused = await get().inject({ method: 'POST', url: '/ui/logout', headers: form({}), payload: form({}).body });
     assert.equal(refused.statusCode, 403);
+    // A multipart post cannot carry a form past the check either (only the compose form is multipart).
+    const boundary = 'x-boundary';
+    const multipart = await get().inject({
+      method: 'POST',
+      url: '/ui/logout',
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, cookie },
+      payload: `--${boundary}\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n--${boundary}--\r\n`,
+    });
+    assert.equal(multipart.statusCode, 403);
     assert.equal((await get().inject({ method: 'GET', url: '/ui/records', headers: { cookie } })).statusCode, 200, 'still signed in');
     const out = await get().inject({ method: 'POST', url: '/ui/logout', headers: form({ _csrf: csrf }), payload: form({ _csrf: csrf }).body });
     assert.equal(out.statusCode, 303);

@@ -147,8 +147,11 @@ export const uiRoutes =
           throw new PageError(401, 'Signed out', 'Your session has ended. Please sign in again.');
         }
         request.uiSession = session;
-        // Multipart forms carry their token among the parts: the handler checks it after reading them.
-        if (request.method === 'POST' && !request.isMultipart()) requireCsrf(session, (request.body as Record<string, unknown> | undefined)?._csrf);
+        if (request.method !== 'POST') return;
+        if (!request.isMultipart()) return requireCsrf(session, (request.body as Record<string, unknown> | undefined)?._csrf);
+        // Only the compose form is multipart; it carries its token among the parts and its handler
+        // checks it after reading them. Anywhere else a multipart post could skip the check: refused.
+        if (!request.url.split('?')[0]!.endsWith('/compose')) throw new PageError(403, 'Form refused', 'This form must not be sent as multipart/form-data.');
       });
       const sessionOf = (request: FastifyRequest): Session => request.uiSession!;
 
