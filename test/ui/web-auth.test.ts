@@ -127,6 +127,9 @@ describeEachDatabase('web UI sign-in and sessions', (get) => {
     });
     assert.equal(multipart.statusCode, 403);
     assert.equal((await get().inject({ method: 'GET', url: '/ui/records', headers: { cookie } })).statusCode, 200, 'still signed in');
+    const unknown = await get().inject({ method: 'GET', url: '/ui/no/such/page', headers: { cookie } });
+    assert.equal(unknown.statusCode, 404);
+    assert.match(String(unknown.headers['content-type']), /^text\/html/);
     const out = await get().inject({ method: 'POST', url: '/ui/logout', headers: form({ _csrf: csrf }), payload: form({ _csrf: csrf }).body });
     assert.equal(out.statusCode, 303);
     assert.match(cookieOf(out.headers['set-cookie'], 'mailroom_session')!, /Max-Age=0/);

@@ -341,6 +341,11 @@ export const uiRoutes =
       });
 
       await app.register(settingsRoutes(ctx, { send, sessionOf }));
+
+      // Any other page under /ui answers with the UI's own 404 page, not an API envelope.
+      app.get('/ui/*', async () => {
+        throw notFound();
+      });
     });
   };
 
