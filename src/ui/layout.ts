@@ -10,6 +10,13 @@ export const UI_CSP =
   "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; " +
   "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/**
+ * Pages that show sanitised mail HTML in a sandboxed frame (template previews) also allow inline
+ * style attributes, as the mailbox does, so the preview keeps the template's formatting; the
+ * sanitiser has already removed `url()`, `expression()` and style sheets.
+ */
+export const UI_PREVIEW_CSP = UI_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'");
+
 export const UI_PAGE_HEADERS: Readonly<Record<string, string>> = {
   'content-type': 'text/html; charset=utf-8',
   'content-security-policy': UI_CSP,

@@ -14,6 +14,7 @@ import { renderTemplate } from '../../templates/merge-fields.js';
 import { findTemplate, listTemplateSummaries } from '../../templates/template-repository.js';
 import { updateEmailTemplates } from '../../templates/update-email-templates.js';
 import { pathOf } from '../../ui/html.js';
+import { UI_PREVIEW_CSP } from '../../ui/layout.js';
 import type { Session } from '../../ui/sessions.js';
 import {
   renderSettings,
@@ -27,7 +28,7 @@ import {
 import type { ItemResult } from '../../records/data-array.js';
 
 type Helpers = {
-  send: (reply: FastifyReply, html: string, status?: number) => FastifyReply;
+  send: (reply: FastifyReply, html: string, status?: number, csp?: string) => FastifyReply;
   sessionOf: (request: FastifyRequest) => Session;
 };
 
@@ -207,7 +208,7 @@ export const settingsRoutes =
           preview = { recordId, subject: merged.subject, srcdoc: isHtml ? htmlPartSrcdoc(merged.content) : null, text: isHtml ? null : merged.content };
         }
       }
-      return send(reply, await editor(session, id, found.form, { notice: noticeOf(request), preview, previewError }), previewError ? 400 : 200);
+      return send(reply, await editor(session, id, found.form, { notice: noticeOf(request), preview, previewError }), previewError ? 400 : 200, preview ? UI_PREVIEW_CSP : undefined);
     });
 
     app.post('/ui/settings/templates/:id', async (request, reply) => {

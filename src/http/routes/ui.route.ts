@@ -73,7 +73,8 @@ export const uiRoutes =
       throwFileSizeLimit: true,
     });
 
-    const send = (reply: FastifyReply, html: string, status = 200) => reply.status(status).headers(UI_PAGE_HEADERS).send(html);
+    const send = (reply: FastifyReply, html: string, status = 200, csp?: string) =>
+      reply.status(status).headers(csp ? { ...UI_PAGE_HEADERS, 'content-security-policy': csp } : UI_PAGE_HEADERS).send(html);
 
     fastify.setErrorHandler((error: FastifyError | AppError | PageError, request, reply) => {
       const session = request.uiSession ?? null;
