@@ -467,6 +467,36 @@ describe('web UI: the whole flow on SQLite with the local mailbox', () => {
     }
   });
 
+  test('keyboard only: sign in, reach "Send email" and send with Tab and Enter', async () => {
+    const keyboard = await browser.newContext();
+    const kp = await keyboard.newPage();
+    await kp.goto(`${base}/ui/login?next=${encodeURIComponent(`/ui/records/Leads/${leadId}`)}`);
+    await kp.getByLabel('Email').focus();
+    await kp.keyboard.type(email);
+    await kp.keyboard.press('Tab');
+    await kp.keyboard.type(PASSWORD);
+    await kp.keyboard.press('Enter');
+    await kp.waitForURL(new RegExp(`/ui/records/Leads/${leadId}$`));
+    let focused = '';
+    for (let i = 0; i < 30 && focused !== 'Send email'; i += 1) {
+      await kp.keyboard.press('Tab');
+      focused = String(await kp.evaluate('document.activeElement && document.activeElement.textContent'));
+    }
+    assert.equal(focused, 'Send email');
+    await kp.keyboard.press('Enter');
+    await kp.waitForURL(/\/compose$/);
+    await kp.getByLabel('Subject').focus();
+    await kp.keyboard.type('Typed without a mouse');
+    await kp.keyboard.press('Tab'); // Format
+    await kp.keyboard.press('Tab'); // Body
+    await kp.keyboard.type('Hello');
+    await kp.getByRole('button', { name: 'Send', exact: true }).focus();
+    await kp.keyboard.press('Enter');
+    await kp.waitForURL(/notice=sent/);
+    await keyboard.close();
+    assert.equal(await worker.runOnce(), 1);
+  });
+
   test('sign-out ends the session: pages redirect to sign-in again', async () => {
     await page.goto(`${base}/ui/records`);
     await page.getByRole('button', { name: 'Sign out' }).click();
