@@ -67,7 +67,8 @@ function demoBanner(demo: DemoCredentials, publicUrl: string): string {
      -H "Authorization: Zoho-oauthtoken ${demo.tokens.access_token}" \\
      -d '{"data":[{"Last_Name":"Smith","Email":"smith@example.com"}]}'
 
- Sent mail (no SMTP_URL set): ${publicUrl}/mailbox  (sign in with the admin's email and password)
+ Web UI:  ${publicUrl}/ui  (sign in with the admin's email and password above)
+ Sent mail (no SMTP_URL set): ${publicUrl}/mailbox  (the same sign-in)
 
  New access token:  curl -s -X POST ${publicUrl}/oauth/v2/token \\
                       -d grant_type=refresh_token -d refresh_token=${demo.tokens.refresh_token}

@@ -420,6 +420,17 @@ export interface AuditLogTable {
   details: string;
 }
 
+/** A browser sign-in (web UI and local mailbox); `id` is the SHA-256 (hex) of the cookie's token. */
+export interface UiSessionTable {
+  id: string;
+  org_id: string;
+  user_id: string;
+  /** Random token every form post of this session must carry (`_csrf`). */
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface DB {
   orgs: OrgTable;
   users: UserTable;
@@ -442,6 +453,7 @@ export interface DB {
   email_templates: EmailTemplateTable;
   email_template_attachments: EmailTemplateAttachmentTable;
   inventory_templates: InventoryTemplateTable;
+  ui_sessions: UiSessionTable;
   inventory_template_usage: InventoryTemplateUsageTable;
   daily_mail_usage: DailyMailUsageTable;
   api_credit_usage: ApiCreditUsageTable;

@@ -20,6 +20,8 @@ import { consentRoutes } from './routes/consent.route.js';
 import { recordRoutes } from './routes/records.route.js';
 import { settingsMetadataRoutes } from './routes/settings-metadata.route.js';
 import { userRoutes } from './routes/users.route.js';
+import { uiRoutes } from './routes/ui.route.js';
+import { createWebAuth } from './web-auth.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
@@ -82,7 +84,10 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
   await fastify.register(healthRoutes(ctx));
   await fastify.register(oauthRoutes(ctx));
   await fastify.register(inlineImageRoutes(ctx));
-  await fastify.register(mailboxRoutes(ctx));
+  // One browser sign-in (session cookie, failure counter) for the web UI and the local mailbox.
+  const webAuth = createWebAuth(ctx);
+  await fastify.register(mailboxRoutes(ctx, webAuth));
+  await fastify.register(uiRoutes(ctx, webAuth));
   await fastify.register(consentRoutes(ctx));
   await fastify.register(async (crm) => {
     registerCrmAuth(crm, ctx);

@@ -126,7 +126,7 @@ function page(title: string, body: string): string {
 <style>${CSS}</style>
 </head>
 <body>
-<header><p><a href="/mailbox">Mailroom local mailbox</a></p></header>
+<header><p><a href="/mailbox">Mailroom local mailbox</a> · <a href="/ui">Web UI</a></p></header>
 <main>
 ${body}
 </main>

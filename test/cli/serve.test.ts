@@ -92,6 +92,23 @@ for (const kind of DATABASE_KINDS) {
           status = list.Emails[0]!.status[0]!.type;
         }
         assert.equal(status, 'sent');
+
+        // The printed admin password signs in to the web UI.
+        const password = /Admin sign-in:\s+admin@example\.com \/ (\S+)/.exec(server.output())![1]!;
+        const login = await fetch(`${base}/ui/login`);
+        const csrfCookie = /mailroom_login_csrf=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')![1]!;
+        const csrf = /name="_csrf" value="([^"]+)"/.exec(await login.text())![1]!;
+        const signedIn = await fetch(`${base}/ui/login`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `mailroom_login_csrf=${csrfCookie}` },
+          body: new URLSearchParams({ _csrf: csrf, next: '/ui/records', email: 'admin@example.com', password }).toString(),
+        });
+        assert.equal(signedIn.status, 303);
+        const session = /mailroom_session=([^;]+)/.exec(signedIn.headers.get('set-cookie') ?? '')![1]!;
+        const records = await fetch(`${base}/ui/records/Leads`, { headers: { cookie: `mailroom_session=${session}` } });
+        assert.equal(records.status, 200);
+        assert.match(await records.text(), /Smith/);
       } finally {
         const exited = new Promise<number | null>((resolve) => server.child.on('exit', (code) => resolve(code)));
         server.child.kill('SIGTERM');

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Context } from '../../context.js';
@@ -15,6 +15,7 @@ import {
   type ErrorPage,
 } from '../../mailbox/render-mailbox.js';
 import { createMailboxAuth } from '../mailbox-auth.js';
+import type { WebAuth } from '../web-auth.js';
 
 const HTML_PER_PAGE = 50;
 const PAGE = Type.String({ pattern: '^[1-9][0-9]{0,5}$' });
@@ -29,14 +30,22 @@ const DOWNLOAD_HEADERS: Readonly<Record<string, string>> = {
 
 /**
  * The local mailbox (mail kept when no SMTP_URL is configured), per org:
- * - `GET /mailbox`, `/mailbox/:id`: HTML pages (401 with a Basic challenge when not signed in);
+ * - `GET /mailbox`, `/mailbox/:id`: HTML pages (without any credentials: a redirect to the sign-in
+ *   page `/ui/login`; with wrong Basic credentials: 401 with a Basic challenge);
  * - `GET /mailbox/:id/raw`, `/mailbox/:id/attachments/:index`: downloads;
  * - `GET /mailbox/api/messages[/:id]`: the same as JSON, errors as Zoho envelopes.
  */
 export const mailboxRoutes =
-  (ctx: Context): FastifyPluginAsync =>
+  (ctx: Context, web: WebAuth): FastifyPluginAsync =>
   async (fastify) => {
-    const auth = createMailboxAuth(ctx);
+    const auth = createMailboxAuth(ctx, web);
+    /** A browser that has not signed in goes to the one sign-in page, and comes back after. */
+    const signInFirst = async (request: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
+      if (await auth.hasCredentials(request)) return false;
+      const path = request.url.split('?')[0] ?? '/mailbox';
+      await reply.redirect(`/ui/login?next=${encodeURIComponent(path)}`, 303);
+      return true;
+    };
 
     await fastify.register(async (plain) => {
       const pages = plain.withTypeProvider<TypeBoxTypeProvider>();
@@ -48,12 +57,14 @@ export const mailboxRoutes =
       });
 
       pages.get('/mailbox', { schema: { querystring: Type.Object({ page: Type.Optional(PAGE) }) } }, async (request, reply) => {
+        if (await signInFirst(request, reply)) return reply;
         const viewer = await auth.viewerOf(request, reply);
         const list = await listMailbox(ctx, viewer, { page: Number(request.query.page ?? 1), perPage: HTML_PER_PAGE });
         return sendPage(reply, renderMailboxList(list));
       });
 
       pages.get('/mailbox/:id', async (request, reply) => {
+        if (await signInFirst(request, reply)) return reply;
         const viewer = await auth.viewerOf(request, reply);
         const message = await getMailboxMessage(ctx, viewer, (request.params as { id: string }).id);
         return sendPage(reply, renderMailboxMessage(message));

@@ -1,0 +1,225 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Context } from '../../context.js';
+import { AppError, isAppError } from '../../errors.js';
+import { quotaStatus } from '../../limits/daily-quota.js';
+import { addOrgFromAddress } from '../../mail/add-org-from-address.js';
+import { findUserSmtp, listFromAddresses } from '../../mail/from-addresses.js';
+import { setUserSmtp } from '../../mail/set-user-smtp.js';
+import { htmlPartSrcdoc } from '../../mailbox/render-mailbox.js';
+import { listModules, resolveModule } from '../../records/module-registry.js';
+import { findRecord } from '../../records/record-repository.js';
+import { createEmailTemplates } from '../../templates/create-email-templates.js';
+import { loadMergeContext } from '../../templates/merge-context.js';
+import { renderTemplate } from '../../templates/merge-fields.js';
+import { findTemplate, listTemplateSummaries } from '../../templates/template-repository.js';
+import { updateEmailTemplates } from '../../templates/update-email-templates.js';
+import { pathOf } from '../../ui/html.js';
+import { UI_PREVIEW_CSP } from '../../ui/layout.js';
+import type { Session } from '../../ui/sessions.js';
+import {
+  renderSettings,
+  renderSmtp,
+  renderTemplateEditor,
+  renderTemplateList,
+  type FieldErrors,
+  type SmtpForm,
+  type TemplateForm,
+} from '../../ui/settings-pages.js';
+import type { ItemResult } from '../../records/data-array.js';
+
+type Helpers = {
+  send: (reply: FastifyReply, html: string, status?: number, csp?: string) => FastifyReply;
+  sessionOf: (request: FastifyRequest) => Session;
+};
+
+const NOTICES: Record<string, string> = {
+  address: 'The From address was added.',
+  smtp: 'Your SMTP settings were checked and saved.',
+  created: 'The template was created.',
+  saved: 'The template was saved.',
+};
+const noticeOf = (request: FastifyRequest): string | null => {
+  const key = (request.query as { notice?: unknown }).notice;
+  return typeof key === 'string' ? (NOTICES[key] ?? null) : null;
+};
+const str = (body: unknown, key: string): string => {
+  const value = (body as Record<string, unknown> | undefined)?.[key];
+  return typeof value === 'string' ? value : '';
+};
+
+/** An error of a use-case, keyed by the form field its `api_name` names (else the whole form). */
+function fieldError(error: { message: string; details: Record<string, unknown> }, fields: readonly string[]): FieldErrors {
+  const name = typeof error.details.api_name === 'string' ? error.details.api_name : '';
+  const reason = typeof error.details.reason === 'string' ? `: ${error.details.reason}` : '';
+  return fields.includes(name) ? { [name]: `${error.message}${reason}` } : { form: `${error.message}${reason}` };
+}
+
+/** Admin pages of the web UI (under the session and CSRF checks of ui.route.ts). */
+export const settingsRoutes =
+  (ctx: Context, { send, sessionOf }: Helpers): FastifyPluginAsync =>
+  async (app) => {
+    const settingsPage = async (session: Session, notice: string | null, errors: FieldErrors, form = { email: '', name: '' }) => {
+      const { orgId, userId } = session.principal;
+      const [quota, fromAddresses, smtp, templates] = await Promise.all([
+        quotaStatus(ctx.db, orgId, ctx.clock.now()),
+        listFromAddresses(ctx.db, orgId, userId),
+        findUserSmtp(ctx.db, orgId, userId),
+        listTemplateSummaries(ctx.db, orgId),
+      ]);
+      return renderSettings(session, {
+        quota,
+        fromAddresses: fromAddresses ?? [],
+        smtp: smtp ? { host: smtp.host, port: smtp.port, from_email: smtp.from_email, failing: smtp.failure_reason } : null,
+        templateCount: templates.length,
+        notice,
+        errors,
+        form,
+      });
+    };
+
+    app.get('/ui/settings', async (request, reply) => send(reply, await settingsPage(sessionOf(request), noticeOf(request), {})));
+
+    app.post('/ui/settings/from-addresses', async (request, reply) => {
+      const session = sessionOf(request);
+      const form = { email: str(request.body, 'email'), name: str(request.body, 'name') };
+      if (!session.isAdmin) return send(reply, await settingsPage(session, null, { form: 'Only administrators add organisation addresses.' }, form), 403);
+      try {
+        await addOrgFromAddress(ctx, { orgId: session.principal.orgId, email: form.email, name: form.name });
+      } catch (error) {
+        if (isAppError(error)) return send(reply, await settingsPage(session, null, fieldError(error, ['email', 'name']), form), 400);
+        throw error;
+      }
+      return reply.redirect('/ui/settings?notice=address', 303);
+    });
+
+    // ---- The user's own SMTP server (password write-only) ----------------------------------------
+
+    app.get('/ui/settings/smtp', async (request, reply) => {
+      const session = sessionOf(request);
+      const smtp = await findUserSmtp(ctx.db, session.principal.orgId, session.principal.userId);
+      const form: SmtpForm = smtp
+        ? { host: smtp.host, port: String(smtp.port), secure: smtp.secure === 1, username: smtp.username ?? '', from_email: smtp.from_email, from_name: smtp.from_name }
+        : { host: '', port: '587', secure: false, username: '', from_email: session.userEmail, from_name: session.userName };
+      return send(reply, renderSmtp(session, { form, hasPassword: !!smtp?.password_encrypted, errors: {}, notice: noticeOf(request) }));
+    });
+
+    app.post('/ui/settings/smtp', async (request, reply) => {
+      const session = sessionOf(request);
+      const body = request.body;
+      const form: SmtpForm = {
+        host: str(body, 'host').trim(),
+        port: str(body, 'port').trim(),
+        secure: str(body, 'secure') === 'true',
+        username: str(body, 'username').trim(),
+        from_email: str(body, 'from_email').trim(),
+        from_name: str(body, 'from_name').trim(),
+      };
+      const existing = await findUserSmtp(ctx.db, session.principal.orgId, session.principal.userId);
+      const typed = str(body, 'password');
+      // An empty password field keeps the stored one: it is never sent to the browser.
+      const password = typed !== '' ? typed : existing?.password_encrypted ? ctx.secrets.open(existing.password_encrypted) : null;
+      try {
+        await setUserSmtp(ctx, {
+          orgId: session.principal.orgId,
+          userId: session.principal.userId,
+          host: form.host,
+          port: Number(form.port),
+          secure: form.secure,
+          username: form.username || null,
+          password,
+          ...(form.from_email ? { fromEmail: form.from_email } : {}),
+          ...(form.from_name ? { fromName: form.from_name } : {}),
+        });
+      } catch (error) {
+        if (isAppError(error)) {
+          const errors = error.code === 'SMTP_CONNECTIVITY' ? { form: `The server could not be used: ${String(error.details.reason ?? error.message)}` } : fieldError(error, ['host', 'port', 'from_email']);
+          return send(reply, renderSmtp(session, { form, hasPassword: !!existing?.password_encrypted, errors, notice: null }), 400);
+        }
+        throw error;
+      }
+      return reply.redirect('/ui/settings/smtp?notice=smtp', 303);
+    });
+
+    // ---- Email templates ---------------------------------------------------------------------------
+
+    app.get('/ui/settings/templates', async (request, reply) => {
+      const session = sessionOf(request);
+      const rows = await listTemplateSummaries(ctx.db, session.principal.orgId);
+      const templates = rows
+        .map((t) => ({ id: t.id, name: t.name, module: t.module, subject: t.subject, active: t.active === 1 }))
+        .sort((a, b) => a.name.localeCompare(b.name));
+      return send(reply, renderTemplateList(session, templates, noticeOf(request)));
+    });
+
+    const editor = async (session: Session, id: string | null, form: TemplateForm, extra: Partial<Parameters<typeof renderTemplateEditor>[1]> = {}) => {
+      const modules = (await listModules(ctx.db, session.principal.orgId)).filter((m) => m.apiName !== 'Products');
+      return renderTemplateEditor(session, { id, form, modules, errors: {}, notice: null, preview: null, previewError: null, ...extra });
+    };
+    const readForm = (body: unknown): TemplateForm => ({
+      name: str(body, 'name'),
+      module: str(body, 'module'),
+      subject: str(body, 'subject'),
+      content: str(body, 'content'),
+      editor_mode: str(body, 'editor_mode') === 'plain_text' ? 'plain_text' : 'rich_text',
+    });
+    const asItem = (form: TemplateForm) => ({ name: form.name, module: { api_name: form.module }, subject: form.subject, content: form.content, editor_mode: form.editor_mode });
+    const resultErrors = (result: ItemResult | undefined): FieldErrors | null =>
+      !result || result.ok ? null : fieldError(result.error, ['name', 'module', 'subject', 'content']);
+
+    app.get('/ui/settings/templates/new', async (request, reply) =>
+      send(reply, await editor(sessionOf(request), null, { name: '', module: 'Leads', subject: '', content: '', editor_mode: 'rich_text' })),
+    );
+
+    app.post('/ui/settings/templates', async (request, reply) => {
+      const session = sessionOf(request);
+      const form = readForm(request.body);
+      const [result] = await createEmailTemplates(ctx, session.principal, { email_templates: [asItem(form)] });
+      const errors = resultErrors(result);
+      if (errors) return send(reply, await editor(session, null, form, { errors }), 400);
+      const id = result && result.ok ? String(result.details?.id) : '';
+      return reply.redirect(`${pathOf('ui', 'settings', 'templates', id)}?notice=created`, 303);
+    });
+
+    const loadTemplate = async (session: Session, id: string) => {
+      const row = /^\d{1,19}$/.test(id) ? await findTemplate(ctx.db, session.principal.orgId, id) : undefined;
+      if (!row) return null;
+      const form: TemplateForm = { name: row.name, module: row.module, subject: row.subject, content: row.content, editor_mode: row.editor_mode === 'plain_text' ? 'plain_text' : 'rich_text' };
+      return { row, form };
+    };
+
+    app.get('/ui/settings/templates/:id', async (request, reply) => {
+      const session = sessionOf(request);
+      const { id } = request.params as { id: string };
+      const found = await loadTemplate(session, id);
+      if (!found) throw new AppError('NOT_FOUND');
+      const recordId = (request.query as { record_id?: unknown }).record_id;
+      let preview: Parameters<typeof renderTemplateEditor>[1]['preview'] = null;
+      let previewError: string | null = null;
+      if (typeof recordId === 'string' && recordId !== '') {
+        const module = await resolveModule(ctx.db, session.principal.orgId, found.row.module);
+        const record = module && /^\d{1,19}$/.test(recordId) ? await findRecord(ctx.db, session.principal.orgId, module.apiName, recordId) : undefined;
+        if (!module || !record) {
+          previewError = `There is no ${found.row.module} record with this id.`;
+        } else {
+          const context = await loadMergeContext(ctx.db, { orgId: session.principal.orgId, moduleApiName: module.apiName, recordId: record.id, senderUserId: session.principal.userId });
+          const isHtml = found.form.editor_mode !== 'plain_text';
+          const merged = renderTemplate(found.row, context, { html: isHtml });
+          // The merged HTML is sanitised and shown only in a sandboxed iframe (no scripts, no same-origin).
+          preview = { recordId, subject: merged.subject, srcdoc: isHtml ? htmlPartSrcdoc(merged.content) : null, text: isHtml ? null : merged.content };
+        }
+      }
+      return send(reply, await editor(session, id, found.form, { notice: noticeOf(request), preview, previewError }), previewError ? 400 : 200, preview ? UI_PREVIEW_CSP : undefined);
+    });
+
+    app.post('/ui/settings/templates/:id', async (request, reply) => {
+      const session = sessionOf(request);
+      const { id } = request.params as { id: string };
+      if (!(await loadTemplate(session, id))) throw new AppError('NOT_FOUND');
+      const form = readForm(request.body);
+      const [result] = await updateEmailTemplates(ctx, session.principal, { email_templates: [asItem(form)] }, id);
+      const errors = resultErrors(result);
+      if (errors) return send(reply, await editor(session, id, form, { errors }), 400);
+      return reply.redirect(`${pathOf('ui', 'settings', 'templates', id)}?notice=saved`, 303);
+    });
+  };
+

@@ -1,0 +1,201 @@
+import type { FieldDefinition, ModuleDefinition } from '../records/modules.js';
+import { html, pathOf, type SafeHtml } from './html.js';
+import { layout, none, timeElement } from './layout.js';
+import type { RelatedGroup } from './record-queries.js';
+import type { Session } from './sessions.js';
+
+/** Pages for modules, record lists and one record with its Emails section. */
+
+export const recordPath = (module: string, id: string): string => pathOf('ui', 'records', module, id);
+
+export function renderModuleList(session: Session, modules: readonly ModuleDefinition[], counts: Map<string, number>): string {
+  const rows = modules.map(
+    (m) => html`<tr><td><a href="${pathOf('ui', 'records', m.apiName)}">${m.pluralLabel}</a></td><td>${counts.get(m.apiName) ?? 0}</td><td>${m.isCustom ? 'custom' : 'standard'}</td></tr>`,
+  );
+  return layout(
+    { title: 'Modules', session },
+    html`<h1>Modules</h1>
+<div class="card"><table>
+<caption>Modules of your organisation</caption>
+<thead><tr><th scope="col">Module</th><th scope="col">Records</th><th scope="col">Kind</th></tr></thead>
+<tbody>${rows}</tbody>
+</table></div>`,
+  );
+}
+
+/** Columns of a record list: the name, then the first of these the module has. */
+const LIST_FIELDS = ['Email', 'Company', 'Account_Name', 'Phone', 'Stage', 'Status', 'Grand_Total'];
+
+export type RecordListView = {
+  module: ModuleDefinition;
+  records: Record<string, unknown>[];
+  names: Map<string, string>;
+  term: string;
+  page: number;
+  more: boolean;
+};
+
+export function renderRecordList(session: Session, view: RecordListView): string {
+  const { module } = view;
+  const columns = LIST_FIELDS.map((name) => module.fields.find((f) => f.apiName === name)).filter((f): f is FieldDefinition => !!f).slice(0, 3);
+  const rows = view.records.map(
+    (r) => html`<tr>
+<td><a href="${recordPath(module.apiName, String(r.id))}">${view.names.get(String(r.id)) ?? String(r.id)}</a></td>
+${columns.map((f) => html`<td>${fieldValue(f, r[f.apiName])}</td>`)}
+<td>${timeElement(typeof r.Created_Time === 'string' ? r.Created_Time : null)}</td>
+</tr>`,
+  );
+  const query = (page: number) => `${pathOf('ui', 'records', module.apiName)}?${new URLSearchParams({ ...(view.term ? { q: view.term } : {}), page: String(page) })}`;
+  const table =
+    view.records.length === 0
+      ? html`<p>${view.term ? 'No records match this search.' : 'No records yet.'}</p>`
+      : html`<table>
+<caption>${module.pluralLabel}${view.term ? html`, matching “${view.term}”` : ''} (page ${view.page})</caption>
+<thead><tr><th scope="col">Name</th>${columns.map((f) => html`<th scope="col">${f.label}</th>`)}<th scope="col">Created</th></tr></thead>
+<tbody>${rows}</tbody>
+</table>`;
+  const pager = [
+    view.page > 1 ? html`<a href="${query(view.page - 1)}" rel="prev">Previous page</a>` : '',
+    view.more ? html`<a href="${query(view.page + 1)}" rel="next">Next page</a>` : '',
+  ];
+  return layout(
+    { title: module.pluralLabel, session },
+    html`<p class="crumbs"><a href="/ui/records">Modules</a></p>
+<h1>${module.pluralLabel}</h1>
+<form class="row" method="get" action="${pathOf('ui', 'records', module.apiName)}" role="search">
+<div class="field"><label for="q">Search ${module.pluralLabel}</label><input type="search" id="q" name="q" value="${view.term}"></div>
+<button type="submit" class="secondary">Search</button>
+</form>
+<div class="card">${table}<nav class="pager" aria-label="Pages">${pager}</nav></div>`,
+  );
+}
+
+/** A field's value as the record page shows it: lookups link to their record. */
+export function fieldValue(field: FieldDefinition, value: unknown): SafeHtml {
+  if (value === null || value === undefined || value === '') return html`<span class="none">—</span>`;
+  if (field.type === 'lookup' && typeof value === 'object' && value !== null && 'id' in value) {
+    const lookup = value as { id: string; name: string };
+    return field.lookupModule ? html`<a href="${recordPath(field.lookupModule, lookup.id)}">${lookup.name || lookup.id}</a>` : html`${lookup.name}`;
+  }
+  if (field.type === 'ownerlookup' && typeof value === 'object' && value !== null && 'name' in value) return html`${(value as { name: string }).name}`;
+  if (field.type === 'boolean') return html`${value === true ? 'Yes' : 'No'}`;
+  if (field.type === 'datetime' && typeof value === 'string') return timeElement(value);
+  if (field.type === 'email' && typeof value === 'string') return html`<a href="mailto:${value}">${value}</a>`;
+  if (field.type === 'subform' && Array.isArray(value)) return lineItems(value as Record<string, unknown>[]);
+  if (typeof value === 'object') return html`<code>${JSON.stringify(value)}</code>`;
+  return html`${String(value)}`;
+}
+
+function lineItems(lines: Record<string, unknown>[]): SafeHtml {
+  if (lines.length === 0) return html`<span class="none">—</span>`;
+  return html`<table><thead><tr><th scope="col">Product</th><th scope="col">Qty</th><th scope="col">Total</th></tr></thead><tbody>${lines.map((line) => {
+    const product = line.Product_Name as { id: string; name: string } | null;
+    return html`<tr><td>${product ? html`<a href="${recordPath('Products', product.id)}">${product.name}</a>` : '—'}</td><td>${String(line.Quantity ?? '')}</td><td>${String(line.Total ?? '')}</td></tr>`;
+  })}</tbody></table>`;
+}
+
+export type EmailView = {
+  message_id: string;
+  subject: string;
+  from: { email: string; user_name: string | null };
+  to: { email: string; user_name: string | null }[];
+  time: string;
+  sent: boolean;
+  has_attachment: boolean;
+  scheduled_time: string | null;
+  status: { type: string; email: string; diagnostic: string | null; next_attempt_time: string | null; status_code: string | null }[];
+};
+
+export type RecordPageView = {
+  module: ModuleDefinition;
+  record: Record<string, unknown>;
+  name: string;
+  related: RelatedGroup[];
+  emails: EmailView[];
+  emailsNext: string | null;
+  emailsIndex: string | null;
+  notice: string | null;
+  error: string | null;
+  /** The user's local date-time now, `YYYY-MM-DDTHH:MM`, to prefill reschedule inputs. */
+  localNow: string;
+};
+
+const HIDDEN_FIELDS = new Set(['Full_Name', 'Locked__s', 'Unsubscribed_Mode', 'Unsubscribed_Time', 'Last_Activity_Time', 'Data_Processing_Basis_Details']);
+
+export function renderRecordPage(session: Session, view: RecordPageView): string {
+  const { module, record } = view;
+  const id = String(record.id);
+  const fields = module.fields.filter((f) => !HIDDEN_FIELDS.has(f.apiName) && f.apiName !== module.lineItemsField);
+  const lineField = module.lineItemsField ? module.fields.find((f) => f.apiName === module.lineItemsField) : undefined;
+  const composeUrl = `${recordPath(module.apiName, id)}/compose`;
+  const related = view.related.map(
+    (g) => html`<li>${g.module.pluralLabel} (by ${g.field}): ${g.records.map((r, i) => html`${i > 0 ? ', ' : ''}<a href="${recordPath(g.module.apiName, r.id)}">${r.name}</a>`)}</li>`,
+  );
+  const lookups = fields.filter((f) => f.type === 'lookup' && record[f.apiName]);
+  return layout(
+    { title: `${view.name} – ${module.singularLabel}`, session },
+    html`<p class="crumbs"><a href="/ui/records">Modules</a> › <a href="${pathOf('ui', 'records', module.apiName)}">${module.pluralLabel}</a></p>
+${view.notice ? html`<p class="notice" role="status">${view.notice}</p>` : ''}
+${view.error ? html`<p class="alert" role="alert">${view.error}</p>` : ''}
+<div class="head"><h1>${view.name} <span class="small">${module.singularLabel}</span></h1>
+${module.apiName === 'Products' ? '' : html`<a class="button" href="${composeUrl}">Send email</a>`}</div>
+<section class="card" aria-labelledby="fields-h"><h2 id="fields-h">Details</h2>
+<dl class="fields">${fields.map((f) => html`<div><dt>${f.label}</dt><dd>${fieldValue(f, record[f.apiName])}</dd></div>`)}</dl>
+${lineField ? html`<h3>${lineField.label}</h3>${fieldValue(lineField, record[lineField.apiName])}` : ''}
+</section>
+<section class="card" aria-labelledby="related-h"><h2 id="related-h">Related records</h2>
+${lookups.length === 0 && related.length === 0 ? html`<p>${none('no related records')}</p>` : ''}
+${lookups.length > 0 ? html`<ul>${lookups.map((f) => html`<li>${f.label}: ${fieldValue(f, record[f.apiName])}</li>`)}</ul>` : ''}
+${related.length > 0 ? html`<ul>${related}</ul>` : ''}
+</section>
+${renderEmails(session, view)}`,
+  );
+}
+
+const STATUS_LABELS: Record<string, string> = {
+  sent: 'sent',
+  deferred: 'deferred',
+  bounced: 'bounced',
+  failed: 'failed',
+  skipped: 'skipped',
+  scheduled: 'scheduled',
+  queued: 'queued',
+  cancelled: 'cancelled',
+};
+
+function recipientStatus(s: EmailView['status'][number]): SafeHtml {
+  const label = STATUS_LABELS[s.type] ?? s.type;
+  let detail: SafeHtml | string = '';
+  if (s.type === 'deferred') detail = html` — next attempt ${timeElement(s.next_attempt_time)}${s.diagnostic ? html`; ${s.diagnostic}` : ''}`;
+  else if (s.type === 'bounced' || s.type === 'failed' || s.type === 'skipped') detail = s.diagnostic ? html` — ${s.diagnostic}` : '';
+  return html`<li>${s.email} <span class="status s-${label}">${label}</span>${detail}</li>`;
+}
+
+function renderEmails(session: Session, view: RecordPageView): SafeHtml {
+  const base = recordPath(view.module.apiName, String(view.record.id));
+  const rows = view.emails.map((e) => {
+    const scheduled = e.status.some((s) => s.type === 'scheduled');
+    const actions = scheduled
+      ? html`<form class="inline" method="post" action="${base}/emails/${e.message_id}/cancel"><input type="hidden" name="_csrf" value="${session.csrfToken}"><button type="submit" class="danger" aria-label="Cancel scheduled mail ${e.subject}">Cancel</button></form>
+<details><summary>Reschedule</summary><form method="post" action="${base}/emails/${e.message_id}/reschedule" class="row">
+<input type="hidden" name="_csrf" value="${session.csrfToken}">
+<div class="field"><label for="rs-${e.message_id}">New time (${session.principal.timeZone})</label><input type="datetime-local" id="rs-${e.message_id}" name="send_at" value="${view.localNow}" required></div>
+<button type="submit" class="secondary">Reschedule</button></form></details>`
+      : '';
+    return html`<tr>
+<td>${e.subject}${e.has_attachment ? html` <span class="small">(attachments)</span>` : ''}<br><span class="small">from ${e.from.email}</span></td>
+<td>${e.scheduled_time && scheduled ? html`scheduled for ${timeElement(e.scheduled_time)}` : timeElement(e.time)}</td>
+<td><ul class="recipients">${e.status.map(recipientStatus)}</ul></td>
+<td>${actions}</td>
+</tr>`;
+  });
+  const more = view.emailsNext ? html`<nav class="pager" aria-label="Emails pages"><a href="${base}?emails_index=${view.emailsNext}#emails-h">Older emails</a></nav>` : '';
+  return html`<section class="card" aria-labelledby="emails-h"><h2 id="emails-h">Emails</h2>
+${
+  view.emails.length === 0
+    ? html`<p>${none('no emails sent or scheduled from this record yet')}</p>`
+    : html`<table><caption>Sent and scheduled emails, newest first</caption>
+<thead><tr><th scope="col">Subject</th><th scope="col">Time</th><th scope="col">Recipients and status</th><th scope="col">Actions</th></tr></thead>
+<tbody>${rows}</tbody></table>`
+}${more}</section>`;
+}

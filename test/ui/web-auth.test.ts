@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+import type { Context } from '../../src/context.js';
+import { createWebAuth } from '../../src/http/web-auth.js';
+import { createUser } from '../../src/users/create-user.js';
+import { describeEachDatabase, json, type TestApp } from '../helpers/test-app.js';
+
+/** Sign-in, sessions and CSRF of the web UI over HTTP (no browser): headers, limits, redirects. */
+const PASSWORD = 'correct horse battery staple';
+const UI_CSP =
+  "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+const cookieOf = (setCookie: string | string[] | undefined, name: string): string | undefined => {
+  const all = Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [];
+  return all.find((c) => c.startsWith(`${name}=`));
+};
+
+async function loginForm(testApp: TestApp, remoteAddress = '127.0.0.1') {
+  const page = await testApp.inject({ method: 'GET', url: '/ui/login', remoteAddress });
+  const cookie = cookieOf(page.headers['set-cookie'], 'mailroom_login_csrf')!.split(';')[0]!;
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+  return { cookie, csrf, page };
+}
+
+async function postLogin(testApp: TestApp, email: string, password: string, options: { remoteAddress?: string; next?: string; withCsrf?: boolean } = {}) {
+  const { cookie, csrf } = await loginForm(testApp, options.remoteAddress);
+  return testApp.inject({
+    method: 'POST',
+    url: '/ui/login',
+    remoteAddress: options.remoteAddress ?? '127.0.0.1',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+    payload: new URLSearchParams({ ...(options.withCsrf === false ? {} : { _csrf: csrf }), next: options.next ?? '/ui/records', email, password }).toString(),
+  });
+}
+
+describeEachDatabase('web UI sign-in and sessions', (get) => {
+  let email: string;
+  let orgId: string;
+
+  test('setup: a user with a password', async () => {
+    const org = await get().createOrg();
+    orgId = org.orgId;
+    email = `ui-${randomBytes(4).toString('hex')}@example.com`;
+    await createUser(get().app, { orgId, email, name: 'Una Ui', password: PASSWORD });
+  });
+
+  test('the sign-in page has a strict CSP and a SameSite=Strict double-submit token', async () => {
+    const { page } = await loginForm(get());
+    assert.equal(page.statusCode, 200);
+    assert.equal(page.headers['content-security-policy'], UI_CSP);
+    assert.equal(page.headers['x-frame-options'], 'DENY');
+    const cookie = cookieOf(page.headers['set-cookie'], 'mailroom_login_csrf')!;
+    assert.match(cookie, /HttpOnly/);
+    assert.match(cookie, /SameSite=Strict/);
+    assert.doesNotMatch(cookie, /Secure/, 'PUBLIC_URL is http here');
+  });
+
+  test('a right password opens a session (HttpOnly, SameSite=Lax) and redirects to next; //other hosts are not followed', async () => {
+    const response = await postLogin(get(), email, PASSWORD, { next: '/ui/records/Leads?q=a' });
+    assert.equal(response.statusCode, 303);
+    assert.equal(response.headers.location, '/ui/records/Leads?q=a');
+    const session = cookieOf(response.headers['set-cookie'], 'mailroom_session')!;
+    assert.match(session, /^mailroom_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=43200$/);
+    for (const next of ['//evil.example/', 'https://evil.example/', '/\\evil.example', 'javascript:alert(1)']) {
+      const other = await postLogin(get(), email, PASSWORD, { next });
+      assert.equal(other.headers.location, '/ui/records', next);
+    }
+    // Only a digest of the token is stored.
+    const token = session.split(';')[0]!.split('=')[1]!;
+    const rows = await get().app.db.selectFrom('ui_sessions').select('id').execute();
+    assert.ok(rows.length > 0);
+    assert.ok(rows.every((r) => r.id !== token && /^[0-9a-f]{64}$/.test(r.id)));
+  });
+
+  test('without the sign-in CSRF token the form is refused and no session is made', async () => {
+    const response = await postLogin(get(), email, PASSWORD, { withCsrf: false });
+    assert.equal(response.statusCode, 403);
+    assert.equal(cookieOf(response.headers['set-cookie'], 'mailroom_session'), undefined);
+  });
+
+  test('after 10 wrong passwords from one address, the form and mailbox Basic answer 429 even with the right password', async () => {
+    const address = '10.9.8.7';
+    for (let i = 0; i < 10; i += 1) assert.equal((await postLogin(get(), email, `wrong ${i}`, { remoteAddress: address })).statusCode, 401);
+    const blocked = await postLogin(get(), email, PASSWORD, { remoteAddress: address });
+    assert.equal(blocked.statusCode, 429);
+    assert.match(blocked.body, /Too many failed sign-ins/);
+    const basic = `Basic ${Buffer.from(`${email}:${PASSWORD}`).toString('base64')}`;
+    const mailbox = await get().inject({ method: 'GET', url: '/mailbox/api/messages', remoteAddress: address, headers: { authorization: basic } });
+    assert.equal(mailbox.statusCode, 429);
+    assert.equal((await postLogin(get(), email, PASSWORD, { remoteAddress: '10.9.8.8' })).statusCode, 303, 'other addresses are not affected');
+  });
+
+  test('pages need a session; a post without one, or without its CSRF token, is refused; sign-out and deactivation end it', async () => {
+    const noSession = await get().inject({ method: 'GET', url: '/ui/records/Leads' });
+    assert.equal(noSession.statusCode, 303);
+    assert.equal(noSession.headers.location, '/ui/login?next=%2Fui%2Frecords%2FLeads');
+    assert.equal((await get().inject({ method: 'POST', url: '/ui/logout', payload: {} })).statusCode, 401);
+
+    const login = await postLogin(get(), email, PASSWORD, { remoteAddress: '10.1.2.3' });
+    const cookie = cookieOf(login.headers['set-cookie'], 'mailroom_session')!.split(';')[0]!;
+    const page = await get().inject({ method: 'GET', url: '/ui/records', headers: { cookie } });
+    assert.equal(page.statusCode, 200);
+    assert.equal(page.headers['content-security-policy'], UI_CSP);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    // Search matches field values (any case), never field names, on both databases.
+    const token = await get().tokenFor({ orgId, adminId: '', token: '', refreshToken: '' } as never, ['ZohoCRM.modules.ALL'], (await get().app.db.selectFrom('users').select('id').where('org_id', '=', orgId).where('email', '=', email).executeTakeFirstOrThrow()).id);
+    for (const [last, company] of [['Searchable', 'Zeta Widgets 50%'], ['Other', 'Acme']]) {
+      assert.equal((await get().api('POST', '/crm/v8/Leads', token, { data: [{ Last_Name: last, Company: company }] })).statusCode, 201);
+    }
+    const search = async (q: string) => (await get().inject({ method: 'GET', url: `/ui/records/Leads?q=${encodeURIComponent(q)}`, headers: { cookie } })).body;
+    assert.match(await search('zeta widgets'), />Searchable</);
+    assert.doesNotMatch(await search('zeta widgets'), />Other</);
+    assert.match(await search('50%'), />Searchable</);
+    assert.doesNotMatch(await search('0%'.replace('0', '_')), />Other</, 'LIKE wildcards in the term are literal');
+    assert.doesNotMatch(await search('Company'), />Searchable</, 'field names do not match');
+    const form = (fields: Record<string, string>) => ({ 'content-type': 'application/x-www-form-urlencoded', cookie, body: new URLSearchParams(fields).toString() });
+    const refused = await get().inject({ method: 'POST', url: '/ui/logout', headers: form({}), payload: form({}).body });
+    assert.equal(refused.statusCode, 403);
+    // A multipart post cannot carry a form past the check either (only the compose form is multipart).
+    const boundary = 'x-boundary';
+    const multipart = await get().inject({
+      method: 'POST',
+      url: '/ui/logout',
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, cookie },
+      payload: `--${boundary}\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n--${boundary}--\r\n`,
+    });
+    assert.equal(multipart.statusCode, 403);
+    assert.equal((await get().inject({ method: 'GET', url: '/ui/records', headers: { cookie } })).statusCode, 200, 'still signed in');
+    const unknown = await get().inject({ method: 'GET', url: '/ui/no/such/page', headers: { cookie } });
+    assert.equal(unknown.statusCode, 404);
+    assert.match(String(unknown.headers['content-type']), /^text\/html/);
+    const out = await get().inject({ method: 'POST', url: '/ui/logout', headers: form({ _csrf: csrf }), payload: form({ _csrf: csrf }).body });
+    assert.equal(out.statusCode, 303);
+    assert.match(cookieOf(out.headers['set-cookie'], 'mailroom_session')!, /Max-Age=0/);
+    assert.equal((await get().inject({ method: 'GET', url: '/ui/records', headers: { cookie } })).statusCode, 303, 'the old cookie no longer works');
+
+    const again = await postLogin(get(), email, PASSWORD, { remoteAddress: '10.1.2.4' });
+    const second = cookieOf(again.headers['set-cookie'], 'mailroom_session')!.split(';')[0]!;
+    assert.equal((await get().inject({ method: 'GET', url: '/mailbox', headers: { cookie: second } })).statusCode, 200, 'the same session opens the mailbox');
+    await get().app.db.updateTable('users').set({ status: 'inactive' }).where('org_id', '=', orgId).where('email', '=', email).execute();
+    assert.equal((await get().inject({ method: 'GET', url: '/ui/records', headers: { cookie: second } })).statusCode, 303);
+    assert.equal(json(await get().inject({ method: 'GET', url: '/mailbox/api/messages', headers: { cookie: second } })).code, 'AUTHENTICATION_FAILURE');
+  });
+});
+
+test('the session cookie is Secure when PUBLIC_URL is https', () => {
+  const auth = createWebAuth({ config: { publicUrl: 'https://crm.example.com' } } as unknown as Context);
+  assert.match(auth.sessionCookie('t'), /; Secure$/);
+  assert.match(auth.loginCsrfCookie('t'), /; Secure$/);
+  assert.match(auth.clearSessionCookie(), /; Secure$/);
+});
