@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Context } from '../context.js';
 import type { Database } from '../db/database.js';
 import type { ConsentLinkTable } from '../db/schema.js';
@@ -6,9 +6,12 @@ import type { ConsentLinkTable } from '../db/schema.js';
 /**
  * Consent-form links (`${ConsentForm.en_US}` in a consent email, zoho-api.md §12).
  *
- * - The link is `PUBLIC_URL/consent/<secret>`: 32 random bytes (256 bits), base64url.
- * - Only the SHA-256 of the secret is stored here; a database reader cannot rebuild a link from
- *   this table. (The sent mail's own copy of its body does contain it, like any sent mail.)
+ * - The link is `PUBLIC_URL/consent/<secret>`, the secret an HMAC of the link's id under a key
+ *   derived from SECRETS_KEY (256 bits, base64url): unguessable without the key, and computed
+ *   again when the message is composed for sending — so it is stored nowhere. The mail row keeps
+ *   the `${ConsentForm.…}` token (what a CRM user reading the Emails list sees), this table only
+ *   the SHA-256 of the secret (to find the link from a request). Rotating SECRETS_KEY voids
+ *   the links not yet used.
  * - One link per consent email, bound to its record and to the address it went to (the first
  *   `to`); it expires `CONSENT_LINK_TTL_DAYS` after acceptance (default 90) and keeps working
  *   until then, so the person can change their answer.
@@ -24,30 +27,31 @@ export function consentLocales(text: string): string[] {
   return [...text.matchAll(CONSENT_TOKEN)].map((m) => m[1]!);
 }
 
-export type NewConsentLink = { row: ConsentLinkTable; url: string };
+const secretOf = (ctx: Pick<Context, 'secrets'>, linkId: string): string => ctx.secrets.mac('consent-link', linkId);
+
+/** The link of a consent email, as its message is composed. */
+export const consentUrl = (ctx: Pick<Context, 'config' | 'secrets'>, link: Pick<ConsentLinkTable, 'id'>): string =>
+  `${ctx.config.publicUrl}/consent/${secretOf(ctx, link.id)}`;
 
 export function newConsentLink(
-  ctx: Pick<Context, 'config' | 'clock' | 'ids'>,
+  ctx: Pick<Context, 'config' | 'clock' | 'ids' | 'secrets'>,
   input: { orgId: string; module: string; recordId: string; messageId: string; recipient: string; locale: string },
-): NewConsentLink {
-  const secret = randomBytes(32).toString('base64url');
+): ConsentLinkTable {
+  const id = ctx.ids.next();
   const now = ctx.clock.now();
   return {
-    url: `${ctx.config.publicUrl}/consent/${secret}`,
-    row: {
-      id: ctx.ids.next(),
-      org_id: input.orgId,
-      token_hash: hashSecret(secret),
-      module: input.module,
-      record_id: input.recordId,
-      message_id: input.messageId,
-      recipient_email: input.recipient,
-      locale: input.locale,
-      created_at: now,
-      expires_at: now + ctx.config.consentLinkTtlMs,
-      answer: null,
-      answered_at: null,
-    },
+    id,
+    org_id: input.orgId,
+    token_hash: hashSecret(secretOf(ctx, id)),
+    module: input.module,
+    record_id: input.recordId,
+    message_id: input.messageId,
+    recipient_email: input.recipient,
+    locale: input.locale,
+    created_at: now,
+    expires_at: now + ctx.config.consentLinkTtlMs,
+    answer: null,
+    answered_at: null,
   };
 }
 
@@ -63,4 +67,9 @@ export async function insertConsentLink(db: Database, row: ConsentLinkTable): Pr
 export async function findConsentLink(db: Database, secret: string): Promise<ConsentLinkTable | undefined> {
   if (!isWellFormedSecret(secret)) return undefined;
   return db.selectFrom('consent_links').selectAll().where('token_hash', '=', hashSecret(secret)).executeTakeFirst();
+}
+
+/** The consent link of a consent email (one per mail). */
+export async function consentLinkOfMail(db: Database, orgId: string, messageId: string): Promise<ConsentLinkTable | undefined> {
+  return db.selectFrom('consent_links').selectAll().where('org_id', '=', orgId).where('message_id', '=', messageId).executeTakeFirst();
 }

@@ -3,6 +3,7 @@ import type { SendMailOptions } from 'nodemailer';
 import type { MailRow, RecipientRow } from '../mail/mail-repository.js';
 import { messageIdHeader } from '../mail/send-mail.js';
 import { rewriteInlineImages } from '../mail/mail-files.js';
+import { fillConsentLinks } from '../compliance/consent-links.js';
 
 /**
  * Builds the message for one delivery attempt. The headers always name every To and Cc
@@ -18,11 +19,22 @@ const normaliseNewlines = (text: string): string => text.replace(/\r\n?/g, '\n')
 /** A file the message carries, with its bytes loaded. */
 export type LoadedFile = { kind: 'attachment' | 'inline' | 'generated'; fileId: string; name: string; contentType: string; contentId: string | null; bytes: Buffer };
 
-export function composeMessage(mail: MailRow, recipients: readonly RecipientRow[], domain: string, files: readonly LoadedFile[] = []): SendMailOptions {
+/**
+ * `consentUrl`: for a consent email, its consent-form link, put in place of the
+ * `${ConsentForm.…}` tokens its stored content keeps (compliance/consent-links.ts).
+ */
+export function composeMessage(
+  mail: MailRow,
+  recipients: readonly RecipientRow[],
+  domain: string,
+  files: readonly LoadedFile[] = [],
+  consentUrl: string | null = null,
+): SendMailOptions {
   const headerList = (kind: RecipientRow['kind']) =>
     recipients.filter((r) => r.kind === kind).map((r) => ({ name: r.name ?? '', address: r.email }));
   const inline = new Map(files.filter((f) => f.kind === 'inline' && f.contentId).map((f) => [f.fileId, f.contentId!]));
-  const content = normaliseNewlines(mail.mail_format === 'html' ? rewriteInlineImages(mail.content, inline) : mail.content);
+  const stored = consentUrl === null ? mail.content : fillConsentLinks(mail.content, consentUrl);
+  const content = normaliseNewlines(mail.mail_format === 'html' ? rewriteInlineImages(stored, inline) : stored);
   const references = mail.references_header ? mail.references_header.split(' ') : undefined;
   return {
     from: { name: mail.from_name ?? '', address: mail.from_email },

@@ -3,6 +3,7 @@ import type { RecipientStatus } from '../db/schema.js';
 import { blockAddress, findBlocked } from '../mail/blocked-addresses.js';
 import { recipientsOf, type MailRow, type RecipientRow } from '../mail/mail-repository.js';
 import { composeMessage, type LoadedFile } from './compose.js';
+import { consentLinkOfMail, consentUrl } from '../compliance/consent-links.js';
 import { filesOfMails } from '../mail/mail-files.js';
 import { fireTimeRefusal } from './fire-time-checks.js';
 import { hasExpired, permanentStatus, retryDelayMs } from './retry-policy.js';
@@ -49,9 +50,13 @@ export async function deliverMail(ctx: Context, transports: TransportRegistry, m
     let result: SendResult | null = null;
     let failure: Outcome | null = null;
     const files = await loadFiles(ctx, mail.message_id);
+    const consentLink = mail.consent_email === 1 ? await consentLinkOfMail(ctx.db, mail.org_id, mail.message_id) : null;
     if (files === null) {
       // Never send a mail without the files it was accepted with.
       failure = { kind: 'failed', statusCode: '5.3.0', diagnostic: 'a file this mail carries is no longer stored', remoteMta: null };
+    } else if (consentLink === undefined) {
+      // Nor a consent email without its consent link.
+      failure = { kind: 'failed', statusCode: '5.3.0', diagnostic: 'the consent link of this mail is no longer stored', remoteMta: null };
     } else if (route.kind === 'refused') {
       failure = { kind: 'failed', statusCode: '5.3.5', diagnostic: `SMTP server refused by policy: ${route.reason}`, remoteMta: null };
     } else {
@@ -59,7 +64,7 @@ export async function deliverMail(ctx: Context, transports: TransportRegistry, m
         result = await route.transport.send({
           orgId: mail.org_id,
           messageId: mail.message_id,
-          message: composeMessage(mail, all, ctx.config.messageIdDomain, files),
+          message: composeMessage(mail, all, ctx.config.messageIdDomain, files, consentLink ? consentUrl(ctx, consentLink) : null),
           envelope: { from: mail.from_email, to: attempt.map((r) => r.email) },
         });
       } catch (error) {

@@ -275,13 +275,14 @@ async function acceptItem(ctx: Context, principal: Principal, item: ItemContext)
   });
 
   // Consent email: the content (the request's or the template's) must link the consent form; the
-  // link becomes a per-mail secret URL bound to the record and its first `to` address. Other mail
-  // never carries a consent link: the tokens are removed.
+  // link is a per-mail secret URL bound to the record and its first `to` address, put in place of
+  // the token only when the message is composed (delivery/compose.ts), so no stored copy holds it.
+  // Other mail never carries a consent link: the tokens are removed.
   let consentLink: ConsentLinkTable | null = null;
   if (input.consentEmail) {
     const locales = consentLocales(body.content);
     if (locales.length === 0) throw reader.error('CONSENT_FORM_LINK_MISSING', ['content']);
-    const link = newConsentLink(ctx, {
+    consentLink = newConsentLink(ctx, {
       orgId: principal.orgId,
       module: item.module.apiName,
       recordId: item.record.id,
@@ -289,8 +290,6 @@ async function acceptItem(ctx: Context, principal: Principal, item: ItemContext)
       recipient: input.to[0]!.email,
       locale: locales[0]!,
     });
-    consentLink = link.row;
-    body.content = fillConsentLinks(body.content, link.url);
   } else if (consentLocales(body.content).length > 0) {
     body.content = fillConsentLinks(body.content, '');
   }

@@ -198,9 +198,16 @@ for (const kind of DATABASE_KINDS) {
       assert.ok(link, html);
       assert.ok(link.startsWith(`${base}/consent/`));
       assert.match(link.slice(`${base}/consent/`.length), /^[A-Za-z0-9_-]{43}$/, '256-bit secret');
-      // Only the hash is stored.
+      // Only the hash is stored, and the mail as the CRM keeps it shows the token, not the link:
+      // a CRM user reading the Emails list cannot answer in the person's place.
       const stored = await testApp.app.db.selectFrom('consent_links').selectAll().execute();
       assert.ok(stored.every((row) => !link.includes(row.token_hash)));
+      const messageId = json(accepted).data[0].details.message_id;
+      const kept = json(await testApp.api('GET', `/crm/v8/Contacts/${id}/Emails/${messageId}`, org.token)).Emails[0];
+      assert.match(kept.content, /\$\{ConsentForm\.en_US\}/);
+      const secret = link.slice(`${base}/consent/`.length);
+      const rows = await testApp.app.db.selectFrom('mails').select(['content', 'subject']).execute();
+      assert.ok(rows.every((row) => !row.content.includes(secret) && !row.subject.includes(secret)), 'no stored mail holds the link');
 
       const page = await fetch(link);
       assert.equal(page.status, 200);
