@@ -655,7 +655,10 @@ async function main() {
   // (c) schedule: how late a scheduled mail starts, with the worker idle and running
   // -------------------------------------------------------------------------------------------
   if (phases.has('schedule')) {
-    const scheduleEnv = mailroomEnv('schedule');
+    // smtp-server (the sink) holds its greeting back 100 ms on every new connection; at the default
+    // 100 messages per connection that alone would cost a paced relay ~4 % of its slots, which is the
+    // sink's doing. A deployment paced by its relay raises this knob the same way.
+    const scheduleEnv = { ...mailroomEnv('schedule'), SMTP_MAX_MESSAGES_PER_CONNECTION: process.env.SMTP_MAX_MESSAGES_PER_CONNECTION ?? '1000' };
     const mailroom = startChild('mailroom-schedule', here('mailroom-server.mjs'), { cpu: 0, env: scheduleEnv });
     const ready = await mailroom.waitEvent('ready', 60_000);
     await mailroom.call('traceClaims');
@@ -679,7 +682,7 @@ async function main() {
     let workerInfo;
     if (SCHEDULE_WORKER_PROCESS) {
       workerProcess = startProcess('worker-schedule', [path.join(root, 'bin', 'mailroom.js'), 'worker'], { env: scheduleEnv });
-      workerInfo = { concurrency: Number(process.env.WORKER_CONCURRENCY ?? 8), process: true };
+      workerInfo = { concurrency: Number(process.env.WORKER_CONCURRENCY ?? 16), process: true };
     } else {
       workerInfo = await mailroom.call('startWorker');
     }

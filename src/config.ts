@@ -40,7 +40,7 @@ export type Config = Readonly<{
   /** How long a consent-form link (`${ConsentForm.en_US}`) keeps working after its mail is accepted. */
   consentLinkTtlMs: number;
   delivery: Readonly<{
-    /** Mails a worker sends at the same time. */
+    /** Mails a worker works on at once (at most SMTP_MAX_CONNECTIONS of them talk to one destination). */
     concurrency: number;
     /** How long a claimed mail stays leased to its worker before another may take it. */
     leaseMs: number;
@@ -189,7 +189,7 @@ export function loadConfig(env: Env = process.env): Config {
     apiRateLimits: flag('API_RATE_LIMITS', true),
     consentLinkTtlMs: integer('CONSENT_LINK_TTL_DAYS', 90, 1, 730) * 24 * 3600 * 1000,
     delivery: Object.freeze({
-      concurrency: integer('WORKER_CONCURRENCY', 8, 1, 256),
+      concurrency: integer('WORKER_CONCURRENCY', 16, 1, 256),
       leaseMs: integer('WORKER_LEASE_SECONDS', 60, 5, 3600) * 1000,
       firstRetryMs: integer('RETRY_FIRST_SECONDS', 60, 1, 86400) * 1000,
       maxAgeMs: integer('RETRY_MAX_AGE_HOURS', 72, 1, 24 * 30) * 3600 * 1000,
