@@ -1,4 +1,4 @@
-import { escapeHtml } from '../mailbox/render-mailbox.js';
+import { escapeHtml } from '../html-escape.js';
 import type { ConsentView } from './submit-consent.js';
 
 /**

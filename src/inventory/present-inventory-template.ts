@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.js';
+import { escapeHtml } from '../html-escape.js';
 import { STANDARD_MODULES } from '../records/modules.js';
 import { formatZohoDateTime } from '../time.js';
 import { fullName, listUsers } from '../users/user-repository.js';
@@ -65,6 +66,3 @@ function layoutSummary(template: InventoryTemplate): string {
   ].join('');
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}

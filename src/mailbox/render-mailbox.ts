@@ -1,4 +1,5 @@
 import sanitizeHtml from 'sanitize-html';
+import { escapeHtml } from '../html-escape.js';
 import type { MailboxAttachment, MailboxHeaders, MailboxMessage, MailboxPage } from './read-mailbox.js';
 
 /**
@@ -22,12 +23,6 @@ export const MAILBOX_PAGE_HEADERS: Readonly<Record<string, string>> = {
 
 export const MAILBOX_REALM = 'Mailroom mailbox';
 
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Escapes text for HTML content and for quoted attribute values alike. */
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Sanitising a mail's HTML part.

@@ -13,6 +13,7 @@
  * - in HTML, values are HTML-escaped; in a subject, line breaks and NUL are removed from values
  *   so a value cannot add a header.
  */
+import { escapeHtml } from '../html-escape.js';
 
 /** One record's values by field label, already formatted for display; null renders empty. */
 export type MergeValues = Readonly<Record<string, string | null>>;
@@ -39,14 +40,10 @@ export type RenderOptions = Readonly<{
 // `[^{}]*` cannot backtrack into another token, so matching stays linear in the text's length.
 const TOKEN = /\$\{([^{}]*)\}/g;
 const LINE_BREAKS = /[\r\n\0\u0085\u2028\u2029]/g;
-const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 /** Left as written: `${ConsentForm.en_US}` becomes a link when consent mail is sent. */
 const CONSENT_PREFIX = 'ConsentForm.';
 const KEEP = Symbol('keep token');
 
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
-}
 
 /** The value of an own property of `map`: the exact key first, then the key ignoring case. */
 function ownLookup<T>(map: Readonly<Record<string, T>>, key: string): T | undefined {

@@ -4,6 +4,8 @@
  * fragment wrapped with `trusted()` by code that built it from escaped parts, goes in as is.
  * Arrays are joined; null, undefined and false render nothing.
  */
+import { escapeHtml } from '../html-escape.js';
+
 export class SafeHtml {
   constructor(readonly value: string) {}
   toString(): string {
@@ -11,11 +13,6 @@ export class SafeHtml {
   }
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-}
 
 function render(value: unknown): string {
   if (value === null || value === undefined || value === false) return '';

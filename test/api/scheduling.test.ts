@@ -3,10 +3,30 @@ import { after, before, describe, test } from 'node:test';
 import { FakeClock } from '../../src/clock.js';
 import { createWorker, type Worker } from '../../src/delivery/worker.js';
 import { updateOrg } from '../../src/orgs/update-org.js';
-import { DATABASE_KINDS, json, startTestApp, type TestApp, type TestOrg } from '../helpers/test-app.js';
+import { DATABASE_KINDS, json, startTestApp, type DatabaseKind, type TestApp, type TestOrg } from '../helpers/test-app.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 
 const T0 = Date.UTC(2026, 11, 1, 4, 0, 0); // 2026-12-01T09:30:00+05:30
+
+/** A suite's world: SMTP sink, fake clock at T0, app, worker (not started), an org, its sender and a Lead. */
+type World = { sink: SmtpSink; clock: FakeClock; testApp: TestApp; worker: Worker; org: TestOrg; from: string; leadId: string };
+
+async function openWorld(kind: DatabaseKind, lead: { name: string; email: string }, env: Record<string, string> = {}): Promise<World> {
+  const sink = await startSmtpSink();
+  const clock = new FakeClock(T0);
+  const testApp = await startTestApp(kind, { clock, env: { SMTP_URL: sink.url, ...env } });
+  const worker = createWorker(testApp.app);
+  const org = await testApp.createOrg();
+  const from = json(await testApp.api('GET', '/crm/v8/users?type=CurrentUser', org.token)).users[0].email;
+  const leadId = json(await testApp.api('POST', '/crm/v8/Leads', org.token, { data: [{ Last_Name: lead.name, Email: lead.email }] })).data[0].details.id;
+  return { sink, clock, testApp, worker, org, from, leadId };
+}
+
+async function closeWorld(world: World): Promise<void> {
+  await world.worker.stop(1000);
+  await world.testApp.close();
+  await world.sink.close();
+}
 
 for (const kind of DATABASE_KINDS) {
   describe(`scheduled sends, cancel and reschedule [${kind}]`, () => {
@@ -26,20 +46,12 @@ for (const kind of DATABASE_KINDS) {
     const statuses = async (messageId: string, id = leadId) =>
       json(await testApp.api('GET', `/crm/v8/Leads/${id}/Emails/${messageId}`, org.token)).Emails[0].status.map((s: { type: string }) => s.type);
 
+    let world: World;
     before(async () => {
-      sink = await startSmtpSink();
-      clock = new FakeClock(T0);
-      testApp = await startTestApp(kind, { clock, env: { SMTP_URL: sink.url } });
-      worker = createWorker(testApp.app);
-      org = await testApp.createOrg();
-      from = json(await testApp.api('GET', '/crm/v8/users?type=CurrentUser', org.token)).users[0].email;
-      leadId = json(await testApp.api('POST', '/crm/v8/Leads', org.token, { data: [{ Last_Name: 'Smith', Email: 'smith@example.com' }] })).data[0].details.id;
+      world = await openWorld(kind, { name: 'Smith', email: 'smith@example.com' });
+      ({ sink, clock, testApp, worker, org, from, leadId } = world);
     });
-    after(async () => {
-      await worker.stop(1000);
-      await testApp.close();
-      await sink.close();
-    });
+    after(() => closeWorld(world));
 
     test('a mail scheduled with a +05:30 offset waits for its instant, shows as scheduled, then goes', async () => {
       clock.set(T0 - 6000);
@@ -206,62 +218,45 @@ for (const kind of DATABASE_KINDS) {
 
 for (const kind of DATABASE_KINDS) {
   describe(`fair claiming: scheduled mail coming due and mail to go now share the worker [${kind}]`, () => {
-    let sink: SmtpSink;
-    let testApp: TestApp;
-    let worker: Worker;
-    let clock: FakeClock;
-    let org: TestOrg;
-    let from: string;
-    let leadId: string;
-
+    let w: World;
     const send = (subject: string, count: number, scheduled?: string) =>
-      testApp.api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, {
+      w.testApp.api('POST', `/crm/v8/Leads/${w.leadId}/actions/send_mail`, w.org.token, {
         data: Array.from({ length: count }, () => ({
-          from: { email: from },
+          from: { email: w.from },
           to: [{ email: 'queue@example.com' }],
           subject,
           ...(scheduled ? { scheduled_time: scheduled } : {}),
         })),
       });
     /** Subjects in the order the sink received them, from message `start` on. */
-    const arrivals = (start: number) => sink.messages.slice(start).map((m) => m.parsed.subject);
+    const arrivals = (start: number) => w.sink.messages.slice(start).map((m) => m.parsed.subject);
 
+    // Two slots: each claim takes two mails, so the order of claims is the order of arrival.
     before(async () => {
-      sink = await startSmtpSink();
-      clock = new FakeClock(T0);
-      // Two slots: each claim takes two mails, so the order of claims is the order of arrival.
-      testApp = await startTestApp(kind, { clock, env: { SMTP_URL: sink.url, WORKER_CONCURRENCY: '2' } });
-      worker = createWorker(testApp.app);
-      org = await testApp.createOrg();
-      from = json(await testApp.api('GET', '/crm/v8/users?type=CurrentUser', org.token)).users[0].email;
-      leadId = json(await testApp.api('POST', '/crm/v8/Leads', org.token, { data: [{ Last_Name: 'Queue', Email: 'queue@example.com' }] })).data[0].details.id;
+      w = await openWorld(kind, { name: 'Queue', email: 'queue@example.com' }, { WORKER_CONCURRENCY: '2' });
     });
-    after(async () => {
-      await worker.stop(1000);
-      await testApp.close();
-      await sink.close();
-    });
+    after(() => closeWorld(w));
 
     test('a mail accepted to go now is claimed first, not after a burst of overdue scheduled mail', async () => {
-      clock.set(T0);
+      w.clock.set(T0);
       assert.equal((await send('Scheduled', 20, '2026-12-01T09:31:00+05:30')).statusCode, 200);
-      clock.set(T0 + 120_000); // the burst is a minute overdue (say the worker was down)
+      w.clock.set(T0 + 120_000); // the burst is a minute overdue (say the worker was down)
       assert.equal((await send('Now', 1)).statusCode, 200);
-      const start = sink.messages.length;
-      assert.equal(await worker.runOnce(), 21);
-      await sink.waitFor(start + 21);
+      const start = w.sink.messages.length;
+      assert.equal(await w.worker.runOnce(), 21);
+      await w.sink.waitFor(start + 21);
       const order = arrivals(start);
       assert.ok(order.indexOf('Now') < 2, `the mail to go now arrived in position ${order.indexOf('Now') + 1} of 21`);
     });
 
     test('and a flood of mail to go now does not starve a scheduled mail coming due', async () => {
-      clock.set(T0 + 200_000);
+      w.clock.set(T0 + 200_000);
       assert.equal((await send('Due', 1, '2026-12-01T09:35:00+05:30')).statusCode, 200); // T0 + 300 s
-      clock.set(T0 + 300_000);
+      w.clock.set(T0 + 300_000);
       assert.equal((await send('Flood', 20)).statusCode, 200);
-      const start = sink.messages.length;
-      assert.equal(await worker.runOnce(), 21);
-      await sink.waitFor(start + 21);
+      const start = w.sink.messages.length;
+      assert.equal(await w.worker.runOnce(), 21);
+      await w.sink.waitFor(start + 21);
       const order = arrivals(start);
       assert.ok(order.indexOf('Due') < 2, `the scheduled mail arrived in position ${order.indexOf('Due') + 1} of 21`);
     });
