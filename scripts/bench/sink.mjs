@@ -20,16 +20,24 @@ let state;
 const reset = (target, rate = 0) => {
   // rate > 0: a relay that accepts at most `rate` messages per second (its reply to the end of
   // DATA is held back until the message's turn), as relays with a per-client rate limit do.
-  state = { target, rate, nextRelease: 0, messages: 0, recipients: 0, bytes: 0, invalid: 0, errors: 0, ids: new Set(), duplicates: 0, arrivals: [], records: [], cpuStart: cpuMicros() };
+  state = { target, rate, tat: 0, messages: 0, recipients: 0, bytes: 0, invalid: 0, errors: 0, ids: new Set(), duplicates: 0, arrivals: [], records: [], cpuStart: cpuMicros() };
 };
 reset(Infinity);
 
-/** Calls `reply` now, or at this message's turn when the sink is paced. */
+/**
+ * Calls `reply` now, or at this message's turn when the sink is paced: the generic cell rate
+ * algorithm (GCRA), as rate limiters are commonly built: `rate` messages per second on average,
+ * with a burst allowance of a tenth of a second's worth, so a slot missed for a moment is made
+ * up soon after instead of being lost for good.
+ */
 const paced = (reply) => {
   if (!(state.rate > 0)) return reply();
   const now = wallNow();
-  const release = Math.max(now, state.nextRelease);
-  state.nextRelease = release + 1000 / state.rate;
+  const interval = 1000 / state.rate;
+  const tolerance = Math.max(0, Math.floor(state.rate / 10) - 1) * interval;
+  state.tat = Math.max(state.tat, now);
+  const release = Math.max(now, state.tat - tolerance);
+  state.tat += interval;
   if (release <= now) return reply();
   setTimeout(reply, release - now);
 };
