@@ -115,6 +115,11 @@ for (const kind of DATABASE_KINDS) {
       const unblock = await testApp.api('POST', `/crm/v8/Leads/${blockedLead}/actions/unblock_email`, org.token, { unblock_fields: ['Email'] });
       assert.equal(unblock.statusCode, 200);
       assert.deepEqual(json(unblock).data[0], { code: 'SUCCESS', details: { id: blockedLead }, message: 'Unblocked successfully', status: 'success' });
+      // The bounce's block and the unblock are both in the audit trail.
+      const audit = json(await testApp.api('GET', '/crm/v8/settings/audit_log', org.token)).audit_log as { action: string; details: { email?: string } }[];
+      const blockEntry = audit.find((e) => e.action === 'email.blocked');
+      assert.equal(blockEntry?.details.email, 'gone@example.com');
+      assert.ok(audit.some((e) => e.action === 'email.unblocked'));
       const again = await testApp.api('POST', `/crm/v8/Leads/${blockedLead}/actions/unblock_email`, org.token, { unblock_fields: ['Email'] });
       assert.equal(json(again).data[0].message, 'Email is already unblocked');
       const after = json(await testApp.api('POST', `/crm/v5/Leads/${blockedLead}/actions/send_mail`, org.token, { data: [mail] }));
