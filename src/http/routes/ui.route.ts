@@ -4,28 +4,24 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import type { Context } from '../../context.js';
 import { AppError, isAppError } from '../../errors.js';
 import { MAX_FILE_BYTES, MAX_FILES_PER_UPLOAD, type UploadedPart } from '../../files/upload-files.js';
-import { isInventoryModule, loadInventoryTemplates } from '../../inventory/inventory-templates.js';
 import { cancelMail, rescheduleMail } from '../../mail/change-scheduled-mail.js';
-import { listFromAddresses } from '../../mail/from-addresses.js';
-import { listRecordEmails } from '../../mail/list-record-emails.js';
-import { quotaStatus } from '../../limits/daily-quota.js';
-import { getRecord } from '../../records/get-records.js';
 import { listModules, resolveModule } from '../../records/module-registry.js';
 import type { ModuleDefinition } from '../../records/modules.js';
 import { presentRecords } from '../../records/present-record.js';
-import { findRecord, parseData } from '../../records/record-repository.js';
-import { listTemplateSummaries } from '../../templates/template-repository.js';
+import { parseData } from '../../records/record-repository.js';
 import { loadTemplateForSend } from '../../templates/resolve-template.js';
 import { COMPOSE_JS, UI_CSS } from '../../ui/assets.js';
-import { readComposeForm, submitCompose, fromValue, type ComposeForm, type FormErrors } from '../../ui/compose.js';
-import { renderCompose } from '../../ui/compose-page.js';
+import { readComposeForm, submitCompose, type ComposeForm, type FormErrors } from '../../ui/compose.js';
 import { UI_PAGE_HEADERS } from '../../ui/layout.js';
-import { localInputValue, localToOffsetDateTime } from '../../ui/local-time.js';
+import { localToOffsetDateTime } from '../../ui/local-time.js';
 import { renderError, renderLogin } from '../../ui/login-page.js';
-import { renderModuleList, renderRecordList, renderRecordPage, recordPath, type EmailView } from '../../ui/record-pages.js';
-import { countRecordsByModule, findReferringRecords, recordName, searchRecords } from '../../ui/record-queries.js';
+import { renderModuleList, renderRecordList, recordPath } from '../../ui/record-pages.js';
+import { countRecordsByModule, recordName, searchRecords } from '../../ui/record-queries.js';
 import { endSession, newToken, sameToken, startSession, type Session } from '../../ui/sessions.js';
 import { settingsRoutes } from './ui-settings.route.js';
+import { PageError, notFound } from '../../ui/page-error.js';
+import { buildRecordPage, type RecordPageExtra } from '../../ui/record-view.js';
+import { buildComposePage } from '../../ui/compose-view.js';
 import { LOGIN_CSRF_COOKIE, readCookie, SESSION_COOKIE, type WebAuth } from '../web-auth.js';
 
 const PER_PAGE = 25;
@@ -41,17 +37,6 @@ const NOTICES: Record<string, string> = {
   rescheduled: 'The scheduled email was rescheduled.',
 };
 
-/** Thrown to answer with an HTML error page of a given status. */
-class PageError extends Error {
-  constructor(
-    readonly status: number,
-    readonly title: string,
-    readonly text: string,
-  ) {
-    super(title);
-  }
-}
-const notFound = () => new PageError(404, 'Not found', 'There is no such page or record in your organisation.');
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -188,26 +173,7 @@ export const uiRoutes =
         return send(reply, renderRecordList(session, { module, records, names, term, page, more }));
       });
 
-      const recordPage = async (session: Session, module: ModuleDefinition, id: string, extra: { notice?: string | null; error?: string | null; emailsIndex?: string | null }) => {
-        const record = await getRecord(ctx, session.principal, module, id, {});
-        const row = await findRecord(ctx.db, session.principal.orgId, module.apiName, id);
-        const modules = await listModules(ctx.db, session.principal.orgId);
-        const related = await findReferringRecords(ctx, session.principal, modules, module, id);
-        const index = extra.emailsIndex && /^[0-9a-f]{64}$/.test(extra.emailsIndex) ? extra.emailsIndex : undefined;
-        const emails = await listRecordEmails(ctx, session.principal, module, id, index ? { index } : {});
-        return renderRecordPage(session, {
-          module,
-          record,
-          name: row ? recordName(module, parseData(row)) : id,
-          related,
-          emails: (emails?.Emails ?? []) as unknown as EmailView[],
-          emailsNext: (emails?.info.next_index as string | null | undefined) ?? null,
-          emailsIndex: index ?? null,
-          notice: extra.notice ?? null,
-          error: extra.error ?? null,
-          localNow: localInputValue(ctx.clock.now() + 60 * 60_000, session.principal.timeZone),
-        });
-      };
+      const recordPage = (session: Session, module: ModuleDefinition, id: string, extra: RecordPageExtra) => buildRecordPage(ctx, session, module, id, extra);
 
       app.get('/ui/records/:module/:id', async (request, reply) => {
         const session = sessionOf(request);
@@ -220,41 +186,8 @@ export const uiRoutes =
 
       // ---- Compose -------------------------------------------------------------------------------
 
-      const composeView = async (session: Session, module: ModuleDefinition, id: string, form: ComposeForm | null, errors: FormErrors) => {
-        if (module.apiName === 'Products') throw notFound();
-        const row = await findRecord(ctx.db, session.principal.orgId, module.apiName, id);
-        if (!row || !/^\d{1,19}$/.test(id)) throw notFound();
-        const data = parseData(row);
-        const [fromAddresses, templates, inventory, quota] = await Promise.all([
-          listFromAddresses(ctx.db, session.principal.orgId, session.principal.userId),
-          listTemplateSummaries(ctx.db, session.principal.orgId, { module: module.apiName }).then((rows) =>
-            rows.filter((t) => t.active === 1).map((t) => ({ id: t.id, name: t.name })).sort((a, b) => a.name.localeCompare(b.name)),
-          ),
-          isInventoryModule(module) ? loadInventoryTemplates(ctx.db, session.principal.orgId, module.apiName) : Promise.resolve(null),
-          quotaStatus(ctx.db, session.principal.orgId, ctx.clock.now()),
-        ]);
-        const name = recordName(module, data);
-        // "Name <address>" only when the name cannot be misread as address syntax.
-        const plainName = name !== '(no name)' && /^[^<>,;"\n]+$/.test(name);
-        const defaultTo = typeof data.Email === 'string' && data.Email !== '' ? (plainName ? `${name} <${data.Email}>` : data.Email) : '';
-        const primary = fromAddresses?.[0];
-        const initial: ComposeForm = form ?? {
-          ...readComposeForm({}),
-          from: primary ? fromValue(primary.type, primary.email) : '',
-          to: defaultTo,
-        };
-        return renderCompose(session, {
-          module,
-          recordId: id,
-          recordName: name,
-          fromAddresses: fromAddresses ?? [],
-          templates,
-          inventoryTemplates: inventory ? inventory.map((t) => ({ id: t.id, name: t.name })) : null,
-          form: initial,
-          errors,
-          quota: { remaining: quota.remaining, limit: quota.limit },
-        });
-      };
+      const composeView = (session: Session, module: ModuleDefinition, id: string, form: ComposeForm | null, errors: FormErrors) =>
+        buildComposePage(ctx, session, module, id, form, errors);
 
       app.get('/ui/records/:module/:id/compose', async (request, reply) => {
         const session = sessionOf(request);
@@ -357,4 +290,3 @@ export function requireCsrf(session: Session, given: unknown): void {
   }
 }
 
-export { PageError };

@@ -1,0 +1,34 @@
+import type { Context } from '../context.js';
+import { listRecordEmails } from '../mail/list-record-emails.js';
+import { getRecord } from '../records/get-records.js';
+import { listModules } from '../records/module-registry.js';
+import type { ModuleDefinition } from '../records/modules.js';
+import { findRecord, parseData } from '../records/record-repository.js';
+import { localInputValue } from './local-time.js';
+import { renderRecordPage, type EmailView } from './record-pages.js';
+import { findReferringRecords, recordName } from './record-queries.js';
+import type { Session } from './sessions.js';
+
+export type RecordPageExtra = { notice?: string | null; error?: string | null; emailsIndex?: string | null };
+
+/** A record's page: its fields, the records around it, and its Emails (one page of them). */
+export async function buildRecordPage(ctx: Context, session: Session, module: ModuleDefinition, id: string, extra: RecordPageExtra): Promise<string> {
+  const record = await getRecord(ctx, session.principal, module, id, {});
+  const row = await findRecord(ctx.db, session.principal.orgId, module.apiName, id);
+  const modules = await listModules(ctx.db, session.principal.orgId);
+  const related = await findReferringRecords(ctx, session.principal, modules, module, id);
+  const index = extra.emailsIndex && /^[0-9a-f]{64}$/.test(extra.emailsIndex) ? extra.emailsIndex : undefined;
+  const emails = await listRecordEmails(ctx, session.principal, module, id, index ? { index } : {});
+  return renderRecordPage(session, {
+    module,
+    record,
+    name: row ? recordName(module, parseData(row)) : id,
+    related,
+    emails: (emails?.Emails ?? []) as unknown as EmailView[],
+    emailsNext: (emails?.info.next_index as string | null | undefined) ?? null,
+    emailsIndex: index ?? null,
+    notice: extra.notice ?? null,
+    error: extra.error ?? null,
+    localNow: localInputValue(ctx.clock.now() + 60 * 60_000, session.principal.timeZone),
+  });
+}
