@@ -1,6 +1,7 @@
 import type { Context } from '../context.js';
 import type { ErrorCode } from '../errors.js';
 import { recordAudit } from '../compliance/audit-log.js';
+import { hasPermission } from '../compliance/permissions.js';
 import type { MailRow } from '../mail/mail-repository.js';
 import { firstRefusal, recordMailFacts } from '../mail/record-checks.js';
 import { resolveModule } from '../records/module-registry.js';
@@ -10,7 +11,8 @@ import { findUserById } from '../users/user-repository.js';
 /**
  * Re-checks when a mail is claimed (reliability.md P10): what was true at acceptance may not be
  * any more, for a scheduled mail or a retry hours later. A mail that may no longer go ends
- * `skipped` with the reason; it is never sent. Opt-out, consent and record locks are compliance
+ * `skipped` with the reason; it is never sent. The sender's Send Email permission is checked
+ * again too. Opt-out, consent and record locks are compliance
  * refusals and are also written to the audit trail. (Blocked addresses are re-checked per
  * recipient in deliver-mail.)
  */
@@ -29,6 +31,10 @@ export async function fireTimeRefusal(ctx: Context, mail: MailRow): Promise<stri
   const record = module ? await findRecord(ctx.db, mail.org_id, module.apiName, mail.record_id) : undefined;
   if (!module || !record) return 'the record was deleted after the mail was accepted';
   const sender = await findUserById(ctx.db, mail.org_id, mail.user_id);
+  // The sender's profile may have lost the Send Email permission since (zoho-api.md §3.3 step 4).
+  if (sender && !(await hasPermission(ctx.db, mail.org_id, sender.profile, 'send_email'))) {
+    return "the sender's profile no longer has the Send Email permission";
+  }
   const facts = await recordMailFacts(ctx.db, mail.org_id, module, parseData(record), {
     recordId: record.id,
     senderProfile: sender?.profile ?? 'standard',

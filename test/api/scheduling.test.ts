@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { FakeClock } from '../../src/clock.js';
 import { createWorker, type Worker } from '../../src/delivery/worker.js';
 import { updateOrg } from '../../src/orgs/update-org.js';
+import { createUser } from '../../src/users/create-user.js';
 import { DATABASE_KINDS, json, startTestApp, type DatabaseKind, type TestApp, type TestOrg } from '../helpers/test-app.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 
@@ -173,6 +174,31 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(moved.statusCode, 200, moved.body);
       assert.equal(json(await sendAt(T0 + day)).data[0].status, 'success', 'day 1 got its unit back');
       assert.equal(json(await sendAt(T0 + 3 * day)).data[0].code, 'LIMIT_EXCEEDED', 'day 3 now holds the moved mail');
+    });
+
+    test('a mail whose sender’s profile lost the Send Email permission after scheduling ends skipped, never sent', async () => {
+      clock.set(T0 + 3_000_000);
+      const rep = await createUser(testApp.app, { orgId: org.orgId, email: 'rep@example.com', name: 'Sales Rep' });
+      const repToken = await testApp.tokenFor(org, ['ZohoCRM.send_mail.all.CREATE'], rep.id);
+      const accepted = await testApp.api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, repToken, {
+        data: [{ from: { email: 'rep@example.com' }, to: [{ email: 'smith@example.com' }], subject: 'From the rep', scheduled_time: at(T0 + 3_060_000) }],
+      });
+      assert.equal(accepted.statusCode, 200, accepted.body);
+      const id = json(accepted).data[0].details.message_id;
+      const revoked = await testApp.api('PUT', '/crm/v8/settings/profile_permissions', org.token, {
+        profile_permissions: [{ profile: 'standard', permission: 'send_email', enabled: false }],
+      });
+      assert.equal(revoked.statusCode, 200, revoked.body);
+      const before = sink.messages.length;
+      clock.set(T0 + 3_060_000);
+      assert.equal(await worker.runOnce(), 1);
+      const status = json(await testApp.api('GET', `/crm/v8/Leads/${leadId}/Emails/${id}`, org.token)).Emails[0].status[0];
+      assert.equal(status.type, 'skipped');
+      assert.match(status.diagnostic, /Send Email permission/);
+      assert.equal(sink.messages.length, before);
+      await testApp.api('PUT', '/crm/v8/settings/profile_permissions', org.token, {
+        profile_permissions: [{ profile: 'standard', permission: 'send_email', enabled: true }],
+      });
     });
 
     test('cancel racing a worker’s claim: exactly one wins', async () => {
