@@ -1,24 +1,13 @@
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { FakeClock } from '../../src/clock.js';
+import type { FakeClock } from '../../src/clock.js';
 import { createUser } from '../../src/users/create-user.js';
-import { createWorker, type Worker } from '../../src/delivery/worker.js';
-import { DATABASE_KINDS, json, startTestApp, type TestApp, type TestOrg } from '../helpers/test-app.js';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import type { Worker } from '../../src/delivery/worker.js';
+import { DATABASE_KINDS, json, type TestApp, type TestOrg } from '../helpers/test-app.js';
+import type { SmtpSink } from '../helpers/smtp-sink.js';
+import { closeMailWorld, openMailWorld, type MailWorld } from '../helpers/mail-world.js';
 
 const T0 = Date.UTC(2026, 10, 26, 10, 0, 0);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 for (const kind of DATABASE_KINDS) {
   describe(`GDPR consent: privacy settings, consent on send, consent emails and the consent page [${kind}]`, () => {
@@ -55,22 +44,13 @@ for (const kind of DATABASE_KINDS) {
     };
     const consentBasis = { Data_Processing_Basis: 'Consent', Contact_Through_Email: false };
 
+    let world: MailWorld;
     before(async () => {
-      sink = await startSmtpSink();
-      clock = new FakeClock(T0);
-      const port = await freePort();
-      base = `http://127.0.0.1:${port}`;
-      testApp = await startTestApp(kind, { clock, env: { SMTP_URL: sink.url, PUBLIC_URL: base } });
-      await testApp.server.listen({ port, host: '127.0.0.1' });
-      worker = createWorker(testApp.app);
-      org = await testApp.createOrg();
-      from = json(await testApp.api('GET', '/crm/v8/users?type=CurrentUser', org.token)).users[0].email;
+      // Listening for real: the consent link in the mail points back to this server.
+      world = await openMailWorld(kind, { at: T0, listen: true });
+      ({ sink, clock, testApp, worker, org, from, base } = world);
     });
-    after(async () => {
-      await worker.stop(1000);
-      await testApp.close();
-      await sink.close();
-    });
+    after(() => closeMailWorld(world));
 
     test('GET /org shows privacy_settings; an admin switches it through PUT /org, a standard user cannot; the change is audited', async () => {
       assert.equal(json(await testApp.api('GET', '/crm/v8/org', org.token)).org[0].privacy_settings, false);

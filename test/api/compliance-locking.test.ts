@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { FakeClock } from '../../src/clock.js';
-import { createWorker, type Worker } from '../../src/delivery/worker.js';
+import type { FakeClock } from '../../src/clock.js';
+import type { Worker } from '../../src/delivery/worker.js';
 import { createUser } from '../../src/users/create-user.js';
-import { DATABASE_KINDS, json, startTestApp, type TestApp, type TestOrg } from '../helpers/test-app.js';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { DATABASE_KINDS, json, type TestApp, type TestOrg } from '../helpers/test-app.js';
+import type { SmtpSink } from '../helpers/smtp-sink.js';
+import { closeMailWorld, openMailWorld, type MailWorld } from '../helpers/mail-world.js';
 
 const T0 = Date.UTC(2026, 10, 26, 10, 0, 0);
 
@@ -30,19 +31,12 @@ for (const kind of DATABASE_KINDS) {
     const configure = (body: unknown, module = 'Leads', token = org.token) =>
       testApp.api('PUT', `/crm/v8/settings/record_locking_configurations?module=${module}`, token, { record_locking_configurations: [body] });
 
+    let world: MailWorld;
     before(async () => {
-      sink = await startSmtpSink();
-      clock = new FakeClock(T0);
-      testApp = await startTestApp(kind, { clock, env: { SMTP_URL: sink.url } });
-      worker = createWorker(testApp.app);
-      org = await testApp.createOrg();
-      from = json(await testApp.api('GET', '/crm/v8/users?type=CurrentUser', org.token)).users[0].email;
+      world = await openMailWorld(kind, { at: T0 });
+      ({ sink, clock, testApp, worker, org, from } = world);
     });
-    after(async () => {
-      await worker.stop(1000);
-      await testApp.close();
-      await sink.close();
-    });
+    after(() => closeMailWorld(world));
 
     test('lock, read, lock again (403 NOT_ALLOWED), unlock; Locked__s follows; all of it audited', async () => {
       const id = await createLead();

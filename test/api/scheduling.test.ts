@@ -4,30 +4,11 @@ import { FakeClock } from '../../src/clock.js';
 import { createWorker, type Worker } from '../../src/delivery/worker.js';
 import { updateOrg } from '../../src/orgs/update-org.js';
 import { createUser } from '../../src/users/create-user.js';
-import { DATABASE_KINDS, json, startTestApp, type DatabaseKind, type TestApp, type TestOrg } from '../helpers/test-app.js';
+import { DATABASE_KINDS, json, startTestApp, type TestApp, type TestOrg } from '../helpers/test-app.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { closeMailWorld, openMailWorld, type MailWorld } from '../helpers/mail-world.js';
 
 const T0 = Date.UTC(2026, 11, 1, 4, 0, 0); // 2026-12-01T09:30:00+05:30
-
-/** A suite's world: SMTP sink, fake clock at T0, app, worker (not started), an org, its sender and a Lead. */
-type World = { sink: SmtpSink; clock: FakeClock; testApp: TestApp; worker: Worker; org: TestOrg; from: string; leadId: string };
-
-async function openWorld(kind: DatabaseKind, lead: { name: string; email: string }, env: Record<string, string> = {}): Promise<World> {
-  const sink = await startSmtpSink();
-  const clock = new FakeClock(T0);
-  const testApp = await startTestApp(kind, { clock, env: { SMTP_URL: sink.url, ...env } });
-  const worker = createWorker(testApp.app);
-  const org = await testApp.createOrg();
-  const from = json(await testApp.api('GET', '/crm/v8/users?type=CurrentUser', org.token)).users[0].email;
-  const leadId = json(await testApp.api('POST', '/crm/v8/Leads', org.token, { data: [{ Last_Name: lead.name, Email: lead.email }] })).data[0].details.id;
-  return { sink, clock, testApp, worker, org, from, leadId };
-}
-
-async function closeWorld(world: World): Promise<void> {
-  await world.worker.stop(1000);
-  await world.testApp.close();
-  await world.sink.close();
-}
 
 for (const kind of DATABASE_KINDS) {
   describe(`scheduled sends, cancel and reschedule [${kind}]`, () => {
@@ -47,12 +28,12 @@ for (const kind of DATABASE_KINDS) {
     const statuses = async (messageId: string, id = leadId) =>
       json(await testApp.api('GET', `/crm/v8/Leads/${id}/Emails/${messageId}`, org.token)).Emails[0].status.map((s: { type: string }) => s.type);
 
-    let world: World;
+    let world: MailWorld;
     before(async () => {
-      world = await openWorld(kind, { name: 'Smith', email: 'smith@example.com' });
+      world = await openMailWorld(kind, { at: T0, lead: { name: 'Smith', email: 'smith@example.com' } });
       ({ sink, clock, testApp, worker, org, from, leadId } = world);
     });
-    after(() => closeWorld(world));
+    after(() => closeMailWorld(world));
 
     test('a mail scheduled with a +05:30 offset waits for its instant, shows as scheduled, then goes', async () => {
       clock.set(T0 - 6000);
@@ -244,7 +225,7 @@ for (const kind of DATABASE_KINDS) {
 
 for (const kind of DATABASE_KINDS) {
   describe(`fair claiming: scheduled mail coming due and mail to go now share the worker [${kind}]`, () => {
-    let w: World;
+    let w: MailWorld;
     const send = (subject: string, count: number, scheduled?: string) =>
       w.testApp.api('POST', `/crm/v8/Leads/${w.leadId}/actions/send_mail`, w.org.token, {
         data: Array.from({ length: count }, () => ({
@@ -259,9 +240,9 @@ for (const kind of DATABASE_KINDS) {
 
     // Two slots: each claim takes two mails, so the order of claims is the order of arrival.
     before(async () => {
-      w = await openWorld(kind, { name: 'Queue', email: 'queue@example.com' }, { WORKER_CONCURRENCY: '2' });
+      w = await openMailWorld(kind, { at: T0, lead: { name: 'Queue', email: 'queue@example.com' }, env: { WORKER_CONCURRENCY: '2' } });
     });
-    after(() => closeWorld(w));
+    after(() => closeMailWorld(w));
 
     test('a mail accepted to go now is claimed first, not after a burst of overdue scheduled mail', async () => {
       w.clock.set(T0);
