@@ -11,7 +11,8 @@ import { recordAudit } from './audit-log.js';
 /**
  * Record-locking configuration per module (`/settings/record_locking_configurations`, zoho-api.md
  * §11). Mailroom locks manually only (`lock_type: manual`, no locking rules) and enforces
- * `restricted_communications: send_mail`; the other restrictions are stored and shown as given.
+ * `restricted_communications: send_mail` and `restricted_actions: update, delete` (Records API);
+ * the other restrictions are stored and shown as given.
  * A new org's configuration (no row yet) restricts `send_mail` for all profiles.
  */
 export const LOCKABLE_STANDARD_MODULES: ReadonlySet<string> = new Set([
@@ -58,11 +59,15 @@ export async function loadLockingSettings(db: Database, orgId: string, moduleApi
   };
 }
 
-/** Whether a lock on a record of this module stops `send_mail` for a user of this profile. */
-export function restrictsSendMail(settings: LockingSettings, profile: Profile): boolean {
-  if (!settings.restricted_communications.includes('send_mail')) return false;
+/** Whether a lock on a record of this module stops `name` (a communication or an action) for a user of this profile. */
+export function lockRestricts(settings: LockingSettings, profile: Profile, name: { communication: string } | { action: string }): boolean {
+  const restricted = 'communication' in name ? settings.restricted_communications.includes(name.communication) : settings.restricted_actions.includes(name.action);
+  if (!restricted) return false;
   return !(settings.locked_for === 'all_profiles_except_excluded_profiles' && settings.lock_excluded_profiles.includes(profile));
 }
+
+/** Whether a lock on a record of this module stops `send_mail` for a user of this profile. */
+export const restrictsSendMail = (settings: LockingSettings, profile: Profile): boolean => lockRestricts(settings, profile, { communication: 'send_mail' });
 
 async function lockableModule(ctx: Context, orgId: string, name: unknown): Promise<ModuleDefinition> {
   if (typeof name !== 'string' || name === '') {

@@ -1,6 +1,6 @@
 import type { Context, Principal } from '../context.js';
 import type { Database } from '../db/database.js';
-import type { RecordLockTable } from '../db/schema.js';
+import type { Profile, RecordLockTable } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import type { ItemResult } from '../records/data-array.js';
 import { readDataArray } from '../records/data-array.js';
@@ -9,7 +9,7 @@ import { findRecord, parseData, type RecordRow } from '../records/record-reposit
 import { formatZohoDateTime } from '../time.js';
 import { findUserById, fullName } from '../users/user-repository.js';
 import { recordAudit } from './audit-log.js';
-import { isLockable, loadLockingSettings } from './locking-config.js';
+import { isLockable, loadLockingSettings, lockRestricts } from './locking-config.js';
 
 /**
  * `Locking_Information__s` of a record (zoho-api.md §11): lock with a reason, read the lock,
@@ -19,6 +19,23 @@ const MAX_REASON = 500;
 
 export async function findLock(db: Database, orgId: string, recordId: string): Promise<RecordLockTable | undefined> {
   return db.selectFrom('record_locks').selectAll().where('org_id', '=', orgId).where('record_id', '=', recordId).executeTakeFirst();
+}
+
+/**
+ * Refuses an update or delete of a locked record when the module's locking configuration
+ * restricts that action for the caller's profile: RECORD_LOCKED with `{action, id}`, as send_mail.
+ */
+export async function refuseIfLocked(
+  db: Database,
+  input: { orgId: string; module: ModuleDefinition; recordId: string; profile: Profile; action: 'update' | 'delete' },
+): Promise<void> {
+  if (!isLockable(input.module)) return;
+  const lock = await findLock(db, input.orgId, input.recordId);
+  if (!lock || lock.module !== input.module.apiName) return;
+  const { settings } = await loadLockingSettings(db, input.orgId, input.module.apiName);
+  if (lockRestricts(settings, input.profile, { action: input.action })) {
+    throw new AppError('RECORD_LOCKED', { details: { action: 'record_locking', id: input.recordId } });
+  }
 }
 
 async function lockedRecord(ctx: Context, principal: Principal, module: ModuleDefinition, recordId: string): Promise<RecordRow> {

@@ -3,6 +3,8 @@ import { AppError } from '../errors.js';
 import { MAX_DATA_ITEMS, settleItem, type ItemResult } from './data-array.js';
 import type { ModuleDefinition } from './modules.js';
 import { deleteRecordRow } from './record-repository.js';
+import { refuseIfLocked } from '../compliance/record-locks.js';
+import { findUserById } from '../users/user-repository.js';
 
 /** Delete Records by id (one from the path, or up to 100 from `?ids=`). */
 export async function deleteRecords(
@@ -17,10 +19,14 @@ export async function deleteRecords(
   if (ids.length > MAX_DATA_ITEMS) {
     throw new AppError('LIMIT_EXCEEDED_RECORDS', { details: { param: 'ids', maximum_length: MAX_DATA_ITEMS } });
   }
+  const caller = await findUserById(ctx.db, principal.orgId, principal.userId);
   const results: ItemResult[] = [];
   for (const id of ids) {
     results.push(
       await settleItem(async () => {
+        if (/^\d{1,19}$/.test(id)) {
+          await refuseIfLocked(ctx.db, { orgId: principal.orgId, module, recordId: id, profile: caller?.profile ?? 'standard', action: 'delete' });
+        }
         const deleted = /^\d{1,19}$/.test(id) && (await deleteRecordRow(ctx.db, principal.orgId, module.apiName, id));
         if (!deleted) throw new AppError('RECORD_NOT_FOUND', { details: { id } });
         return { ok: true, message: 'record deleted', details: { id } };

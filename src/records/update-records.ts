@@ -1,6 +1,7 @@
 import type { Context, Principal } from '../context.js';
 import { AppError } from '../errors.js';
 import { auditConsentChanges } from '../compliance/consent-audit.js';
+import { refuseIfLocked } from '../compliance/record-locks.js';
 import { formatZohoDateTime } from '../time.js';
 import { findUserById, fullName } from '../users/user-repository.js';
 import { readDataArray, settleItem, type ItemResult } from './data-array.js';
@@ -34,6 +35,7 @@ export async function updateRecords(
         }
         const row = await findRecord(ctx.db, principal.orgId, module.apiName, itemId);
         if (!row) throw new AppError('RECORD_NOT_FOUND', { details: { id: itemId } });
+        await refuseIfLocked(ctx.db, { orgId: principal.orgId, module, recordId: row.id, profile: caller?.profile ?? 'standard', action: 'update' });
         const prepared = await prepareRecord(item, {
           db: ctx.db,
           orgId: principal.orgId,

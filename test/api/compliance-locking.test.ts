@@ -128,6 +128,36 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(refusals[0].details.code, 'RECORD_LOCKED');
     });
 
+    test('restricted_actions update and delete: a locked record refuses them through the Records API (RECORD_LOCKED, nothing changed) until unlocked or excluded', async () => {
+      const id = await createLead();
+      const lockId = json(await lock(id)).data[0].details.id as string;
+      // Default configuration: no restricted actions, so a locked record can still be edited.
+      assert.equal(json(await testApp.api('PUT', `/crm/v8/Leads/${id}`, org.token, { data: [{ Company: 'Still editable' }] })).data[0].code, 'SUCCESS');
+
+      assert.equal((await configure({ restricted_actions: ['update', 'delete'] })).statusCode, 200);
+      const locked = { code: 'RECORD_LOCKED', details: { action: 'record_locking', id }, message: 'You cannot perform this operation as the record is locked.', status: 'error' };
+      const update = await testApp.api('PUT', `/crm/v8/Leads/${id}`, org.token, { data: [{ Company: 'Changed while locked' }] });
+      assert.equal(update.statusCode, 400, update.body);
+      assert.deepEqual(json(update).data[0], locked);
+      const bulk = await testApp.api('PUT', '/crm/v8/Leads', org.token, { data: [{ id, Company: 'Changed while locked' }] });
+      assert.deepEqual(json(bulk).data[0], locked);
+      const remove = await testApp.api('DELETE', `/crm/v8/Leads?ids=${id}`, org.token);
+      assert.equal(remove.statusCode, 400, remove.body);
+      assert.deepEqual(json(remove).data[0], locked);
+      const record = json(await testApp.api('GET', `/crm/v8/Leads/${id}`, org.token)).data[0];
+      assert.equal(record.Company, 'Still editable', 'nothing changed');
+
+      // An excluded profile may edit; after unlocking everyone may.
+      const user = await createUser(testApp.app, { orgId: org.orgId, email: 'editor@example.com', name: 'Lead Editor' });
+      const editorToken = await testApp.tokenFor(org, ['ZohoCRM.modules.ALL'], user.id);
+      assert.equal(json(await testApp.api('PUT', `/crm/v8/Leads/${id}`, editorToken, { data: [{ Company: 'By the editor' }] })).data[0].code, 'RECORD_LOCKED');
+      await configure({ locked_for: 'all_profiles_except_excluded_profiles', lock_excluded_profiles: [{ name: 'Standard' }] });
+      assert.equal(json(await testApp.api('PUT', `/crm/v8/Leads/${id}`, editorToken, { data: [{ Company: 'By the editor' }] })).data[0].code, 'SUCCESS');
+      assert.equal((await testApp.api('DELETE', `/crm/v8/Leads/${id}/Locking_Information__s/${lockId}`, org.token)).statusCode, 200);
+      assert.equal(json(await testApp.api('DELETE', `/crm/v8/Leads?ids=${id}`, org.token)).data[0].code, 'SUCCESS');
+      await configure({ restricted_actions: [], locked_for: 'all_profiles', lock_excluded_profiles: [] });
+    });
+
     test('fire time: a record locked after its mail was scheduled → the mail ends skipped with the reason', async () => {
       clock.set(T0);
       const id = await createLead();
