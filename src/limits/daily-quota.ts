@@ -57,7 +57,7 @@ export async function checkAndReserve(ctx: Context, tx: Database, input: Reserve
 /** Like `checkAndReserve`, without throwing (for the worker, which records a refusal instead). */
 export async function tryReserve(ctx: Context, tx: Database, input: ReserveMailsInput): Promise<TryReserveResult> {
   const facts = await limitFacts(tx, input.orgId);
-  return reserveWith(ctx, tx, facts, input.recipientsCount, input.mailsCount ?? 1, input.now);
+  return reserveWith(ctx, tx, facts, quotaUnits(facts.edition, input.recipientsCount, input.mailsCount ?? 1), input.now);
 }
 
 /**
@@ -72,21 +72,14 @@ export async function tryReserveEach(
 ): Promise<TryReserveResult[]> {
   const facts = await limitFacts(tx, input.orgId);
   const results: TryReserveResult[] = [];
-  for (const recipients of input.recipientCounts) results.push(await reserveWith(ctx, tx, facts, recipients, 1, input.now));
+  for (const recipients of input.recipientCounts) results.push(await reserveWith(ctx, tx, facts, quotaUnits(facts.edition, recipients), input.now));
   return results;
 }
 
-async function reserveWith(
-  ctx: Context,
-  tx: Database,
-  facts: OrgLimitFacts,
-  recipients: number,
-  mails: number,
-  now: number,
-): Promise<TryReserveResult> {
+/** Reserves `amount` units on the org-local day of `now`. */
+async function reserveWith(ctx: Context, tx: Database, facts: OrgLimitFacts, amount: number, now: number): Promise<TryReserveResult> {
   const limit = limitOf(facts);
   const day = dayKeyOf(now, facts.time_zone);
-  const amount = quotaUnits(facts.edition, recipients, mails);
   const result = await reserveDailyQuota(tx, { orgId: facts.id, dayKey: day, amount, limit });
   const status = statusOf(facts, day, limit, result.used, now);
   if (result.ok) return { ok: true, reservation: { ...status, reserved: amount } };
@@ -116,12 +109,8 @@ export async function moveReservation(
   const facts = await limitFacts(tx, input.orgId);
   const day = dayKeyOf(input.to, facts.time_zone);
   if (day === input.day) return { ok: true, day };
-  const limit = limitOf(facts);
-  const result = await reserveDailyQuota(tx, { orgId: facts.id, dayKey: day, amount: input.amount, limit });
-  if (!result.ok) {
-    ctx.log.info({ event: 'limits.daily_exceeded', org_id: facts.id, day, limit, used: result.used, requested: input.amount }, 'daily mail limit reached');
-    return { ok: false, status: statusOf(facts, day, limit, result.used, input.to) };
-  }
+  const result = await reserveWith(ctx, tx, facts, input.amount, input.to);
+  if (!result.ok) return result;
   await releaseDailyQuota(tx, { orgId: facts.id, dayKey: input.day, amount: input.amount });
   return { ok: true, day };
 }
