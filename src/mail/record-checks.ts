@@ -52,13 +52,18 @@ export async function recordMailFacts(
   orgId: string,
   module: ModuleDefinition,
   data: RecordData,
-  context: { recordId: string; senderProfile: Profile },
+  context: {
+    recordId: string;
+    senderProfile: Profile;
+    /** The org's privacy setting, when the caller has read the org already (else it is looked up). */
+    privacyOn?: boolean;
+  },
 ): Promise<RecordMailFacts> {
   const own = addressesOf(data);
   const refusals: Refusal[] = [];
   const isPerson = PERSON_MODULES.has(module.apiName) || (module.isCustom && module.fields.some((f) => f.apiName === 'Email'));
   if (isPerson && data.Email_Opt_Out === true) refusals.push({ error: new AppError('EMAIL_OPT_OUT'), waivedForConsentEmail: false });
-  const consentApplies = CONSENT_MODULES.has(module.apiName) && (await privacyOn(db, orgId));
+  const consentApplies = CONSENT_MODULES.has(module.apiName) && (context.privacyOn ?? (await privacyOn(db, orgId)));
   if (consentApplies && emailConsentState(data.Data_Processing_Basis_Details) === 'not_given') {
     refusals.push({ error: new AppError('CONSENT_NOT_GIVEN'), waivedForConsentEmail: true });
   }

@@ -107,6 +107,7 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
     const facts = await recordMailFacts(ctx.db, principal.orgId, module, parseData(record), {
       recordId: record.id,
       senderProfile: user.profile,
+      privacyOn: org.privacy_settings === 1,
     });
     const [orgAddresses, smtp] = await Promise.all([
       listOrgFromAddresses(ctx.db, principal.orgId),
