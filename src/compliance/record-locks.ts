@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import type { ItemResult } from '../records/data-array.js';
 import { readDataArray } from '../records/data-array.js';
 import type { ModuleDefinition } from '../records/modules.js';
-import { findRecord, parseData, type RecordRow } from '../records/record-repository.js';
+import { findRecord, parseData, updateRecordRow, type RecordRow } from '../records/record-repository.js';
 import { formatZohoDateTime } from '../time.js';
 import { findUserById, fullName } from '../users/user-repository.js';
 import { recordAudit } from './audit-log.js';
@@ -49,7 +49,7 @@ async function setLockedFlag(db: Database, record: RecordRow, locked: boolean): 
   const data = parseData(record);
   if (locked) data.Locked__s = true;
   else delete data.Locked__s;
-  await db.updateTable('records').set({ data: JSON.stringify(data) }).where('org_id', '=', record.org_id).where('id', '=', record.id).execute();
+  await updateRecordRow(db, record.org_id, record.id, { data: JSON.stringify(data) });
 }
 
 export async function lockRecord(ctx: Context, principal: Principal, module: ModuleDefinition, recordId: string, body: unknown): Promise<ItemResult[]> {

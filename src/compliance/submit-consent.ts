@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Context } from '../context.js';
 import type { ConsentLinkTable } from '../db/schema.js';
 import { findOrg } from '../orgs/org-repository.js';
-import { findRecord, parseData, type RecordData } from '../records/record-repository.js';
+import { findRecord, parseData, updateRecordRow, type RecordData } from '../records/record-repository.js';
 import { formatZohoDateTime } from '../time.js';
 import { recordAudit } from './audit-log.js';
 import { findConsentLink } from './consent-links.js';
@@ -123,12 +123,7 @@ export async function submitConsent(ctx: Context, secret: string, form: ConsentS
       delete data.Unsubscribed_Mode;
       delete data.Unsubscribed_Time;
     }
-    await tx
-      .updateTable('records')
-      .set({ data: JSON.stringify(data), modified_at: now })
-      .where('org_id', '=', link.org_id)
-      .where('id', '=', record.id)
-      .execute();
+    await updateRecordRow(tx, link.org_id, record.id, { data: JSON.stringify(data), modified_at: now });
     await tx.updateTable('consent_links').set({ answer: choice, answered_at: now }).where('id', '=', link.id).execute();
     await recordAudit(ctx, tx, {
       orgId: link.org_id,

@@ -48,7 +48,7 @@ export async function updateRecordRow(
   db: Database,
   orgId: string,
   id: string,
-  changes: Pick<RecordRow, 'data' | 'owner_id' | 'modified_by' | 'modified_at'>,
+  changes: Partial<Pick<RecordRow, 'data' | 'owner_id' | 'modified_by' | 'modified_at'>>,
 ): Promise<void> {
   await db.updateTable('records').set(changes).where('org_id', '=', orgId).where('id', '=', id).execute();
 }
