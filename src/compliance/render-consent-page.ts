@@ -1,4 +1,5 @@
 import { escapeHtml } from '../html-escape.js';
+import { standalonePage } from '../html-page.js';
 import type { ConsentView } from './submit-consent.js';
 
 /**
@@ -23,24 +24,7 @@ fieldset{border:1px solid #888;padding:1rem;margin:1rem 0}legend{font-weight:600
 label{display:block;margin:.5rem 0}button{font-size:1rem;padding:.5rem 1.25rem}
 .saved{border-left:4px solid #1a7f37;padding:.5rem 1rem;background:#eef8f0}`;
 
-function page(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${escapeHtml(title)}</title>
-<style>${CSS}</style>
-</head>
-<body>
-<main>
-${body}
-</main>
-</body>
-</html>
-`;
-}
+const page = (title: string, body: string): string => standalonePage({ title, css: CSS, meta: '<meta name="robots" content="noindex">', body });
 
 export function renderConsentPage(view: ConsentView): string {
   if (view.kind === 'gone') return page('Consent link', `<h1>Consent link</h1>\n<p>${escapeHtml(view.message)}</p>`);

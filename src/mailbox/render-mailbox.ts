@@ -1,5 +1,6 @@
 import sanitizeHtml from 'sanitize-html';
 import { escapeHtml } from '../html-escape.js';
+import { standalonePage } from '../html-page.js';
 import type { MailboxAttachment, MailboxHeaders, MailboxMessage, MailboxPage } from './read-mailbox.js';
 
 /**
@@ -110,25 +111,14 @@ iframe{display:block;width:100%;height:70vh;border:1px solid #777;background:#ff
 .pager{display:flex;gap:1.5rem;align-items:center;margin-top:1rem}
 `;
 
-function page(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${escapeHtml(title)}</title>
-<style>${CSS}</style>
-</head>
-<body>
-<header><p><a href="/mailbox">Mailroom local mailbox</a> · <a href="/ui">Web UI</a></p></header>
-<main>
-${body}
-</main>
-</body>
-</html>
-`;
-}
+const page = (title: string, body: string): string =>
+  standalonePage({
+    title,
+    css: CSS,
+    meta: '<meta name="referrer" content="no-referrer">',
+    header: '<header><p><a href="/mailbox">Mailroom local mailbox</a> · <a href="/ui">Web UI</a></p></header>',
+    body,
+  });
 
 const none = (label = 'none') => `<span class="none">(${label})</span>`;
 const textOrNone = (value: string | null | undefined) => (value && value.length > 0 ? escapeHtml(value) : none());

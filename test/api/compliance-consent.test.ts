@@ -5,7 +5,7 @@ import { createUser } from '../../src/users/create-user.js';
 import type { Worker } from '../../src/delivery/worker.js';
 import { DATABASE_KINDS, json, type TestApp, type TestOrg } from '../helpers/test-app.js';
 import type { SmtpSink } from '../helpers/smtp-sink.js';
-import { closeMailWorld, openMailWorld, type MailWorld } from '../helpers/mail-world.js';
+import { closeMailWorld, deliveredWithSubject, openMailWorld, type MailWorld } from '../helpers/mail-world.js';
 
 const T0 = Date.UTC(2026, 10, 26, 10, 0, 0);
 
@@ -32,16 +32,7 @@ for (const kind of DATABASE_KINDS) {
       const response = await testApp.api('PUT', '/crm/v8/org', org.token, { org: [{ privacy_settings: on }] });
       assert.equal(response.statusCode, 200, response.body);
     };
-    /** Runs the worker until a mail with this subject has arrived in the sink; returns it. */
-    const delivered = async (subject: string) => {
-      for (let i = 0; i < 50; i += 1) {
-        await worker.runOnce();
-        const found = sink.messages.find((m) => m.parsed.subject === subject);
-        if (found) return found;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error(`no mail with subject ${subject}`);
-    };
+    const delivered = (subject: string) => deliveredWithSubject({ worker, sink }, subject);
     const consentBasis = { Data_Processing_Basis: 'Consent', Contact_Through_Email: false };
 
     let world: MailWorld;

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { createWorker, type Worker } from '../../src/delivery/worker.js';
 import { DATABASE_KINDS, json, startTestApp, type TestApp, type TestOrg } from '../helpers/test-app.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { deliveredWithSubject } from '../helpers/mail-world.js';
 
 for (const kind of DATABASE_KINDS) {
   describe(`Data Subject Requests [${kind}]`, () => {
@@ -19,15 +20,7 @@ for (const kind of DATABASE_KINDS) {
       testApp.api('POST', `/crm/v8/${module}/${id}/actions/send_mail`, token, {
         data: [{ from: { email: from }, to: [{ email: 'jane.doe@example.com' }], subject: 'Your data', content: '<p>Attached.</p>', ...extra }],
       });
-    const delivered = async (subject: string) => {
-      for (let i = 0; i < 50; i += 1) {
-        await worker.runOnce();
-        const found = sink.messages.find((m) => m.parsed.subject === subject);
-        if (found) return found;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error(`no mail with subject ${subject}`);
-    };
+    const delivered = (subject: string) => deliveredWithSubject({ worker, sink }, subject);
 
     before(async () => {
       sink = await startSmtpSink();

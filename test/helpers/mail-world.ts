@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { FakeClock } from '../../src/clock.js';
 import { createWorker, type Worker } from '../../src/delivery/worker.js';
-import { startSmtpSink, type SmtpSink } from './smtp-sink.js';
+import { startSmtpSink, type ReceivedMessage, type SmtpSink } from './smtp-sink.js';
 import { json, startTestApp, type DatabaseKind, type TestApp, type TestOrg } from './test-app.js';
 
 /**
@@ -63,4 +63,15 @@ export function freePort(): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
+}
+
+/** Runs the worker until a mail with this subject has arrived in the sink; returns it. */
+export async function deliveredWithSubject(world: Pick<MailWorld, 'worker' | 'sink'>, subject: string): Promise<ReceivedMessage> {
+  for (let i = 0; i < 50; i += 1) {
+    await world.worker.runOnce();
+    const found = world.sink.messages.find((m) => m.parsed.subject === subject);
+    if (found) return found;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no mail with subject ${subject}`);
 }
