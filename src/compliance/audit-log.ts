@@ -1,6 +1,7 @@
 import type { Context } from '../context.js';
 import type { Database } from '../db/database.js';
 import type { AuditActorType, AuditLogTable } from '../db/schema.js';
+import type { ErrorCode } from '../errors.js';
 import { formatZohoDateTime } from '../time.js';
 
 /**
@@ -82,3 +83,16 @@ export function presentAudit(row: AuditLogTable, timeZone: string): Record<strin
     details: JSON.parse(row.details) as unknown,
   };
 }
+
+/**
+ * Refusals to send that are compliance decisions and go to the audit trail (issue 6 item 7), at
+ * acceptance and when a scheduled mail fires.
+ */
+export const AUDITED_REFUSALS: ReadonlySet<ErrorCode> = new Set([
+  'EMAIL_OPT_OUT',
+  'CONSENT_NOT_GIVEN',
+  'RECORD_LOCKED',
+  'SEND_EMAIL_NOT_PERMITTED',
+  'ACCOUNT_NOT_CONFIRMED',
+  'EMAIL_NOT_CONFIRMED',
+]);

@@ -1,6 +1,6 @@
 import type { Context } from '../context.js';
 import type { ErrorCode } from '../errors.js';
-import { recordAudit } from '../compliance/audit-log.js';
+import { AUDITED_REFUSALS, recordAudit } from '../compliance/audit-log.js';
 import { hasPermission } from '../compliance/permissions.js';
 import type { MailRow } from '../mail/mail-repository.js';
 import { firstRefusal, recordMailFacts } from '../mail/record-checks.js';
@@ -24,7 +24,6 @@ const REASONS: Partial<Record<ErrorCode, string>> = {
   RECORD_LOCKED: 'the record was locked after the mail was accepted',
 };
 
-const AUDITED: ReadonlySet<ErrorCode> = new Set(['EMAIL_OPT_OUT', 'CONSENT_NOT_GIVEN', 'RECORD_LOCKED']);
 
 export async function fireTimeRefusal(ctx: Context, mail: MailRow): Promise<string | null> {
   const module = await resolveModule(ctx.db, mail.org_id, mail.module);
@@ -42,7 +41,7 @@ export async function fireTimeRefusal(ctx: Context, mail: MailRow): Promise<stri
   const refusal = firstRefusal(facts, mail.consent_email === 1);
   if (!refusal) return null;
   const reason = REASONS[refusal.code] ?? refusal.message;
-  if (AUDITED.has(refusal.code)) {
+  if (AUDITED_REFUSALS.has(refusal.code)) {
     await recordAudit(ctx, ctx.db, {
       orgId: mail.org_id,
       actor: { type: 'system', id: null },

@@ -24,7 +24,7 @@ import { markInventoryTemplateUsed } from '../inventory/render-for-send.js';
 import { dailyLimitError, quotaHeaders, tryReserve, type DailyQuotaStatus } from '../limits/daily-quota.js';
 import type { MailAttachmentTable } from '../db/schema.js';
 import { firstRefusal, recordMailFacts } from './record-checks.js';
-import { recordAudit } from '../compliance/audit-log.js';
+import { AUDITED_REFUSALS, recordAudit } from '../compliance/audit-log.js';
 import { consentLocales, fillConsentLinks, insertConsentLink, newConsentLink } from '../compliance/consent-links.js';
 import { checkDataSubjectRequest, personalDataFile, type DsrType } from '../compliance/dsr-export.js';
 import { requirePermission } from '../compliance/permissions.js';
@@ -34,15 +34,6 @@ import { ItemReader, parseMailItem, type Address, type MailInput } from './send-
 /** Modules send_mail serves (zoho-api.md §3.1); Products cannot be mailed. */
 const NOT_MAILABLE = new Set(['Products', 'Data_Subject_Requests']);
 
-/** Refusals written to the compliance audit trail (issue 6 item 7). */
-const AUDITED_REFUSALS: ReadonlySet<string> = new Set([
-  'EMAIL_OPT_OUT',
-  'CONSENT_NOT_GIVEN',
-  'RECORD_LOCKED',
-  'SEND_EMAIL_NOT_PERMITTED',
-  'ACCOUNT_NOT_CONFIRMED',
-  'EMAIL_NOT_CONFIRMED',
-]);
 
 export type SendMailRequest = {
   version: ApiVersion;
