@@ -5,6 +5,7 @@ import type { Context } from '../context.js';
 import { AppError, isAppError } from '../errors.js';
 import { registerCrmAuth } from './auth-hooks.js';
 import { registerCrmRateLimit } from './rate-limit.js';
+import { parseJsonBody } from '../wire/json-body.js';
 import { errorStatus, zohoError } from '../wire/zoho-envelope.js';
 import { emailLimitRoutes } from './routes/email-limits.route.js';
 import { emailTemplateRoutes } from './routes/email-templates.route.js';
@@ -44,11 +45,18 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
 
   // Zoho parses a JSON body whatever its Content-Type (its SDK sends none): every type without
   // a dedicated parser is read as JSON. An empty body is "no body", for the handler to judge.
+  // `parseJsonBody` bounds the depth, keeps 19-digit ids sent as numbers exact and drops
+  // `__proto__` / `constructor.prototype` (wire/json-body.ts).
   fastify.removeContentTypeParser(['application/json', 'text/plain']);
-  const parseJson = fastify.getDefaultJsonParser('remove', 'remove');
-  fastify.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+  fastify.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
     if (typeof body !== 'string' || body.trim() === '') return done(null, undefined);
-    parseJson(request, body, done);
+    let parsed: unknown;
+    try {
+      parsed = parseJsonBody(body);
+    } catch (error) {
+      return done(error as AppError, undefined);
+    }
+    done(null, parsed);
   });
 
   fastify.addHook('onSend', async (request, reply) => {
