@@ -1,4 +1,4 @@
-import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type DatabaseIntrospector, type Migration, type MigrationProvider, type TableMetadata } from 'kysely';
 import type { Database } from './database.js';
 import * as m0001 from './migrations/0001-foundation.js';
 import * as m0002 from './migrations/0002-mail.js';
@@ -29,11 +29,11 @@ const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 /**
  * Brings the schema up to date; safe to run from several processes at once (Kysely takes a lock).
- * On PostgreSQL the schema must be named: Kysely looks its bookkeeping tables up in
- * information_schema, and without a schema it finds those of any other schema in the database.
+ * On PostgreSQL the schema must be named: without it Kysely would find the bookkeeping tables of
+ * any other schema in the database (and it only ever looks at this one's: `scopedToSchema`).
  */
 export async function migrateToLatest(db: Database, schema?: string): Promise<string[]> {
-  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
+  const migrator = new Migrator({ db: schema ? scopedToSchema(db, schema) : db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
@@ -42,4 +42,35 @@ export async function migrateToLatest(db: Database, schema?: string): Promise<st
     });
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * The database as the migrator sees it, with table introspection limited to our own schema.
+ * Kysely's PostgreSQL introspector reads the columns of every table of every schema and calls
+ * `pg_get_serial_sequence` on each; a table another process drops meanwhile (another Mailroom's
+ * schema being migrated or dropped on the same server) fails that query with "relation … does not
+ * exist", and with it our migration. The migrator only asks whether its two bookkeeping tables
+ * exist, so the names of our schema's tables are all it needs.
+ */
+function scopedToSchema(db: Database, schema: string): Database {
+  const getTables = async (): Promise<TableMetadata[]> => {
+    const { rows } = await sql<{ name: string }>`
+      select c.relname as name from pg_catalog.pg_class c
+        join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+       where n.nspname = ${schema} and c.relkind in ('r', 'p', 'v')`.execute(db);
+    return rows.map((row) => ({ name: row.name, schema, isView: false, columns: [] }));
+  };
+  const introspection: DatabaseIntrospector = {
+    getSchemas: async () => [{ name: schema }],
+    getTables,
+    getMetadata: async () => ({ tables: await getTables() }),
+  };
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === 'introspection') return introspection;
+      const value: unknown = Reflect.get(target, property, target);
+      // Kysely's methods use private fields: they must run on the real instance.
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }

@@ -25,8 +25,7 @@ export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://po
 
 /**
  * Set by scripts/run-tests.mjs: every schema of a run starts with `t_<run>_`, and the runner drops
- * them all when the run ends. Dropping schemas while other test processes still migrate theirs
- * races with Kysely's migrator, which looks at every schema's tables through information_schema.
+ * them all when the run ends, so a failed run leaves nothing behind either.
  */
 const TEST_RUN = process.env.MAILROOM_TEST_RUN;
 
