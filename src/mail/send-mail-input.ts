@@ -19,7 +19,7 @@ export type MailInput = {
   replyTo: Address | null;
   orgEmail: boolean;
   inReplyTo: string | null;
-  /** Null when a template supplies it (request keys win over the template's). */
+  /** Null when absent or blank: the template's subject, else an empty one (request keys win over the template's). */
   subject: string | null;
   content: string | null;
   mailFormat: 'html' | 'text' | null;
@@ -169,11 +169,11 @@ export function parseMailItem(item: unknown, index: number, version: ApiVersion)
     templateId = id;
   }
 
+  // Optional (Zoho's send_mail page): absent or blank, the template's subject applies, else the mail goes
+  // with an empty one.
   let subject: string | null = null;
   const rawSubject = item.subject;
-  if (rawSubject === undefined || rawSubject === null || (typeof rawSubject === 'string' && rawSubject.trim() === '')) {
-    if (templateId === null) throw read.error('MANDATORY_NOT_FOUND', ['subject']);
-  } else {
+  if (!(rawSubject === undefined || rawSubject === null || (typeof rawSubject === 'string' && rawSubject.trim() === ''))) {
     if (typeof rawSubject !== 'string') throw read.error('INVALID_DATA', ['subject'], { expected_data_type: 'string' });
     if (HEADER_BREAKERS.test(rawSubject)) throw read.error('INVALID_DATA', ['subject']);
     if (rawSubject.length > MAX_SUBJECT_LENGTH) throw read.error('INVALID_DATA', ['subject'], { maximum_length: MAX_SUBJECT_LENGTH });

@@ -219,10 +219,18 @@ describeEachDatabase('send_mail validation and errors', (get) => {
     assert.equal((await get().api('GET', `/crm/v8/Leads/${leadId}/Emails`, org.token)).statusCode, 204);
   });
 
-  test('subject is required; mail_format must be html or text', async () => {
+  test('subject is optional: without it (and without a template) the mail goes with an empty subject; mail_format must be html or text', async () => {
     const { org, email, leadId } = await fixture(get());
-    const noSubject = await get().api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, { data: [mail(email, { subject: '' })] });
-    assert.deepEqual(json(noSubject).data[0].details, { api_name: 'subject', json_path: '$.data[0].subject' });
+    for (const [version, extra] of [['v2.1', { subject: undefined }], ['v8', { subject: '' }], ['v8', { subject: null }], ['v8', { subject: '  ' }]] as const) {
+      const response = await get().api('POST', `/crm/${version}/Leads/${leadId}/actions/send_mail`, org.token, { data: [mail(email, extra)] });
+      assert.equal(response.statusCode, 200, `${version} ${JSON.stringify(extra)}: ${response.body}`);
+      const item = json(response).data[0];
+      assert.equal(item.message, 'Your mail has been sent successfully.');
+      const shown = json(await get().api('GET', `/crm/v8/Leads/${leadId}/Emails/${item.details.message_id}`, org.token)).Emails[0];
+      assert.equal(shown.subject, '');
+    }
+    const listed = json(await get().api('GET', `/crm/v8/Leads/${leadId}/Emails`, org.token)).Emails;
+    assert.deepEqual(listed.map((e: { subject: string }) => e.subject), ['', '', '', '']);
     const rtf = await get().api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, { data: [mail(email, { mail_format: 'rtf' })] });
     assert.deepEqual(json(rtf).data[0].details, { supported_values: ['html', 'text'], api_name: 'mail_format', json_path: '$.data[0].mail_format' });
   });
