@@ -54,10 +54,37 @@ describeEachDatabase('send_mail validation and errors', (get) => {
     });
     assert.deepEqual(noFrom, {
       code: 'MANDATORY_NOT_FOUND',
-      details: { api_name: 'from', json_path: '$.data[2].from' },
+      details: { api_name: 'from', parent_api_name: 'data', json_path: '$.data[2].from' },
       message: 'required field not found',
       status: 'error',
     });
+  });
+
+  test('a missing from, to or email is MANDATORY_NOT_FOUND naming parent_api_name on every version (json_path too from v3)', async () => {
+    const { org, email, leadId } = await fixture(get());
+    const cases: [Record<string, unknown>, string, string, string][] = [
+      [{ from: undefined }, 'from', 'data', 'from'],
+      [{ from: { user_name: 'Me' } }, 'email', 'from', 'from.email'],
+      [{ to: undefined }, 'to', 'data', 'to'],
+      [{ to: [] }, 'to', 'data', 'to'],
+      [{ to: [{ email: 'smith@example.com' }, { user_name: 'Ann' }] }, 'email', 'to', 'to[1].email'],
+      [{ cc: [{ email: '' }] }, 'email', 'cc', 'cc[0].email'],
+      [{ bcc: [{ email: null }] }, 'email', 'bcc', 'bcc[0].email'],
+      [{ reply_to: { user_name: 'Desk' } }, 'email', 'reply_to', 'reply_to.email'],
+    ];
+    for (const [extra, apiName, parent, path] of cases) {
+      for (const version of ['v2.1', 'v3', 'v8']) {
+        const response = await get().api('POST', `/crm/${version}/Leads/${leadId}/actions/send_mail`, org.token, { data: [mail(email), mail(email, extra)] });
+        assert.equal(response.statusCode, 202, `${version} ${path}`);
+        const details = version === 'v2.1'
+          ? { api_name: apiName, parent_api_name: parent, index: 1 }
+          : { api_name: apiName, parent_api_name: parent, json_path: `$.data[1].${path}` };
+        assert.deepEqual(json(response).data[1], { code: 'MANDATORY_NOT_FOUND', details, message: 'required field not found', status: 'error' }, `${version} ${path}`);
+      }
+    }
+    // Other errors keep the version's style: no parent for a key of the item itself on v3+.
+    const badTo = await get().api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, { data: [mail(email, { to: {} })] });
+    assert.deepEqual(json(badTo).data[0].details, { expected_data_type: 'jsonarray', api_name: 'to', json_path: '$.data[0].to' });
   });
 
   test('v2.1 names the key with index and parent_api_name instead of json_path', async () => {
