@@ -282,6 +282,24 @@ describeEachDatabase('threading, the Emails related list and idempotency', (get)
     assert.deepEqual(json(unknown).data[0].details, { api_name: 'in_reply_to', json_path: '$.data[0].in_reply_to' });
   });
 
+  test('reply_to in the Emails list: Zoho\u2019s {"user_name":null,"email":""} for a mail without one, the address otherwise', async () => {
+    const { org, email, leadId } = await fixture(get());
+    const send = async (extra: Record<string, unknown>) =>
+      json(await get().api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, { data: [mail(email, extra)] })).data[0].details.message_id as string;
+    const without = await send({ subject: 'No reply-to' });
+    const withOne = await send({ subject: 'Reply-to', reply_to: { user_name: 'Desk', email: 'desk@example.com' } });
+    const unnamed = await send({ subject: 'Unnamed reply-to', reply_to: { email: 'desk@example.com' } });
+    for (const version of ['v2.1', 'v8']) {
+      const list = json(await get().api('GET', `/crm/${version}/Leads/${leadId}/Emails`, org.token)).Emails;
+      const replyTo = (id: string) => list.find((e: { message_id: string }) => e.message_id === id).reply_to;
+      assert.equal(JSON.stringify(replyTo(without)), '{"user_name":null,"email":""}', version);
+      assert.deepEqual(replyTo(withOne), { user_name: 'Desk', email: 'desk@example.com' });
+      assert.deepEqual(replyTo(unnamed), { user_name: null, email: 'desk@example.com' });
+      const one = json(await get().api('GET', `/crm/${version}/Leads/${leadId}/Emails/${without}`, org.token)).Emails[0];
+      assert.equal(JSON.stringify(one.reply_to), '{"user_name":null,"email":""}', version);
+    }
+  });
+
   test('the related list pages ten at a time with next_index, and one mail shows its content', async () => {
     const { org, email, leadId } = await fixture(get());
     const ids: string[] = [];
