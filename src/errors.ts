@@ -115,6 +115,7 @@ export const ERROR_CATALOGUE = {
     zohoCode: 'CUSTOM_ERROR',
     message: 'Connectivity issue occured when sending mail via your SMTP server',
   },
+  FEATURE_NOT_IN_EDITION: { status: 400, zohoCode: 'NOT_ALLOWED', message: 'This feature is not supported for your edition.' },
   SCHEDULING_NOT_IN_EDITION: {
     status: 400,
     zohoCode: 'FEATURE_NOT_SUPPORTED',
