@@ -20,6 +20,7 @@ import { findUserById } from '../users/user-repository.js';
  */
 const REASONS: Partial<Record<ErrorCode, string>> = {
   EMAIL_OPT_OUT: 'the record opted out of email after the mail was accepted',
+  CONSENT_WITHDRAWN: 'the person withdrew their consent to email (GDPR): they opted to stop the email communication',
   CONSENT_NOT_GIVEN: 'the record has not consented to receive email (GDPR) any more',
   RECORD_HAS_NO_EMAIL: 'the record no longer has an email address',
   DEAL_CONTACT_HAS_NO_EMAIL: "the deal's contact no longer has an email address",
