@@ -96,6 +96,11 @@ export const ERROR_CATALOGUE = {
   // message is ours and docs/zoho-compatibility.md says so.
   SEND_EMAIL_NOT_PERMITTED: { status: 403, zohoCode: 'NO_PERMISSION', message: 'permission denied' },
   CONSENT_NOT_GIVEN: { status: 400, zohoCode: 'NOT_ALLOWED', message: 'Have not consented to receive email from you' },
+  CONSENT_WITHDRAWN: {
+    status: 400,
+    zohoCode: 'NOT_ALLOWED',
+    message: 'You cannot send an email to this customer because this person has opted to stop the email communication',
+  },
   CONSENT_COMPLIANCE_DISABLED: {
     status: 400,
     zohoCode: 'INVALID_DATA',
@@ -115,6 +120,7 @@ export const ERROR_CATALOGUE = {
     zohoCode: 'CUSTOM_ERROR',
     message: 'Connectivity issue occured when sending mail via your SMTP server',
   },
+  FEATURE_NOT_IN_EDITION: { status: 400, zohoCode: 'NOT_ALLOWED', message: 'This feature is not supported for your edition.' },
   SCHEDULING_NOT_IN_EDITION: {
     status: 400,
     zohoCode: 'FEATURE_NOT_SUPPORTED',

@@ -4,7 +4,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { DestinationLimiter } from './destination-limiter.js';
 import { enhancedStatus } from './retry-policy.js';
-import { TransportConfigError, type MailTransport, type OutgoingMail, type RecipientOutcome, type SendResult } from './transport.js';
+import { TransportConfigError, withSubjectField, type MailTransport, type OutgoingMail, type RecipientOutcome, type SendResult } from './transport.js';
 
 export type SmtpTarget = {
   host: string;
@@ -96,7 +96,7 @@ export function createSmtpTransport(name: string, target: SmtpTarget, pooling: S
   const transaction = (mail: OutgoingMail, to: string[]): Promise<RecipientOutcome[]> =>
     pooling.limiter.run(remoteMta, () => transact(mail, to));
   const transact = async (mail: OutgoingMail, to: string[]): Promise<RecipientOutcome[]> => {
-    const message = await new MailComposer({ ...mail.message, disableFileAccess: true, disableUrlAccess: true }).compile().build();
+    const message = withSubjectField(await new MailComposer({ ...mail.message, disableFileAccess: true, disableUrlAccess: true }).compile().build(), mail.message);
     let handedOver = false;
     const stream = Readable.from([message]);
     stream.on('end', () => {

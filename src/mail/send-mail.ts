@@ -21,6 +21,7 @@ import { mergeContextLoader, resolveMailContent } from './mail-content.js';
 import type { MergeContext } from '../templates/merge-fields.js';
 import { markTemplateUsed } from '../templates/resolve-template.js';
 import { markInventoryTemplateUsed } from '../inventory/render-for-send.js';
+import { editionMailsFrom } from '../limits/edition-features.js';
 import { dailyLimitError, quotaHeaders, tryReserve, type DailyQuotaStatus } from '../limits/daily-quota.js';
 import type { MailAttachmentTable } from '../db/schema.js';
 import { firstRefusal, recordMailFacts } from './record-checks.js';
@@ -70,14 +71,17 @@ export function messageIdHeader(messageId: string, domain: string): string {
  * (together with the Idempotency-Key answer, if any).
  */
 export async function sendMail(ctx: Context, principal: Principal, request: SendMailRequest): Promise<SendMailReply> {
-  const module = await resolveModule(ctx.db, principal.orgId, request.moduleSegment);
+  const [module, org] = await Promise.all([resolveModule(ctx.db, principal.orgId, request.moduleSegment), findOrg(ctx.db, principal.orgId)]);
   if (!module || NOT_MAILABLE.has(module.apiName)) throw new AppError('INVALID_MODULE', { details: { resource_path_index: 0 } });
+  if (!org) throw new AppError('INVALID_TOKEN');
+  // A module the org's edition lacks (free: inventory and custom modules) refuses the whole request.
+  if (!editionMailsFrom(org.edition, module)) throw new AppError('FEATURE_NOT_IN_EDITION');
   const record = /^\d{1,19}$/.test(request.recordId)
     ? await findRecord(ctx.db, principal.orgId, module.apiName, request.recordId)
     : undefined;
   if (!record) throw new AppError('RELATED_RECORD_NOT_FOUND', { details: { resource_path_index: 1 } });
-  const [user, org] = await Promise.all([findUserById(ctx.db, principal.orgId, principal.userId), findOrg(ctx.db, principal.orgId)]);
-  if (!user || !org) throw new AppError('INVALID_TOKEN');
+  const user = await findUserById(ctx.db, principal.orgId, principal.userId);
+  if (!user) throw new AppError('INVALID_TOKEN');
   // zoho-api.md §3.3 steps 4–5: the profile's Send Email permission, then the account.
   try {
     await requirePermission(ctx.db, principal.orgId, user.profile, 'send_email');

@@ -310,5 +310,20 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await get('/mailbox', basic(viewerEmail, password), '10.20.30.41')).statusCode, 200);
       assert.equal((await get('/mailbox', withToken(org.token), address)).statusCode, 200);
     });
+
+    test('a mail without a subject is kept with one empty Subject field and listed as "(no subject)"', async () => {
+      const response = await testApp.api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, {
+        data: [{ from: { email: adminEmail }, to: [{ email: 'smith@example.com' }], content: '<p>No subject</p>' }],
+      });
+      assert.equal(response.statusCode, 200, response.body);
+      const messageId = json(response).data[0].details.message_id;
+      assert.equal(await worker.runOnce(), 1);
+      const found = json(await get('/mailbox/api/messages', withToken(org.token))).messages.find((m: { message_id: string }) => m.message_id === messageId);
+      assert.equal(found.subject, '');
+      const raw = (await get(`/mailbox/${found.id}/raw`, withToken(org.token))).body;
+      const headers = raw.slice(0, raw.indexOf('\r\n\r\n')).split('\r\n');
+      assert.deepEqual(headers.filter((line) => /^subject:/i.test(line)), ['Subject: ']);
+      assert.match((await get('/mailbox', withToken(org.token))).body, /\(no subject\)/);
+    });
   });
 }
