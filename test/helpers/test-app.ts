@@ -13,6 +13,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import type { Edition } from '../../src/db/schema.js';
 import { buildServer } from '../../src/http/server.js';
 import { createOrg } from '../../src/orgs/create-org.js';
+import type { Logger } from '../../src/logger.js';
 
 /**
  * Test harness: the real app on a real database. Every suite runs on SQLite (a fresh file) and on
@@ -58,7 +59,14 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(kind: DatabaseKind, options: { clock?: Clock; env?: Record<string, string> } = {}): Promise<TestApp> {
+export type TestAppOptions = {
+  clock?: Clock;
+  env?: Record<string, string>;
+  /** The app's logger (default: silent). */
+  log?: Logger;
+};
+
+export async function startTestApp(kind: DatabaseKind, options: TestAppOptions = {}): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-test-'));
   const schema = testSchemaName();
   const env: Record<string, string> = {
@@ -70,7 +78,10 @@ export async function startTestApp(kind: DatabaseKind, options: { clock?: Clock;
     ...options.env,
   };
   const config = loadConfig(env);
-  const app = await createApp(config, { log: pino({ level: 'silent' }), ...(options.clock ? { clock: options.clock } : {}) });
+  const app = await createApp(config, {
+    log: options.log ?? pino({ level: 'silent' }),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const server = await buildServer(app);
   await server.ready();
 
