@@ -13,6 +13,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import type { Edition } from '../../src/db/schema.js';
 import { buildServer } from '../../src/http/server.js';
 import { createOrg } from '../../src/orgs/create-org.js';
+import type { HostLookup } from '../../src/delivery/smtp-host-guard.js';
 import type { Logger } from '../../src/logger.js';
 
 /**
@@ -64,6 +65,8 @@ export type TestAppOptions = {
   env?: Record<string, string>;
   /** The app's logger (default: silent). */
   log?: Logger;
+  /** Name resolution of the SMTP host guard (default: the system's). */
+  lookup?: HostLookup;
 };
 
 export async function startTestApp(kind: DatabaseKind, options: TestAppOptions = {}): Promise<TestApp> {
@@ -81,6 +84,7 @@ export async function startTestApp(kind: DatabaseKind, options: TestAppOptions =
   const app = await createApp(config, {
     log: options.log ?? pino({ level: 'silent' }),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.lookup ? { lookup: options.lookup } : {}),
   });
   const server = await buildServer(app);
   await server.ready();
