@@ -192,6 +192,21 @@ for (const kind of DATABASE_KINDS) {
       }
     });
 
+    test('TLS goes to the checked address and still names the host (SNI, certificate check against the name)', async () => {
+      const org = await open.createOrg();
+      const tlsSink = await startSmtpSink({ secure: true });
+      try {
+        const named = await appErrorOf(setUserSmtp(open.app, input(org, { host: 'smtp.own.test', port: tlsSink.port, secure: true, username: null })));
+        assert.deepEqual(named.details, { reason: 'tls_failed' }, "the sink's certificate is self-signed");
+        assert.deepEqual(tlsSink.serverNames, ['smtp.own.test']);
+        const literal = await appErrorOf(setUserSmtp(open.app, input(org, { host: '127.0.0.1', port: tlsSink.port, secure: true, username: null })));
+        assert.deepEqual(literal.details, { reason: 'tls_failed' });
+        assert.deepEqual(tlsSink.serverNames, ['smtp.own.test'], 'an address literal sends no name');
+      } finally {
+        await tlsSink.close();
+      }
+    });
+
     test(`server checks are limited to ${SMTP_CHECK_LIMIT.max} per user in ${SMTP_CHECK_LIMIT.windowMs / 60_000} minutes: beyond, 429 with Retry-After and no connection`, async () => {
       const org = await open.createOrg();
       const email = `checks-${randomBytes(4).toString('hex')}@example.com`;

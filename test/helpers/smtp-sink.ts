@@ -21,6 +21,8 @@ export interface SmtpSink {
   load: { connections: number; maxConnections: number; transactions: number; maxTransactions: number; opened: number };
   /** Every AUTH attempt, with the credentials the client sent. */
   logins: { username: string; password: string }[];
+  /** The TLS server names (SNI) clients asked for (implicit TLS only). */
+  serverNames: string[];
   /** Resolves when at least `count` messages have arrived (rejects after `timeoutMs`). */
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedMessage[]>;
   close(): Promise<void>;
@@ -43,6 +45,7 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
   const waiters: { count: number; resolve: () => void }[] = [];
   const load = { connections: 0, maxConnections: 0, transactions: 0, maxTransactions: 0, opened: 0 };
   const logins: { username: string; password: string }[] = [];
+  const serverNames: string[] = [];
   const inTransaction = new Set<string>();
   const endTransaction = (id: string) => {
     if (inTransaction.delete(id)) load.transactions -= 1;
@@ -76,6 +79,11 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
     disabledCommands: ['STARTTLS'],
     logger: false,
     secure: options.secure ?? false,
+    // Records the name; no context of its own, so smtp-server uses its built-in certificate.
+    SNICallback: (servername: string, callback: (error: Error | null, context?: undefined) => void) => {
+      serverNames.push(servername);
+      callback(null);
+    },
     size: 30 * 1024 * 1024,
     onRcptTo(address: SMTPServerAddress, _session: SMTPServerSession, callback: (err?: Error | null) => void) {
       const verdict = options.onRcpt?.(address.address);
@@ -130,6 +138,7 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
     messages,
     load,
     logins,
+    serverNames,
     waitFor(count, timeoutMs = 10_000) {
       if (messages.length >= count) return Promise.resolve(messages);
       return new Promise((resolve, reject) => {
