@@ -7,6 +7,7 @@ import { createIdSource } from './ids.js';
 import { createLogger, type Logger } from './logger.js';
 import { createSecretBox, loadSecretKey } from './secrets.js';
 import { createWakeup } from './delivery/wakeup.js';
+import { systemLookup, type HostLookup } from './delivery/smtp-host-guard.js';
 import { createDatabaseStorage, createDiskStorage } from './files/file-storage.js';
 import path from 'node:path';
 
@@ -20,6 +21,8 @@ export type AppOptions = {
   log?: Logger;
   /** Run migrations on start (the server and CLI do; `mailroom migrate` does it explicitly). */
   migrate?: boolean;
+  /** Name resolution of users' SMTP hosts (default: the system resolver). */
+  lookup?: HostLookup;
 };
 
 /** The composition root: database, clock, ids and logger, wired once and handed down. */
@@ -46,6 +49,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log,
     secrets: createSecretBox(loadSecretKey(config)),
     wakeup,
+    lookup: options.lookup ?? systemLookup,
     // PostgreSQL deployments may run processes on several machines: bytes live in the database.
     files: handle.dialect === 'postgres' ? createDatabaseStorage(handle.db) : createDiskStorage(path.join(config.dataDir, 'files')),
     close: async () => {

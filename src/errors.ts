@@ -121,6 +121,23 @@ export const ERROR_CATALOGUE = {
     message: 'Connectivity issue occured when sending mail via your SMTP server',
   },
   FEATURE_NOT_IN_EDITION: { status: 400, zohoCode: 'NOT_ALLOWED', message: 'This feature is not supported for your edition.' },
+  // Saving a user's own SMTP server (beyond Zoho, which sets it up in its UI): the SSRF guard,
+  // the password rule and the limit on server checks. Our words; docs/zoho-compatibility.md.
+  SMTP_HOST_NOT_ALLOWED: {
+    status: 400,
+    zohoCode: 'INVALID_DATA',
+    message: 'The SMTP host is not allowed: it must resolve to public internet addresses only',
+  },
+  SMTP_PASSWORD_REQUIRED: {
+    status: 400,
+    zohoCode: 'MANDATORY_NOT_FOUND',
+    message: 'The password is required again when the host, port, security or username changes',
+  },
+  SMTP_CHECKS_EXCEEDED: {
+    status: 429,
+    zohoCode: 'TOO_MANY_REQUESTS',
+    message: 'Too many SMTP server checks. Please try again later.',
+  },
   SCHEDULING_NOT_IN_EDITION: {
     status: 400,
     zohoCode: 'FEATURE_NOT_SUPPORTED',

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
 import { createApp, type App } from '../app.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { AppError } from '../errors.js';
+import { createLogger } from '../logger.js';
 import { COMMANDS, UsageError, type Command, type CommandOutput } from './commands.js';
 import { serve } from './serve.js';
 import { runWorker } from './worker.js';
@@ -96,9 +96,9 @@ async function main(rawArgv: string[]): Promise<number> {
   }
 }
 
-/** The CLI prints results, not logs; warnings still reach stderr. */
+/** The CLI prints results, not logs; warnings still reach stderr (redacted like the server's). */
 function quietLogger() {
-  return pino({ level: 'warn' }, process.stderr);
+  return createLogger({ logLevel: 'warn' }, process.stderr);
 }
 
 function human(output: CommandOutput): string {

@@ -431,6 +431,15 @@ export interface UiSessionTable {
   expires_at: number;
 }
 
+/** One limited counter (migration 0011): `count` attempts in the window that ends at `expires_at`. */
+export interface AttemptCounterTable {
+  scope: string;
+  /** HMAC of what is counted (see limits/attempt-counters.ts). */
+  key: string;
+  count: number;
+  expires_at: number;
+}
+
 export interface DB {
   orgs: OrgTable;
   users: UserTable;
@@ -454,6 +463,7 @@ export interface DB {
   email_template_attachments: EmailTemplateAttachmentTable;
   inventory_templates: InventoryTemplateTable;
   ui_sessions: UiSessionTable;
+  attempt_counters: AttemptCounterTable;
   inventory_template_usage: InventoryTemplateUsageTable;
   daily_mail_usage: DailyMailUsageTable;
   api_credit_usage: ApiCreditUsageTable;

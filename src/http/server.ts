@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import FindMyWay from 'find-my-way';
+import type { Config } from '../config.js';
 import type { Context } from '../context.js';
 import { AppError, isAppError } from '../errors.js';
 import { registerCrmAuth } from './auth-hooks.js';
@@ -40,6 +41,7 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
     requestTimeout: 120_000,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    trustProxy: trustProxyOption(ctx.config.trustProxy),
   });
 
   // Zoho parses a JSON body whatever its Content-Type (its SDK sends none): every type without
@@ -104,6 +106,17 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
     await crm.register(fileRoutes(ctx));
   });
   return fastify;
+}
+
+/**
+ * `request.ip` is the client's address from X-Forwarded-For only behind the proxies TRUST_PROXY
+ * names. A hop count trusts that many nearest hops whatever their address (Fastify 5 refuses a
+ * bare number, since a client that reaches the server directly can then forge the header): it is
+ * given as the equivalent function, for deployments where nothing but the proxy reaches Mailroom.
+ */
+function trustProxyOption(trust: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return typeof trust === 'boolean' ? trust : [...trust];
 }
 
 /** Maps whatever was thrown to a catalogue error; unknown faults become INTERNAL_ERROR. */

@@ -295,7 +295,7 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await get(`/mailbox/${plainId}`, basic(shared, 'second password'))).statusCode, 404);
     });
 
-    test('after 10 wrong passwords from one address, Basic sign-ins from it get 429 for a while', async () => {
+    test('after 10 wrong passwords for one account from one address, its Basic sign-ins from there get 429 for a while', async () => {
       const address = '10.20.30.40';
       for (let i = 0; i < 10; i += 1) {
         assert.equal((await get('/mailbox', basic(viewerEmail, `wrong ${i}`), address)).statusCode, 401);
