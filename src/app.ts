@@ -1,7 +1,7 @@
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Context } from './context.js';
-import { createDatabase } from './db/database.js';
+import { applicationNameOf, createDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createIdSource } from './ids.js';
 import { createLogger, type Logger } from './logger.js';
@@ -20,13 +20,19 @@ export type AppOptions = {
   log?: Logger;
   /** Run migrations on start (the server and CLI do; `mailroom migrate` does it explicitly). */
   migrate?: boolean;
+  /**
+   * What this process is (`mailroom-api`, `mailroom-worker`, `mailroom-cli`): with the pid, the
+   * `application_name` of its PostgreSQL connections.
+   */
+  role?: string;
 };
 
 /** The composition root: database, clock, ids and logger, wired once and handed down. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const log = options.log ?? createLogger(config);
   const clock = options.clock ?? systemClock;
-  const handle = await createDatabase(config.database);
+  const applicationName = applicationNameOf(options.role ?? 'mailroom');
+  const handle = await createDatabase(config.database, { log, applicationName });
   try {
     if (options.migrate ?? true) {
       const applied = await migrateToLatest(handle.db, handle.schema);
@@ -36,7 +42,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     await handle.close();
     throw error;
   }
-  const wakeup = createWakeup(config.database, log);
+  const wakeup = createWakeup(config.database, log, applicationName);
   return {
     config,
     db: handle.db,

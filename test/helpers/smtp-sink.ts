@@ -29,6 +29,8 @@ export type SinkOptions = {
   auth?: { username: string; password: string };
   onRcpt?: (address: string) => { code: number; message: string } | null;
   onData?: (raw: Buffer) => { code: number; message: string } | null;
+  /** Answer each message this much later (it is counted in `messages` at once): a slower relay. */
+  replyDelayMs?: number;
 };
 
 export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink> {
@@ -101,7 +103,8 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
                 waiter.resolve();
               }
             }
-            callback();
+            if (options.replyDelayMs) setTimeout(() => callback(), options.replyDelayMs);
+            else callback();
           },
           (error: Error) => callback(error),
         );
