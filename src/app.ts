@@ -2,6 +2,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Context } from './context.js';
 import { applicationNameOf, createDatabase } from './db/database.js';
+import { createProcessHeartbeat } from './db/process-heartbeat.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createIdSource } from './ids.js';
 import { createLogger, type Logger } from './logger.js';
@@ -43,6 +44,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     throw error;
   }
   const wakeup = createWakeup(config.database, log, applicationName);
+  const heartbeat = createProcessHeartbeat(handle.db, clock, log, config.heartbeatMs);
   return {
     config,
     db: handle.db,
@@ -54,7 +56,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     wakeup,
     // PostgreSQL deployments may run processes on several machines: bytes live in the database.
     files: handle.dialect === 'postgres' ? createDatabaseStorage(handle.db) : createDiskStorage(path.join(config.dataDir, 'files')),
+    heartbeat,
     close: async () => {
+      await heartbeat.stop();
       await wakeup.close();
       await handle.close();
     },

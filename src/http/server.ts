@@ -52,6 +52,11 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
     parseJson(request, body, done);
   });
 
+  // An API process records that it is alive while it serves: Idempotency-Keys held by requests
+  // of a process that stopped beating are released (src/mail/idempotency.ts).
+  fastify.addHook('onReady', () => ctx.heartbeat.start());
+  fastify.addHook('onClose', () => ctx.heartbeat.stop());
+
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
     reply.header('x-content-type-options', 'nosniff');
