@@ -1,4 +1,4 @@
-import { isDatabaseUnavailable } from '../db/availability.js';
+import { errorCode, isDatabaseUnavailable } from '../db/availability.js';
 import type { Logger } from '../logger.js';
 
 /**
@@ -26,7 +26,7 @@ export function guardProcess(log: Logger): ProcessGuard {
 
   const onFault = (kind: 'uncaught_exception' | 'unhandled_rejection') => (error: unknown) => {
     if (isDatabaseUnavailable(error)) {
-      log.warn({ event: 'process.database_error_survived', kind, err: error }, 'a database outage reached the top level; carrying on');
+      log.warn({ event: 'process.database_error_survived', kind, err: error, error_code: errorCode(error) }, 'a database outage reached the top level; carrying on');
       return;
     }
     log.fatal({ event: 'process.crashed', kind, err: error }, 'unexpected fault; exiting with code 1');
@@ -34,8 +34,10 @@ export function guardProcess(log: Logger): ProcessGuard {
   };
   const onUncaught = onFault('uncaught_exception');
   const onRejection = onFault('unhandled_rejection');
+  let reported = false;
   const onBeforeExit = () => {
-    if (released) return;
+    if (released || reported) return;
+    reported = true;
     log.fatal({ event: 'process.unexpected_exit' }, 'nothing kept the process running; exiting with code 1');
     process.exitCode = 1;
   };

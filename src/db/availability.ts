@@ -42,6 +42,16 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   return cause !== undefined && isDatabaseUnavailable(cause, depth + 1);
 }
 
+/**
+ * The error's code (SQLSTATE, errno or SQLite code) for a log line's `error_code`: the logger
+ * redacts every `*.code` (OAuth grant codes), `err.code` included.
+ */
+export function errorCode(error: unknown, depth = 0): string | undefined {
+  if (depth > 4 || typeof error !== 'object' || error === null) return undefined;
+  const { code, cause } = error as { code?: unknown; cause?: unknown };
+  return typeof code === 'string' ? code : errorCode(cause, depth + 1);
+}
+
 /** Wait before retry `attempt` (0-based): 250 ms doubling, at most `capMs`. Deterministic, so tests can reason about it. */
 export function backoffMs(attempt: number, capMs = 5000): number {
   return Math.min(capMs, 250 * 2 ** Math.min(attempt, 16));
@@ -69,7 +79,7 @@ export async function retryWhileDatabaseUnavailable<T>(
     } catch (error) {
       if (!isDatabaseUnavailable(error)) throw error;
       const wait = backoffMs(attempt);
-      log.warn({ event: `${event}_failed`, ...fields, err: error, attempt: attempt + 1, retry_in_ms: wait }, 'database unavailable; keeping the result in memory and retrying');
+      log.warn({ event: `${event}_failed`, ...fields, err: error, error_code: errorCode(error), attempt: attempt + 1, retry_in_ms: wait }, 'database unavailable; keeping the result in memory and retrying');
       await sleep(wait);
     }
   }

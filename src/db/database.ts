@@ -5,6 +5,7 @@ import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import type { DatabaseTarget } from '../config.js';
 import type { Logger } from '../logger.js';
+import { errorCode } from './availability.js';
 import type { DB } from './schema.js';
 
 export type Database = Kysely<DB>;
@@ -127,7 +128,7 @@ export async function createDatabase(
   // broken client is discarded on release, and the pool connects a new one on the next use.
   pool.on('connect', (client) => {
     client.on('error', (error) => {
-      options.log?.warn({ event: 'db.connection_lost', err: error }, 'a database connection was lost; the pool opens a new one on next use');
+      options.log?.warn({ event: 'db.connection_lost', err: error, error_code: errorCode(error) }, 'a database connection was lost; the pool opens a new one on next use');
     });
   });
   pool.on('error', () => {

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { DatabaseTarget } from '../config.js';
-import { backoffMs } from '../db/availability.js';
+import { backoffMs, errorCode } from '../db/availability.js';
 import { pgConnectionOptions } from '../db/database.js';
 import type { DB } from '../db/schema.js';
 import type { Logger } from '../logger.js';
@@ -63,7 +63,7 @@ export function createWakeup(target: DatabaseTarget, log: Logger, applicationNam
     if (client !== c) return;
     client = null;
     lostAt = Date.now();
-    log.warn({ event: 'wakeup.listen_lost', err: error }, 'LISTEN connection lost; reconnecting, workers fall back to their timers meanwhile');
+    log.warn({ event: 'wakeup.listen_lost', err: error, error_code: errorCode(error) }, 'LISTEN connection lost; reconnecting, workers fall back to their timers meanwhile');
     reconnectLater();
   };
 
@@ -82,7 +82,7 @@ export function createWakeup(target: DatabaseTarget, log: Logger, applicationNam
           events.emit('wake');
         },
         (error: unknown) => {
-          log.warn({ event: 'wakeup.reconnect_failed', err: error, attempt }, 'LISTEN reconnect failed; trying again');
+          log.warn({ event: 'wakeup.reconnect_failed', err: error, error_code: errorCode(error), attempt }, 'LISTEN reconnect failed; trying again');
           reconnectLater();
         },
       );

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Context } from '../context.js';
-import { backoffMs, isDatabaseUnavailable } from '../db/availability.js';
+import { backoffMs, errorCode, isDatabaseUnavailable } from '../db/availability.js';
 import type { MailRow } from '../mail/mail-repository.js';
 import { deliverMail } from './deliver-mail.js';
 import { claimDueMails, nextDueAt } from './queue-repository.js';
@@ -111,7 +111,7 @@ export function createWorker(ctx: Context, options: { transports?: TransportRegi
         const unavailable = isDatabaseUnavailable(error);
         if (failures === 0) {
           pausedAt = Date.now();
-          ctx.log.warn({ err: error, event: 'worker.paused', worker: id, database_unavailable: unavailable }, 'cannot claim mail; pausing, retrying with back-off');
+          ctx.log.warn({ err: error, event: 'worker.paused', worker: id, database_unavailable: unavailable, error_code: errorCode(error) }, 'cannot claim mail; pausing, retrying with back-off');
         }
         // Anything but an outage is a fault of ours: say so every time.
         if (!unavailable) ctx.log.error({ err: error, event: 'worker.claim_failed', worker: id }, 'claiming due mail failed');

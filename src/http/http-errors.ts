@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply } from 'fastify';
-import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/availability.js';
+import { DATABASE_RETRY_AFTER_SECONDS, errorCode, isDatabaseUnavailable } from '../db/availability.js';
 import { AppError, isAppError } from '../errors.js';
 
 /**
@@ -43,6 +43,6 @@ export function toAppError(error: FastifyError | AppError): AppError {
 export function prepareErrorReply(reply: FastifyReply, error: AppError): void {
   if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
   if (error.code === 'SERVICE_UNAVAILABLE' && error.cause !== undefined) {
-    reply.request.log.warn({ event: 'http.database_unavailable', err: error.cause }, 'database unavailable; answered 503');
+    reply.request.log.warn({ event: 'http.database_unavailable', err: error.cause, error_code: errorCode(error.cause) }, 'database unavailable; answered 503');
   }
 }

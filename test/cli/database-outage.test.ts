@@ -88,6 +88,11 @@ async function accept(base: string, token: string, leadId: string, subjects: str
 
 const healthy = async (base: string) => (await fetch(`${base}/health`).catch(() => null))?.status === 200;
 
+/** Every lost connection was handled where it happened: nothing reached the process's last-resort handlers. */
+function assertHandledLocally(processes: MailroomProcess[]): void {
+  for (const p of processes) assert.doesNotMatch(p.output(), /"event":"process\.(database_error_survived|crashed|unexpected_exit)"/, p.applicationName);
+}
+
 async function stopAll(processes: MailroomProcess[]): Promise<void> {
   for (const p of processes) p.child.kill('SIGTERM');
   for (const p of processes) assert.deepEqual(await p.exited, { code: 0, signal: null }, `${p.applicationName} exits 0 on SIGTERM:\n${p.output().slice(-3000)}`);
@@ -122,6 +127,7 @@ test('on PostgreSQL, an idle worker whose connections (LISTEN included) are term
 
   await sleep(500);
   assert.ok(api.alive() && worker.alive(), 'both processes still run');
+  assertHandledLocally([api, worker]);
   await stopAll([api, worker]);
 });
 
@@ -185,6 +191,7 @@ test('on PostgreSQL, pg_terminate_backend of every connection during a burst and
   assert.ok(copies <= flagged, `${copies} extra copies, ${flagged} flagged`);
 
   assert.ok(everyone.every((p) => p.alive()), 'every process still runs');
+  assertHandledLocally(everyone);
   for (const w of workers) assert.match(w.output(), /"event":"worker\.(paused|resumed)"|"event":"wakeup\.listen_restored"/);
   for (const p of everyone) t.diagnostic(`${p.applicationName}: ${JSON.stringify(Object.entries((p.output().match(/"event":"[a-z_.]+"/g) ?? []).reduce<Record<string, number>>((a, e) => ({ ...a, [e.slice(9, -1)]: (a[e.slice(9, -1)] ?? 0) + 1 }), {})).filter(([e]) => !e.startsWith("delivery.attempted")))}`);
   t.diagnostic(`API back ${apiBackAfter} ms after pg_terminate_backend, ${apiBackAfterRestart} ms after the restart; ${copies} extra copies, ${flagged} flagged`);
