@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
-import { isDatabaseUnavailable } from './availability.js';
+import { errorCode, isDatabaseUnavailable } from './availability.js';
 import type { Database } from './database.js';
 
 /**
@@ -45,7 +45,7 @@ export function createProcessHeartbeat(db: Database, clock: Clock, log: Logger, 
       // Weather: the next beat tries again. Other processes may meanwhile take this one for dead
       // and take over its Idempotency-Keys; its requests then fail at commit instead of duplicating.
       if (!failing) {
-        log.warn({ event: 'heartbeat.failed', process: id, err: error, database_unavailable: isDatabaseUnavailable(error) }, 'could not record that this process is alive');
+        log.warn({ event: 'heartbeat.failed', process: id, err: error, error_code: errorCode(error), database_unavailable: isDatabaseUnavailable(error) }, 'could not record that this process is alive');
       }
       failing = true;
     }
