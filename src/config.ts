@@ -3,7 +3,8 @@ import path from 'node:path';
 
 /**
  * Configuration, read once from the environment and validated. This is the only file that
- * reads `process.env`; everything else receives a frozen `Config`.
+ * reads `process.env` (apart from src/faults.ts, the test-only crash points); everything else
+ * receives a frozen `Config`.
  *
  * Every variable is documented in the README's configuration table: keep the two in step.
  */
@@ -46,6 +47,11 @@ export type Config = Readonly<{
   apiRateLimits: boolean;
   /** How long a consent-form link (`${ConsentForm.en_US}`) keeps working after its mail is accepted. */
   consentLinkTtlMs: number;
+  /**
+   * How often an API process records that it is alive; one silent for 3 intervals is taken for
+   * dead and the Idempotency-Keys its requests held are released. The same on every process.
+   */
+  heartbeatMs: number;
   delivery: Readonly<{
     /** Mails a worker works on at once (at most SMTP_MAX_CONNECTIONS of them talk to one destination). */
     concurrency: number;
@@ -198,6 +204,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy,
     apiRateLimits: flag('API_RATE_LIMITS', true),
     consentLinkTtlMs: integer('CONSENT_LINK_TTL_DAYS', 90, 1, 730) * 24 * 3600 * 1000,
+    heartbeatMs: integer('HEARTBEAT_SECONDS', 5, 1, 60) * 1000,
     delivery: Object.freeze({
       concurrency: integer('WORKER_CONCURRENCY', 16, 1, 256),
       leaseMs: integer('WORKER_LEASE_SECONDS', 60, 5, 3600) * 1000,

@@ -7,6 +7,7 @@ import type { SecretBox } from './secrets.js';
 import type { Wakeup } from './delivery/wakeup.js';
 import type { FileStorage } from './files/file-storage.js';
 import type { HostLookup } from './delivery/smtp-host-guard.js';
+import type { ProcessHeartbeat } from './db/process-heartbeat.js';
 
 /**
  * What every use-case receives: the stateful pieces, built once in `app.ts` (the composition
@@ -27,6 +28,8 @@ export interface Context {
   readonly files: FileStorage;
   /** Name resolution of users' SMTP hosts (the SSRF guard resolves once; tests inject answers). */
   readonly lookup: HostLookup;
+  /** This process's liveness record; the HTTP API starts it, Idempotency-Keys name its id. */
+  readonly heartbeat: ProcessHeartbeat;
 }
 
 /** The caller of an API request, as established from its OAuth token. */

@@ -262,6 +262,8 @@ export const ERROR_CATALOGUE = {
 
   // Everything unexpected. The message never carries details of the fault.
   INTERNAL_ERROR: { status: 500, zohoCode: 'INTERNAL_ERROR', message: 'Internal server error occurred.' },
+  // The database is unreachable or busy (restart, network, lock, full disk): nothing was changed,
+  // the same request may be sent again after `Retry-After` seconds.
   SERVICE_UNAVAILABLE: {
     status: 503,
     zohoCode: 'SERVICE_UNAVAILABLE',
@@ -275,14 +277,17 @@ export type ErrorDetails = Record<string, unknown>;
 
 export class AppError extends Error {
   readonly details: ErrorDetails;
+  /** Seconds after which the same request may succeed; answered as the `Retry-After` header. */
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(
     readonly code: ErrorCode,
-    options: { details?: ErrorDetails; cause?: unknown } = {},
+    options: { details?: ErrorDetails; cause?: unknown; retryAfterSeconds?: number } = {},
   ) {
     super(ERROR_CATALOGUE[code].message, { cause: options.cause });
     this.name = 'AppError';
     this.details = options.details ?? {};
+    this.retryAfterSeconds = options.retryAfterSeconds === undefined ? undefined : Math.max(1, Math.ceil(options.retryAfterSeconds));
   }
 
   get spec(): ErrorSpec {

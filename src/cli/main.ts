@@ -17,7 +17,7 @@ import { runWorker } from './worker.js';
 const USAGE = `Usage: mailroom <command> [options]   (add --json for machine-readable output)
 
 Commands:
-  serve [--no-worker]                    run the HTTP API and a delivery worker (npm start)
+  serve [--no-worker]                    run the HTTP API and a delivery worker
   worker                                 run a delivery worker only
   migrate                                bring the database schema up to date
 ${COMMANDS.map((c) => `  ${c.usage.padEnd(38)} ${c.summary}`).join('\n')}
@@ -76,7 +76,7 @@ async function main(rawArgv: string[]): Promise<number> {
 
   let app: App | undefined;
   try {
-    app = await createApp(config, { log: quietLogger() });
+    app = await createApp(config, { log: quietLogger(), role: 'mailroom-cli' });
     const output: CommandOutput = command ? await command.run(app, parsed.values) : { migrated: true };
     process.stdout.write(json ? `${JSON.stringify(output, null, 2)}\n` : `${human(output)}\n`);
     return 0;

@@ -223,6 +223,19 @@ export interface IdempotencyKeyTable {
   response_body: string | null;
   created_at: number;
   expires_at: number;
+  /** The API process (process_heartbeats.id) whose request holds a `running` key. */
+  owner_process: string | null;
+  /** Identifies the claim: only the request that made it may complete or release the key. */
+  claim_token: string | null;
+}
+
+/** One row per running API process, refreshed every HEARTBEAT_SECONDS (migration 0012). */
+export interface ProcessHeartbeatTable {
+  id: string;
+  host: string;
+  pid: number;
+  started_at: number;
+  last_seen: number;
 }
 
 export interface MailboxMessageTable {
@@ -454,6 +467,7 @@ export interface DB {
   mail_recipients: MailRecipientTable;
   blocked_addresses: BlockedAddressTable;
   idempotency_keys: IdempotencyKeyTable;
+  process_heartbeats: ProcessHeartbeatTable;
   mailbox_messages: MailboxMessageTable;
   files: FileTable;
   file_blobs: FileBlobTable;

@@ -3,7 +3,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import FindMyWay from 'find-my-way';
 import type { Config } from '../config.js';
 import type { Context } from '../context.js';
-import { AppError, isAppError } from '../errors.js';
+import { AppError } from '../errors.js';
+import { prepareErrorReply, toAppError } from './http-errors.js';
 import { registerCrmAuth } from './auth-hooks.js';
 import { registerCrmRateLimit } from './rate-limit.js';
 import { errorStatus, zohoError } from '../wire/zoho-envelope.js';
@@ -53,6 +54,11 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
     parseJson(request, body, done);
   });
 
+  // An API process records that it is alive while it serves: Idempotency-Keys held by requests
+  // of a process that stopped beating are released (src/mail/idempotency.ts).
+  fastify.addHook('onReady', () => ctx.heartbeat.start());
+  fastify.addHook('onClose', () => ctx.heartbeat.stop());
+
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
     reply.header('x-content-type-options', 'nosniff');
@@ -69,6 +75,7 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
 
   fastify.setErrorHandler((error: FastifyError | AppError, request, reply) => {
     const appError = toAppError(error);
+    prepareErrorReply(reply, appError);
     if (appError.code === 'INTERNAL_ERROR') {
       request.log.error({ err: error, event: 'http.internal_error' }, 'unexpected error');
       appError.details.request_id = request.id;
@@ -117,28 +124,4 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
 function trustProxyOption(trust: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
   if (typeof trust === 'number') return (_address, hop) => hop < trust;
   return typeof trust === 'boolean' ? trust : [...trust];
-}
-
-/** Maps whatever was thrown to a catalogue error; unknown faults become INTERNAL_ERROR. */
-function toAppError(error: FastifyError | AppError): AppError {
-  if (isAppError(error)) return error;
-  switch (error.code) {
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new AppError('INVALID_BODY', { details: { expected_data_type: 'jsonobject' } });
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new AppError('PAYLOAD_TOO_LARGE');
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new AppError('UNSUPPORTED_MEDIA_TYPE');
-    default:
-      break;
-  }
-  if (error instanceof SyntaxError) return new AppError('INVALID_BODY', { details: { expected_data_type: 'jsonobject' } });
-  if (error.validation) {
-    const param = error.validation[0]?.instancePath.replace(/^\//, '') || undefined;
-    return new AppError('INVALID_PARAMETER', { details: param ? { param_name: param } : {} });
-  }
-  if (typeof error.statusCode === 'number' && error.statusCode === 413) return new AppError('PAYLOAD_TOO_LARGE');
-  return new AppError('INTERNAL_ERROR', { cause: error });
 }

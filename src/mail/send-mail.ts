@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { faultPoint } from '../faults.js';
 import type { Context, Principal } from '../context.js';
 import type { Database } from '../db/database.js';
 import { AppError } from '../errors.js';
@@ -13,7 +14,7 @@ import { findOrg, type OrgRow } from '../orgs/org-repository.js';
 import { checkScheduleTime } from './schedule-rules.js';
 import { findBlocked } from './blocked-addresses.js';
 import { allowedFrom, findUserSmtp, fromAddressesOf, listOrgFromAddresses } from './from-addresses.js';
-import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from './idempotency.js';
+import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey, type HeldKey } from './idempotency.js';
 import { findMail, insertMail, type MailRow, type RecipientRow } from './mail-repository.js';
 import { insertMailAttachments, newContentId } from './mail-files.js';
 import { insertFile, type FileRow } from '../files/file-repository.js';
@@ -93,9 +94,11 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
   }
   const items = readDataArray(request.body);
 
+  let held: HeldKey | null = null;
   if (request.idempotency) {
     const claim = await claimIdempotencyKey(ctx, principal.orgId, request.idempotency.key, request.idempotency.fingerprint);
     if (claim.kind === 'replay') return { status: claim.status, body: claim.body, replayed: true };
+    held = claim;
   }
 
   try {
@@ -191,20 +194,22 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
         if (inventoryTemplateId) await markInventoryTemplateUsed(tx, principal.orgId, inventoryTemplateId, now);
       }
       if (accepted.length > 0) {
-        if (request.idempotency) await completeIdempotencyKey(tx, principal.orgId, request.idempotency.key, reply.status, reply.body);
+        if (held) await completeIdempotencyKey(tx, principal.orgId, held, reply.status, reply.body);
         await ctx.wakeup.notifyInTransaction(tx);
+        faultPoint('api.in_tx');
       }
       return { reply, accepted: accepted.length, quota };
     });
+    faultPoint('api.after_commit_before_response');
     const headers = outcome.quota ? quotaHeaders(outcome.quota) : {};
     if (outcome.accepted === 0) {
-      if (request.idempotency) await releaseIdempotencyKey(ctx.db, principal.orgId, request.idempotency.key);
+      if (held) await releaseIdempotencyKey(ctx, principal.orgId, held);
       return { ...outcome.reply, headers, replayed: false };
     }
     ctx.wakeup.notifyLocal();
     return { ...outcome.reply, headers, replayed: false };
   } catch (error) {
-    if (request.idempotency) await releaseIdempotencyKey(ctx.db, principal.orgId, request.idempotency.key).catch(() => undefined);
+    if (held) await releaseIdempotencyKey(ctx, principal.orgId, held);
     throw error;
   }
 }

@@ -387,6 +387,41 @@ describeEachDatabase('threading, the Emails related list and idempotency', (get)
     });
     assert.equal(inProgress.statusCode, 409);
     assert.equal(json(inProgress).code, 'IDEMPOTENCY_IN_PROGRESS');
+    // When to come back: at the latest when the holder's process would be known dead (3 heartbeats, 15 s).
+    const retryAfter = Number(inProgress.headers['retry-after']);
+    assert.ok(retryAfter >= 1 && retryAfter <= 15, `Retry-After ${inProgress.headers['retry-after']}`);
+  });
+
+  test('Idempotency-Key: a key held by a process that stopped beating, or running past the limit, is taken over; the late holder cannot commit', async () => {
+    const { org, email, leadId } = await fixture(get());
+    const { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint, RUNNING_LIMIT_MS } = await import('../../src/mail/idempotency.js');
+    const body = { data: [mail(email)] };
+    const fingerprint = requestFingerprint('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, body);
+    const post = (key: string) =>
+      get().inject({
+        method: 'POST',
+        url: `/crm/v8/Leads/${leadId}/actions/send_mail`,
+        headers: { authorization: `Zoho-oauthtoken ${org.token}`, 'idempotency-key': key },
+        payload: JSON.stringify(body),
+      });
+    const keys = get().app.db.updateTable('idempotency_keys').where('org_id', '=', org.orgId);
+
+    // Held by a process with no heartbeat (it stopped): the retry runs at once.
+    const dead = await claimIdempotencyKey(get().app, org.orgId, 'dead-holder', fingerprint);
+    assert.equal(dead.kind, 'new');
+    await keys.set({ owner_process: 'gone:1:deadbeef' }).where('key', '=', 'dead-holder').execute();
+    const retried = await post('dead-holder');
+    assert.equal(retried.statusCode, 200, retried.body);
+    assert.equal(retried.headers['idempotent-replayed'], undefined);
+    // The request that died cannot commit over the answer now kept.
+    if (dead.kind === 'new') await assert.rejects(completeIdempotencyKey(get().app.db, org.orgId, dead, 200, {}), { code: 'IDEMPOTENCY_IN_PROGRESS' });
+    assert.equal((await post('dead-holder')).headers['idempotent-replayed'], 'true');
+
+    // Held by this live process, but running longer than any request may: taken over too.
+    await claimIdempotencyKey(get().app, org.orgId, 'hung-holder', fingerprint);
+    assert.equal((await post('hung-holder')).statusCode, 409);
+    await keys.set({ created_at: Date.now() - RUNNING_LIMIT_MS - 1000 }).where('key', '=', 'hung-holder').execute();
+    assert.equal((await post('hung-holder')).statusCode, 200);
   });
 
   test('a client-bound token can send too (client_credentials)', async () => {

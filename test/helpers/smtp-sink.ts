@@ -38,6 +38,8 @@ export type SinkOptions = {
   port?: number;
   /** Implicit TLS (smtp-server's built-in self-signed certificate). */
   secure?: boolean;
+  /** Answer each message this much later (it is counted in `messages` at once): a slower relay. */
+  replyDelayMs?: number;
 };
 
 export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink> {
@@ -120,7 +122,8 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
                 waiter.resolve();
               }
             }
-            callback();
+            if (options.replyDelayMs) setTimeout(() => callback(), options.replyDelayMs);
+            else callback();
           },
           (error: Error) => callback(error),
         );
