@@ -1,12 +1,14 @@
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Context } from './context.js';
-import { createDatabase } from './db/database.js';
+import { applicationNameOf, createDatabase } from './db/database.js';
+import { createProcessHeartbeat } from './db/process-heartbeat.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createIdSource } from './ids.js';
 import { createLogger, type Logger } from './logger.js';
 import { createSecretBox, loadSecretKey } from './secrets.js';
 import { createWakeup } from './delivery/wakeup.js';
+import { systemLookup, type HostLookup } from './delivery/smtp-host-guard.js';
 import { createDatabaseStorage, createDiskStorage } from './files/file-storage.js';
 import path from 'node:path';
 
@@ -20,13 +22,21 @@ export type AppOptions = {
   log?: Logger;
   /** Run migrations on start (the server and CLI do; `mailroom migrate` does it explicitly). */
   migrate?: boolean;
+  /** Name resolution of users' SMTP hosts (default: the system resolver). */
+  lookup?: HostLookup;
+  /**
+   * What this process is (`mailroom-api`, `mailroom-worker`, `mailroom-cli`): with the pid, the
+   * `application_name` of its PostgreSQL connections.
+   */
+  role?: string;
 };
 
 /** The composition root: database, clock, ids and logger, wired once and handed down. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const log = options.log ?? createLogger(config);
   const clock = options.clock ?? systemClock;
-  const handle = await createDatabase(config.database);
+  const applicationName = applicationNameOf(options.role ?? 'mailroom');
+  const handle = await createDatabase(config.database, { log, applicationName });
   try {
     if (options.migrate ?? true) {
       const applied = await migrateToLatest(handle.db, handle.schema);
@@ -36,7 +46,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     await handle.close();
     throw error;
   }
-  const wakeup = createWakeup(config.database, log);
+  const wakeup = createWakeup(config.database, log, applicationName);
+  const heartbeat = createProcessHeartbeat(handle.db, clock, log, config.heartbeatMs);
   return {
     config,
     db: handle.db,
@@ -46,9 +57,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log,
     secrets: createSecretBox(loadSecretKey(config)),
     wakeup,
+    lookup: options.lookup ?? systemLookup,
     // PostgreSQL deployments may run processes on several machines: bytes live in the database.
     files: handle.dialect === 'postgres' ? createDatabaseStorage(handle.db) : createDiskStorage(path.join(config.dataDir, 'files')),
+    heartbeat,
     close: async () => {
+      await heartbeat.stop();
       await wakeup.close();
       await handle.close();
     },

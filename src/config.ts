@@ -1,8 +1,10 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 
 /**
  * Configuration, read once from the environment and validated. This is the only file that
- * reads `process.env`; everything else receives a frozen `Config`.
+ * reads `process.env` (apart from src/faults.ts, the test-only crash points); everything else
+ * receives a frozen `Config`.
  *
  * Every variable is documented in the README's configuration table: keep the two in step.
  */
@@ -35,10 +37,21 @@ export type Config = Readonly<{
   messageIdDomain: string;
   /** 32-byte key (hex or base64) that encrypts stored SMTP passwords; null = generate into DATA_DIR. */
   secretsKey: string | null;
+  /**
+   * Which peers' `X-Forwarded-For` tells the client's address (Fastify's `trustProxy`): false =
+   * none (the peer is the client), true = any, a number = that many proxy hops, or a list of
+   * proxy addresses / CIDRs (and `loopback`, `linklocal`, `uniquelocal`).
+   */
+  trustProxy: boolean | number | readonly string[];
   /** Count API credits and concurrent requests per org and answer 429 beyond them (zoho-api.md §15). */
   apiRateLimits: boolean;
   /** How long a consent-form link (`${ConsentForm.en_US}`) keeps working after its mail is accepted. */
   consentLinkTtlMs: number;
+  /**
+   * How often an API process records that it is alive; one silent for 3 intervals is taken for
+   * dead and the Idempotency-Keys its requests held are released. The same on every process.
+   */
+  heartbeatMs: number;
   delivery: Readonly<{
     /** Mails a worker works on at once (at most SMTP_MAX_CONNECTIONS of them talk to one destination). */
     concurrency: number;
@@ -172,6 +185,8 @@ export function loadConfig(env: Env = process.env): Config {
     return fallback;
   };
 
+  const trustProxy = parseTrustProxy(read('TRUST_PROXY'), problems);
+
   const config: Config = {
     port,
     host,
@@ -186,8 +201,10 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     messageIdDomain,
     secretsKey,
+    trustProxy,
     apiRateLimits: flag('API_RATE_LIMITS', true),
     consentLinkTtlMs: integer('CONSENT_LINK_TTL_DAYS', 90, 1, 730) * 24 * 3600 * 1000,
+    heartbeatMs: integer('HEARTBEAT_SECONDS', 5, 1, 60) * 1000,
     delivery: Object.freeze({
       concurrency: integer('WORKER_CONCURRENCY', 16, 1, 256),
       leaseMs: integer('WORKER_LEASE_SECONDS', 60, 5, 3600) * 1000,
@@ -203,6 +220,31 @@ export function loadConfig(env: Env = process.env): Config {
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** TRUST_PROXY: unset/false/0, true, a hop count, or a comma-separated list of addresses and CIDRs. */
+function parseTrustProxy(raw: string | undefined, problems: string[]): Config['trustProxy'] {
+  if (raw === undefined || raw === 'false' || raw === '0') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops <= 20) return hops;
+  } else {
+    const entries = raw.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+    const valid = (entry: string): boolean => {
+      if (PROXY_RANGE_NAMES.includes(entry) || isIP(entry) !== 0) return true;
+      const [address = '', prefix, extra] = entry.split('/');
+      const family = isIP(address);
+      return family !== 0 && extra === undefined && prefix !== undefined && /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+    };
+    if (entries.length > 0 && entries.every(valid)) return Object.freeze(entries);
+  }
+  problems.push(
+    `TRUST_PROXY=${raw} must be true, false, a number of proxy hops (1-20), or a comma-separated list of the proxies' addresses or CIDRs (e.g. 10.0.0.5,172.16.0.0/12 or loopback)`,
+  );
+  return false;
 }
 
 export function isValidTimeZone(timeZone: string): boolean {

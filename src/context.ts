@@ -6,6 +6,8 @@ import type { Logger } from './logger.js';
 import type { SecretBox } from './secrets.js';
 import type { Wakeup } from './delivery/wakeup.js';
 import type { FileStorage } from './files/file-storage.js';
+import type { HostLookup } from './delivery/smtp-host-guard.js';
+import type { ProcessHeartbeat } from './db/process-heartbeat.js';
 
 /**
  * What every use-case receives: the stateful pieces, built once in `app.ts` (the composition
@@ -24,6 +26,10 @@ export interface Context {
   readonly wakeup: Wakeup;
   /** Bytes of uploaded and generated files. */
   readonly files: FileStorage;
+  /** Name resolution of users' SMTP hosts (the SSRF guard resolves once; tests inject answers). */
+  readonly lookup: HostLookup;
+  /** This process's liveness record; the HTTP API starts it, Idempotency-Keys name its id. */
+  readonly heartbeat: ProcessHeartbeat;
 }
 
 /** The caller of an API request, as established from its OAuth token. */

@@ -96,6 +96,11 @@ export const ERROR_CATALOGUE = {
   // message is ours and docs/zoho-compatibility.md says so.
   SEND_EMAIL_NOT_PERMITTED: { status: 403, zohoCode: 'NO_PERMISSION', message: 'permission denied' },
   CONSENT_NOT_GIVEN: { status: 400, zohoCode: 'NOT_ALLOWED', message: 'Have not consented to receive email from you' },
+  CONSENT_WITHDRAWN: {
+    status: 400,
+    zohoCode: 'NOT_ALLOWED',
+    message: 'You cannot send an email to this customer because this person has opted to stop the email communication',
+  },
   CONSENT_COMPLIANCE_DISABLED: {
     status: 400,
     zohoCode: 'INVALID_DATA',
@@ -114,6 +119,24 @@ export const ERROR_CATALOGUE = {
     status: 400,
     zohoCode: 'CUSTOM_ERROR',
     message: 'Connectivity issue occured when sending mail via your SMTP server',
+  },
+  FEATURE_NOT_IN_EDITION: { status: 400, zohoCode: 'NOT_ALLOWED', message: 'This feature is not supported for your edition.' },
+  // Saving a user's own SMTP server (beyond Zoho, which sets it up in its UI): the SSRF guard,
+  // the password rule and the limit on server checks. Our words; docs/zoho-compatibility.md.
+  SMTP_HOST_NOT_ALLOWED: {
+    status: 400,
+    zohoCode: 'INVALID_DATA',
+    message: 'The SMTP host is not allowed: it must resolve to public internet addresses only',
+  },
+  SMTP_PASSWORD_REQUIRED: {
+    status: 400,
+    zohoCode: 'MANDATORY_NOT_FOUND',
+    message: 'The password is required again when the host, port, security or username changes',
+  },
+  SMTP_CHECKS_EXCEEDED: {
+    status: 429,
+    zohoCode: 'TOO_MANY_REQUESTS',
+    message: 'Too many SMTP server checks. Please try again later.',
   },
   SCHEDULING_NOT_IN_EDITION: {
     status: 400,
@@ -239,6 +262,8 @@ export const ERROR_CATALOGUE = {
 
   // Everything unexpected. The message never carries details of the fault.
   INTERNAL_ERROR: { status: 500, zohoCode: 'INTERNAL_ERROR', message: 'Internal server error occurred.' },
+  // The database is unreachable or busy (restart, network, lock, full disk): nothing was changed,
+  // the same request may be sent again after `Retry-After` seconds.
   SERVICE_UNAVAILABLE: {
     status: 503,
     zohoCode: 'SERVICE_UNAVAILABLE',
@@ -252,14 +277,17 @@ export type ErrorDetails = Record<string, unknown>;
 
 export class AppError extends Error {
   readonly details: ErrorDetails;
+  /** Seconds after which the same request may succeed; answered as the `Retry-After` header. */
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(
     readonly code: ErrorCode,
-    options: { details?: ErrorDetails; cause?: unknown } = {},
+    options: { details?: ErrorDetails; cause?: unknown; retryAfterSeconds?: number } = {},
   ) {
     super(ERROR_CATALOGUE[code].message, { cause: options.cause });
     this.name = 'AppError';
     this.details = options.details ?? {};
+    this.retryAfterSeconds = options.retryAfterSeconds === undefined ? undefined : Math.max(1, Math.ceil(options.retryAfterSeconds));
   }
 
   get spec(): ErrorSpec {

@@ -389,7 +389,7 @@ export const COMMANDS: Command[] = [
   {
     name: ['smtp', 'set'],
     usage: 'smtp set [--org ID] --user ID|EMAIL --host H [--port P] [--secure true|false] [--username U] [--password P] [--from-email E] [--from-name N] [--no-verify]',
-    summary: "save a user's own SMTP server (checked first; password encrypted)",
+    summary: "save a user's own SMTP server (checked first; password encrypted; without --password the stored one is kept only if host, port, secure and username are unchanged)",
     options: {
       org: { type: 'string' },
       user: { type: 'string' },

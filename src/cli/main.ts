@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
 import { createApp, type App } from '../app.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { AppError } from '../errors.js';
+import { createLogger } from '../logger.js';
 import { COMMANDS, UsageError, type Command, type CommandOutput } from './commands.js';
 import { serve } from './serve.js';
 import { runWorker } from './worker.js';
@@ -17,7 +17,7 @@ import { runWorker } from './worker.js';
 const USAGE = `Usage: mailroom <command> [options]   (add --json for machine-readable output)
 
 Commands:
-  serve [--no-worker]                    run the HTTP API and a delivery worker (npm start)
+  serve [--no-worker]                    run the HTTP API and a delivery worker
   worker                                 run a delivery worker only
   migrate                                bring the database schema up to date
 ${COMMANDS.map((c) => `  ${c.usage.padEnd(38)} ${c.summary}`).join('\n')}
@@ -76,7 +76,7 @@ async function main(rawArgv: string[]): Promise<number> {
 
   let app: App | undefined;
   try {
-    app = await createApp(config, { log: quietLogger() });
+    app = await createApp(config, { log: quietLogger(), role: 'mailroom-cli' });
     const output: CommandOutput = command ? await command.run(app, parsed.values) : { migrated: true };
     process.stdout.write(json ? `${JSON.stringify(output, null, 2)}\n` : `${human(output)}\n`);
     return 0;
@@ -96,9 +96,9 @@ async function main(rawArgv: string[]): Promise<number> {
   }
 }
 
-/** The CLI prints results, not logs; warnings still reach stderr. */
+/** The CLI prints results, not logs; warnings still reach stderr (redacted like the server's). */
 function quietLogger() {
-  return pino({ level: 'warn' }, process.stderr);
+  return createLogger({ logLevel: 'warn' }, process.stderr);
 }
 
 function human(output: CommandOutput): string {

@@ -3,15 +3,18 @@ import type { Config } from '../config.js';
 import { createWorker, type Worker } from '../delivery/worker.js';
 import { buildServer } from '../http/server.js';
 import { ensureDemoOrg, type DemoCredentials } from '../orgs/ensure-demo-org.js';
+import { guardProcess } from './process-guard.js';
 
 /**
  * `mailroom serve`: migrate, create the demo org on an empty database, listen, run the delivery
  * worker in the same process (unless --no-worker), and shut down in order on SIGTERM/SIGINT:
  * stop claiming mail, stop accepting requests, let in-flight sends and requests finish within
- * SHUTDOWN_GRACE_SECONDS, close the database, exit 0.
+ * SHUTDOWN_GRACE_SECONDS, close the database, exit 0. A database outage does not end it
+ * (requests answer 503, the worker pauses): see src/cli/process-guard.ts.
  */
 export async function serve(config: Config, options: { worker: boolean }): Promise<number> {
-  const app = await createApp(config);
+  const app = await createApp(config, { role: 'mailroom-api' });
+  const guard = guardProcess(app.log);
   const demo = await ensureDemoOrg(app);
   const server = await buildServer(app);
   await server.listen({ port: config.port, host: config.host });
@@ -27,6 +30,7 @@ export async function serve(config: Config, options: { worker: boolean }): Promi
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
+      guard.release();
       app.log.info({ event: 'server.stopping', signal }, 'shutting down');
       const grace = config.delivery.shutdownGraceMs;
       const timer = setTimeout(() => {

@@ -1,24 +1,35 @@
 import { createApp } from '../app.js';
 import type { Config } from '../config.js';
 import { createWorker } from '../delivery/worker.js';
+import { guardProcess } from './process-guard.js';
 
 /**
  * `mailroom worker`: a delivery worker without the HTTP API. Run any number of them against one
  * PostgreSQL. SIGTERM/SIGINT: stop claiming, finish in-flight sends within the grace period, exit 0.
+ * It runs until then, idle or not, through database outages (src/cli/process-guard.ts).
  */
 export async function runWorker(config: Config): Promise<number> {
-  const app = await createApp(config);
+  const app = await createApp(config, { role: 'mailroom-worker' });
+  const guard = guardProcess(app.log);
   const worker = createWorker(app);
   await worker.start();
   return new Promise((resolve) => {
-    const stop = () => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      guard.release();
+      app.log.info({ event: 'worker.stopping', signal }, 'stopping the worker');
       worker
         .stop()
         // Unfinished sends were returned to the queue: nothing is lost, so the exit is clean.
         .then(() => app.close().then(() => resolve(0)))
-        .catch(() => resolve(1));
+        .catch((error: unknown) => {
+          app.log.error({ err: error, event: 'worker.stop_failed' }, 'stopping the worker failed');
+          resolve(1);
+        });
     };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
   });
 }

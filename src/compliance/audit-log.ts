@@ -91,6 +91,7 @@ export function presentAudit(row: AuditLogTable, timeZone: string): Record<strin
 export const AUDITED_REFUSALS: ReadonlySet<ErrorCode> = new Set([
   'EMAIL_OPT_OUT',
   'CONSENT_NOT_GIVEN',
+  'CONSENT_WITHDRAWN',
   'RECORD_LOCKED',
   'SEND_EMAIL_NOT_PERMITTED',
   'ACCOUNT_NOT_CONFIRMED',

@@ -52,15 +52,44 @@ export function checkConsentDetails(value: Record<string, unknown>, path: string
   return out;
 }
 
-export type ConsentState = 'not_required' | 'granted' | 'not_given';
+export type ConsentState = 'not_required' | 'granted' | 'pending' | 'withdrawn';
 
 /**
- * What the consent details allow, with privacy on: on the Consent basis, email needs
- * `Contact_Through_Email: true`; any other basis (or none recorded) does not ask for consent.
+ * Hidden key of a Lead's or Contact's data (no field: never shown, exported or merged): the person
+ * withdrew their email consent. Set when they answer "No" on the consent page, or when a Records
+ * API write turns `Contact_Through_Email` from `true` to `false` (a user recording a withdrawal);
+ * removed when `Contact_Through_Email` becomes `true` again (page or API). The consent details
+ * alone cannot tell "never consented" from "withdrew": both read `Contact_Through_Email: false`.
  */
-export function emailConsentState(details: unknown): ConsentState {
+export const EMAIL_CONSENT_WITHDRAWN = '$email_consent_withdrawn';
+
+const emailFlag = (details: unknown): unknown =>
+  typeof details === 'object' && details !== null ? (details as ConsentDetails).Contact_Through_Email : undefined;
+
+/** Records the person's own answer (the consent page): a refusal is a withdrawal, a grant ends one. */
+export function setEmailConsentWithdrawn(data: Record<string, unknown>, withdrawn: boolean): void {
+  if (withdrawn) data[EMAIL_CONSENT_WITHDRAWN] = true;
+  else delete data[EMAIL_CONSENT_WITHDRAWN];
+}
+
+/** After a Records API write of the consent details: `true` → `false` is a withdrawal, `true` ends one. */
+export function trackEmailConsentChange(data: Record<string, unknown>, before: unknown): void {
+  const now = emailFlag(data.Data_Processing_Basis_Details);
+  if (now === true) setEmailConsentWithdrawn(data, false);
+  else if (emailFlag(before) === true && now === false) setEmailConsentWithdrawn(data, true);
+}
+
+/**
+ * What a record's consent allows, with privacy on: on the Consent basis, email needs
+ * `Contact_Through_Email: true` (granted); without it the person either withdrew (see
+ * `EMAIL_CONSENT_WITHDRAWN`) or has not answered yet (pending). Any other basis, or none
+ * recorded, does not ask for consent.
+ */
+export function emailConsentState(data: Record<string, unknown>): ConsentState {
+  const details = data.Data_Processing_Basis_Details;
   if (typeof details !== 'object' || details === null) return 'not_required';
   const d = details as ConsentDetails;
   if (d.Data_Processing_Basis !== 'Consent') return 'not_required';
-  return d.Contact_Through_Email === true ? 'granted' : 'not_given';
+  if (d.Contact_Through_Email === true) return 'granted';
+  return data[EMAIL_CONSENT_WITHDRAWN] === true ? 'withdrawn' : 'pending';
 }

@@ -56,6 +56,8 @@ export function renderConsentProblem(status: number): string {
   const text =
     status === 403
       ? 'This form could not be accepted. Please open the link from your email again and submit the form from that page.'
-      : 'Please choose one of the answers and submit the form again.';
+      : status === 503
+        ? 'This page is temporarily unavailable. Please try again in a moment.'
+        : 'Please choose one of the answers and submit the form again.';
   return page('Consent link', `<h1>Consent link</h1>\n<p>${escapeHtml(text)}</p>`);
 }

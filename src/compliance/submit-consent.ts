@@ -5,6 +5,7 @@ import { findOrg } from '../orgs/org-repository.js';
 import { findRecord, parseData, updateRecordRow, type RecordData } from '../records/record-repository.js';
 import { formatZohoDateTime } from '../time.js';
 import { recordAudit } from './audit-log.js';
+import { EMAIL_CONSENT_WITHDRAWN, setEmailConsentWithdrawn } from './consent-details.js';
 import { findConsentLink } from './consent-links.js';
 
 /**
@@ -14,8 +15,10 @@ import { findConsentLink } from './consent-links.js';
  *   be PUBLIC_URL's origin, and the hidden `form_token` must be the HMAC of the link's id
  *   (CSRF: a third-party page can neither read the token nor send our Origin);
  * - sets the record's `Data_Processing_Basis_Details` (basis Consent, `Contact_Through_Email`,
- *   `Consent_Date` today in the org's zone, `Consent_Through: "Consent form"`) and, on a refusal,
- *   `Email_Opt_Out: true` (a withdrawal: every later send gets 403); a grant clears it;
+ *   `Consent_Date` today in the org's zone, `Consent_Through: "Consent form"`); a refusal is a
+ *   withdrawal (`EMAIL_CONSENT_WITHDRAWN`: later sends get NOT_ALLOWED "…opted to stop the email
+ *   communication" while privacy is on) and also sets `Email_Opt_Out: true` (Unsubscribed_Mode
+ *   "Consent form"), so mail stays stopped if privacy settings are turned off; a grant clears both;
  * - is idempotent: the same answer again changes nothing and writes no audit entry;
  * - keeps working until the link expires, so the person can change their mind.
  */
@@ -44,7 +47,7 @@ async function load(ctx: Context, secret: string): Promise<Loaded> {
 }
 
 function currentChoice(data: RecordData): ConsentChoice | null {
-  if (data.Email_Opt_Out === true) return 'refused';
+  if (data.Email_Opt_Out === true || data[EMAIL_CONSENT_WITHDRAWN] === true) return 'refused';
   const details = data.Data_Processing_Basis_Details;
   if (typeof details !== 'object' || details === null) return null;
   const email = (details as Record<string, unknown>).Contact_Through_Email;
@@ -114,6 +117,7 @@ export async function submitConsent(ctx: Context, secret: string, form: ConsentS
       Consent_Date: formatZohoDateTime(now, org.time_zone).slice(0, 10),
       Consent_Through: 'Consent form',
     };
+    setEmailConsentWithdrawn(data, choice === 'refused');
     if (choice === 'refused') {
       data.Email_Opt_Out = true;
       data.Unsubscribed_Mode = 'Consent form';

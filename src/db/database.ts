@@ -4,6 +4,8 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import type { DatabaseTarget } from '../config.js';
+import type { Logger } from '../logger.js';
+import { errorCode } from './availability.js';
 import type { DB } from './schema.js';
 
 export type Database = Kysely<DB>;
@@ -22,6 +24,34 @@ export interface DatabaseHandle {
 // int8 (bigint: epoch-ms columns, count(*)) arrives from pg as a string; every such value we store
 // is far below 2^53, so numbers are safe and match what SQLite returns.
 pg.types.setTypeParser(20, (value: string) => Number(value));
+
+/**
+ * Connection settings of every PostgreSQL connection Mailroom opens (the pool and LISTEN):
+ * - `application_name` names the process (`mailroom-api:<pid>`, `mailroom-worker:<pid>`), so an
+ *   operator or a fault test can find (and `pg_terminate_backend`) exactly its sessions;
+ * - a connection attempt gives up after CONNECT_TIMEOUT_MS (so does waiting for a free pooled
+ *   connection), so a request during an outage answers 503 instead of hanging;
+ * - TCP keepalive notices a peer that vanished without closing the socket;
+ * - statement_timeout bounds a statement, idle_in_transaction_session_timeout frees the locks of a
+ *   transaction whose process hung (Mailroom never leaves one idle for long).
+ */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
+export function pgConnectionOptions(target: Extract<DatabaseTarget, { kind: 'postgres' }>, applicationName: string): pg.ClientConfig {
+  return {
+    connectionString: target.url,
+    application_name: applicationName,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    options: `-c search_path="${target.schema}" -c statement_timeout=30000 -c idle_in_transaction_session_timeout=60000`,
+  };
+}
+
+/** `application_name` of this process's connections: its role and pid (at most 63 characters). */
+export function applicationNameOf(role: string): string {
+  return `${role}:${process.pid}`.slice(0, 63);
+}
 
 /** Prepared statements kept per SQL text; Kysely's SQLite driver would otherwise prepare every query anew. */
 const STATEMENT_CACHE_SIZE = 500;
@@ -55,7 +85,10 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
  * and must not care which one it got; where SQL must differ, branch on `dialect` in one function
  * and say why.
  */
-export async function createDatabase(target: DatabaseTarget): Promise<DatabaseHandle> {
+export async function createDatabase(
+  target: DatabaseTarget,
+  options: { log?: Logger; applicationName?: string } = {},
+): Promise<DatabaseHandle> {
   if (target.kind === 'sqlite') {
     fs.mkdirSync(path.dirname(target.file), { recursive: true });
     const sqlite = new SQLite(target.file);
@@ -74,9 +107,12 @@ export async function createDatabase(target: DatabaseTarget): Promise<DatabaseHa
   }
 
   const schema = target.schema;
+  const connection = pgConnectionOptions(target, options.applicationName ?? applicationNameOf('mailroom'));
   if (schema !== 'public') {
     // Create the schema before the pool pins search_path to it.
-    const admin = new pg.Client({ connectionString: target.url });
+    const admin = new pg.Client(connection);
+    // A lost connection rejects the pending query; without a listener it would also crash the process.
+    admin.on('error', () => undefined);
     await admin.connect();
     try {
       await admin.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
@@ -84,13 +120,19 @@ export async function createDatabase(target: DatabaseTarget): Promise<DatabaseHa
       await admin.end();
     }
   }
-  const pool = new pg.Pool({
-    connectionString: target.url,
-    max: target.poolSize,
-    options: `-c search_path="${schema}" -c statement_timeout=30000`,
+  const pool = new pg.Pool({ ...connection, max: target.poolSize });
+  // node-postgres emits 'error' on a client whose connection is lost (server restart,
+  // pg_terminate_backend, network): an EventEmitter 'error' without a listener kills the process.
+  // The pool listens only while a client is idle, so every client gets its own listener when it
+  // is created: the query in progress is rejected (a request answers 503, a worker pauses), the
+  // broken client is discarded on release, and the pool connects a new one on the next use.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => {
+      options.log?.warn({ event: 'db.connection_lost', err: error, error_code: errorCode(error) }, 'a database connection was lost; the pool opens a new one on next use');
+    });
   });
   pool.on('error', () => {
-    // An idle client lost its connection (server restart); the pool replaces it on next use.
+    // An idle client lost its connection: already logged by its own listener above.
   });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   const { rows } = await sql<{ synchronous_commit: string }>`SHOW synchronous_commit`.execute(db);

@@ -10,6 +10,8 @@ import * as m0007 from './migrations/0007-mail-quota.js';
 import * as m0008 from './migrations/0008-queue-lanes.js';
 import * as m0009 from './migrations/0009-compliance.js';
 import * as m0010 from './migrations/0010-ui.js';
+import * as m0011 from './migrations/0011-attempt-counters.js';
+import * as m0012 from './migrations/0012-process-heartbeats.js';
 
 /** Every migration, listed explicitly (no directory scanning), in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -23,6 +25,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008-queue-lanes': m0008,
   '0009-compliance': m0009,
   '0010-ui': m0010,
+  '0011-attempt-counters': m0011,
+  '0012-process-heartbeats': m0012,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

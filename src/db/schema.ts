@@ -223,6 +223,19 @@ export interface IdempotencyKeyTable {
   response_body: string | null;
   created_at: number;
   expires_at: number;
+  /** The API process (process_heartbeats.id) whose request holds a `running` key. */
+  owner_process: string | null;
+  /** Identifies the claim: only the request that made it may complete or release the key. */
+  claim_token: string | null;
+}
+
+/** One row per running API process, refreshed every HEARTBEAT_SECONDS (migration 0012). */
+export interface ProcessHeartbeatTable {
+  id: string;
+  host: string;
+  pid: number;
+  started_at: number;
+  last_seen: number;
 }
 
 export interface MailboxMessageTable {
@@ -431,6 +444,15 @@ export interface UiSessionTable {
   expires_at: number;
 }
 
+/** One limited counter (migration 0011): `count` attempts in the window that ends at `expires_at`. */
+export interface AttemptCounterTable {
+  scope: string;
+  /** HMAC of what is counted (see limits/attempt-counters.ts). */
+  key: string;
+  count: number;
+  expires_at: number;
+}
+
 export interface DB {
   orgs: OrgTable;
   users: UserTable;
@@ -445,6 +467,7 @@ export interface DB {
   mail_recipients: MailRecipientTable;
   blocked_addresses: BlockedAddressTable;
   idempotency_keys: IdempotencyKeyTable;
+  process_heartbeats: ProcessHeartbeatTable;
   mailbox_messages: MailboxMessageTable;
   files: FileTable;
   file_blobs: FileBlobTable;
@@ -454,6 +477,7 @@ export interface DB {
   email_template_attachments: EmailTemplateAttachmentTable;
   inventory_templates: InventoryTemplateTable;
   ui_sessions: UiSessionTable;
+  attempt_counters: AttemptCounterTable;
   inventory_template_usage: InventoryTemplateUsageTable;
   daily_mail_usage: DailyMailUsageTable;
   api_credit_usage: ApiCreditUsageTable;

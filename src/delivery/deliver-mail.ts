@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { retryWhileDatabaseUnavailable } from '../db/availability.js';
 import type { RecipientStatus } from '../db/schema.js';
 import { blockAddress, findBlocked } from '../mail/blocked-addresses.js';
 import { recipientsOf, type MailRow, type RecipientRow } from '../mail/mail-repository.js';
@@ -99,7 +100,11 @@ export async function deliverMail(ctx: Context, transports: TransportRegistry, m
     }
   }
 
-  await recordOutcomes(ctx, mail, all, outcomes, workerId);
+  // The outcomes exist only in memory now: a database outage delays their write (retried with
+  // back-off) instead of losing them, which would mean sending again (reliability.md b.1 #10).
+  await retryWhileDatabaseUnavailable(ctx.log, 'delivery.record', { message_id: mail.message_id }, () =>
+    recordOutcomes(ctx, mail, all, outcomes, workerId),
+  );
 }
 
 /** Ends a mail that may no longer go: its due recipients `skipped` with the reason, nothing sent. */

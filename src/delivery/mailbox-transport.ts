@@ -1,6 +1,6 @@
 import nodemailer from 'nodemailer';
 import type { Context } from '../context.js';
-import type { MailTransport, OutgoingMail, SendResult } from './transport.js';
+import { withSubjectField, type MailTransport, type OutgoingMail, type SendResult } from './transport.js';
 
 /**
  * The local mailbox: with no SMTP relay configured, each message is composed exactly as it would
@@ -12,7 +12,7 @@ export function createMailboxTransport(ctx: Context): MailTransport {
     name: 'mailbox',
     async send(mail: OutgoingMail): Promise<SendResult> {
       const info = await composer.sendMail({ ...mail.message, envelope: mail.envelope });
-      const raw = (info.message as Buffer).toString('utf8');
+      const raw = withSubjectField(info.message as Buffer, mail.message).toString('utf8');
       await ctx.db
         .insertInto('mailbox_messages')
         .values({

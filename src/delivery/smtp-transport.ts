@@ -4,10 +4,16 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { DestinationLimiter } from './destination-limiter.js';
 import { enhancedStatus } from './retry-policy.js';
-import { TransportConfigError, type MailTransport, type OutgoingMail, type RecipientOutcome, type SendResult } from './transport.js';
+import { TransportConfigError, withSubjectField, type MailTransport, type OutgoingMail, type RecipientOutcome, type SendResult } from './transport.js';
 
 export type SmtpTarget = {
+  /** Where to connect: a name nodemailer resolves (the operator's relay), or a checked IP address. */
   host: string;
+  /**
+   * The host name when `host` is the address the SSRF guard checked for it: TLS sends it (SNI)
+   * and verifies the server's certificate against it; nodemailer does not resolve it again.
+   */
+  servername?: string | null;
   port: number;
   /** Implicit TLS (smtps, 465); otherwise STARTTLS when the server offers it. */
   secure: boolean;
@@ -70,23 +76,15 @@ function outcomeFor(email: string, error: SmtpError): RecipientOutcome {
  */
 export function createSmtpTransport(name: string, target: SmtpTarget, pooling: SmtpPooling): MailTransport {
   const options: SMTPPool.Options = {
+    ...connectionOptions(target),
     pool: true,
-    host: target.host,
-    port: target.port,
-    secure: target.secure,
-    requireTLS: target.requireTls,
     maxConnections: pooling.maxConnections,
     maxMessages: pooling.maxMessages,
-    connectionTimeout: target.timeoutMs,
-    greetingTimeout: target.timeoutMs,
-    socketTimeout: target.timeoutMs,
     disableFileAccess: true,
     disableUrlAccess: true,
-    tls: { rejectUnauthorized: !process.env.MAILROOM_SMTP_INSECURE_TLS },
-    ...(target.username ? { auth: { user: target.username, pass: target.password ?? '' } } : {}),
   };
   const transporter = nodemailer.createTransport(options);
-  const remoteMta = `${target.host}:${target.port}`;
+  const remoteMta = `${target.servername ?? target.host}:${target.port}`;
 
   /**
    * One SMTP transaction. The message is composed by us (MailComposer) and handed to nodemailer as
@@ -96,7 +94,7 @@ export function createSmtpTransport(name: string, target: SmtpTarget, pooling: S
   const transaction = (mail: OutgoingMail, to: string[]): Promise<RecipientOutcome[]> =>
     pooling.limiter.run(remoteMta, () => transact(mail, to));
   const transact = async (mail: OutgoingMail, to: string[]): Promise<RecipientOutcome[]> => {
-    const message = await new MailComposer({ ...mail.message, disableFileAccess: true, disableUrlAccess: true }).compile().build();
+    const message = withSubjectField(await new MailComposer({ ...mail.message, disableFileAccess: true, disableUrlAccess: true }).compile().build(), mail.message);
     let handedOver = false;
     const stream = Readable.from([message]);
     stream.on('end', () => {
@@ -156,22 +154,46 @@ export function createSmtpTransport(name: string, target: SmtpTarget, pooling: S
   };
 }
 
-/** Checks that a server answers and accepts the credentials (used when a user saves settings). */
-export async function verifySmtpTarget(target: SmtpTarget): Promise<void> {
-  const transporter = nodemailer.createTransport({
+/** What nodemailer needs to reach and log in to `target`, for pooled sending and for checks alike. */
+function connectionOptions(target: SmtpTarget) {
+  const servername = target.servername ?? undefined;
+  return {
     host: target.host,
     port: target.port,
     secure: target.secure,
     requireTLS: target.requireTls,
+    // SNI and the certificate check use the name, the connection goes to the checked address.
+    ...(servername ? { servername } : {}),
     connectionTimeout: target.timeoutMs,
     greetingTimeout: target.timeoutMs,
     socketTimeout: target.timeoutMs,
-    tls: { rejectUnauthorized: !process.env.MAILROOM_SMTP_INSECURE_TLS },
+    tls: { rejectUnauthorized: !process.env.MAILROOM_SMTP_INSECURE_TLS, ...(servername ? { servername } : {}) },
     ...(target.username ? { auth: { user: target.username, pass: target.password ?? '' } } : {}),
-  });
+  };
+}
+
+/** Checks that a server answers and accepts the credentials (used when a user saves settings). */
+export async function verifySmtpTarget(target: SmtpTarget): Promise<void> {
+  const transporter = nodemailer.createTransport(connectionOptions(target));
   try {
     await transporter.verify();
   } finally {
     transporter.close();
   }
+}
+
+/**
+ * Why a check failed, as one of three categories — never the server's words, and nothing that
+ * tells a closed port from a silent one or from a server that is not SMTP (the check must not
+ * become a port scanner or a banner grabber, reliability.md b.7 #63).
+ */
+export type SmtpCheckFailure = 'connect_failed' | 'tls_failed' | 'auth_failed';
+
+const TLS_ERROR_CODES = /^(ETLS|ERR_TLS_|ERR_SSL_|ERR_OSSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|HOSTNAME_MISMATCH)/;
+
+export function smtpCheckFailure(error: unknown): SmtpCheckFailure {
+  const { code, originalCode } = (error ?? {}) as { code?: unknown; originalCode?: unknown };
+  if (code === 'EAUTH' || code === 'ENOAUTH') return 'auth_failed';
+  if ([code, originalCode].some((c) => typeof c === 'string' && TLS_ERROR_CODES.test(c))) return 'tls_failed';
+  return 'connect_failed';
 }

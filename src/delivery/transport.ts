@@ -48,3 +48,13 @@ export interface MailTransport {
   /** Closes idle connections; with `force`, also those in the middle of a send (which then fails). */
   close(options?: { force?: boolean }): void;
 }
+
+/**
+ * nodemailer leaves a header out when its value is empty, so a mail with an empty subject would go
+ * without a Subject field; many clients show that as broken. RFC 5322 allows the field with an
+ * empty value (`unstructured` may be empty): it is added in front of the built message's headers.
+ */
+export function withSubjectField(raw: Buffer, message: Pick<SendMailOptions, 'subject'>): Buffer {
+  if (message.subject !== undefined && message.subject !== '') return raw;
+  return Buffer.concat([Buffer.from('Subject: \r\n'), raw]);
+}

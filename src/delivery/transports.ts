@@ -4,7 +4,7 @@ import { findUserSmtp } from '../mail/from-addresses.js';
 import type { MailRow } from '../mail/mail-repository.js';
 import { createDestinationLimiter } from './destination-limiter.js';
 import { createMailboxTransport } from './mailbox-transport.js';
-import { checkSmtpHost } from './smtp-host-guard.js';
+import { HOST_NOT_ALLOWED_REASON, resolveSmtpHost } from './smtp-host-guard.js';
 import { createSmtpTransport, smtpTargetFromUrl } from './smtp-transport.js';
 import type { MailTransport } from './transport.js';
 
@@ -32,19 +32,25 @@ export function createTransportRegistry(ctx: Context): TransportRegistry {
     limiter: createDestinationLimiter(config.delivery.smtpMaxConnections),
   };
   const relay = config.smtpUrl ? createSmtpTransport('relay', smtpTargetFromUrl(config.smtpUrl, config.delivery.smtpTimeoutMs), pooling) : null;
-  const userTransports = new Map<string, { version: number; transport: MailTransport }>();
+  const userTransports = new Map<string, { version: number; address: string; transport: MailTransport }>();
 
   return {
     async routeFor(mail) {
       const settings = mail.org_email === 1 ? undefined : await findUserSmtp(ctx.db, mail.org_id, mail.user_id);
       if (!settings) return relay ? { kind: 'relay', transport: relay } : { kind: 'mailbox', transport: mailbox };
-      const refusal = await checkSmtpHost(settings.host, config.delivery.allowPrivateSmtpHosts);
-      if (refusal) return { kind: 'refused', reason: refusal, settings };
+      // Resolved and checked for every mail; the transport connects to a checked address only.
+      const destination = await resolveSmtpHost(settings.host, { allowPrivate: config.delivery.allowPrivateSmtpHosts, lookup: ctx.lookup, timeoutMs: config.delivery.smtpTimeoutMs });
+      if (!destination) return { kind: 'refused', reason: HOST_NOT_ALLOWED_REASON, settings };
       const cached = userTransports.get(settings.user_id);
-      if (cached && cached.version === settings.updated_at) return { kind: 'user', transport: cached.transport, settings };
+      // The pooled transport stays while its address is still among the host's checked ones.
+      if (cached && cached.version === settings.updated_at && destination.addresses.includes(cached.address)) {
+        return { kind: 'user', transport: cached.transport, settings };
+      }
       cached?.transport.close();
+      const address = destination.addresses[0]!;
       const transport = createSmtpTransport(`user:${settings.user_id}`, {
-        host: settings.host,
+        host: address,
+        servername: destination.servername,
         port: settings.port,
         secure: settings.secure === 1,
         username: settings.username,
@@ -52,7 +58,7 @@ export function createTransportRegistry(ctx: Context): TransportRegistry {
         timeoutMs: config.delivery.smtpTimeoutMs,
         requireTls: false,
       }, pooling);
-      userTransports.set(settings.user_id, { version: settings.updated_at, transport });
+      userTransports.set(settings.user_id, { version: settings.updated_at, address, transport });
       return { kind: 'user', transport, settings };
     },
     close(options) {

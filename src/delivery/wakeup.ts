@@ -2,6 +2,8 @@ import { EventEmitter } from 'node:events';
 import { sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { DatabaseTarget } from '../config.js';
+import { backoffMs, errorCode } from '../db/availability.js';
+import { pgConnectionOptions } from '../db/database.js';
 import type { DB } from '../db/schema.js';
 import type { Logger } from '../logger.js';
 
@@ -10,6 +12,9 @@ import type { Logger } from '../logger.js';
  * - In-process: an event, emitted by the accepting code right after its commit.
  * - PostgreSQL: `pg_notify` inside the accepting transaction (delivered only if it commits) and
  *   one LISTEN connection per worker process, so API and worker processes may be different.
+ *   A lost LISTEN connection is reopened with back-off (0.25 s doubling to 5 s); once it is back
+ *   the workers are woken, so mail accepted while nobody listened goes out at once.
+ *   Log events: `wakeup.listen_lost`, `wakeup.reconnect_failed`, `wakeup.listen_restored`.
  */
 export interface Wakeup {
   /** Inside the accepting transaction. */
@@ -21,25 +26,69 @@ export interface Wakeup {
   close(): Promise<void>;
 }
 
-export function createWakeup(target: DatabaseTarget, log: Logger): Wakeup {
+export function createWakeup(target: DatabaseTarget, log: Logger, applicationName: string): Wakeup {
   const events = new EventEmitter();
   events.setMaxListeners(100);
   const channel = target.kind === 'postgres' ? `mailroom_due_${target.schema}` : '';
   let client: pg.Client | null = null;
   let connecting: Promise<void> | null = null;
+  let closed = false;
+  let retryTimer: NodeJS.Timeout | null = null;
+  let attempt = 0;
+  let lostAt = 0;
 
-  const listen = async (): Promise<void> => {
-    if (target.kind !== 'postgres' || client) return;
-    const c = new pg.Client({ connectionString: target.url });
+  const connect = async (): Promise<void> => {
+    if (target.kind !== 'postgres') return;
+    const c = new pg.Client(pgConnectionOptions(target, applicationName));
     c.on('notification', () => events.emit('wake'));
-    c.on('error', (error) => {
-      log.warn({ err: error, event: 'wakeup.listen_failed' }, 'LISTEN connection lost; workers fall back to their timers');
-      client = null;
-      connecting = null;
-    });
-    await c.connect();
-    await c.query(`LISTEN "${channel}"`);
+    // Without an 'error' listener a lost connection would kill the process (node-postgres emits it).
+    c.on('error', (error) => lost(c, error));
+    c.on('end', () => lost(c, new Error('LISTEN connection ended')));
+    try {
+      await c.connect();
+      await c.query(`LISTEN "${channel}"`);
+    } catch (error) {
+      await c.end().catch(() => undefined);
+      throw error;
+    }
+    if (closed) {
+      await c.end().catch(() => undefined);
+      return;
+    }
     client = c;
+  };
+
+  /** The LISTEN connection broke (restart, pg_terminate_backend, network): reconnect with back-off. */
+  const lost = (c: pg.Client, error: unknown) => {
+    if (client !== c) return;
+    client = null;
+    lostAt = Date.now();
+    log.warn({ event: 'wakeup.listen_lost', err: error, error_code: errorCode(error) }, 'LISTEN connection lost; reconnecting, workers fall back to their timers meanwhile');
+    reconnectLater();
+  };
+
+  const reconnectLater = () => {
+    if (closed || retryTimer) return;
+    const wait = backoffMs(attempt);
+    attempt += 1;
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      connect().then(
+        () => {
+          if (closed) return;
+          log.info({ event: 'wakeup.listen_restored', attempts: attempt, down_ms: Date.now() - lostAt }, 'LISTEN connection restored; waking the workers to catch up');
+          attempt = 0;
+          // Mail accepted or come due while nobody listened: the workers look now.
+          events.emit('wake');
+        },
+        (error: unknown) => {
+          log.warn({ event: 'wakeup.reconnect_failed', err: error, error_code: errorCode(error), attempt }, 'LISTEN reconnect failed; trying again');
+          reconnectLater();
+        },
+      );
+    }, wait);
+    // The worker keeps its process alive; this timer must not keep a test or CLI process open.
+    retryTimer.unref();
   };
 
   return {
@@ -51,11 +100,18 @@ export function createWakeup(target: DatabaseTarget, log: Logger): Wakeup {
     },
     async subscribe(listener) {
       events.on('wake', listener);
-      connecting ??= listen();
+      connecting ??= connect().catch((error: unknown) => {
+        lostAt = Date.now();
+        log.warn({ event: 'wakeup.listen_failed', err: error }, 'could not LISTEN; retrying, workers fall back to their timers meanwhile');
+        reconnectLater();
+      });
       await connecting;
       return () => events.off('wake', listener);
     },
     async close() {
+      closed = true;
+      if (retryTimer) clearTimeout(retryTimer);
+      retryTimer = null;
       events.removeAllListeners();
       const c = client;
       client = null;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Context } from '../context.js';
+import { backoffMs, errorCode, isDatabaseUnavailable } from '../db/availability.js';
 import type { MailRow } from '../mail/mail-repository.js';
 import { deliverMail } from './deliver-mail.js';
 import { claimDueMails, nextDueAt } from './queue-repository.js';
@@ -13,6 +14,9 @@ import { createTransportRegistry, type TransportRegistry } from './transports.js
  *
  * Stop is two-phase: stop claiming, then let in-flight sends finish within the grace period.
  * A send still running after that keeps its lease, which expires, and the mail is claimed again.
+ *
+ * The worker's timers do not keep the process alive (tests and `serve` own that); a `mailroom
+ * worker` process is held open by src/cli/process-guard.ts until SIGTERM/SIGINT.
  */
 export interface Worker {
   readonly id: string;
@@ -66,6 +70,11 @@ export function createWorker(ctx: Context, options: { transports?: TransportRegi
   // completed send. Without a backlog every free slot is filled at once, so new mail starts now.
   const batch = Math.max(1, Math.ceil(concurrency / 2));
   let backlog = false;
+  // Paused while claims fail (the database is away): retried after backoffMs(failures), and at
+  // once on any wake-up (a NOTIFY, the LISTEN connection coming back). Log events:
+  // `worker.paused` on the first failure, `worker.resumed` on the first claim that works again.
+  let failures = 0;
+  let pausedAt = 0;
 
   const schedule = async (): Promise<void> => {
     if (!running) return;
@@ -85,6 +94,10 @@ export function createWorker(ctx: Context, options: { transports?: TransportRegi
           // Full, or waiting for a batch of free slots: a finishing send wakes the worker again.
           if (!running || free <= 0 || (backlog && free < batch)) break;
           const mails = await claim(free);
+          if (failures > 0) {
+            ctx.log.info({ event: 'worker.resumed', worker: id, paused_ms: Date.now() - pausedAt, attempts: failures }, 'claiming mail again');
+            failures = 0;
+          }
           for (const mail of mails) void deliver(mail);
           backlog = mails.length === free;
           if (!backlog) {
@@ -95,9 +108,18 @@ export function createWorker(ctx: Context, options: { transports?: TransportRegi
         }
       } catch (error) {
         backlog = false;
-        ctx.log.error({ err: error, event: 'worker.claim_failed' }, 'claiming due mail failed; retrying shortly');
+        const unavailable = isDatabaseUnavailable(error);
+        if (failures === 0) {
+          pausedAt = Date.now();
+          ctx.log.warn({ err: error, event: 'worker.paused', worker: id, database_unavailable: unavailable, error_code: errorCode(error) }, 'cannot claim mail; pausing, retrying with back-off');
+        }
+        // Anything but an outage is a fault of ours: say so every time.
+        if (!unavailable) ctx.log.error({ err: error, event: 'worker.claim_failed', worker: id }, 'claiming due mail failed');
+        const wait = backoffMs(failures);
+        failures += 1;
         if (running) {
-          timer = setTimeout(wake, 1000);
+          if (timer) clearTimeout(timer);
+          timer = setTimeout(wake, wait);
           timer.unref();
         }
       }

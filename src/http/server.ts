@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import FindMyWay from 'find-my-way';
+import type { Config } from '../config.js';
 import type { Context } from '../context.js';
-import { AppError, isAppError } from '../errors.js';
+import { AppError } from '../errors.js';
+import { prepareErrorReply, toAppError } from './http-errors.js';
 import { registerCrmAuth } from './auth-hooks.js';
 import { registerCrmRateLimit } from './rate-limit.js';
 import { parseJsonBody } from '../wire/json-body.js';
@@ -41,6 +43,7 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
     requestTimeout: 120_000,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    trustProxy: trustProxyOption(ctx.config.trustProxy),
   });
 
   // Zoho parses a JSON body whatever its Content-Type (its SDK sends none): every type without
@@ -59,6 +62,11 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
     done(null, parsed);
   });
 
+  // An API process records that it is alive while it serves: Idempotency-Keys held by requests
+  // of a process that stopped beating are released (src/mail/idempotency.ts).
+  fastify.addHook('onReady', () => ctx.heartbeat.start());
+  fastify.addHook('onClose', () => ctx.heartbeat.stop());
+
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
     reply.header('x-content-type-options', 'nosniff');
@@ -75,6 +83,7 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
 
   fastify.setErrorHandler((error: FastifyError | AppError, request, reply) => {
     const appError = toAppError(error);
+    prepareErrorReply(reply, appError);
     if (appError.code === 'INTERNAL_ERROR') {
       request.log.error({ err: error, event: 'http.internal_error' }, 'unexpected error');
       appError.details.request_id = request.id;
@@ -114,26 +123,13 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
   return fastify;
 }
 
-/** Maps whatever was thrown to a catalogue error; unknown faults become INTERNAL_ERROR. */
-function toAppError(error: FastifyError | AppError): AppError {
-  if (isAppError(error)) return error;
-  switch (error.code) {
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new AppError('INVALID_BODY', { details: { expected_data_type: 'jsonobject' } });
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new AppError('PAYLOAD_TOO_LARGE');
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new AppError('UNSUPPORTED_MEDIA_TYPE');
-    default:
-      break;
-  }
-  if (error instanceof SyntaxError) return new AppError('INVALID_BODY', { details: { expected_data_type: 'jsonobject' } });
-  if (error.validation) {
-    const param = error.validation[0]?.instancePath.replace(/^\//, '') || undefined;
-    return new AppError('INVALID_PARAMETER', { details: param ? { param_name: param } : {} });
-  }
-  if (typeof error.statusCode === 'number' && error.statusCode === 413) return new AppError('PAYLOAD_TOO_LARGE');
-  return new AppError('INTERNAL_ERROR', { cause: error });
+/**
+ * `request.ip` is the client's address from X-Forwarded-For only behind the proxies TRUST_PROXY
+ * names. A hop count trusts that many nearest hops whatever their address (Fastify 5 refuses a
+ * bare number, since a client that reaches the server directly can then forge the header): it is
+ * given as the equivalent function, for deployments where nothing but the proxy reaches Mailroom.
+ */
+function trustProxyOption(trust: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return typeof trust === 'boolean' ? trust : [...trust];
 }

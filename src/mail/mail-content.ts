@@ -78,7 +78,7 @@ export async function resolveMailContent(ctx: Context, principal: Principal, ite
   }
   mailFormat ??= 'html';
   content ??= '';
-  if (subject === null || subject.trim() === '') throw reader.error('MANDATORY_NOT_FOUND', ['subject']);
+  subject ??= '';
 
   if (subject.includes('${') || content.includes('${')) {
     const context = await item.mergeContext();

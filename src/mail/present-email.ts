@@ -54,7 +54,8 @@ export function presentEmail(
     from: person(mail.from_email, mail.from_name),
     to: list('to'),
     cc: cc.length > 0 ? cc : null,
-    reply_to: mail.reply_to_email ? person(mail.reply_to_email, mail.reply_to_name) : null,
+    // Without one, Zoho's sample shows an empty address rather than null.
+    reply_to: mail.reply_to_email ? person(mail.reply_to_email, mail.reply_to_name) : person('', null),
     owner: owner ? { name: fullName(owner), id: owner.id } : null,
     time: formatZohoDateTime(mail.sent_at ?? mail.scheduled_at ?? mail.created_at, timeZone),
     sent: mail.sent_at !== null,

@@ -38,12 +38,14 @@ export function firstRefusal(facts: RecordMailFacts, consentEmail: boolean): App
 }
 
 /**
- * What the record in the URL allows (zoho-api.md §3.3 steps 8–9), in this order:
- * 1. a person record that opted out (`Email_Opt_Out`) refuses mail: 403 NO_PERMISSION;
- * 2. with privacy on, a Lead or Contact on the Consent basis without email consent:
- *    NOT_ALLOWED "Have not consented…" (a consent email may still go);
- * 3. a person record without an address, or a Deal whose contact has none: NOT_ALLOWED;
- * 4. a locked record whose module's locking configuration restricts `send_mail` for the
+ * What the record in the URL allows (zoho-api.md §3.3 steps 8–9, §12), in this order:
+ * 1. with privacy on, a Lead or Contact on the Consent basis whose person withdrew their email
+ *    consent: NOT_ALLOWED "…opted to stop the email communication" (the person's own answer);
+ * 2. a person record that opted out (`Email_Opt_Out`) refuses mail: 403 NO_PERMISSION;
+ * 3. with privacy on, a Lead or Contact on the Consent basis that has not consented yet:
+ *    NOT_ALLOWED "Have not consented…" (a consent email may still go: it is how consent is asked);
+ * 4. a person record without an address, or a Deal whose contact has none: NOT_ALLOWED;
+ * 5. a locked record whose module's locking configuration restricts `send_mail` for the
  *    sender's profile: RECORD_LOCKED with `{action: "record_locking", id}`.
  * Other modules take any explicit `to`. Used at acceptance and again when the mail fires.
  */
@@ -62,11 +64,11 @@ export async function recordMailFacts(
   const own = addressesOf(data);
   const refusals: Refusal[] = [];
   const isPerson = PERSON_MODULES.has(module.apiName) || (module.isCustom && module.fields.some((f) => f.apiName === 'Email'));
-  if (isPerson && data.Email_Opt_Out === true) refusals.push({ error: new AppError('EMAIL_OPT_OUT'), waivedForConsentEmail: false });
   const consentApplies = CONSENT_MODULES.has(module.apiName) && (context.privacyOn ?? (await privacyOn(db, orgId)));
-  if (consentApplies && emailConsentState(data.Data_Processing_Basis_Details) === 'not_given') {
-    refusals.push({ error: new AppError('CONSENT_NOT_GIVEN'), waivedForConsentEmail: true });
-  }
+  const consent = consentApplies ? emailConsentState(data) : 'not_required';
+  if (consent === 'withdrawn') refusals.push({ error: new AppError('CONSENT_WITHDRAWN'), waivedForConsentEmail: false });
+  if (isPerson && data.Email_Opt_Out === true) refusals.push({ error: new AppError('EMAIL_OPT_OUT'), waivedForConsentEmail: false });
+  if (consent === 'pending') refusals.push({ error: new AppError('CONSENT_NOT_GIVEN'), waivedForConsentEmail: true });
   let addresses = own;
   if (PERSON_MODULES.has(module.apiName) && own.length === 0) {
     refusals.push({ error: new AppError('RECORD_HAS_NO_EMAIL'), waivedForConsentEmail: false });

@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { editionHas } from '../limits/edition-features.js';
 import type { OrgRow } from '../orgs/org-repository.js';
 import type { ItemReader } from './send-mail-input.js';
 
@@ -16,7 +17,7 @@ export function checkScheduleTime(
   reader: ItemReader,
   path: (string | number)[] = ['scheduled_time'],
 ): void {
-  if (org.edition === 'free') throw reader.error('SCHEDULING_NOT_IN_EDITION', path);
+  if (!editionHas(org.edition, 'email_scheduling')) throw reader.error('SCHEDULING_NOT_IN_EDITION', path);
   const now = ctx.clock.now();
   if (scheduledMs < now - PAST_TOLERANCE_MS) throw reader.error('SCHEDULE_TIME_PAST', path);
   if (scheduledMs > now + ctx.config.delivery.scheduleHorizonMs) {

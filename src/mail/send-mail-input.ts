@@ -19,7 +19,7 @@ export type MailInput = {
   replyTo: Address | null;
   orgEmail: boolean;
   inReplyTo: string | null;
-  /** Null when a template supplies it (request keys win over the template's). */
+  /** Null when absent or blank: the template's subject, else an empty one (request keys win over the template's). */
   subject: string | null;
   content: string | null;
   mailFormat: 'html' | 'text' | null;
@@ -62,22 +62,34 @@ export class ItemReader {
    * v2.x names it with `index` and, for nested keys, `parent_api_name`.
    */
   error(code: ErrorCode, path: readonly (string | number)[], extra: Record<string, unknown> = {}): AppError {
+    return this.build(code, path, extra, false);
+  }
+
+  /**
+   * MANDATORY_NOT_FOUND for `from`, `to` or an address's `email`: Zoho's resolution for these
+   * names the parent key, so `parent_api_name` is there on every version, next to `json_path`
+   * from v3 on (`data` for a key of the item itself: `from`, `to`).
+   */
+  missing(path: readonly (string | number)[]): AppError {
+    return this.build('MANDATORY_NOT_FOUND', path, {}, true);
+  }
+
+  private build(code: ErrorCode, path: readonly (string | number)[], extra: Record<string, unknown>, alwaysParent: boolean): AppError {
     const names = path.filter((p): p is string => typeof p === 'string');
     const apiName = names.at(-1) ?? 'data';
+    const parent = names.length > 1 ? names[names.length - 2] : alwaysParent ? 'data' : undefined;
+    const parentKey = parent ? { parent_api_name: parent } : {};
     if (versionNumber(this.version) < 3) {
-      const parent = names.length > 1 ? names[names.length - 2] : undefined;
-      return new AppError(code, {
-        details: { ...extra, api_name: apiName, ...(parent ? { parent_api_name: parent } : {}), index: this.index },
-      });
+      return new AppError(code, { details: { ...extra, api_name: apiName, ...parentKey, index: this.index } });
     }
     const jsonPath = path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : `${acc}.${p}`), `$.data[${this.index}]`);
-    return new AppError(code, { details: { ...extra, api_name: apiName, json_path: jsonPath } });
+    return new AppError(code, { details: { ...extra, api_name: apiName, ...(alwaysParent ? parentKey : {}), json_path: jsonPath } });
   }
 
   address(value: unknown, path: (string | number)[]): Address {
     if (!isPlainObject(value)) throw this.error('INVALID_DATA', path, { expected_data_type: 'jsonobject' });
     const email = value.email;
-    if (email === undefined || email === null || email === '') throw this.error('MANDATORY_NOT_FOUND', [...path, 'email']);
+    if (email === undefined || email === null || email === '') throw this.missing([...path, 'email']);
     if (typeof email !== 'string' || HEADER_BREAKERS.test(email) || !isValidEmail(email.trim())) {
       throw this.error('INVALID_DATA', [...path, 'email']);
     }
@@ -92,11 +104,11 @@ export class ItemReader {
 
   addressList(value: unknown, key: string, required: boolean): Address[] {
     if (value === undefined || value === null) {
-      if (required) throw this.error('MANDATORY_NOT_FOUND', [key]);
+      if (required) throw this.missing([key]);
       return [];
     }
     if (!Array.isArray(value)) throw this.error('INVALID_DATA', [key], { expected_data_type: 'jsonarray' });
-    if (required && value.length === 0) throw this.error('MANDATORY_NOT_FOUND', [key]);
+    if (required && value.length === 0) throw this.missing([key]);
     if (value.length > MAX_RECIPIENTS) throw this.error('INVALID_DATA', [key], { maximum_length: MAX_RECIPIENTS });
     return value.map((entry, i) => this.address(entry, [key, i]));
   }
@@ -143,7 +155,7 @@ export function parseMailItem(item: unknown, index: number, version: ApiVersion)
     dataSubjectRequest = { id, type: dsr.type };
   }
 
-  if (item.from === undefined || item.from === null) throw read.error('MANDATORY_NOT_FOUND', ['from']);
+  if (item.from === undefined || item.from === null) throw read.missing(['from']);
   const from = read.address(item.from, ['from']);
   const to = read.addressList(item.to, 'to', true);
   const cc = read.addressList(item.cc, 'cc', false);
@@ -169,11 +181,11 @@ export function parseMailItem(item: unknown, index: number, version: ApiVersion)
     templateId = id;
   }
 
+  // Optional (Zoho's send_mail page): absent or blank, the template's subject applies, else the mail goes
+  // with an empty one.
   let subject: string | null = null;
   const rawSubject = item.subject;
-  if (rawSubject === undefined || rawSubject === null || (typeof rawSubject === 'string' && rawSubject.trim() === '')) {
-    if (templateId === null) throw read.error('MANDATORY_NOT_FOUND', ['subject']);
-  } else {
+  if (!(rawSubject === undefined || rawSubject === null || (typeof rawSubject === 'string' && rawSubject.trim() === ''))) {
     if (typeof rawSubject !== 'string') throw read.error('INVALID_DATA', ['subject'], { expected_data_type: 'string' });
     if (HEADER_BREAKERS.test(rawSubject)) throw read.error('INVALID_DATA', ['subject']);
     if (rawSubject.length > MAX_SUBJECT_LENGTH) throw read.error('INVALID_DATA', ['subject'], { maximum_length: MAX_SUBJECT_LENGTH });

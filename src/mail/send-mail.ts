@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { faultPoint } from '../faults.js';
 import type { Context, Principal } from '../context.js';
 import type { Database } from '../db/database.js';
 import { AppError } from '../errors.js';
@@ -13,7 +14,7 @@ import { findOrg, type OrgRow } from '../orgs/org-repository.js';
 import { checkScheduleTime } from './schedule-rules.js';
 import { findBlocked } from './blocked-addresses.js';
 import { allowedFrom, findUserSmtp, fromAddressesOf, listOrgFromAddresses } from './from-addresses.js';
-import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from './idempotency.js';
+import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey, type HeldKey } from './idempotency.js';
 import { findMail, insertMail, type MailRow, type RecipientRow } from './mail-repository.js';
 import { insertMailAttachments, newContentId } from './mail-files.js';
 import { insertFile, type FileRow } from '../files/file-repository.js';
@@ -21,6 +22,7 @@ import { mergeContextLoader, resolveMailContent } from './mail-content.js';
 import type { MergeContext } from '../templates/merge-fields.js';
 import { markTemplateUsed } from '../templates/resolve-template.js';
 import { markInventoryTemplateUsed } from '../inventory/render-for-send.js';
+import { editionMailsFrom } from '../limits/edition-features.js';
 import { dailyLimitError, quotaHeaders, tryReserve, type DailyQuotaStatus } from '../limits/daily-quota.js';
 import type { MailAttachmentTable } from '../db/schema.js';
 import { firstRefusal, recordMailFacts } from './record-checks.js';
@@ -70,14 +72,17 @@ export function messageIdHeader(messageId: string, domain: string): string {
  * (together with the Idempotency-Key answer, if any).
  */
 export async function sendMail(ctx: Context, principal: Principal, request: SendMailRequest): Promise<SendMailReply> {
-  const module = await resolveModule(ctx.db, principal.orgId, request.moduleSegment);
+  const [module, org] = await Promise.all([resolveModule(ctx.db, principal.orgId, request.moduleSegment), findOrg(ctx.db, principal.orgId)]);
   if (!module || NOT_MAILABLE.has(module.apiName)) throw new AppError('INVALID_MODULE', { details: { resource_path_index: 0 } });
+  if (!org) throw new AppError('INVALID_TOKEN');
+  // A module the org's edition lacks (free: inventory and custom modules) refuses the whole request.
+  if (!editionMailsFrom(org.edition, module)) throw new AppError('FEATURE_NOT_IN_EDITION');
   const record = /^\d{1,19}$/.test(request.recordId)
     ? await findRecord(ctx.db, principal.orgId, module.apiName, request.recordId)
     : undefined;
   if (!record) throw new AppError('RELATED_RECORD_NOT_FOUND', { details: { resource_path_index: 1 } });
-  const [user, org] = await Promise.all([findUserById(ctx.db, principal.orgId, principal.userId), findOrg(ctx.db, principal.orgId)]);
-  if (!user || !org) throw new AppError('INVALID_TOKEN');
+  const user = await findUserById(ctx.db, principal.orgId, principal.userId);
+  if (!user) throw new AppError('INVALID_TOKEN');
   // zoho-api.md §3.3 steps 4–5: the profile's Send Email permission, then the account.
   try {
     await requirePermission(ctx.db, principal.orgId, user.profile, 'send_email');
@@ -89,9 +94,11 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
   }
   const items = readDataArray(request.body);
 
+  let held: HeldKey | null = null;
   if (request.idempotency) {
     const claim = await claimIdempotencyKey(ctx, principal.orgId, request.idempotency.key, request.idempotency.fingerprint);
     if (claim.kind === 'replay') return { status: claim.status, body: claim.body, replayed: true };
+    held = claim;
   }
 
   try {
@@ -187,20 +194,22 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
         if (inventoryTemplateId) await markInventoryTemplateUsed(tx, principal.orgId, inventoryTemplateId, now);
       }
       if (accepted.length > 0) {
-        if (request.idempotency) await completeIdempotencyKey(tx, principal.orgId, request.idempotency.key, reply.status, reply.body);
+        if (held) await completeIdempotencyKey(tx, principal.orgId, held, reply.status, reply.body);
         await ctx.wakeup.notifyInTransaction(tx);
+        faultPoint('api.in_tx');
       }
       return { reply, accepted: accepted.length, quota };
     });
+    faultPoint('api.after_commit_before_response');
     const headers = outcome.quota ? quotaHeaders(outcome.quota) : {};
     if (outcome.accepted === 0) {
-      if (request.idempotency) await releaseIdempotencyKey(ctx.db, principal.orgId, request.idempotency.key);
+      if (held) await releaseIdempotencyKey(ctx, principal.orgId, held);
       return { ...outcome.reply, headers, replayed: false };
     }
     ctx.wakeup.notifyLocal();
     return { ...outcome.reply, headers, replayed: false };
   } catch (error) {
-    if (request.idempotency) await releaseIdempotencyKey(ctx.db, principal.orgId, request.idempotency.key).catch(() => undefined);
+    if (held) await releaseIdempotencyKey(ctx, principal.orgId, held);
     throw error;
   }
 }

@@ -122,7 +122,8 @@ const page = (title: string, body: string): string =>
 
 const none = (label = 'none') => `<span class="none">(${label})</span>`;
 const textOrNone = (value: string | null | undefined) => (value && value.length > 0 ? escapeHtml(value) : none());
-const subjectText = (subject: string | null | undefined) => (subject && subject.trim().length > 0 ? subject : '(no subject)');
+/** What a list shows for a mail's subject; an empty one (send_mail allows it) reads "(no subject)". */
+export const subjectText = (subject: string | null | undefined): string => (subject && subject.trim().length > 0 ? subject : '(no subject)');
 
 /** `2024-05-01T14:03:22+02:00` as a `<time>`: "2024-05-01 14:03:22 +02:00". */
 function timeElement(iso: string): string {

@@ -6,7 +6,7 @@ import { isValidEmail } from './email-address.js';
 import { computeLineItems, computeTotals, type LineItemInput } from './line-items.js';
 import type { FieldDefinition, ModuleDefinition } from './modules.js';
 import { findRecord, parseData, type RecordData } from './record-repository.js';
-import { checkConsentDetails } from '../compliance/consent-details.js';
+import { checkConsentDetails, trackEmailConsentChange } from '../compliance/consent-details.js';
 import { privacyOn } from '../compliance/privacy.js';
 import { idFromNumber } from '../wire/json-ids.js';
 
@@ -164,6 +164,7 @@ export async function prepareRecord(item: unknown, options: PrepareOptions): Pro
       if (!(await privacyOn(db, orgId))) continue;
       const current = data[field.apiName];
       data[field.apiName] = { ...(isPlainObject(current) ? current : {}), ...(checkScalar(field, value, path) as object) };
+      trackEmailConsentChange(data, current);
       continue;
     }
     if (field.type === 'lookup') {

@@ -1,3 +1,4 @@
+import { subjectText } from '../mailbox/render-mailbox.js';
 import type { FieldDefinition, ModuleDefinition } from '../records/modules.js';
 import { html, pathOf, type SafeHtml } from './html.js';
 import { layout, none, timeElement } from './layout.js';
@@ -174,16 +175,17 @@ function recipientStatus(s: EmailView['status'][number]): SafeHtml {
 function renderEmails(session: Session, view: RecordPageView): SafeHtml {
   const base = recordPath(view.module.apiName, String(view.record.id));
   const rows = view.emails.map((e) => {
+    const subject = subjectText(e.subject);
     const scheduled = e.status.some((s) => s.type === 'scheduled');
     const actions = scheduled
-      ? html`<form class="inline" method="post" action="${base}/emails/${e.message_id}/cancel"><input type="hidden" name="_csrf" value="${session.csrfToken}"><button type="submit" class="danger" aria-label="Cancel scheduled mail ${e.subject}">Cancel</button></form>
+      ? html`<form class="inline" method="post" action="${base}/emails/${e.message_id}/cancel"><input type="hidden" name="_csrf" value="${session.csrfToken}"><button type="submit" class="danger" aria-label="Cancel scheduled mail ${subject}">Cancel</button></form>
 <details><summary>Reschedule</summary><form method="post" action="${base}/emails/${e.message_id}/reschedule" class="row">
 <input type="hidden" name="_csrf" value="${session.csrfToken}">
 <div class="field"><label for="rs-${e.message_id}">New time (${session.principal.timeZone})</label><input type="datetime-local" id="rs-${e.message_id}" name="send_at" value="${view.localNow}" required></div>
 <button type="submit" class="secondary">Reschedule</button></form></details>`
       : '';
     return html`<tr>
-<td>${e.subject}${e.has_attachment ? html` <span class="small">(attachments)</span>` : ''}<br><span class="small">from ${e.from.email}</span></td>
+<td>${subject}${e.has_attachment ? html` <span class="small">(attachments)</span>` : ''}<br><span class="small">from ${e.from.email}</span></td>
 <td>${e.scheduled_time && scheduled ? html`scheduled for ${timeElement(e.scheduled_time)}` : timeElement(e.time)}</td>
 <td><ul class="recipients">${e.status.map(recipientStatus)}</ul></td>
 <td>${actions}</td>

@@ -79,7 +79,7 @@ ${view.notice ? html`<p class="notice" role="status">${view.notice}</p>` : ''}${
 <div class="grid2">${input('username', 'Username', f.username, view.errors, 'text', 'autocomplete="off"')}
 ${input('password', 'Password', '', view.errors, 'password', `autocomplete="new-password" placeholder="${view.hasPassword ? 'unchanged (stored encrypted, never shown)' : ''}"`)}</div>
 <div class="grid2">${input('from_email', 'From address', f.from_email, view.errors, 'email')}${input('from_name', 'From name', f.from_name, view.errors)}</div>
-<p class="small">The server is checked (connect and sign in) before the settings are saved. The password is stored encrypted and is never shown again; leave it empty to keep the stored one.</p>
+<p class="small">The server is checked (connect and sign in) before the settings are saved. The password is stored encrypted and is never shown again; leave it empty to keep the stored one while the host, port, security and username stay the same (changing any of them needs the password again).</p>
 <div class="actions"><button type="submit">Save and check</button></div>
 </form>`,
   );

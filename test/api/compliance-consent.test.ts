@@ -34,6 +34,13 @@ for (const kind of DATABASE_KINDS) {
     };
     const delivered = (subject: string) => deliveredWithSubject({ worker, sink }, subject);
     const consentBasis = { Data_Processing_Basis: 'Consent', Contact_Through_Email: false };
+    const NOT_CONSENTED = { code: 'NOT_ALLOWED', details: {}, message: 'Have not consented to receive email from you', status: 'error' };
+    const OPTED_TO_STOP = {
+      code: 'NOT_ALLOWED',
+      details: {},
+      message: 'You cannot send an email to this customer because this person has opted to stop the email communication',
+      status: 'error',
+    };
 
     let world: MailWorld;
     before(async () => {
@@ -120,6 +127,60 @@ for (const kind of DATABASE_KINDS) {
       );
       assert.equal(audit[2].reason, 'Have not consented to receive email from you');
       assert.deepEqual(audit[2].actor, { type: 'user', id: org.adminId });
+    });
+
+    test('withdrawn consent (true → false) answers "opted to stop", distinct from pending ("Have not consented") and from Email_Opt_Out (403)', async () => {
+      await setPrivacy(true);
+      const id = await createContact({ Email: 'ann@example.com', Data_Processing_Basis_Details: consentBasis });
+      const consentEmail = { consent_email: true, content: '<a href="${ConsentForm.en_US}">form</a>' };
+      const put = (fields: Record<string, unknown>) => testApp.api('PUT', `/crm/v8/Contacts/${id}`, org.token, { data: [fields] });
+      const sendAt = (version: string, extra: Record<string, unknown> = {}) =>
+        testApp.api('POST', `/crm/${version}/Contacts/${id}/actions/send_mail`, org.token, {
+          data: [{ from: { email: from }, to: [{ email: 'ann@example.com' }], subject: 'Hello', content: '<p>Hi</p>', ...extra }],
+        });
+
+      // Pending: never consented. Refused with Zoho's consent message; a consent email may go.
+      for (const version of ['v2.1', 'v8']) {
+        const pending = await sendAt(version);
+        assert.equal(pending.statusCode, 400);
+        assert.deepEqual(json(pending).data[0], NOT_CONSENTED, version);
+      }
+      assert.equal(json(await sendAt('v8', consentEmail)).data[0].code, 'SUCCESS');
+
+      // Granted, then taken back through the Records API: a withdrawal.
+      assert.equal((await put({ Data_Processing_Basis_Details: { Contact_Through_Email: true } })).statusCode, 200);
+      assert.equal(json(await sendAt('v8')).data[0].code, 'SUCCESS');
+      assert.equal((await put({ Data_Processing_Basis_Details: { Contact_Through_Email: false } })).statusCode, 200);
+      for (const version of ['v2.1', 'v8']) {
+        const stopped = await sendAt(version);
+        assert.equal(stopped.statusCode, 400);
+        assert.deepEqual(json(stopped).data[0], OPTED_TO_STOP, version);
+      }
+      // Nor may a consent email ask again: the person said stop.
+      assert.deepEqual(json(await sendAt('v8', consentEmail)).data[0], OPTED_TO_STOP);
+      // Other consent keys written later do not end the withdrawal, and the record shows no trace of the hidden mark.
+      await put({ Data_Processing_Basis_Details: { Consent_Remarks: 'phoned us' } });
+      assert.deepEqual(json(await sendAt('v8')).data[0], OPTED_TO_STOP);
+      const record = json(await testApp.api('GET', `/crm/v8/Contacts/${id}`, org.token)).data[0];
+      assert.equal(JSON.stringify(record).includes('withdrawn'), false);
+      assert.deepEqual(record.Data_Processing_Basis_Details, { Data_Processing_Basis: 'Consent', Contact_Through_Email: false, Consent_Remarks: 'phoned us' });
+      // An opt-out on top does not change the answer: the withdrawal is the person's own word.
+      await put({ Email_Opt_Out: true });
+      assert.deepEqual(json(await sendAt('v8')).data[0], OPTED_TO_STOP);
+      // Consent given again ends the withdrawal; the opt-out is then what refuses (403).
+      await put({ Data_Processing_Basis_Details: { Contact_Through_Email: true } });
+      const optedOut = await sendAt('v8');
+      assert.equal(optedOut.statusCode, 403);
+      assert.deepEqual(json(optedOut).data[0], { code: 'NO_PERMISSION', details: {}, message: 'You have enabled Email Opt Out for that record', status: 'error' });
+      await put({ Email_Opt_Out: false });
+      assert.equal(json(await sendAt('v8')).data[0].code, 'SUCCESS');
+
+      const audit = json(await testApp.api('GET', `/crm/v8/settings/audit_log?action=send_mail.refused&record_id=${id}`, org.token)).audit_log;
+      assert.deepEqual(
+        audit.map((a: { details: { code: string } }) => a.details.code).reverse(),
+        ['CONSENT_NOT_GIVEN', 'CONSENT_NOT_GIVEN', 'CONSENT_WITHDRAWN', 'CONSENT_WITHDRAWN', 'CONSENT_WITHDRAWN', 'CONSENT_WITHDRAWN', 'CONSENT_WITHDRAWN', 'EMAIL_OPT_OUT'],
+      );
+      assert.equal(audit[1].reason, OPTED_TO_STOP.message);
     });
 
     test('a consent email must link ${ConsentForm.<locale>}; it goes before consent; privacy off refuses it', async () => {
@@ -233,15 +294,22 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(json(await answers()).audit_log.length, 1);
       assert.deepEqual(json(await answers()).audit_log[0].actor, { type: 'data_subject', id: 'ann@example.com' });
 
-      // The link keeps working: the person withdraws, and every later mail is refused with 403.
+      // The link keeps working: the person withdraws, and every later mail is refused with the
+      // GDPR answer (their own choice); the opt-out it also sets answers 403 once privacy is off.
       assert.equal((await post({ form_token: formToken, choice: 'refused' })).status, 303);
       const withdrawn = await send(id);
-      assert.equal(withdrawn.statusCode, 403);
-      assert.equal(json(withdrawn).data[0].code, 'NO_PERMISSION');
+      assert.equal(withdrawn.statusCode, 400);
+      assert.deepEqual(json(withdrawn).data[0], OPTED_TO_STOP);
       const record = json(await testApp.api('GET', `/crm/v8/Contacts/${id}`, org.token)).data[0];
       assert.equal(record.Email_Opt_Out, true);
+      assert.equal(record.Unsubscribed_Mode, 'Consent form');
       assert.equal(record.Data_Processing_Basis_Details.Contact_Through_Email, false);
       assert.equal(json(await answers()).audit_log.length, 2);
+      await setPrivacy(false);
+      const privacyOff = await send(id);
+      assert.equal(privacyOff.statusCode, 403);
+      assert.equal(json(privacyOff).data[0].code, 'NO_PERMISSION');
+      await setPrivacy(true);
 
       // And changes it back.
       assert.equal((await post({ form_token: formToken, choice: 'granted' })).status, 303);
@@ -258,29 +326,48 @@ for (const kind of DATABASE_KINDS) {
       clock.set(T0);
     });
 
-    test('fire time: consent withdrawn after a mail was scheduled → the mail ends skipped with the reason and is audited', async () => {
-      await setPrivacy(true);
-      clock.set(T0);
-      const id = await createContact({ Email: 'ann@example.com', Data_Processing_Basis_Details: { Data_Processing_Basis: 'Consent', Contact_Through_Email: true } });
-      const due = T0 + 1800_000;
-      await worker.runOnce();
-      const accepted = await send(id, { subject: 'Scheduled for consent', scheduled_time: new Date(due).toISOString() });
-      assert.equal(accepted.statusCode, 200, accepted.body);
-      const messageId = json(accepted).data[0].details.message_id;
-      await testApp.api('PUT', `/crm/v8/Contacts/${id}`, org.token, { data: [{ Data_Processing_Basis_Details: { Contact_Through_Email: false } }] });
-      clock.set(due);
-      assert.equal(await worker.runOnce(), 1);
-      const detail = await testApp.api('GET', `/crm/v8/Contacts/${id}/Emails/${messageId}`, org.token);
-      assert.equal(detail.statusCode, 200, detail.body);
-      const status = json(detail).Emails[0].status[0];
-      assert.equal(status.type, 'skipped');
-      assert.match(status.diagnostic, /not consented/);
-      assert.equal(sink.messages.some((m) => m.parsed.subject === 'Scheduled for consent'), false);
-      const audit = json(await testApp.api('GET', `/crm/v8/settings/audit_log?action=send_mail.skipped&record_id=${id}`, org.token)).audit_log;
-      assert.equal(audit.length, 1);
-      assert.equal(audit[0].details.code, 'CONSENT_NOT_GIVEN');
-      assert.equal(audit[0].details.message_id, messageId);
-      clock.set(T0);
-    });
+    for (const [name, start, change, code, diagnostic] of [
+      [
+        'consent withdrawn (true → false)',
+        { Data_Processing_Basis: 'Consent', Contact_Through_Email: true },
+        { Contact_Through_Email: false },
+        'CONSENT_WITHDRAWN',
+        'the person withdrew their consent to email (GDPR): they opted to stop the email communication',
+      ],
+      [
+        'consent now asked for and not given yet (basis changed to Consent)',
+        { Data_Processing_Basis: 'Contract' },
+        { Data_Processing_Basis: 'Consent' },
+        'CONSENT_NOT_GIVEN',
+        'the record has not consented to receive email (GDPR) any more',
+      ],
+    ] as const) {
+      test(`fire time: ${name} after a mail was scheduled → the mail ends skipped with the reason and is audited`, async () => {
+        await setPrivacy(true);
+        clock.set(T0);
+        const id = await createContact({ Email: 'ann@example.com', Data_Processing_Basis_Details: start });
+        const due = T0 + 1800_000;
+        await worker.runOnce();
+        const subject = `Scheduled: ${name}`;
+        const accepted = await send(id, { subject, scheduled_time: new Date(due).toISOString() });
+        assert.equal(accepted.statusCode, 200, accepted.body);
+        const messageId = json(accepted).data[0].details.message_id;
+        await testApp.api('PUT', `/crm/v8/Contacts/${id}`, org.token, { data: [{ Data_Processing_Basis_Details: change }] });
+        clock.set(due);
+        assert.equal(await worker.runOnce(), 1);
+        const detail = await testApp.api('GET', `/crm/v8/Contacts/${id}/Emails/${messageId}`, org.token);
+        assert.equal(detail.statusCode, 200, detail.body);
+        const status = json(detail).Emails[0].status[0];
+        assert.equal(status.type, 'skipped');
+        assert.equal(status.diagnostic, diagnostic);
+        assert.equal(sink.messages.some((m) => m.parsed.subject === subject), false);
+        const audit = json(await testApp.api('GET', `/crm/v8/settings/audit_log?action=send_mail.skipped&record_id=${id}`, org.token)).audit_log;
+        assert.equal(audit.length, 1);
+        assert.equal(audit[0].details.code, code);
+        assert.equal(audit[0].reason, diagnostic);
+        assert.equal(audit[0].details.message_id, messageId);
+        clock.set(T0);
+      });
+    }
   });
 }

@@ -295,7 +295,7 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await get(`/mailbox/${plainId}`, basic(shared, 'second password'))).statusCode, 404);
     });
 
-    test('after 10 wrong passwords from one address, Basic sign-ins from it get 429 for a while', async () => {
+    test('after 10 wrong passwords for one account from one address, its Basic sign-ins from there get 429 for a while', async () => {
       const address = '10.20.30.40';
       for (let i = 0; i < 10; i += 1) {
         assert.equal((await get('/mailbox', basic(viewerEmail, `wrong ${i}`), address)).statusCode, 401);
@@ -309,6 +309,21 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(json(api).code, 'TOO_MANY_REQUESTS');
       assert.equal((await get('/mailbox', basic(viewerEmail, password), '10.20.30.41')).statusCode, 200);
       assert.equal((await get('/mailbox', withToken(org.token), address)).statusCode, 200);
+    });
+
+    test('a mail without a subject is kept with one empty Subject field and listed as "(no subject)"', async () => {
+      const response = await testApp.api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, {
+        data: [{ from: { email: adminEmail }, to: [{ email: 'smith@example.com' }], content: '<p>No subject</p>' }],
+      });
+      assert.equal(response.statusCode, 200, response.body);
+      const messageId = json(response).data[0].details.message_id;
+      assert.equal(await worker.runOnce(), 1);
+      const found = json(await get('/mailbox/api/messages', withToken(org.token))).messages.find((m: { message_id: string }) => m.message_id === messageId);
+      assert.equal(found.subject, '');
+      const raw = (await get(`/mailbox/${found.id}/raw`, withToken(org.token))).body;
+      const headers = raw.slice(0, raw.indexOf('\r\n\r\n')).split('\r\n');
+      assert.deepEqual(headers.filter((line) => /^subject:/i.test(line)), ['Subject: ']);
+      assert.match((await get('/mailbox', withToken(org.token))).body, /\(no subject\)/);
     });
   });
 }

@@ -75,6 +75,25 @@ for (const kind of DATABASE_KINDS) {
       ]);
     });
 
+    test('a mail without a subject goes on the wire with one empty Subject field; a subject is never doubled', async () => {
+      const subjectLines = (raw: Buffer) => {
+        const text = raw.toString('utf8');
+        return text.slice(0, text.indexOf('\r\n\r\n')).split('\r\n').filter((line) => /^subject:/i.test(line));
+      };
+      for (const subject of [undefined, 'With a subject']) {
+        const response = await testApp.api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, {
+          data: [{ from: { email: adminEmail }, to: [{ email: 'smith@example.com' }], content: `<p>${subject ?? 'none'}</p>`, ...(subject ? { subject } : {}) }],
+        });
+        assert.equal(response.statusCode, 200, response.body);
+        const before = sink.messages.length;
+        assert.equal(await worker.runOnce(), 1);
+        const [message] = (await sink.waitFor(before + 1)).slice(before);
+        assert.deepEqual(subjectLines(message!.raw), [subject ? `Subject: ${subject}` : 'Subject: ']);
+        assert.equal(message!.parsed.subject, subject);
+        assert.match(String(message!.parsed.html), new RegExp(subject ?? 'none'));
+      }
+    });
+
     test('a reply with in_reply_to arrives with In-Reply-To and References naming the original', async () => {
       const mail = (extra: Record<string, unknown>) => ({ from: { email: adminEmail }, to: [{ email: 'smith@example.com' }], subject: 'Thread', ...extra });
       const original = json(await testApp.api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, { data: [mail({})] })).data[0].details.message_id;

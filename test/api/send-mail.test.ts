@@ -54,10 +54,37 @@ describeEachDatabase('send_mail validation and errors', (get) => {
     });
     assert.deepEqual(noFrom, {
       code: 'MANDATORY_NOT_FOUND',
-      details: { api_name: 'from', json_path: '$.data[2].from' },
+      details: { api_name: 'from', parent_api_name: 'data', json_path: '$.data[2].from' },
       message: 'required field not found',
       status: 'error',
     });
+  });
+
+  test('a missing from, to or email is MANDATORY_NOT_FOUND naming parent_api_name on every version (json_path too from v3)', async () => {
+    const { org, email, leadId } = await fixture(get());
+    const cases: [Record<string, unknown>, string, string, string][] = [
+      [{ from: undefined }, 'from', 'data', 'from'],
+      [{ from: { user_name: 'Me' } }, 'email', 'from', 'from.email'],
+      [{ to: undefined }, 'to', 'data', 'to'],
+      [{ to: [] }, 'to', 'data', 'to'],
+      [{ to: [{ email: 'smith@example.com' }, { user_name: 'Ann' }] }, 'email', 'to', 'to[1].email'],
+      [{ cc: [{ email: '' }] }, 'email', 'cc', 'cc[0].email'],
+      [{ bcc: [{ email: null }] }, 'email', 'bcc', 'bcc[0].email'],
+      [{ reply_to: { user_name: 'Desk' } }, 'email', 'reply_to', 'reply_to.email'],
+    ];
+    for (const [extra, apiName, parent, path] of cases) {
+      for (const version of ['v2.1', 'v3', 'v8']) {
+        const response = await get().api('POST', `/crm/${version}/Leads/${leadId}/actions/send_mail`, org.token, { data: [mail(email), mail(email, extra)] });
+        assert.equal(response.statusCode, 202, `${version} ${path}`);
+        const details = version === 'v2.1'
+          ? { api_name: apiName, parent_api_name: parent, index: 1 }
+          : { api_name: apiName, parent_api_name: parent, json_path: `$.data[1].${path}` };
+        assert.deepEqual(json(response).data[1], { code: 'MANDATORY_NOT_FOUND', details, message: 'required field not found', status: 'error' }, `${version} ${path}`);
+      }
+    }
+    // Other errors keep the version's style: no parent for a key of the item itself on v3+.
+    const badTo = await get().api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, { data: [mail(email, { to: {} })] });
+    assert.deepEqual(json(badTo).data[0].details, { expected_data_type: 'jsonarray', api_name: 'to', json_path: '$.data[0].to' });
   });
 
   test('v2.1 names the key with index and parent_api_name instead of json_path', async () => {
@@ -219,10 +246,18 @@ describeEachDatabase('send_mail validation and errors', (get) => {
     assert.equal((await get().api('GET', `/crm/v8/Leads/${leadId}/Emails`, org.token)).statusCode, 204);
   });
 
-  test('subject is required; mail_format must be html or text', async () => {
+  test('subject is optional: without it (and without a template) the mail goes with an empty subject; mail_format must be html or text', async () => {
     const { org, email, leadId } = await fixture(get());
-    const noSubject = await get().api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, { data: [mail(email, { subject: '' })] });
-    assert.deepEqual(json(noSubject).data[0].details, { api_name: 'subject', json_path: '$.data[0].subject' });
+    for (const [version, extra] of [['v2.1', { subject: undefined }], ['v8', { subject: '' }], ['v8', { subject: null }], ['v8', { subject: '  ' }]] as const) {
+      const response = await get().api('POST', `/crm/${version}/Leads/${leadId}/actions/send_mail`, org.token, { data: [mail(email, extra)] });
+      assert.equal(response.statusCode, 200, `${version} ${JSON.stringify(extra)}: ${response.body}`);
+      const item = json(response).data[0];
+      assert.equal(item.message, 'Your mail has been sent successfully.');
+      const shown = json(await get().api('GET', `/crm/v8/Leads/${leadId}/Emails/${item.details.message_id}`, org.token)).Emails[0];
+      assert.equal(shown.subject, '');
+    }
+    const listed = json(await get().api('GET', `/crm/v8/Leads/${leadId}/Emails`, org.token)).Emails;
+    assert.deepEqual(listed.map((e: { subject: string }) => e.subject), ['', '', '', '']);
     const rtf = await get().api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, { data: [mail(email, { mail_format: 'rtf' })] });
     assert.deepEqual(json(rtf).data[0].details, { supported_values: ['html', 'text'], api_name: 'mail_format', json_path: '$.data[0].mail_format' });
   });
@@ -245,6 +280,24 @@ describeEachDatabase('threading, the Emails related list and idempotency', (get)
     assert.equal(byId.get(third)!.thread_id, first);
     const unknown = await get().api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, { data: [mail(email, { in_reply_to: 'f'.repeat(64) })] });
     assert.deepEqual(json(unknown).data[0].details, { api_name: 'in_reply_to', json_path: '$.data[0].in_reply_to' });
+  });
+
+  test('reply_to in the Emails list: Zoho\u2019s {"user_name":null,"email":""} for a mail without one, the address otherwise', async () => {
+    const { org, email, leadId } = await fixture(get());
+    const send = async (extra: Record<string, unknown>) =>
+      json(await get().api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, { data: [mail(email, extra)] })).data[0].details.message_id as string;
+    const without = await send({ subject: 'No reply-to' });
+    const withOne = await send({ subject: 'Reply-to', reply_to: { user_name: 'Desk', email: 'desk@example.com' } });
+    const unnamed = await send({ subject: 'Unnamed reply-to', reply_to: { email: 'desk@example.com' } });
+    for (const version of ['v2.1', 'v8']) {
+      const list = json(await get().api('GET', `/crm/${version}/Leads/${leadId}/Emails`, org.token)).Emails;
+      const replyTo = (id: string) => list.find((e: { message_id: string }) => e.message_id === id).reply_to;
+      assert.equal(JSON.stringify(replyTo(without)), '{"user_name":null,"email":""}', version);
+      assert.deepEqual(replyTo(withOne), { user_name: 'Desk', email: 'desk@example.com' });
+      assert.deepEqual(replyTo(unnamed), { user_name: null, email: 'desk@example.com' });
+      const one = json(await get().api('GET', `/crm/${version}/Leads/${leadId}/Emails/${without}`, org.token)).Emails[0];
+      assert.equal(JSON.stringify(one.reply_to), '{"user_name":null,"email":""}', version);
+    }
   });
 
   test('the related list pages ten at a time with next_index, and one mail shows its content', async () => {
@@ -334,6 +387,41 @@ describeEachDatabase('threading, the Emails related list and idempotency', (get)
     });
     assert.equal(inProgress.statusCode, 409);
     assert.equal(json(inProgress).code, 'IDEMPOTENCY_IN_PROGRESS');
+    // When to come back: at the latest when the holder's process would be known dead (3 heartbeats, 15 s).
+    const retryAfter = Number(inProgress.headers['retry-after']);
+    assert.ok(retryAfter >= 1 && retryAfter <= 15, `Retry-After ${inProgress.headers['retry-after']}`);
+  });
+
+  test('Idempotency-Key: a key held by a process that stopped beating, or running past the limit, is taken over; the late holder cannot commit', async () => {
+    const { org, email, leadId } = await fixture(get());
+    const { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint, RUNNING_LIMIT_MS } = await import('../../src/mail/idempotency.js');
+    const body = { data: [mail(email)] };
+    const fingerprint = requestFingerprint('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, body);
+    const post = (key: string) =>
+      get().inject({
+        method: 'POST',
+        url: `/crm/v8/Leads/${leadId}/actions/send_mail`,
+        headers: { authorization: `Zoho-oauthtoken ${org.token}`, 'idempotency-key': key },
+        payload: JSON.stringify(body),
+      });
+    const keys = get().app.db.updateTable('idempotency_keys').where('org_id', '=', org.orgId);
+
+    // Held by a process with no heartbeat (it stopped): the retry runs at once.
+    const dead = await claimIdempotencyKey(get().app, org.orgId, 'dead-holder', fingerprint);
+    assert.equal(dead.kind, 'new');
+    await keys.set({ owner_process: 'gone:1:deadbeef' }).where('key', '=', 'dead-holder').execute();
+    const retried = await post('dead-holder');
+    assert.equal(retried.statusCode, 200, retried.body);
+    assert.equal(retried.headers['idempotent-replayed'], undefined);
+    // The request that died cannot commit over the answer now kept.
+    if (dead.kind === 'new') await assert.rejects(completeIdempotencyKey(get().app.db, org.orgId, dead, 200, {}), { code: 'IDEMPOTENCY_IN_PROGRESS' });
+    assert.equal((await post('dead-holder')).headers['idempotent-replayed'], 'true');
+
+    // Held by this live process, but running longer than any request may: taken over too.
+    await claimIdempotencyKey(get().app, org.orgId, 'hung-holder', fingerprint);
+    assert.equal((await post('hung-holder')).statusCode, 409);
+    await keys.set({ created_at: Date.now() - RUNNING_LIMIT_MS - 1000 }).where('key', '=', 'hung-holder').execute();
+    assert.equal((await post('hung-holder')).statusCode, 200);
   });
 
   test('a client-bound token can send too (client_credentials)', async () => {

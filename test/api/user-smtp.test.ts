@@ -33,7 +33,7 @@ for (const kind of DATABASE_KINDS) {
     test('settings are checked before saving: wrong credentials are refused with CUSTOM_ERROR', async () => {
       await assert.rejects(
         setUserSmtp(testApp.app, { orgId: org.orgId, userId: org.adminId, host: '127.0.0.1', port: own.port, secure: false, username: 'pat', password: 'wrong' }),
-        (error: unknown) => error instanceof AppError && error.code === 'SMTP_CONNECTIVITY',
+        (error: unknown) => error instanceof AppError && error.code === 'SMTP_CONNECTIVITY' && error.details.reason === 'auth_failed',
       );
     });
 
@@ -100,7 +100,7 @@ for (const kind of DATABASE_KINDS) {
         const strictOrg = await strict.createOrg();
         await assert.rejects(
           setUserSmtp(strict.app, { orgId: strictOrg.orgId, userId: strictOrg.adminId, host: '127.0.0.1', port: own.port, secure: false, username: null, password: null }),
-          (error: unknown) => error instanceof AppError && error.code === 'INVALID_DATA' && error.details.api_name === 'host',
+          (error: unknown) => error instanceof AppError && error.code === 'SMTP_HOST_NOT_ALLOWED' && error.details.api_name === 'host',
         );
       } finally {
         await strict.close();

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import pg from 'pg';
-import { REPO_ROOT, runCli } from '../helpers/run-cli.js';
+import { startMailroom as start, until } from '../helpers/mailroom-process.js';
+import { runCli } from '../helpers/run-cli.js';
 import { startSmtpSink } from '../helpers/smtp-sink.js';
 import { TEST_DATABASE_URL, testSchemaName } from '../helpers/test-app.js';
 
@@ -15,27 +15,6 @@ import { TEST_DATABASE_URL, testSchemaName } from '../helpers/test-app.js';
  * processes on one PostgreSQL, one of them killed with SIGKILL mid-run. Every accepted mail must
  * arrive, and a second copy only where Mailroom flagged possible_duplicate.
  */
-type Proc = { child: ChildProcess; output: () => string; exited: Promise<number | null> };
-
-function start(args: string[], env: Record<string, string>): Proc {
-  const base: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['DATABASE_URL', 'DATABASE_SCHEMA', 'DATA_DIR', 'PUBLIC_URL', 'PORT', 'SMTP_URL', 'NODE_TEST_CONTEXT']) delete base[name];
-  const child = spawn(process.execPath, ['bin/mailroom.js', ...args], { cwd: REPO_ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => (output += c));
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => (output += c));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 test('on PostgreSQL, an API without worker plus two workers deliver 300 mails although one worker is SIGKILLed', async (t) => {
   const sink = await startSmtpSink();
   t.after(() => sink.close());
@@ -91,7 +70,7 @@ test('on PostgreSQL, an API without worker plus two workers deliver 300 mails al
       workers[0]!.child.kill('SIGKILL');
     }
   }
-  assert.equal(await workers[0]!.exited, null, 'the first worker was killed, not stopped');
+  assert.equal((await workers[0]!.exited).signal, 'SIGKILL', 'the first worker was killed, not stopped');
 
   const ids = () => new Set(sink.messages.map((m) => String(m.parsed.messageId).replace(/^<|@.*$/g, '')));
   await until(() => ids().size >= 300, 60_000, 'all 300 mails at the sink');
@@ -118,7 +97,7 @@ test('on PostgreSQL, an API without worker plus two workers deliver 300 mails al
   assert.equal(stuck.rows[0].n, 0, 'no mail is left queued or sending');
 
   workers[1]!.child.kill('SIGTERM');
-  assert.equal(await workers[1]!.exited, 0);
+  assert.equal((await workers[1]!.exited).code, 0);
   api.child.kill('SIGTERM');
-  assert.equal(await api.exited, 0);
+  assert.equal((await api.exited).code, 0);
 });

@@ -17,8 +17,12 @@ export interface SmtpSink {
   url: string;
   port: number;
   messages: ReceivedMessage[];
-  /** Open connections and SMTP transactions (MAIL FROM to the end of DATA), now and at most. */
-  load: { connections: number; maxConnections: number; transactions: number; maxTransactions: number };
+  /** Open connections and SMTP transactions (MAIL FROM to the end of DATA), now and at most; connections ever opened. */
+  load: { connections: number; maxConnections: number; transactions: number; maxTransactions: number; opened: number };
+  /** Every AUTH attempt, with the credentials the client sent. */
+  logins: { username: string; password: string }[];
+  /** The TLS server names (SNI) clients asked for (implicit TLS only). */
+  serverNames: string[];
   /** Resolves when at least `count` messages have arrived (rejects after `timeoutMs`). */
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedMessage[]>;
   close(): Promise<void>;
@@ -29,18 +33,28 @@ export type SinkOptions = {
   auth?: { username: string; password: string };
   onRcpt?: (address: string) => { code: number; message: string } | null;
   onData?: (raw: Buffer) => { code: number; message: string } | null;
+  /** Loopback address to listen on (default 127.0.0.1) and port (default: any free one). */
+  host?: string;
+  port?: number;
+  /** Implicit TLS (smtp-server's built-in self-signed certificate). */
+  secure?: boolean;
+  /** Answer each message this much later (it is counted in `messages` at once): a slower relay. */
+  replyDelayMs?: number;
 };
 
 export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink> {
   const messages: ReceivedMessage[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
-  const load = { connections: 0, maxConnections: 0, transactions: 0, maxTransactions: 0 };
+  const load = { connections: 0, maxConnections: 0, transactions: 0, maxTransactions: 0, opened: 0 };
+  const logins: { username: string; password: string }[] = [];
+  const serverNames: string[] = [];
   const inTransaction = new Set<string>();
   const endTransaction = (id: string) => {
     if (inTransaction.delete(id)) load.transactions -= 1;
   };
   const server = new SMTPServer({
     onConnect(_session, callback) {
+      load.opened += 1;
       load.connections += 1;
       load.maxConnections = Math.max(load.maxConnections, load.connections);
       callback();
@@ -60,11 +74,18 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
     authOptional: true,
     allowInsecureAuth: true,
     onAuth(auth, _session, callback) {
+      logins.push({ username: auth.username ?? '', password: auth.password ?? '' });
       const ok = options.auth && auth.username === options.auth.username && auth.password === options.auth.password;
       return ok ? callback(null, { user: auth.username }) : callback(new Error('535 5.7.8 Authentication credentials invalid'));
     },
     disabledCommands: ['STARTTLS'],
     logger: false,
+    secure: options.secure ?? false,
+    // Records the name; no context of its own, so smtp-server uses its built-in certificate.
+    SNICallback: (servername: string, callback: (error: Error | null, context?: undefined) => void) => {
+      serverNames.push(servername);
+      callback(null);
+    },
     size: 30 * 1024 * 1024,
     onRcptTo(address: SMTPServerAddress, _session: SMTPServerSession, callback: (err?: Error | null) => void) {
       const verdict = options.onRcpt?.(address.address);
@@ -101,7 +122,8 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
                 waiter.resolve();
               }
             }
-            callback();
+            if (options.replyDelayMs) setTimeout(() => callback(), options.replyDelayMs);
+            else callback();
           },
           (error: Error) => callback(error),
         );
@@ -110,13 +132,16 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
   });
   // A client killed mid-session (a SIGKILLed worker) resets its socket; that is expected here.
   server.on('error', () => undefined);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, host, resolve));
   const port = (server.server.address() as AddressInfo).port;
   return {
-    url: `smtp://127.0.0.1:${port}`,
+    url: `smtp://${host}:${port}`,
     port,
     messages,
     load,
+    logins,
+    serverNames,
     waitFor(count, timeoutMs = 10_000) {
       if (messages.length >= count) return Promise.resolve(messages);
       return new Promise((resolve, reject) => {

@@ -13,6 +13,8 @@ import { loadConfig, type Config } from '../../src/config.js';
 import type { Edition } from '../../src/db/schema.js';
 import { buildServer } from '../../src/http/server.js';
 import { createOrg } from '../../src/orgs/create-org.js';
+import type { HostLookup } from '../../src/delivery/smtp-host-guard.js';
+import type { Logger } from '../../src/logger.js';
 
 /**
  * Test harness: the real app on a real database. Every suite runs on SQLite (a fresh file) and on
@@ -58,7 +60,16 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(kind: DatabaseKind, options: { clock?: Clock; env?: Record<string, string> } = {}): Promise<TestApp> {
+export type TestAppOptions = {
+  clock?: Clock;
+  env?: Record<string, string>;
+  /** The app's logger (default: silent). */
+  log?: Logger;
+  /** Name resolution of the SMTP host guard (default: the system's). */
+  lookup?: HostLookup;
+};
+
+export async function startTestApp(kind: DatabaseKind, options: TestAppOptions = {}): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-test-'));
   const schema = testSchemaName();
   const env: Record<string, string> = {
@@ -70,7 +81,11 @@ export async function startTestApp(kind: DatabaseKind, options: { clock?: Clock;
     ...options.env,
   };
   const config = loadConfig(env);
-  const app = await createApp(config, { log: pino({ level: 'silent' }), ...(options.clock ? { clock: options.clock } : {}) });
+  const app = await createApp(config, {
+    log: options.log ?? pino({ level: 'silent' }),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.lookup ? { lookup: options.lookup } : {}),
+  });
   const server = await buildServer(app);
   await server.ready();
 

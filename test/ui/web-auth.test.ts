@@ -4,35 +4,13 @@ import { test } from 'node:test';
 import type { Context } from '../../src/context.js';
 import { createWebAuth } from '../../src/http/web-auth.js';
 import { createUser } from '../../src/users/create-user.js';
-import { describeEachDatabase, json, type TestApp } from '../helpers/test-app.js';
+import { describeEachDatabase, json } from '../helpers/test-app.js';
+import { cookieOf, loginForm, postLogin } from '../helpers/ui-session.js';
 
 /** Sign-in, sessions and CSRF of the web UI over HTTP (no browser): headers, limits, redirects. */
 const PASSWORD = 'correct horse battery staple';
 const UI_CSP =
   "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-
-const cookieOf = (setCookie: string | string[] | undefined, name: string): string | undefined => {
-  const all = Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [];
-  return all.find((c) => c.startsWith(`${name}=`));
-};
-
-async function loginForm(testApp: TestApp, remoteAddress = '127.0.0.1') {
-  const page = await testApp.inject({ method: 'GET', url: '/ui/login', remoteAddress });
-  const cookie = cookieOf(page.headers['set-cookie'], 'mailroom_login_csrf')!.split(';')[0]!;
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
-  return { cookie, csrf, page };
-}
-
-async function postLogin(testApp: TestApp, email: string, password: string, options: { remoteAddress?: string; next?: string; withCsrf?: boolean } = {}) {
-  const { cookie, csrf } = await loginForm(testApp, options.remoteAddress);
-  return testApp.inject({
-    method: 'POST',
-    url: '/ui/login',
-    remoteAddress: options.remoteAddress ?? '127.0.0.1',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
-    payload: new URLSearchParams({ ...(options.withCsrf === false ? {} : { _csrf: csrf }), next: options.next ?? '/ui/records', email, password }).toString(),
-  });
-}
 
 describeEachDatabase('web UI sign-in and sessions', (get) => {
   let email: string;
@@ -79,7 +57,7 @@ describeEachDatabase('web UI sign-in and sessions', (get) => {
     assert.equal(cookieOf(response.headers['set-cookie'], 'mailroom_session'), undefined);
   });
 
-  test('after 10 wrong passwords from one address, the form and mailbox Basic answer 429 even with the right password', async () => {
+  test('after 10 wrong passwords for one account from one address, the form and mailbox Basic answer 429 for it even with the right password', async () => {
     const address = '10.9.8.7';
     for (let i = 0; i < 10; i += 1) assert.equal((await postLogin(get(), email, `wrong ${i}`, { remoteAddress: address })).statusCode, 401);
     const blocked = await postLogin(get(), email, PASSWORD, { remoteAddress: address });

@@ -254,6 +254,17 @@ describe('web UI: the whole flow on SQLite with the local mailbox', () => {
     assert.equal(fs.readFileSync(file, 'utf8'), 'Quote Q-1042: 3 × Widget, 120.00 EUR');
   });
 
+  test('a mail with an empty Subject is sent from the form and listed as "(no subject)"', async () => {
+    await page.goto(`${base}/ui/records/Leads/${leadId}/compose`);
+    assert.equal(await page.getByLabel('Subject').inputValue(), '');
+    await page.getByLabel('Body').fill('Just a note, no subject');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await page.waitForURL(/notice=sent/);
+    assert.equal(await worker.runOnce(), 1);
+    await page.reload();
+    assert.match(await page.getByRole('row', { name: /\(no subject\)/ }).innerText(), /ann\.smith@example\.com\s*sent/);
+  });
+
   test('an inventory record: links to its related records, and Attach PDF renders the quote into the mail', async () => {
     const insert = async (module: string, data: Record<string, unknown>) => {
       const response = await testApp.api('POST', `/crm/v8/${module}`, org.token, { data: [data] });

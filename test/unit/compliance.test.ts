@@ -1,19 +1,41 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { checkConsentDetails, emailConsentState } from '../../src/compliance/consent-details.js';
+import { checkConsentDetails, EMAIL_CONSENT_WITHDRAWN, emailConsentState, trackEmailConsentChange } from '../../src/compliance/consent-details.js';
 import { consentLocales, fillConsentLinks, hashSecret, isWellFormedSecret } from '../../src/compliance/consent-links.js';
 import { csvCell } from '../../src/compliance/dsr-export.js';
 import { DEFAULT_LOCKING_SETTINGS, restrictsSendMail } from '../../src/compliance/locking-config.js';
 import { createSecretBox } from '../../src/secrets.js';
 
 describe('compliance rules', () => {
-  test('email consent: only the Consent basis asks for it', () => {
-    assert.equal(emailConsentState(undefined), 'not_required');
-    assert.equal(emailConsentState({ Data_Processing_Basis: 'Contract' }), 'not_required');
-    assert.equal(emailConsentState({ Data_Processing_Basis: 'Consent' }), 'not_given');
-    assert.equal(emailConsentState({ Data_Processing_Basis: 'Consent', Contact_Through_Email: 'true' }), 'not_given');
-    assert.equal(emailConsentState({ Data_Processing_Basis: 'Consent', Contact_Through_Email: true }), 'granted');
+  test('email consent: only the Consent basis asks for it; pending and withdrawn are told apart', () => {
+    const state = (details: unknown, extra: Record<string, unknown> = {}) => emailConsentState({ Data_Processing_Basis_Details: details, ...extra });
+    assert.equal(state(undefined), 'not_required');
+    assert.equal(state({ Data_Processing_Basis: 'Contract' }), 'not_required');
+    assert.equal(state({ Data_Processing_Basis: 'Consent' }), 'pending');
+    assert.equal(state({ Data_Processing_Basis: 'Consent', Contact_Through_Email: 'true' }), 'pending');
+    assert.equal(state({ Data_Processing_Basis: 'Consent', Contact_Through_Email: false }), 'pending');
+    assert.equal(state({ Data_Processing_Basis: 'Consent', Contact_Through_Email: true }), 'granted');
+    assert.equal(state({ Data_Processing_Basis: 'Consent', Contact_Through_Email: false }, { [EMAIL_CONSENT_WITHDRAWN]: true }), 'withdrawn');
+    assert.equal(state({ Data_Processing_Basis: 'Consent', Contact_Through_Email: true }, { [EMAIL_CONSENT_WITHDRAWN]: true }), 'granted');
+    assert.equal(state({ Data_Processing_Basis: 'Contract' }, { [EMAIL_CONSENT_WITHDRAWN]: true }), 'not_required');
+  });
+
+  test('email consent withdrawal: true → false withdraws, true again ends it, false from the start stays pending', () => {
+    const write = (data: Record<string, unknown>, details: Record<string, unknown>) => {
+      const before = data.Data_Processing_Basis_Details;
+      data.Data_Processing_Basis_Details = { ...(before as object | undefined), ...details };
+      trackEmailConsentChange(data, before);
+      return data;
+    };
+    const fresh = write({}, { Data_Processing_Basis: 'Consent', Contact_Through_Email: false });
+    assert.equal(EMAIL_CONSENT_WITHDRAWN in fresh, false);
+    const granted = write(fresh, { Contact_Through_Email: true });
+    assert.equal(EMAIL_CONSENT_WITHDRAWN in granted, false);
+    const withdrawn = write(granted, { Contact_Through_Email: false });
+    assert.equal(withdrawn[EMAIL_CONSENT_WITHDRAWN], true);
+    assert.equal(write(withdrawn, { Consent_Remarks: 'called' })[EMAIL_CONSENT_WITHDRAWN], true, 'other keys leave it');
+    assert.equal(EMAIL_CONSENT_WITHDRAWN in write(withdrawn, { Contact_Through_Email: true }), false);
   });
 
   test('consent details: known keys checked, unknown keys dropped, null kept to clear', () => {

@@ -43,3 +43,14 @@ test('API_RATE_LIMITS: on by default, true/false/1/0, anything else named', () =
   assert.equal(loadConfig({ API_RATE_LIMITS: 'true' }).apiRateLimits, true);
   assert.throws(() => loadConfig({ API_RATE_LIMITS: 'off' }), /API_RATE_LIMITS=off must be true or false/);
 });
+
+test('TRUST_PROXY: off by default; true, a hop count, or a list of addresses / CIDRs / range names; anything else named', () => {
+  assert.equal(loadConfig({}).trustProxy, false);
+  assert.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false);
+  assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
+  assert.equal(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2);
+  assert.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.5, 172.16.0.0/12,::1,fd00::/8,loopback' }).trustProxy, ['10.0.0.5', '172.16.0.0/12', '::1', 'fd00::/8', 'loopback']);
+  for (const bad of ['yes', '10.0.0.0/33', '10.0.0.1/8/2', 'proxy.example', '::1/129', '21', ',']) {
+    assert.throws(() => loadConfig({ TRUST_PROXY: bad }), new RegExp(`TRUST_PROXY=${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} must be true, false, a number of proxy hops`), bad);
+  }
+});

@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import type { Context } from '../../context.js';
 import { CONSENT_PAGE_HEADERS, renderConsentPage, renderConsentProblem } from '../../compliance/render-consent-page.js';
 import { submitConsent, viewConsent } from '../../compliance/submit-consent.js';
+import { databaseUnavailableError, prepareErrorReply } from '../http-errors.js';
 
 /** Longest form body a consent page sends (two short fields). */
 const FORM_LIMIT = 2048;
@@ -22,6 +23,11 @@ export const consentRoutes =
       done(null, Object.fromEntries(new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8'))));
     });
     fastify.setErrorHandler((error, request, reply) => {
+      const unavailable = databaseUnavailableError(error);
+      if (unavailable) {
+        prepareErrorReply(reply, unavailable);
+        return reply.status(503).headers(CONSENT_PAGE_HEADERS).send(renderConsentProblem(503));
+      }
       const status = typeof (error as { statusCode?: unknown }).statusCode === 'number' ? (error as { statusCode: number }).statusCode : 500;
       if (status >= 500) request.log.error({ event: 'consent.error', err: error }, 'consent page failed');
       return reply.status(status >= 500 ? 500 : 400).headers(CONSENT_PAGE_HEADERS).send(renderConsentProblem(400));

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { sql } from 'kysely';
 import type { Context } from '../../context.js';
+import { DATABASE_RETRY_AFTER_SECONDS } from '../../db/availability.js';
 import { AppError } from '../../errors.js';
 
 /** `GET /health`: 200 once the database answers; 503 otherwise. No authentication. */
@@ -11,7 +12,7 @@ export const healthRoutes =
       try {
         await sql`select 1`.execute(ctx.db);
       } catch (error) {
-        throw new AppError('SERVICE_UNAVAILABLE', { cause: error });
+        throw new AppError('SERVICE_UNAVAILABLE', { cause: error, retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS });
       }
       return { status: 'ok', database: ctx.dialect };
     });

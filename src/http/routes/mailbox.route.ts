@@ -15,6 +15,7 @@ import {
   type ErrorPage,
 } from '../../mailbox/render-mailbox.js';
 import { createMailboxAuth } from '../mailbox-auth.js';
+import { databaseUnavailableError, prepareErrorReply } from '../http-errors.js';
 import type { WebAuth } from '../web-auth.js';
 
 const HTML_PER_PAGE = 50;
@@ -49,7 +50,9 @@ export const mailboxRoutes =
 
     await fastify.register(async (plain) => {
       const pages = plain.withTypeProvider<TypeBoxTypeProvider>();
-      pages.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+      pages.setErrorHandler((thrown: FastifyError | AppError, request, reply) => {
+        const error = databaseUnavailableError(thrown) ?? thrown;
+        if (isAppError(error)) prepareErrorReply(reply, error);
         const errorPage = htmlError(error);
         if (errorPage.status >= 500) request.log.error({ err: error, event: 'http.internal_error' }, 'unexpected error');
         if (errorPage.status === 401) reply.header('www-authenticate', `Basic realm="${MAILBOX_REALM}", charset="UTF-8"`);

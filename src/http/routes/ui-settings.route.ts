@@ -38,6 +38,12 @@ const NOTICES: Record<string, string> = {
   created: 'The template was created.',
   saved: 'The template was saved.',
 };
+/** What a failed server check says (its category only: never the server's own words). */
+const SMTP_CHECK_FAILURES: Record<string, string> = {
+  connect_failed: 'could not connect (nothing answered as an SMTP server at that host and port in time)',
+  tls_failed: "TLS failed (the secure connection or the server's certificate was refused)",
+  auth_failed: 'authentication failed (check the username and password)',
+};
 const noticeOf = (request: FastifyRequest): string | null => {
   const key = (request.query as { notice?: unknown }).notice;
   return typeof key === 'string' ? (NOTICES[key] ?? null) : null;
@@ -114,10 +120,6 @@ export const settingsRoutes =
         from_email: str(body, 'from_email').trim(),
         from_name: str(body, 'from_name').trim(),
       };
-      const existing = await findUserSmtp(ctx.db, session.principal.orgId, session.principal.userId);
-      const typed = str(body, 'password');
-      // An empty password field keeps the stored one: it is never sent to the browser.
-      const password = typed !== '' ? typed : existing?.password_encrypted ? ctx.secrets.open(existing.password_encrypted) : null;
       try {
         await setUserSmtp(ctx, {
           orgId: session.principal.orgId,
@@ -126,14 +128,21 @@ export const settingsRoutes =
           port: Number(form.port),
           secure: form.secure,
           username: form.username || null,
-          password,
+          // Empty keeps the stored password, only while host, port, security and username stay the same.
+          password: str(body, 'password') || null,
           ...(form.from_email ? { fromEmail: form.from_email } : {}),
           ...(form.from_name ? { fromName: form.from_name } : {}),
         });
       } catch (error) {
         if (isAppError(error)) {
-          const errors = error.code === 'SMTP_CONNECTIVITY' ? { form: `The server could not be used: ${String(error.details.reason ?? error.message)}` } : fieldError(error, ['host', 'port', 'from_email']);
-          return send(reply, renderSmtp(session, { form, hasPassword: !!existing?.password_encrypted, errors, notice: null }), 400);
+          const existing = await findUserSmtp(ctx.db, session.principal.orgId, session.principal.userId);
+          const errors =
+            error.code === 'SMTP_CONNECTIVITY'
+              ? { form: `The server could not be used: ${SMTP_CHECK_FAILURES[String(error.details.reason)] ?? SMTP_CHECK_FAILURES.connect_failed}.` }
+              : fieldError(error, ['host', 'port', 'password', 'from_email']);
+          const retryAfter = error.details.retry_after_seconds;
+          if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+          return send(reply, renderSmtp(session, { form, hasPassword: !!existing?.password_encrypted, errors, notice: null }), error.spec.status === 429 ? 429 : 400);
         }
         throw error;
       }

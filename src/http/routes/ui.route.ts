@@ -23,6 +23,7 @@ import { PageError, notFound } from '../../ui/page-error.js';
 import { buildRecordPage, type RecordPageExtra } from '../../ui/record-view.js';
 import { buildComposePage } from '../../ui/compose-view.js';
 import { LOGIN_CSRF_COOKIE, readCookie, SESSION_COOKIE, type WebAuth } from '../web-auth.js';
+import { databaseUnavailableError, prepareErrorReply } from '../http-errors.js';
 
 const PER_PAGE = 25;
 
@@ -61,10 +62,12 @@ export const uiRoutes =
     const send = (reply: FastifyReply, html: string, status = 200, csp?: string) =>
       reply.status(status).headers(csp ? { ...UI_PAGE_HEADERS, 'content-security-policy': csp } : UI_PAGE_HEADERS).send(html);
 
-    fastify.setErrorHandler((error: FastifyError | AppError | PageError, request, reply) => {
+    fastify.setErrorHandler((thrown: FastifyError | AppError | PageError, request, reply) => {
       const session = request.uiSession ?? null;
-      if (error instanceof PageError) return send(reply, renderError(session, error.title, error.text), error.status);
+      if (thrown instanceof PageError) return send(reply, renderError(session, thrown.title, thrown.text), thrown.status);
+      const error = databaseUnavailableError(thrown) ?? thrown;
       if (isAppError(error)) {
+        prepareErrorReply(reply, error);
         if (error.code === 'RECORD_NOT_FOUND' || error.code === 'RELATED_RECORD_NOT_FOUND' || error.code === 'INVALID_MODULE' || error.code === 'NOT_FOUND') {
           const page = notFound();
           return send(reply, renderError(session, page.title, page.text), 404);
