@@ -247,4 +247,51 @@ for (const kind of DATABASE_KINDS) describe(`ids sent as JSON numbers [${kind}]`
     const config = json(await get().api('GET', '/crm/v8/settings/record_locking_configurations?module=Leads', org.token)).record_locking_configurations[0];
     assert.deepEqual(config.lock_excluded_profiles, [{ name: 'Standard', id: '1000000000000100002' }]);
   });
+
+  test('a 19-digit number in place of any value of these bodies never answers 500 (nothing serialises a bigint unguarded)', async () => {
+    const { org, from, leadId, productId } = await world(get());
+    const big = '1096694392965701633';
+    const bodies: [string, string, unknown][] = [
+      ['POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, { data: [{
+        from: { email: from, user_name: 'x' }, to: [{ email: 'a@example.com', user_name: 'y' }], cc: [{ email: 'b@example.com' }], reply_to: { email: from },
+        subject: 'S', content: 'c', mail_format: 'html', scheduled_time: '2026-01-16T10:00:00Z', in_reply_to: { message_id: 'abc@x', owner: { id: '1' } },
+        template: { id: '1' }, attachments: [{ id: 'x' }], linked_record: { module: { api_name: 'Leads' }, id: leadId }, consent_email: false, org_email: false,
+        data_subject_request: { id: '1', type: 'access' }, inventory_details: { inventory_template: { id: '1', name: 'n' }, paper_type: 'A4', view_type: 'portrait' },
+      }] }],
+      ['POST', '/crm/v8/Leads', { data: [{ Last_Name: 'L', Email: 'e@example.com', Annual_Revenue: 5, No_of_Employees: 3, Email_Opt_Out: false, Owner: { id: org.adminId }, Data_Processing_Basis_Details: { Data_Processing_Basis: 'Consent', Contact_Through_Email: true } }] }],
+      ['POST', '/crm/v8/Quotes', { data: [{ Subject: 'S', Quoted_Items: [{ Product_Name: { id: productId }, Quantity: 1, Discount: 0, Tax: 0, List_Price: 3, Product_Description: 'd' }], Adjustment: 1 }] }],
+      ['PUT', '/crm/v8/Leads', { data: [{ id: leadId, Last_Name: 'Z' }] }],
+      ['POST', '/crm/v8/settings/email_templates', { email_templates: [{ name: 'n', module: { api_name: 'Leads', id: '1' }, subject: 's', content: 'c', folder: { name: 'f', id: '1' }, attachments: [{ id: 'x' }], editor_mode: 'rich_text', category: 'normal', description: 'd', active: true, favorite: false }] }],
+      ['POST', '/crm/v8/settings/inventory_templates', { inventory_templates: [{ name: 'n', module: 'Quotes', title: 't', header_text: 'h', footer_text: 'f', active: true }] }],
+      ['PUT', '/crm/v8/settings/record_locking_configurations?module=Leads', { record_locking_configurations: [{ locked_for: 'all_profiles', lock_excluded_profiles: [{ id: '1', name: 'Standard' }], restricted_actions: ['update'], lock_for_portal_users: false }] }],
+      ['POST', '/crm/v8/Leads/actions/unblock_email', { unblock_fields: ['Email'], ids: [leadId] }],
+      ['POST', `/crm/v8/Leads/${leadId}/Locking_Information__s`, { data: [{ Locked_Reason__s: 'r' }] }],
+    ];
+    /** The body as JSON text with the value at `path` (the whole body for []) replaced by the bare number. */
+    const withBigAt = (body: unknown, path: string[]): string => {
+      if (path.length === 0) return big;
+      const copy = structuredClone(body) as Record<string, unknown>;
+      let holder = copy;
+      for (const key of path.slice(0, -1)) holder = holder[key] as Record<string, unknown>;
+      holder[path.at(-1)!] = '__big__';
+      return JSON.stringify(copy).replace('"__big__"', big);
+    };
+    const leaves = (value: unknown, path: string[] = []): string[][] =>
+      value !== null && typeof value === 'object' ? [path, ...Object.entries(value).flatMap(([key, child]) => leaves(child, [...path, key]))] : [path];
+    let tried = 0;
+    for (const [method, url, body] of bodies) {
+      for (const path of leaves(body)) {
+        // With an Idempotency-Key, so the request fingerprint serialises the body too.
+        const response = await get().inject({
+          method: method as 'POST',
+          url,
+          headers: { authorization: `Zoho-oauthtoken ${org.token}`, 'idempotency-key': `fuzz-${tried}` },
+          payload: withBigAt(body, path),
+        });
+        assert.ok(response.statusCode < 500, `${method} ${url} at ${path.join('.')}: ${response.statusCode} ${response.body}`);
+        tried += 1;
+      }
+    }
+    assert.ok(tried > 100);
+  });
 });
