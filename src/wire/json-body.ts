@@ -45,7 +45,10 @@ export function parseJsonBody(raw: string): unknown {
   try {
     if (!shape.longDigits) return secureJsonParse(text, SECURE);
     const value: unknown = parseLossless(text, null, { parseNumber, onDuplicateKey: ({ newValue }) => newValue });
-    return value !== null && typeof value === 'object' ? secureJsonParse.scan(value, SECURE) : value;
+    // As secure-json-parse does, only a text that may name `__proto__` or `constructor` is scanned:
+    // written plainly, or with a \u escape (the only way JSON can escape a letter or `_`).
+    const suspect = text.includes('__proto__') || text.includes('constructor') || text.includes('\\u');
+    return suspect && value !== null && typeof value === 'object' ? secureJsonParse.scan(value, SECURE) : value;
   } catch {
     throw invalidBody();
   }
