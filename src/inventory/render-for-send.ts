@@ -6,9 +6,9 @@ import { ORG_CURRENCY } from '../orgs/present-org.js';
 import type { ModuleDefinition } from '../records/modules.js';
 import { presentRecords } from '../records/present-record.js';
 import type { RecordRow } from '../records/record-repository.js';
+import { idText } from '../wire/json-ids.js';
 import { upsertTemplateUsage } from './inventory-template-repository.js';
 import { findInventoryTemplate, isInventoryModule } from './inventory-templates.js';
-import { idText } from '../wire/json-ids.js';
 import { PAPER_TYPES, renderInventoryDocument, VIEW_TYPES, type PaperType, type ViewType } from './render-inventory-pdf.js';
 
 /**
