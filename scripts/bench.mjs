@@ -16,6 +16,9 @@
 //      its first SMTP command (MAIL FROM) and the end of its DATA, as p50 / p99 / max.
 //  (d) workers (PostgreSQL only): the same backlog drained by 1 and by 2 `mailroom worker`
 //      processes (unpinned; the API process has no worker), msg/s and the ratio, each mail once.
+//  (e) parser: the request body parser (src/wire/json-body.ts) against JSON.parse on the send_mail
+//      body of (a), and on the same body with three 19-digit ids as bare JSON numbers, ns per parse
+//      in one process on CPU0 (scripts/bench/parser.mjs), as ratios; lossless-json alone for scale.
 //
 // Every party is its own process: Mailroom / the bare app / the raw sender on CPU0, autocannon and
 // the SMTP sink on CPU1 (`taskset`, when available), loopback only. It imports the COMPILED code
@@ -53,7 +56,7 @@ const HELP = `Usage: npm run bench [-- options]     (or: node scripts/bench.mjs 
   --schedule-worker-process
                         PostgreSQL: the schedule phase's worker is a \`mailroom worker\` process beside
                         an API process without one, instead of the API process's own worker
-  --only LIST           Phases to run, comma-separated: acceptance,delivery,schedule,workers
+  --only LIST           Phases to run, comma-separated: parser,acceptance,delivery,schedule,workers
                         (default: all; workers needs --postgres and is left out without it)
   --drain               The SMTP sink only reads messages to the end instead of parsing them
   --log-level L         Mailroom's LOG_LEVEL (default info, as in production; logs go to a file)
@@ -105,7 +108,7 @@ const PROBE_AFTER_MS = 1000;
 const SCHEDULE_WORKER_PROCESS = argv.includes('--schedule-worker-process');
 const SPACED = { mails: 20, spacingMs: 97, aheadMs: Math.round(positive('--spaced-ahead', 2) * 1000), rounds: 3 };
 const PER_REQUEST = 100; // send_mail items per request in the schedule and workers phases (Zoho's maximum)
-const ALL_PHASES = ['acceptance', 'delivery', 'schedule', 'workers'];
+const ALL_PHASES = ['parser', 'acceptance', 'delivery', 'schedule', 'workers'];
 const onlyList = option('--only', null);
 const phases = new Set(onlyList === null ? ALL_PHASES.filter((p) => p !== 'workers' || usePostgres) : onlyList.split(',').map((p) => p.trim()).filter(Boolean));
 for (const p of phases) if (!ALL_PHASES.includes(p)) usage(`--only: unknown phase ${p} (phases: ${ALL_PHASES.join(', ')})`);
@@ -118,6 +121,7 @@ const LOG_LEVEL = option('--log-level', 'info');
 const DEADLINE_SECONDS = Number(
   process.env.BENCH_DEADLINE_SECONDS ??
     30 +
+      (phases.has('parser') ? 30 : 0) +
       (phases.has('acceptance') ? 2 * (WARMUP + DURATION) + 30 : 0) +
       (phases.has('delivery') ? 60 + (WARMUP_MAILS + MAILS) * 0.02 : 0) +
       (phases.has('schedule') ? 60 + SCHEDULED * (RELAY_RATE > 0 ? Math.max(0.02, 2 / RELAY_RATE) : 0.02) + SPACED.rounds * (SPACED.aheadMs / 1000 + 4) : 0) +
@@ -506,8 +510,37 @@ async function main() {
     return { byId, duplicates, missing, unknown };
   };
 
-  const results = { acceptance: null, delivery: null, schedule: null, workers: null };
+  const results = { parser: null, acceptance: null, delivery: null, schedule: null, workers: null };
   const checkNotes = [];
+
+  // -------------------------------------------------------------------------------------------
+  // (e) parser: the body parser against JSON.parse, first, while the machine is otherwise idle
+  // -------------------------------------------------------------------------------------------
+  /** The send_mail body of every phase, as mailroom-server.mjs names the admin and the Lead. */
+  const benchBody = JSON.stringify({ data: [mailFor({ adminEmail: 'patricia.boyle@bench.example', leadEmail: 'ann.smith@customer.example' })] });
+  if (phases.has('parser')) {
+    // The same mail as a Zoho SDK for another language writes it: ids as bare 19-digit numbers
+    // (the issue's examples), which JSON.parse rounds.
+    const numericIds =
+      benchBody.slice(0, -3) +
+      ',"template":{"id":1096694392965701632},"in_reply_to":{"message_id":"' + 'a1'.repeat(32) + '","owner":{"id":1096694315794956288}},' +
+      '"linked_record":{"module":{"api_name":"Contacts"},"id":1096694392856649728}}]}';
+    const bodies = [{ name: 'sendMail', text: benchBody }, { name: 'numericIds', text: numericIds }];
+    const command = pinned ? ['taskset', ['-c', '0', process.execPath, here('parser.mjs')]] : [process.execPath, [here('parser.mjs')]];
+    const run = spawnSync(command[0], command[1], { cwd: root, input: JSON.stringify({ bodies }), encoding: 'utf8', timeout: 120_000 });
+    if (run.status !== 0) fail(`parser phase: exit ${run.status}: ${run.stderr}`);
+    const { results: parsed, ids } = JSON.parse(run.stdout);
+    const item = ids?.data?.[0];
+    check(
+      item?.template?.id === '1096694392965701632n' && item?.in_reply_to?.owner?.id === '1096694315794956288n' && item?.linked_record?.id === '1096694392856649728n',
+      `parser: the 19-digit ids did not come out exact: ${JSON.stringify(item && { template: item.template, in_reply_to: item.in_reply_to, linked_record: item.linked_record })}`,
+    );
+    results.parser = parsed;
+    for (const [name, r] of Object.entries(parsed)) {
+      log(`parser, ${name} (${r.bytes} B): JSON.parse ${(r.jsonParseNs / 1000).toFixed(2)} µs, parseJsonBody ${(r.parseJsonBodyNs / 1000).toFixed(2)} µs (×${(r.parseJsonBodyNs / r.jsonParseNs).toFixed(2)}), lossless-json alone ${(r.losslessJsonNs / 1000).toFixed(2)} µs`);
+    }
+    checkNotes.push('parser: 19-digit ids exact');
+  }
 
   // -------------------------------------------------------------------------------------------
   // (a) acceptance and (b) delivery
@@ -517,6 +550,7 @@ async function main() {
     const ready = await mailroom.waitEvent('ready', 60_000);
     const mail = mailFor(ready);
     const body = JSON.stringify({ data: [mail] });
+    check(body === benchBody, 'the parser phase measured another body than the one sent');
     const mailroomUrl = sendMailUrl(ready);
     const headers = authHeaders(ready);
     results.bodyBytes = Buffer.byteLength(body);
@@ -887,7 +921,13 @@ async function main() {
     '',
     `Mailroom bench — ${new Date().toISOString().slice(0, 10)}, ${dbLabel}, node ${process.version}, ${cpus} CPUs, ${pinned ? 'server/sender on CPU0, load/sink on CPU1' : 'not pinned'}${results.bodyBytes ? `, ${results.bodyBytes}-byte body` : ''}, sink: ${SINK_MODE}, ${elapsed.toFixed(0)} s`,
   ];
-  const { acceptance: acc, delivery: del, schedule: sch, workers: wk } = results;
+  const { parser: par, acceptance: acc, delivery: del, schedule: sch, workers: wk } = results;
+  if (par) {
+    const us = (ns) => `${(ns / 1000).toFixed(2)} µs`;
+    const parserRow = (label, r) =>
+      row(label, us(r.parseJsonBodyNs), 'JSON.parse', us(r.jsonParseNs), `ratio ${(r.parseJsonBodyNs / r.jsonParseNs).toFixed(2)}   (lossless-json alone ${us(r.losslessJsonNs)}, ×${(r.losslessJsonNs / r.jsonParseNs).toFixed(2)})`, 'parser');
+    lines.push(parserRow(`body parser: send_mail (${par.sendMail.bytes} B)`, par.sendMail), parserRow(`  19-digit ids as numbers (${par.numericIds.bytes} B)`, par.numericIds));
+  }
   if (acc) {
     lines.push(
       row(`send_mail acceptance (${dbLabel})`, `${fmt(acc.mr.result.reqPerSec)} req/s`, 'bare fastify', `${fmt(acc.base.result.reqPerSec)} req/s`, `ratio ${acc.ratio.toFixed(3)}`),
@@ -937,6 +977,9 @@ async function main() {
     bodyBytes: results.bodyBytes ?? null,
     connections: CONNECTIONS,
     durationSeconds: DURATION,
+    parser: par && Object.fromEntries(
+      Object.entries(par).map(([name, r]) => [name, { bytes: r.bytes, parseJsonBodyNs: round(r.parseJsonBodyNs), jsonParseNs: round(r.jsonParseNs), losslessJsonNs: round(r.losslessJsonNs), ratio: round(r.parseJsonBodyNs / r.jsonParseNs, 3) }]),
+    ),
     acceptance: acc && {
       mailroom: { reqPerSec: round(acc.mr.result.reqPerSec), p50Ms: acc.mr.result.latency.p50, p99Ms: acc.mr.result.latency.p99, cpuMicrosPerReq: round(acc.mr.result.cpuMicrosPerReq), requests: acc.mr.result.ok },
       bareFastify: { reqPerSec: round(acc.base.result.reqPerSec), p50Ms: acc.base.result.latency.p50, p99Ms: acc.base.result.latency.p99, cpuMicrosPerReq: round(acc.base.result.cpuMicrosPerReq), requests: acc.base.result.ok },

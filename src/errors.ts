@@ -34,6 +34,17 @@ export const ERROR_CATALOGUE = {
   },
   INVALID_PARAMETER: { status: 400, zohoCode: 'INVALID_DATA', message: 'invalid data' },
 
+  // Requests Fastify or Node's HTTP parser refuse before any route runs (http/http-errors.ts).
+  // BAD_REQUEST is in the generic code list of Zoho's SDKs; the other codes and every message are ours.
+  MALFORMED_REQUEST: { status: 400, zohoCode: 'BAD_REQUEST', message: 'The request could not be understood by the server' },
+  REQUEST_TIMEOUT: { status: 408, zohoCode: 'REQUEST_TIMEOUT', message: 'The request was not received in time' },
+  EXPECTATION_FAILED: { status: 417, zohoCode: 'EXPECTATION_FAILED', message: 'The expectation in the Expect header is not supported' },
+  HEADERS_TOO_LARGE: {
+    status: 431,
+    zohoCode: 'REQUEST_HEADERS_TOO_LARGE',
+    message: 'The request line and headers are larger than allowed',
+  },
+
   // Request bodies.
   INVALID_BODY: { status: 400, zohoCode: 'INVALID_DATA', message: 'invalid data' },
   PAYLOAD_TOO_LARGE: { status: 413, zohoCode: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than allowed' },

@@ -6,6 +6,7 @@ import type { ModuleDefinition } from '../records/modules.js';
 import { resolveModule } from '../records/module-registry.js';
 import { formatZohoDateTime } from '../time.js';
 import { PROFILE_REFS } from '../users/present-user.js';
+import { idText } from '../wire/json-ids.js';
 import { recordAudit } from './audit-log.js';
 
 /**
@@ -141,7 +142,7 @@ export async function updateLockingConfiguration(ctx: Context, principal: Princi
     if (!Array.isArray(raw) || raw.length > 2) throw new AppError('INVALID_DATA', { details: { api_name: 'lock_excluded_profiles' } });
     next.lock_excluded_profiles = raw.map((p) => {
       const found = (Object.keys(PROFILE_REFS) as Profile[]).find(
-        (key) => isPlainObject(p) && (p.id === PROFILE_REFS[key].id || p.name === PROFILE_REFS[key].name),
+        (key) => isPlainObject(p) && (idText(p.id) === PROFILE_REFS[key].id || p.name === PROFILE_REFS[key].name),
       );
       if (!found) throw new AppError('INVALID_DATA', { details: { api_name: 'lock_excluded_profiles' } });
       return found;

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import FindMyWay from 'find-my-way';
 import type { Config } from '../config.js';
 import type { Context } from '../context.js';
 import { AppError } from '../errors.js';
-import { prepareErrorReply, toAppError } from './http-errors.js';
+import { answerClientError, answerExpectation, prepareErrorReply, toAppError } from './http-errors.js';
 import { registerCrmAuth } from './auth-hooks.js';
 import { registerCrmRateLimit } from './rate-limit.js';
+import { parseJsonBody } from '../wire/json-body.js';
 import { errorStatus, zohoError } from '../wire/zoho-envelope.js';
 import { emailLimitRoutes } from './routes/email-limits.route.js';
 import { emailTemplateRoutes } from './routes/email-templates.route.js';
@@ -40,18 +41,44 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
     onConstructorPoisoning: 'remove',
     genReqId: () => randomUUID(),
     requestTimeout: 120_000,
-    return503OnClosing: true,
+    // Fastify's and Node's own answers (raw JSON or empty bodies) become Zoho envelopes: the
+    // router's through `frameworkErrors`, Node's parser's through `clientErrorHandler`, a missing
+    // Host and a request arriving while the server closes in the onRequest hook below.
+    frameworkErrors: (error, request, reply) => sendError(error, request, reply),
+    clientErrorHandler: answerClientError,
+    return503OnClosing: false,
+    http: { requireHostHeader: false },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     trustProxy: trustProxyOption(ctx.config.trustProxy),
+  });
+  fastify.server.on('checkExpectation', answerExpectation);
+
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onRequest', async (request) => {
+    if (closing) throw new AppError('SERVICE_UNAVAILABLE');
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      throw new AppError('MALFORMED_REQUEST', { details: { header: 'host' } });
+    }
   });
 
   // Zoho parses a JSON body whatever its Content-Type (its SDK sends none): every type without
   // a dedicated parser is read as JSON. An empty body is "no body", for the handler to judge.
+  // `parseJsonBody` bounds the depth, keeps 19-digit ids sent as numbers exact and drops
+  // `__proto__` / `constructor.prototype` (wire/json-body.ts).
   fastify.removeContentTypeParser(['application/json', 'text/plain']);
-  const parseJson = fastify.getDefaultJsonParser('remove', 'remove');
-  fastify.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+  fastify.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
     if (typeof body !== 'string' || body.trim() === '') return done(null, undefined);
-    parseJson(request, body, done);
+    let parsed: unknown;
+    try {
+      parsed = parseJsonBody(body);
+    } catch (error) {
+      return done(error as AppError, undefined);
+    }
+    done(null, parsed);
   });
 
   // An API process records that it is alive while it serves: Idempotency-Keys held by requests
@@ -73,15 +100,7 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
     }
   });
 
-  fastify.setErrorHandler((error: FastifyError | AppError, request, reply) => {
-    const appError = toAppError(error);
-    prepareErrorReply(reply, appError);
-    if (appError.code === 'INTERNAL_ERROR') {
-      request.log.error({ err: error, event: 'http.internal_error' }, 'unexpected error');
-      appError.details.request_id = request.id;
-    }
-    return reply.status(errorStatus(appError.code)).send(zohoError(appError));
-  });
+  fastify.setErrorHandler(sendError);
 
   fastify.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '/';
@@ -124,4 +143,17 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
 function trustProxyOption(trust: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
   if (typeof trust === 'number') return (_address, hop) => hop < trust;
   return typeof trust === 'boolean' ? trust : [...trust];
+}
+
+/** The one way an error leaves as an answer: a catalogue error as a Zoho envelope. */
+function sendError(error: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const appError = toAppError(error);
+  prepareErrorReply(reply, appError);
+  if (appError.code === 'INTERNAL_ERROR') {
+    request.log.error({ err: error, event: 'http.internal_error' }, 'unexpected error');
+    appError.details.request_id = request.id;
+  }
+  // Set here too: the router's own errors (`frameworkErrors`) skip the onSend hook.
+  reply.header('x-request-id', request.id).header('x-content-type-options', 'nosniff');
+  return reply.status(errorStatus(appError.code)).send(zohoError(appError));
 }

@@ -6,6 +6,7 @@ import { ORG_CURRENCY } from '../orgs/present-org.js';
 import type { ModuleDefinition } from '../records/modules.js';
 import { presentRecords } from '../records/present-record.js';
 import type { RecordRow } from '../records/record-repository.js';
+import { idText } from '../wire/json-ids.js';
 import { upsertTemplateUsage } from './inventory-template-repository.js';
 import { findInventoryTemplate, isInventoryModule } from './inventory-templates.js';
 import { PAPER_TYPES, renderInventoryDocument, VIEW_TYPES, type PaperType, type ViewType } from './render-inventory-pdf.js';
@@ -51,12 +52,12 @@ export function parseInventoryDetails(raw: unknown, itemIndex: number): Inventor
   if (!isObject(template)) {
     throw new AppError('INVALID_DATA', { details: { expected_data_type: 'jsonobject', api_name: 'inventory_template', json_path: templatePath } });
   }
-  const id = template.id;
-  if (id === undefined || id === null || id === '') {
+  if (template.id === undefined || template.id === null || template.id === '') {
     throw new AppError('MANDATORY_NOT_FOUND', { details: { api_name: 'id', json_path: `${templatePath}.id` } });
   }
-  // Zoho's ids are 19 digits, beyond a JSON number's precision: they travel as strings.
-  if (typeof id !== 'string') {
+  // A string, or a JSON number that is an id (Zoho's other SDKs send `{"id":1000000000000100007}`).
+  const id = idText(template.id);
+  if (id === undefined) {
     throw new AppError('INVALID_DATA', { details: { expected_data_type: 'string', api_name: 'id', json_path: `${templatePath}.id` } });
   }
   const name = template.name;

@@ -5,6 +5,7 @@ import { backoffMs } from '../db/availability.js';
 import type { Database } from '../db/database.js';
 import type { IdempotencyKeyTable } from '../db/schema.js';
 import { AppError } from '../errors.js';
+import { bodyText } from '../wire/json-body.js';
 
 /**
  * `Idempotency-Key` (beyond Zoho; IETF draft semantics), per org, kept 24 h:
@@ -32,8 +33,13 @@ export type HeldKey = { key: string; token: string; claimedAt: number };
 
 export type IdempotencyClaim = ({ kind: 'new' } & HeldKey) | { kind: 'replay'; status: number; body: unknown };
 
+/**
+ * The request as the key remembers it. The body is serialised as parsed (whitespace does not
+ * matter); an id sent as a JSON number beyond 2^53 (a bigint) counts as its digits, so it is the
+ * same request as the id sent as a string.
+ */
 export function requestFingerprint(method: string, url: string, body: unknown): string {
-  return createHash('sha256').update(`${method} ${url}\n${JSON.stringify(body ?? null)}`).digest('hex');
+  return createHash('sha256').update(`${method} ${url}\n${bodyText(body ?? null)}`).digest('hex');
 }
 
 type KeyRow = IdempotencyKeyTable & { owner_seen: number | null };

@@ -4,6 +4,7 @@ import { recordAudit } from '../compliance/audit-log.js';
 import { settleItem, type ItemResult } from '../records/data-array.js';
 import type { ModuleDefinition } from '../records/modules.js';
 import { findRecord, parseData } from '../records/record-repository.js';
+import { idText } from '../wire/json-ids.js';
 import { findBlockRow, MAX_UNBLOCKS, unblockAddress } from './blocked-addresses.js';
 
 /** Zoho: a bulk unblock names at most 500 records. */
@@ -45,7 +46,8 @@ export async function unblockEmail(
     if (!Array.isArray(raw) || raw.length === 0 || raw.length > MAX_UNBLOCK_IDS) {
       throw new AppError('INVALID_DATA', { details: { api_name: 'ids', json_path: '$.ids', maximum_length: MAX_UNBLOCK_IDS } });
     }
-    ids = raw.map((id) => String(id));
+    // Anything that is not an id is echoed in its item's error, as it always was.
+    ids = raw.map((id) => idText(id) ?? String(id));
   }
   const results: ItemResult[] = [];
   for (const id of ids) {

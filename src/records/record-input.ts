@@ -8,6 +8,7 @@ import type { FieldDefinition, ModuleDefinition } from './modules.js';
 import { findRecord, parseData, type RecordData } from './record-repository.js';
 import { checkConsentDetails, trackEmailConsentChange } from '../compliance/consent-details.js';
 import { privacyOn } from '../compliance/privacy.js';
+import { idFromNumber } from '../wire/json-ids.js';
 
 /**
  * Turns one item of a Records API `data` array into the values Mailroom stores, or the Zoho error
@@ -42,12 +43,25 @@ function invalid(field: string, path: string, details: Record<string, unknown> =
   return new AppError('INVALID_DATA', { details: { ...details, api_name: field, json_path: path } });
 }
 
-/** Lookup values arrive as `{id}`, `"123"` or `123`; returns the id or null when malformed. */
+/**
+ * Ids of records and users arrive as `{id}`, `"123"` or `123` (a JSON number, exact up to 19
+ * digits: see `wire/json-ids.ts`); returns the id as a string, or null when malformed.
+ */
 export function lookupId(value: unknown): string | null {
   const raw = isPlainObject(value) ? value.id : value;
-  if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw > 0) return String(raw);
-  if (typeof raw === 'string' && /^\d{1,19}$/.test(raw)) return raw;
-  return null;
+  if (typeof raw === 'string') return /^\d{1,19}$/.test(raw) ? raw : null;
+  return idFromNumber(raw);
+}
+
+/**
+ * A JSON number for a numeric field: a `number`, or an integer the body parser kept exact as a
+ * `bigint` (16–19 digits), which such a field holds as the nearest double, as `JSON.parse`
+ * would have given it. Anything else is not a number (undefined).
+ */
+function jsonNumber(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  return undefined;
 }
 
 function checkScalar(field: FieldDefinition, value: unknown, path: string): unknown {
@@ -79,12 +93,15 @@ function checkScalar(field: FieldDefinition, value: unknown, path: string): unkn
       if (typeof value !== 'boolean') fail();
       return value;
     case 'integer':
+      // An integer beyond 2^53 (a bigint from the body parser) is refused, as it always was.
       if (typeof value !== 'number' || !Number.isSafeInteger(value)) fail();
       return value;
     case 'double':
-    case 'currency':
-      if (typeof value !== 'number' || !Number.isFinite(value)) fail();
-      return value;
+    case 'currency': {
+      const number = jsonNumber(value);
+      if (number === undefined || !Number.isFinite(number)) fail();
+      return number;
+    }
     case 'date':
       if (typeof value !== 'string' || !isValidDate(value)) fail();
       return value;
@@ -204,9 +221,10 @@ async function prepareLineItems(
       throw invalid('Product_Name', `${linePath}.Product_Name`, { expected_data_type: 'lookup' });
     }
     const number = (key: string, fallback: number, min: number): number => {
-      const value = line[key];
-      if (value === undefined || value === null) return fallback;
-      if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+      const raw = line[key];
+      if (raw === undefined || raw === null) return fallback;
+      const value = jsonNumber(raw);
+      if (value === undefined || !Number.isFinite(value) || value < min) {
         throw invalid(key, `${linePath}.${key}`, { expected_data_type: 'double' });
       }
       return value;

@@ -3,6 +3,7 @@ import type { EmailTemplateCategory, EmailTemplateEditorMode } from '../db/schem
 import { AppError } from '../errors.js';
 import type { ModuleDefinition } from '../records/modules.js';
 import { MAX_DATA_ITEMS } from '../records/data-array.js';
+import { idText } from '../wire/json-ids.js';
 import { findFiles, findFolderById, listTemplateNames } from './template-repository.js';
 
 /**
@@ -106,7 +107,7 @@ export async function prepareTemplateItem(item: unknown, options: PrepareTemplat
     const raw = item.module;
     if (raw === undefined || raw === null) throw fail('MANDATORY_NOT_FOUND', 'module', ['module']);
     const byName = typeof raw === 'string' ? raw : isPlainObject(raw) && typeof raw.api_name === 'string' ? raw.api_name : undefined;
-    const byId = isPlainObject(raw) && typeof raw.id === 'string' ? raw.id : undefined;
+    const byId = isPlainObject(raw) ? idText(raw.id) : undefined;
     const module = options.modules.find(
       (m) => (byName !== undefined && m.apiName.toLowerCase() === byName.trim().toLowerCase()) || (byName === undefined && m.id === byId),
     );
@@ -189,8 +190,8 @@ async function readFolder(raw: unknown, options: PrepareTemplateOptions, fail: F
   if (typeof raw === 'string') raw = { name: raw };
   if (!isPlainObject(raw)) throw fail([], { expected_data_type: 'jsonobject' });
   if (raw.id !== undefined && raw.id !== null) {
-    const id = typeof raw.id === 'number' ? String(raw.id) : raw.id;
-    const folder = typeof id === 'string' && /^\d{1,19}$/.test(id) ? await findFolderById(options.db, options.orgId, id) : undefined;
+    const id = idText(raw.id);
+    const folder = id !== undefined && /^\d{1,19}$/.test(id) ? await findFolderById(options.db, options.orgId, id) : undefined;
     if (!folder) throw fail(['id']);
     return { id: folder.id };
   }
@@ -211,8 +212,8 @@ async function readAttachments(raw: unknown, options: PrepareTemplateOptions, fa
   if (!Array.isArray(raw)) throw fail([], { expected_data_type: 'jsonarray' });
   const ids: string[] = [];
   for (const [i, entry] of raw.entries()) {
-    const id = isPlainObject(entry) ? (typeof entry.file_id === 'string' ? entry.file_id : entry.id) : undefined;
-    if (typeof id !== 'string' || id.length === 0 || id.length > 200) throw fail([i, 'id']);
+    const id = isPlainObject(entry) ? (idText(entry.file_id) ?? idText(entry.id)) : undefined;
+    if (id === undefined || id.length === 0 || id.length > 200) throw fail([i, 'id']);
     if (ids.includes(id)) throw fail([i, 'id'], { duplicate: true });
     ids.push(id);
   }

@@ -2,6 +2,7 @@ import type { Context, Principal } from '../context.js';
 import { AppError } from '../errors.js';
 import { settleItem, type ItemResult } from '../records/data-array.js';
 import { listModules } from '../records/module-registry.js';
+import { idText } from '../wire/json-ids.js';
 import { folderIdFor } from './template-folders.js';
 import { linksConsentForm, prepareTemplateItem, readTemplateArray } from './template-input.js';
 import { findTemplate, replaceTemplateAttachments, updateTemplateRow } from './template-repository.js';
@@ -24,7 +25,8 @@ export async function updateEmailTemplates(
     results.push(
       await settleItem(async () => {
         const bodyId = typeof item === 'object' && item !== null ? (item as Record<string, unknown>).id : undefined;
-        const id = templateId ?? (typeof bodyId === 'string' || typeof bodyId === 'number' ? String(bodyId) : undefined);
+        // Any other number is echoed in the error as before (`1.5` → "the id given seems to be invalid").
+        const id = templateId ?? idText(bodyId) ?? (typeof bodyId === 'number' ? String(bodyId) : undefined);
         if (id === undefined) {
           throw new AppError('MANDATORY_NOT_FOUND', { details: { api_name: 'id', json_path: `$.email_templates[${index}].id` } });
         }

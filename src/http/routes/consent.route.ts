@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Context } from '../../context.js';
+import { isAppError } from '../../errors.js';
 import { CONSENT_PAGE_HEADERS, renderConsentPage, renderConsentProblem } from '../../compliance/render-consent-page.js';
 import { submitConsent, viewConsent } from '../../compliance/submit-consent.js';
 import { databaseUnavailableError, prepareErrorReply } from '../http-errors.js';
@@ -23,12 +24,14 @@ export const consentRoutes =
       done(null, Object.fromEntries(new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8'))));
     });
     fastify.setErrorHandler((error, request, reply) => {
-      const unavailable = databaseUnavailableError(error);
-      if (unavailable) {
-        prepareErrorReply(reply, unavailable);
+      // A database outage or a server that is closing: come back later. A refused request (a body
+      // that is neither JSON nor a form, …) is the sender's fault; anything else is ours.
+      const known = isAppError(error) ? error : databaseUnavailableError(error);
+      if (known?.code === 'SERVICE_UNAVAILABLE') {
+        prepareErrorReply(reply, known);
         return reply.status(503).headers(CONSENT_PAGE_HEADERS).send(renderConsentProblem(503));
       }
-      const status = typeof (error as { statusCode?: unknown }).statusCode === 'number' ? (error as { statusCode: number }).statusCode : 500;
+      const status = known ? known.spec.status : typeof (error as { statusCode?: unknown }).statusCode === 'number' ? (error as { statusCode: number }).statusCode : 500;
       if (status >= 500) request.log.error({ event: 'consent.error', err: error }, 'consent page failed');
       return reply.status(status >= 500 ? 500 : 400).headers(CONSENT_PAGE_HEADERS).send(renderConsentProblem(400));
     });

@@ -1,8 +1,10 @@
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { exchangeToken, revokeOAuthToken, type TokenRequest } from '../../auth/exchange-token.js';
 import type { Context } from '../../context.js';
+import { AppError } from '../../errors.js';
+import { toAppError } from '../http-errors.js';
 
 const TOKEN_FIELDS = ['grant_type', 'client_id', 'client_secret', 'refresh_token', 'code', 'redirect_uri', 'scope', 'soid'] as const;
 
@@ -15,9 +17,23 @@ export const oauthRoutes =
   (ctx: Context): FastifyPluginAsync =>
   async (fastify) => {
     await fastify.register(formbody, { bodyLimit: 64 * 1024 });
-    await fastify.register(multipart, {
-      attachFieldsToBody: 'keyValues',
-      limits: { fields: 20, fieldSize: 8 * 1024, files: 0, parts: 20 },
+    await fastify.register(multipart, { limits: { fields: 20, fieldSize: 8 * 1024, files: 0, parts: 20 } });
+    // The text fields of a multipart body become the body. A broken one (no boundary, cut short,
+    // a malformed part) is a refused request, never a 500: the multipart parser's own errors
+    // carry no code, so whatever it throws that the catalogue does not know is INVALID_BODY.
+    fastify.addHook('preValidation', async (request) => {
+      if (!request.isMultipart()) return;
+      const fields: Record<string, string> = {};
+      try {
+        for await (const part of request.parts()) {
+          if (part.type === 'field' && typeof part.value === 'string') fields[part.fieldname] = part.value;
+          else if (part.type === 'file') part.file.resume();
+        }
+      } catch (error) {
+        const mapped = toAppError(error as FastifyError);
+        throw mapped.code === 'INTERNAL_ERROR' ? new AppError('INVALID_BODY', { details: { expected_data_type: 'multipart/form-data' }, cause: error }) : mapped;
+      }
+      request.body = fields;
     });
 
     const fieldsOf = (request: FastifyRequest): TokenRequest => {
