@@ -13,7 +13,7 @@
  * - in HTML, values are HTML-escaped; in a subject, line breaks and NUL are removed from values
  *   so a value cannot add a header.
  */
-import { escapeHtml } from '../html-escape.js';
+import { escapeHtml } from '../html/template.js';
 
 /** One record's values by field label, already formatted for display; null renders empty. */
 export type MergeValues = Readonly<Record<string, string | null>>;
