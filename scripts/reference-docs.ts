@@ -35,7 +35,7 @@ Every error Mailroom answers with comes from one catalogue, \`ERROR_CATALOGUE\` 
 \`{"code": <Zoho code>, "details": {…}, "message": <message>, "status": "error"}\`, at the top level
 of the answer with the HTTP status below, or as one item of a bulk answer's \`data\` array
 (an all-failed bulk answer takes the first item's status, a mixed one is 202; see
-[zoho-contract.md §1.3–1.4](zoho-contract.md#13-error-envelope)).
+[zoho-contract.md §1.3–1.4](zoho-contract.md#13-response-envelopes)).
 
 - **Code (ours)** is what the code throws (\`new AppError('RECORD_NOT_FOUND')\`); clients never see
   it. Several of ours share one Zoho code.

@@ -131,7 +131,7 @@ export const ERROR_CATALOGUE = {
     when: 'An email template name is already taken in the org.',
   },
 
-  // Send Mail (zoho-api.md §3.5; messages verbatim, typos included).
+  // Send Mail (docs/zoho-contract.md §3.5; messages verbatim, typos included).
   FROM_ADDRESS_NOT_ALLOWED: {
     status: 400,
     zohoCode: 'INVALID_DATA',
@@ -180,7 +180,7 @@ export const ERROR_CATALOGUE = {
     message: 'Email Confirmation Required.Please confirm your email associated to your account so that you can send emails',
     when: "The sender's email address is not confirmed.",
   },
-  // Permissions and compliance (zoho-api.md §3.5, §11, §12). Where Zoho's words are unknown the
+  // Permissions and compliance (docs/zoho-contract.md §3.5, §11, §12). Where Zoho's words are unknown the
   // message is ours and docs/zoho-compatibility.md says so.
   SEND_EMAIL_NOT_PERMITTED: {
     status: 403,
@@ -299,7 +299,7 @@ export const ERROR_CATALOGUE = {
     when: 'A parameter Zoho has but Mailroom does not implement yet (`filters` on the template lists).',
   },
 
-  // Files (zoho-api.md §5) and attachments on send_mail.
+  // Files (docs/zoho-contract.md §5) and attachments on send_mail.
   FILE_UPLOAD_FAILED: {
     status: 400,
     zohoCode: 'failure_in_attachment_handling',
@@ -337,7 +337,7 @@ export const ERROR_CATALOGUE = {
     when: 'The files of one mail (or template) add up to more than 10 MB.',
   },
 
-  // Unblock Email (zoho-api.md §10).
+  // Unblock Email (docs/zoho-contract.md §10).
   UNBLOCK_UNKNOWN_FIELD: {
     status: 400,
     zohoCode: 'NOT_ALLOWED',
@@ -369,7 +369,7 @@ export const ERROR_CATALOGUE = {
     when: 'unblock_email names a record id that does not exist in the org.',
   },
 
-  // Email templates (zoho-api.md §6), as send_mail's `template` key uses them. Another org's
+  // Email templates (docs/zoho-contract.md §6), as send_mail's `template` key uses them. Another org's
   // template answers exactly like a missing one.
   TEMPLATE_NOT_FOUND: {
     status: 400,
@@ -384,7 +384,7 @@ export const ERROR_CATALOGUE = {
     when: "send_mail's template belongs to another module than the record's.",
   },
 
-  // Inventory templates (zoho-api.md §7) as send_mail's `inventory_details` uses them. Another
+  // Inventory templates (docs/zoho-contract.md §7) as send_mail's `inventory_details` uses them. Another
   // org's template answers exactly like a missing one.
   INVENTORY_TEMPLATE_NOT_FOUND: {
     status: 400,
@@ -419,7 +419,7 @@ export const ERROR_CATALOGUE = {
     when: 'The first request with this Idempotency-Key is still running (`Retry-After`: when to try again).',
   },
 
-  // Limits (zoho-api.md §16, §15). The daily limit is an item error of send_mail (inside data[i]);
+  // Limits (docs/zoho-contract.md §16, §15). The daily limit is an item error of send_mail (inside data[i]);
   // of Zoho's two strings (§3.5) this one names what is counted: the org's daily mail usage.
   DAILY_LIMIT_EXCEEDED: {
     status: 400,

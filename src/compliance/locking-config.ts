@@ -9,7 +9,7 @@ import { PROFILE_REFS } from '../users/present-user.js';
 import { recordAudit } from './audit-log.js';
 
 /**
- * Record-locking configuration per module (`/settings/record_locking_configurations`, zoho-api.md
+ * Record-locking configuration per module (`/settings/record_locking_configurations`, docs/zoho-contract.md
  * §11). Mailroom locks manually only (`lock_type: manual`, no locking rules) and enforces
  * `restricted_communications: send_mail` and `restricted_actions: update, delete` (Records API);
  * the other restrictions are stored and shown as given.

@@ -6,7 +6,7 @@ import { fullName, listUsers } from '../users/user-repository.js';
 import { CUSTOM_FOLDER, SYSTEM_FOLDER, type InventoryTemplate } from './inventory-templates.js';
 
 /**
- * Templates as Zoho's `GET /settings/inventory_templates` shows them (zoho-api.md §7), keys in
+ * Templates as Zoho's `GET /settings/inventory_templates` shows them (docs/zoho-contract.md §7), keys in
  * Zoho's order; times in the caller's time zone. Built-in templates are shown as made by the org's
  * primary admin (the first admin), at the org's creation.
  *

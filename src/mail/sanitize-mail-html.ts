@@ -1,7 +1,7 @@
 import sanitizeHtml from 'sanitize-html';
 
 /**
- * A mail's HTML reduced to formatting, with sanitize-html (docs/stack.md: 2.17.5 is the newest for
+ * A mail's HTML reduced to formatting, with sanitize-html (docs/stack.md §Q6: 2.17.5 is the newest for
  * Node 20): no scripts, style sheets, event handlers, forms, `javascript:` URLs or `url()` in
  * styles. Used wherever mail HTML is shown (the local mailbox, template previews) and on the web
  * UI's HTML bodies before they are handed to send_mail.
