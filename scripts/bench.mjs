@@ -10,7 +10,7 @@
 //  (b) delivery: Mailroom's worker draining the accepted backlog into an SMTP sink, versus a raw
 //      nodemailer pool (same pool settings) sending equivalent messages into the same sink.
 //  (c) schedule: a fresh Mailroom with its worker running and idle (as `mailroom serve`): 3 rounds
-//      of 20 mails due 97 ms apart (stack.md §Q3's pg-boss test), then N mails (default 10,000,
+//      of 20 mails due 97 ms apart (docs/stack.md §Q3's pg-boss test), then N mails (default 10,000,
 //      100 per send_mail) all due at one instant a few seconds ahead: per mail, how late after its
 //      instant the worker claimed it (a trigger the bench adds records claims) and the sink saw
 //      its first SMTP command (MAIL FROM) and the end of its DATA, as p50 / p99 / max.
@@ -52,7 +52,7 @@ const HELP = `Usage: npm run bench [-- options]     (or: node scripts/bench.mjs 
                         (default 200; 0: as fast as it can parse); the bench reports each mail's
                         lateness beyond that pace, and a mail to go now sent 1 s into the burst
   --spaced-ahead S      How far ahead the first of the 20 mails due 97 ms apart is scheduled (default 2,
-                        as stack.md measured pg-boss); the worker's last sleep before it is that long
+                        as docs/stack.md §Q3 measured pg-boss); the worker's last sleep before it is that long
   --schedule-worker-process
                         PostgreSQL: the schedule phase's worker is a \`mailroom worker\` process beside
                         an API process without one, instead of the API process's own worker
@@ -104,7 +104,7 @@ const RELAY_RATE = Number(option('--relay-rate', '200'));
 if (!Number.isFinite(RELAY_RATE) || RELAY_RATE < 0) usage('--relay-rate must be a number of messages per second (0: unpaced)');
 /** A mail to go now, sent this long after the burst's instant, to see that the burst does not hold it up. */
 const PROBE_AFTER_MS = 1000;
-/** The small schedule case, as stack.md §Q3 measured pg-boss: 20 mails, 2 s ahead, 97 ms apart. */
+/** The small schedule case, as docs/stack.md §Q3 measured pg-boss: 20 mails, 2 s ahead, 97 ms apart. */
 const SCHEDULE_WORKER_PROCESS = argv.includes('--schedule-worker-process');
 const SPACED = { mails: 20, spacingMs: 97, aheadMs: Math.round(positive('--spaced-ahead', 2) * 1000), rounds: 3 };
 const PER_REQUEST = 100; // send_mail items per request in the schedule and workers phases (Zoho's maximum)
@@ -764,7 +764,7 @@ async function main() {
       return { claim: of('claimMs'), start: of('startMs'), end: of('endMs') };
     };
 
-    // Small case, as stack.md §Q3 measured pg-boss: 20 mails in one request, the first due 2 s
+    // Small case, as docs/stack.md §Q3 measured pg-boss: 20 mails in one request, the first due 2 s
     // (--spaced-ahead) ahead, 97 ms apart; SPACED.rounds rounds, one after the other.
     const spacedRows = [];
     for (let round_ = 0; round_ < SPACED.rounds; round_++) {

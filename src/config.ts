@@ -3,80 +3,280 @@ import path from 'node:path';
 
 /**
  * Configuration, read once from the environment and validated. This is the only file that
- * reads `process.env` (apart from src/faults.ts, the test-only crash points); everything else
- * receives a frozen `Config`.
+ * reads `process.env` for configuration (the two test facilities in `ENVIRONMENT` with `readBy`
+ * are read where they act); everything else receives a frozen `Config`.
  *
- * Every variable is documented in the README's configuration table: keep the two in step.
+ * `ENVIRONMENT` is the one list of variables: the loader takes each variable's default and range
+ * from it, and docs/configuration.md is generated from it (`npm run docs`; CI fails while the
+ * file is stale). A variable that is not in it cannot be read (`read()` takes its names only).
  */
+
+type VariableBase = {
+  /** What it does (Markdown; links relative to docs/). */
+  meaning: string;
+  /** Read outside `loadConfig` (a test facility), by this file. */
+  readBy?: string;
+};
+type IntegerVariable = VariableBase & { kind: 'integer'; default: number; min: number; max: number };
+type FlagVariable = VariableBase & { kind: 'flag'; default: boolean };
+type ChoiceVariable = VariableBase & { kind: 'choice'; default: string; choices: readonly string[] };
+type TextVariable = VariableBase & {
+  kind: 'text';
+  /** The value when unset; null = unset (the loader or `shownDefault` says what then). */
+  default: string | null;
+  /** The default as the documentation shows it, when it is not a plain value (Markdown). */
+  shownDefault?: string;
+  /** The values the loader accepts (Markdown). */
+  values: string;
+};
+export type VariableSpec = IntegerVariable | FlagVariable | ChoiceVariable | TextVariable;
+
+/** Every environment variable, in the order the documentation lists them. */
+export const ENVIRONMENT = {
+  PORT: { kind: 'integer', default: 8080, min: 0, max: 65535, meaning: 'TCP port of the HTTP API.' },
+  HOST: {
+    kind: 'text',
+    default: '127.0.0.1',
+    values: 'an address or host name',
+    meaning: 'Interface to bind. Use `0.0.0.0` in a container or behind a reverse proxy.',
+  },
+  PUBLIC_URL: {
+    kind: 'text',
+    default: null,
+    shownDefault: '`http://localhost:$PORT`',
+    values: 'an `http://` or `https://` URL',
+    meaning:
+      "Base URL clients reach this server at. Returned as `api_domain` by the token endpoint: Zoho's SDK sends every later call there. Consent links and the session cookie's `Secure` flag follow it.",
+  },
+  DATA_DIR: { kind: 'text', default: './data', values: 'a folder', meaning: 'Folder of the embedded SQLite database (`mailroom.db`).' },
+  DATABASE_URL: {
+    kind: 'text',
+    default: null,
+    shownDefault: 'unset',
+    values: '`postgres://…` (or `postgresql://…`), `sqlite:<path>` (or `file:<path>`)',
+    meaning:
+      'Unset: SQLite in `DATA_DIR` (WAL, `synchronous=FULL`). `postgres://user:pass@host:5432/db`: PostgreSQL (must run with `synchronous_commit=on`; Mailroom refuses to start otherwise). `sqlite:/path/file.db`: SQLite at that path.',
+  },
+  DATABASE_SCHEMA: {
+    kind: 'text',
+    default: 'public',
+    values: 'a lower-case SQL identifier (`[a-z_][a-z0-9_]*`, at most 63 characters)',
+    meaning: "PostgreSQL schema for Mailroom's tables (created if missing).",
+  },
+  DATABASE_POOL_SIZE: { kind: 'integer', default: 10, min: 1, max: 200, meaning: 'PostgreSQL connections per process.' },
+  SMTP_URL: {
+    kind: 'text',
+    default: null,
+    shownDefault: 'unset',
+    values: '`smtp://…` or `smtps://…`',
+    meaning:
+      'The org relay: `smtp://user:pass@smtp.example.com:587` (STARTTLS when offered; add `?requireTLS=true` to insist) or `smtps://…:465`. Used for `org_email: true` mail and for users without their own server. Unset: the local mailbox (`/mailbox`).',
+  },
+  MESSAGE_ID_DOMAIN: {
+    kind: 'text',
+    default: null,
+    shownDefault: 'host of `PUBLIC_URL`',
+    values: 'a domain name',
+    meaning: 'Domain of generated Message-IDs: `<message_id@domain>`.',
+  },
+  SECRETS_KEY: {
+    kind: 'text',
+    default: null,
+    shownDefault: 'generated into `DATA_DIR/secrets.key`',
+    values: '32 bytes as 64 hex or 44 base64 characters (`openssl rand -hex 32`)',
+    meaning:
+      "Encrypts users' SMTP passwords (AES-256-GCM) and keys the HMACs of consent links, sign-in counters and the sign-in form. **Required with `DATABASE_URL`**, the same on every process.",
+  },
+  WORKER_CONCURRENCY: {
+    kind: 'integer',
+    default: 16,
+    min: 1,
+    max: 256,
+    meaning:
+      "Mails one worker process works on at once: reading and re-checking, sending, recording. At most `SMTP_MAX_CONNECTIONS` of them talk to one destination at a time; the others have their database work done and wait for a connection, which hides the database's round trips (on PostgreSQL 8 kept a relay taking 200 msg/s busy only 93 % of the time, 16 fully).",
+  },
+  WORKER_LEASE_SECONDS: {
+    kind: 'integer',
+    default: 60,
+    min: 5,
+    max: 3600,
+    meaning: 'A claimed mail belongs to its worker this long; if the worker dies, another claims it after that.',
+  },
+  RETRY_FIRST_SECONDS: {
+    kind: 'integer',
+    default: 60,
+    min: 1,
+    max: 86400,
+    meaning: 'First retry of a deferred recipient; each later retry waits twice as long, at most 1 h.',
+  },
+  RETRY_MAX_AGE_HOURS: {
+    kind: 'integer',
+    default: 72,
+    min: 1,
+    max: 720,
+    meaning: 'A recipient still deferred this long after acceptance fails for good (4.x.x becomes 5.x.x).',
+  },
+  SMTP_TIMEOUT_SECONDS: { kind: 'integer', default: 30, min: 1, max: 600, meaning: 'Connection, greeting and socket timeout towards SMTP servers.' },
+  SMTP_MAX_CONNECTIONS: {
+    kind: 'integer',
+    default: 5,
+    min: 1,
+    max: 100,
+    meaning:
+      "Per worker process and destination (host:port): SMTP transactions at a time, shared by the relay and users' own servers on the same host; also the connections each server's pool keeps. M workers open at most M × this to one destination.",
+  },
+  SMTP_MAX_MESSAGES_PER_CONNECTION: {
+    kind: 'integer',
+    default: 100,
+    min: 1,
+    max: 10000,
+    meaning: 'Messages sent over one pooled connection before it is replaced.',
+  },
+  SHUTDOWN_GRACE_SECONDS: { kind: 'integer', default: 30, min: 1, max: 600, meaning: 'On SIGTERM, time in-flight sends and requests get to finish.' },
+  SCHEDULE_HORIZON_DAYS: { kind: 'integer', default: 365, min: 1, max: 3650, meaning: 'How far ahead `scheduled_time` may be.' },
+  CONSENT_LINK_TTL_DAYS: {
+    kind: 'integer',
+    default: 90,
+    min: 1,
+    max: 730,
+    meaning: 'How long a consent-form link from a consent email keeps working.',
+  },
+  SMTP_ALLOW_PRIVATE_HOSTS: {
+    kind: 'flag',
+    default: false,
+    meaning:
+      "Let users' own SMTP servers be on loopback, private or other special-purpose addresses (off: the SSRF guard refuses them, see [Users' own SMTP servers](smtp-servers.md)). The host is still resolved once and connected to at the address resolved.",
+  },
+  TRUST_PROXY: {
+    kind: 'text',
+    default: 'false',
+    values: '`false` (or `0`), `true`, a number 1–20, or a comma-separated list of addresses, CIDRs and `loopback`, `linklocal`, `uniquelocal`',
+    meaning:
+      "Which peers' `X-Forwarded-For` names the client (the sign-in limits count per client). `false`: none, the peer is the client. A comma-separated list of the proxies' addresses or CIDRs (`10.0.0.5`, `172.16.0.0/12`, `::1`, or `loopback`, `linklocal`, `uniquelocal`): the client is the last address before the first untrusted one — the safe choice. `true`: trust every peer (only if nothing but the proxy can reach Mailroom, and it overwrites the header). A number 1–20: trust that many nearest hops whatever their address (same caveat).",
+  },
+  LOG_LEVEL: {
+    kind: 'choice',
+    default: 'info',
+    choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    meaning:
+      'Logs are JSON (pino); tokens, secrets and passwords are redacted: headers and fields by name (an OAuth grant `code` in a request body or query; error codes stay readable), and in every logged URL (request line, error message, stack) the values of `access_token`, `refresh_token`, `id_token`, `client_secret`, `code`, `token`, `password`, `passwd`, `pass`, `secret`, `api_key`, `apikey`, `key`, `signature`, `authorization`, `_csrf` and the consent link\'s secret become `[redacted]`, the rest stays readable.',
+  },
+  DEFAULT_TIME_ZONE: {
+    kind: 'text',
+    default: 'UTC',
+    values: 'an IANA time zone (`Europe/Berlin`, `Asia/Kolkata`, `UTC`)',
+    meaning: 'Time zone of orgs created without one (the demo org, `org create`).',
+  },
+  DEMO_ADMIN_EMAIL: {
+    kind: 'text',
+    default: 'admin@example.com',
+    values: 'an email address',
+    meaning: "Email of the demo org's admin, created on first start.",
+  },
+  ACCESS_TOKEN_TTL_SECONDS: { kind: 'integer', default: 3600, min: 60, max: 86400, meaning: 'Lifetime of access tokens (Zoho: one hour).' },
+  BODY_LIMIT_BYTES: { kind: 'integer', default: 5242880, min: 1024, max: 104857600, meaning: 'Largest request body; larger ones get 413.' },
+  HEARTBEAT_SECONDS: {
+    kind: 'integer',
+    default: 5,
+    min: 1,
+    max: 60,
+    meaning:
+      'How often an API process records that it is alive. One silent for 3 × this is taken for dead and the Idempotency-Keys its requests held are released (see [Idempotency after a crash](operations.md#idempotency-after-a-crash)). The same on every process.',
+  },
+  API_RATE_LIMITS: {
+    kind: 'flag',
+    default: true,
+    meaning:
+      "Per-org API limits of the org's edition (Zoho's credits per rolling 24 h, counted in the database, and simultaneous requests, counted per process); beyond them 429. `false`: nothing is counted and no `X-RATELIMIT-*` headers are sent.",
+  },
+  MAILROOM_FAULT_AT: {
+    kind: 'text',
+    default: null,
+    shownDefault: 'unset',
+    values: '`<fault point>` or `<fault point>:<n>`',
+    readBy: 'src/faults.ts',
+    meaning:
+      'Tests only: makes the process SIGKILL itself the n-th time (default the first) it reaches that fault point (`src/faults.ts` lists them). Never set it in production.',
+  },
+  MAILROOM_SMTP_INSECURE_TLS: {
+    kind: 'text',
+    default: null,
+    shownDefault: 'unset',
+    values: 'any non-empty value',
+    readBy: 'src/delivery/smtp-transport.ts',
+    meaning:
+      "Tests only: set, SMTP connections no longer verify the server's TLS certificate. Never set it in production.",
+  },
+} as const satisfies Record<string, VariableSpec>;
+
+export type VariableName = keyof typeof ENVIRONMENT;
+type NamesOf<Kind extends VariableSpec['kind']> = {
+  [Name in VariableName]: (typeof ENVIRONMENT)[Name] extends { kind: Kind } ? Name : never;
+}[VariableName];
+
 export type DatabaseTarget =
   | { kind: 'sqlite'; file: string }
   | { kind: 'postgres'; url: string; schema: string; poolSize: number };
 
+/** The parsed configuration; each field names the variable it comes from (see `ENVIRONMENT`). */
 export type Config = Readonly<{
-  /** TCP port of the HTTP API. */
+  /** PORT */
   port: number;
-  /** Interface to bind; 127.0.0.1 by default so a fresh demo is not exposed to the network. */
+  /** HOST */
   host: string;
-  /** Base URL clients use to reach this server; returned as the OAuth `api_domain`. */
+  /** PUBLIC_URL, without a trailing slash. */
   publicUrl: string;
-  /** Folder for the embedded SQLite database and other local state. */
+  /** DATA_DIR, resolved. */
   dataDir: string;
+  /** DATABASE_URL, DATABASE_SCHEMA, DATABASE_POOL_SIZE */
   database: DatabaseTarget;
-  /** Outgoing SMTP relay (`smtp://user:pass@host:587`, `smtps://…`); unset = local mailbox. */
+  /** SMTP_URL; null = the local mailbox. */
   smtpUrl: string | null;
+  /** LOG_LEVEL */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** IANA time zone of the demo org created on first start. */
+  /** DEFAULT_TIME_ZONE */
   defaultTimeZone: string;
-  /** Address of the demo org's admin user, created on first start. */
+  /** DEMO_ADMIN_EMAIL */
   demoAdminEmail: string;
-  /** Lifetime of OAuth access tokens, in seconds (Zoho: one hour). */
+  /** ACCESS_TOKEN_TTL_SECONDS */
   accessTokenTtlSeconds: number;
-  /** Largest accepted request body, in bytes (JSON and forms). */
+  /** BODY_LIMIT_BYTES */
   bodyLimitBytes: number;
-  /** Domain part of generated Message-IDs (`<message_id@domain>`). */
+  /** MESSAGE_ID_DOMAIN */
   messageIdDomain: string;
-  /** 32-byte key (hex or base64) that encrypts stored SMTP passwords; null = generate into DATA_DIR. */
+  /** SECRETS_KEY; null = generate into DATA_DIR. */
   secretsKey: string | null;
-  /**
-   * Which peers' `X-Forwarded-For` tells the client's address (Fastify's `trustProxy`): false =
-   * none (the peer is the client), true = any, a number = that many proxy hops, or a list of
-   * proxy addresses / CIDRs (and `loopback`, `linklocal`, `uniquelocal`).
-   */
+  /** TRUST_PROXY, as Fastify's `trustProxy` takes it (a hop count becomes a function in http/server.ts). */
   trustProxy: boolean | number | readonly string[];
-  /** Count API credits and concurrent requests per org and answer 429 beyond them (zoho-api.md §15). */
+  /** API_RATE_LIMITS */
   apiRateLimits: boolean;
-  /** How long a consent-form link (`${ConsentForm.en_US}`) keeps working after its mail is accepted. */
+  /** CONSENT_LINK_TTL_DAYS */
   consentLinkTtlMs: number;
-  /**
-   * How often an API process records that it is alive; one silent for 3 intervals is taken for
-   * dead and the Idempotency-Keys its requests held are released. The same on every process.
-   */
+  /** HEARTBEAT_SECONDS */
   heartbeatMs: number;
   delivery: Readonly<{
-    /** Mails a worker works on at once (at most SMTP_MAX_CONNECTIONS of them talk to one destination). */
+    /** WORKER_CONCURRENCY */
     concurrency: number;
-    /** How long a claimed mail stays leased to its worker before another may take it. */
+    /** WORKER_LEASE_SECONDS */
     leaseMs: number;
-    /** First retry of a deferred recipient; each later retry waits twice as long (capped at 1 h). */
+    /** RETRY_FIRST_SECONDS */
     firstRetryMs: number;
-    /** A recipient still deferred this long after acceptance fails for good. */
+    /** RETRY_MAX_AGE_HOURS */
     maxAgeMs: number;
-    /** Connection, greeting and socket timeout towards SMTP servers. */
+    /** SMTP_TIMEOUT_SECONDS */
     smtpTimeoutMs: number;
-    /** SMTP transactions at a time per destination host:port in one worker process (and pooled connections per server). */
+    /** SMTP_MAX_CONNECTIONS */
     smtpMaxConnections: number;
-    /** Messages sent over one pooled connection before it is replaced. */
+    /** SMTP_MAX_MESSAGES_PER_CONNECTION */
     smtpMaxMessagesPerConnection: number;
-    /** SIGTERM: time in-flight sends get to finish. */
+    /** SHUTDOWN_GRACE_SECONDS */
     shutdownGraceMs: number;
-    /** Allow users' own SMTP servers on loopback/private addresses (off: SSRF guard). */
+    /** SMTP_ALLOW_PRIVATE_HOSTS */
     allowPrivateSmtpHosts: boolean;
-    /** How far ahead `scheduled_time` may be. */
+    /** SCHEDULE_HORIZON_DAYS */
     scheduleHorizonMs: number;
   }>;
 }>;
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 type Env = Record<string, string | undefined>;
 
@@ -90,11 +290,14 @@ export class ConfigError extends Error {
 /** Parses the environment; throws a ConfigError listing every problem with its fix. */
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
-  const read = (name: string): string | undefined => {
+  /** A documented variable's value; empty counts as unset. */
+  const read = (name: VariableName): string | undefined => {
     const value = env[name];
     return value === undefined || value.trim() === '' ? undefined : value.trim();
   };
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
+  const text = (name: NamesOf<'text'>): string | undefined => read(name) ?? ENVIRONMENT[name].default ?? undefined;
+  const integer = (name: NamesOf<'integer'>): number => {
+    const { default: fallback, min, max } = ENVIRONMENT[name];
     const raw = read(name);
     if (raw === undefined) return fallback;
     const value = Number(raw);
@@ -104,12 +307,27 @@ export function loadConfig(env: Env = process.env): Config {
     }
     return value;
   };
+  const flag = (name: NamesOf<'flag'>): boolean => {
+    const raw = read(name);
+    if (raw === undefined) return ENVIRONMENT[name].default;
+    if (raw === 'true' || raw === '1') return true;
+    if (raw === 'false' || raw === '0') return false;
+    problems.push(`${name}=${raw} must be true or false`);
+    return ENVIRONMENT[name].default;
+  };
+  const choice = <Name extends NamesOf<'choice'>>(name: Name): (typeof ENVIRONMENT)[Name]['choices'][number] => {
+    const { default: fallback, choices } = ENVIRONMENT[name];
+    const raw = (read(name) ?? fallback).toLowerCase();
+    if ((choices as readonly string[]).includes(raw)) return raw as (typeof ENVIRONMENT)[Name]['choices'][number];
+    problems.push(`${name}=${raw} must be one of ${choices.join(', ')}`);
+    return fallback;
+  };
 
-  const port = integer('PORT', 8080, 0, 65535);
-  const host = read('HOST') ?? '127.0.0.1';
-  const dataDir = path.resolve(read('DATA_DIR') ?? './data');
+  const port = integer('PORT');
+  const host = text('HOST')!;
+  const dataDir = path.resolve(text('DATA_DIR')!);
 
-  let publicUrl = read('PUBLIC_URL') ?? `http://localhost:${port}`;
+  let publicUrl = text('PUBLIC_URL') ?? `http://localhost:${port}`;
   try {
     const url = new URL(publicUrl);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
@@ -119,14 +337,14 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   let database: DatabaseTarget = { kind: 'sqlite', file: path.join(dataDir, 'mailroom.db') };
-  const databaseUrl = read('DATABASE_URL');
+  const databaseUrl = text('DATABASE_URL');
   if (databaseUrl !== undefined) {
     if (/^postgres(ql)?:\/\//i.test(databaseUrl)) {
-      const schema = read('DATABASE_SCHEMA') ?? 'public';
+      const schema = text('DATABASE_SCHEMA')!;
       if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
         problems.push(`DATABASE_SCHEMA=${schema} must be a lower-case SQL identifier such as mailroom`);
       }
-      database = { kind: 'postgres', url: databaseUrl, schema, poolSize: integer('DATABASE_POOL_SIZE', 10, 1, 200) };
+      database = { kind: 'postgres', url: databaseUrl, schema, poolSize: integer('DATABASE_POOL_SIZE') };
     } else if (/^(sqlite|file):/i.test(databaseUrl)) {
       database = { kind: 'sqlite', file: path.resolve(databaseUrl.replace(/^(sqlite|file):(\/\/)?/i, '')) };
     } else {
@@ -136,27 +354,24 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
 
-  const smtpUrl = read('SMTP_URL') ?? null;
+  const smtpUrl = text('SMTP_URL') ?? null;
   if (smtpUrl !== null && !/^smtps?:\/\//i.test(smtpUrl)) {
     problems.push('SMTP_URL must look like smtp://user:pass@host:587 or smtps://host:465');
   }
 
-  const logLevelRaw = (read('LOG_LEVEL') ?? 'info').toLowerCase();
-  const logLevel = (LOG_LEVELS as readonly string[]).includes(logLevelRaw)
-    ? (logLevelRaw as Config['logLevel'])
-    : (problems.push(`LOG_LEVEL=${logLevelRaw} must be one of ${LOG_LEVELS.join(', ')}`), 'info' as const);
+  const logLevel = choice('LOG_LEVEL');
 
-  const defaultTimeZone = read('DEFAULT_TIME_ZONE') ?? 'UTC';
+  const defaultTimeZone = text('DEFAULT_TIME_ZONE')!;
   if (!isValidTimeZone(defaultTimeZone)) {
     problems.push(`DEFAULT_TIME_ZONE=${defaultTimeZone} is not an IANA time zone (e.g. Europe/Berlin, Asia/Kolkata, UTC)`);
   }
 
-  const demoAdminEmail = read('DEMO_ADMIN_EMAIL') ?? 'admin@example.com';
+  const demoAdminEmail = text('DEMO_ADMIN_EMAIL')!;
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(demoAdminEmail)) {
     problems.push(`DEMO_ADMIN_EMAIL=${demoAdminEmail} must be an email address`);
   }
 
-  let messageIdDomain = read('MESSAGE_ID_DOMAIN');
+  let messageIdDomain = text('MESSAGE_ID_DOMAIN');
   if (messageIdDomain === undefined) {
     try {
       messageIdDomain = new URL(publicUrl).hostname;
@@ -167,7 +382,7 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`MESSAGE_ID_DOMAIN=${messageIdDomain} must be a domain name such as mail.example.com`);
   }
 
-  const secretsKey = read('SECRETS_KEY') ?? null;
+  const secretsKey = text('SECRETS_KEY') ?? null;
   if (secretsKey !== null && decodeKey(secretsKey) === null) {
     problems.push('SECRETS_KEY must be 32 bytes, hex (64 characters) or base64 (44 characters); e.g. `openssl rand -hex 32`');
   }
@@ -176,16 +391,8 @@ export function loadConfig(env: Env = process.env): Config {
       'SECRETS_KEY is required with DATABASE_URL (every process must share it): generate one with `openssl rand -hex 32`',
     );
   }
-  const flag = (name: string, fallback: boolean): boolean => {
-    const raw = read(name);
-    if (raw === undefined) return fallback;
-    if (raw === 'true' || raw === '1') return true;
-    if (raw === 'false' || raw === '0') return false;
-    problems.push(`${name}=${raw} must be true or false`);
-    return fallback;
-  };
 
-  const trustProxy = parseTrustProxy(read('TRUST_PROXY'), problems);
+  const trustProxy = parseTrustProxy(text('TRUST_PROXY')!, problems);
 
   const config: Config = {
     port,
@@ -197,25 +404,25 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     defaultTimeZone,
     demoAdminEmail,
-    accessTokenTtlSeconds: integer('ACCESS_TOKEN_TTL_SECONDS', 3600, 60, 86400),
-    bodyLimitBytes: integer('BODY_LIMIT_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    accessTokenTtlSeconds: integer('ACCESS_TOKEN_TTL_SECONDS'),
+    bodyLimitBytes: integer('BODY_LIMIT_BYTES'),
     messageIdDomain,
     secretsKey,
     trustProxy,
-    apiRateLimits: flag('API_RATE_LIMITS', true),
-    consentLinkTtlMs: integer('CONSENT_LINK_TTL_DAYS', 90, 1, 730) * 24 * 3600 * 1000,
-    heartbeatMs: integer('HEARTBEAT_SECONDS', 5, 1, 60) * 1000,
+    apiRateLimits: flag('API_RATE_LIMITS'),
+    consentLinkTtlMs: integer('CONSENT_LINK_TTL_DAYS') * 24 * 3600 * 1000,
+    heartbeatMs: integer('HEARTBEAT_SECONDS') * 1000,
     delivery: Object.freeze({
-      concurrency: integer('WORKER_CONCURRENCY', 16, 1, 256),
-      leaseMs: integer('WORKER_LEASE_SECONDS', 60, 5, 3600) * 1000,
-      firstRetryMs: integer('RETRY_FIRST_SECONDS', 60, 1, 86400) * 1000,
-      maxAgeMs: integer('RETRY_MAX_AGE_HOURS', 72, 1, 24 * 30) * 3600 * 1000,
-      smtpTimeoutMs: integer('SMTP_TIMEOUT_SECONDS', 30, 1, 600) * 1000,
-      smtpMaxConnections: integer('SMTP_MAX_CONNECTIONS', 5, 1, 100),
-      smtpMaxMessagesPerConnection: integer('SMTP_MAX_MESSAGES_PER_CONNECTION', 100, 1, 10_000),
-      shutdownGraceMs: integer('SHUTDOWN_GRACE_SECONDS', 30, 1, 600) * 1000,
-      allowPrivateSmtpHosts: flag('SMTP_ALLOW_PRIVATE_HOSTS', false),
-      scheduleHorizonMs: integer('SCHEDULE_HORIZON_DAYS', 365, 1, 3650) * 24 * 3600 * 1000,
+      concurrency: integer('WORKER_CONCURRENCY'),
+      leaseMs: integer('WORKER_LEASE_SECONDS') * 1000,
+      firstRetryMs: integer('RETRY_FIRST_SECONDS') * 1000,
+      maxAgeMs: integer('RETRY_MAX_AGE_HOURS') * 3600 * 1000,
+      smtpTimeoutMs: integer('SMTP_TIMEOUT_SECONDS') * 1000,
+      smtpMaxConnections: integer('SMTP_MAX_CONNECTIONS'),
+      smtpMaxMessagesPerConnection: integer('SMTP_MAX_MESSAGES_PER_CONNECTION'),
+      shutdownGraceMs: integer('SHUTDOWN_GRACE_SECONDS') * 1000,
+      allowPrivateSmtpHosts: flag('SMTP_ALLOW_PRIVATE_HOSTS'),
+      scheduleHorizonMs: integer('SCHEDULE_HORIZON_DAYS') * 24 * 3600 * 1000,
     }),
   };
   if (problems.length > 0) throw new ConfigError(problems);
@@ -224,9 +431,9 @@ export function loadConfig(env: Env = process.env): Config {
 
 const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
 
-/** TRUST_PROXY: unset/false/0, true, a hop count, or a comma-separated list of addresses and CIDRs. */
-function parseTrustProxy(raw: string | undefined, problems: string[]): Config['trustProxy'] {
-  if (raw === undefined || raw === 'false' || raw === '0') return false;
+/** TRUST_PROXY: false/0, true, a hop count, or a comma-separated list of addresses and CIDRs. */
+function parseTrustProxy(raw: string, problems: string[]): Config['trustProxy'] {
+  if (raw === 'false' || raw === '0') return false;
   if (raw === 'true') return true;
   if (/^\d+$/.test(raw)) {
     const hops = Number(raw);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 
 /**
- * Crash points for fault tests (reliability.md c.1 H5): a real `kill -9` at an exact line.
+ * Crash points for fault tests (docs/reliability.md c.1 H5): a real `kill -9` at an exact line.
  *
  *   MAILROOM_FAULT_AT=<name>      SIGKILL this process the first time `faultPoint(<name>)` runs
  *   MAILROOM_FAULT_AT=<name>:<n>  ... the n-th time it runs (n ≥ 1)

@@ -5,7 +5,11 @@ export type { Logger };
 
 /**
  * Paths pino blanks in every log line. Tokens, passwords and secrets must never reach a log:
- * request headers carry tokens, OAuth bodies carry client secrets and codes.
+ * request headers carry tokens, OAuth bodies carry client secrets and grant codes.
+ *
+ * A grant code is a `code` field of a request's body or query (the token endpoint's form or URL;
+ * URLs are also redacted as text below). Other `code` fields stay readable: an error's `code`
+ * (SQLSTATE, errno, Fastify's FST_…) is what an operator needs to read.
  */
 export const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -15,7 +19,10 @@ export const REDACTED_PATHS = [
   '*.client_secret',
   '*.refresh_token',
   '*.access_token',
-  '*.code',
+  'body.code',
+  'query.code',
+  '*.body.code',
+  '*.query.code',
   '*.token',
   'password',
   'client_secret',

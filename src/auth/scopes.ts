@@ -1,6 +1,6 @@
 /**
  * Zoho OAuth scopes: `ZohoCRM.{group}[.{resource}…].{operation}`, case-insensitive
- * (zoho-api.md §14.3).
+ * (docs/zoho-contract.md §14.3).
  *
  * A granted scope covers a required one when
  * - its path (without the operation) is a prefix of the required path, where a granted `all`

@@ -22,7 +22,7 @@ Commands:
   migrate                                bring the database schema up to date
 ${COMMANDS.map((c) => `  ${c.usage.padEnd(38)} ${c.summary}`).join('\n')}
 
-Environment: see the configuration table in README.md (DATA_DIR, DATABASE_URL, PORT, …).`;
+Environment: see docs/configuration.md (DATA_DIR, DATABASE_URL, PORT, …); every command: docs/cli.md.`;
 
 async function main(rawArgv: string[]): Promise<number> {
   // `--json` may stand anywhere; the command words come first, then the command's options.

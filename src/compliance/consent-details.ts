@@ -2,7 +2,7 @@ import { AppError } from '../errors.js';
 import { isValidDate, parseOffsetDateTime } from '../time.js';
 
 /**
- * `Data_Processing_Basis_Details` (zoho-api.md §12): the consent entity of a Lead or Contact,
+ * `Data_Processing_Basis_Details` (docs/zoho-contract.md §12): the consent entity of a Lead or Contact,
  * stored inside the record as a JSON object. Only the keys below are kept; unknown keys are
  * ignored like unknown record fields; `id`, `Owner` and `Mail_Sent_Time` are maintained here.
  */

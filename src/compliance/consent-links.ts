@@ -4,7 +4,7 @@ import type { Database } from '../db/database.js';
 import type { ConsentLinkTable } from '../db/schema.js';
 
 /**
- * Consent-form links (`${ConsentForm.en_US}` in a consent email, zoho-api.md §12).
+ * Consent-form links (`${ConsentForm.en_US}` in a consent email, docs/zoho-contract.md §12).
  *
  * - The link is `PUBLIC_URL/consent/<secret>`, the secret an HMAC of the link's id under a key
  *   derived from SECRETS_KEY (256 bits, base64url): unguessable without the key, and computed

@@ -6,7 +6,7 @@ import { findRecord, parseData, type RecordRow } from '../records/record-reposit
 import { formatZohoDateTime } from '../time.js';
 
 /**
- * Data Subject Requests on send_mail (`data_subject_request: {id, type}`, zoho-api.md §12).
+ * Data Subject Requests on send_mail (`data_subject_request: {id, type}`, docs/zoho-contract.md §12).
  * The request must be a Data_Subject_Requests record of the org whose `Parent_Id` is the record
  * being mailed, and of the same type. `access` and `export` attach a CSV of the subject's personal
  * fields (`Field,Value`); `rectify` attaches the same with an empty `Corrected value` column to

@@ -10,7 +10,7 @@ import { idText } from '../wire/json-ids.js';
 import { recordAudit } from './audit-log.js';
 
 /**
- * Record-locking configuration per module (`/settings/record_locking_configurations`, zoho-api.md
+ * Record-locking configuration per module (`/settings/record_locking_configurations`, docs/zoho-contract.md
  * §11). Mailroom locks manually only (`lock_type: manual`, no locking rules) and enforces
  * `restricted_communications: send_mail` and `restricted_actions: update, delete` (Records API);
  * the other restrictions are stored and shown as given.

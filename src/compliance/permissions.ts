@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import { recordAudit, type AuditEntry } from './audit-log.js';
 
 /**
- * Profile permissions (zoho-api.md §3.3 step 4). Mailroom has two profiles per org, Administrator
+ * Profile permissions (docs/zoho-contract.md §3.3 step 4). Mailroom has two profiles per org, Administrator
  * and Standard; every permission is granted unless an admin takes it away (`mailroom profile
  * permission`, `PUT /settings/profile_permissions`). The names are Zoho's `details.permissions`
  * words for the permission that is missing.

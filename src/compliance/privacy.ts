@@ -1,6 +1,6 @@
 import type { Database } from '../db/database.js';
 
-/** Whether the org has GDPR compliance on (`GET /org` → `privacy_settings`, zoho-api.md §12). */
+/** Whether the org has GDPR compliance on (`GET /org` → `privacy_settings`, docs/zoho-contract.md §12). */
 export async function privacyOn(db: Database, orgId: string): Promise<boolean> {
   const row = await db.selectFrom('orgs').select('privacy_settings').where('id', '=', orgId).executeTakeFirst();
   return row?.privacy_settings === 1;

@@ -12,7 +12,7 @@ import { recordAudit } from './audit-log.js';
 import { isLockable, loadLockingSettings, lockRestricts } from './locking-config.js';
 
 /**
- * `Locking_Information__s` of a record (zoho-api.md §11): lock with a reason, read the lock,
+ * `Locking_Information__s` of a record (docs/zoho-contract.md §11): lock with a reason, read the lock,
  * unlock by the lock's id. A record has at most one lock; its `Locked__s` shows it.
  */
 const MAX_REASON = 500;

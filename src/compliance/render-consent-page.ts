@@ -1,5 +1,5 @@
-import { escapeHtml } from '../html-escape.js';
-import { standalonePage } from '../html-page.js';
+import { standalonePage } from '../html/standalone-page.js';
+import { html, type SafeHtml } from '../html/template.js';
 import type { ConsentView } from './submit-consent.js';
 
 /**
@@ -24,24 +24,24 @@ fieldset{border:1px solid #888;padding:1rem;margin:1rem 0}legend{font-weight:600
 label{display:block;margin:.5rem 0}button{font-size:1rem;padding:.5rem 1.25rem}
 .saved{border-left:4px solid #1a7f37;padding:.5rem 1rem;background:#eef8f0}`;
 
-const page = (title: string, body: string): string => standalonePage({ title, css: CSS, meta: '<meta name="robots" content="noindex">', body });
+const page = (title: string, body: SafeHtml): string => standalonePage({ title, css: CSS, meta: html`<meta name="robots" content="noindex">`, body });
 
 export function renderConsentPage(view: ConsentView): string {
-  if (view.kind === 'gone') return page('Consent link', `<h1>Consent link</h1>\n<p>${escapeHtml(view.message)}</p>`);
-  const org = escapeHtml(view.orgName);
-  const checked = (choice: string) => (view.current === choice ? ' checked' : '');
+  if (view.kind === 'gone') return page('Consent link', html`<h1>Consent link</h1>\n<p>${view.message}</p>`);
+  const org = view.orgName;
+  const checked = (choice: string) => (view.current === choice ? html` checked` : '');
   const saved = view.saved
-    ? `<p class="saved" role="status">Thank you. Your choice has been saved: ${
+    ? html`<p class="saved" role="status">Thank you. Your choice has been saved: ${
         view.current === 'granted' ? 'you agreed to receive email from us' : 'you will not receive email from us'
       }. You can change it here at any time while this link is valid.</p>\n`
     : '';
-  const greeting = view.personName ? `<p>Hello ${escapeHtml(view.personName)},</p>\n` : '';
+  const greeting = view.personName ? html`<p>Hello ${view.personName},</p>\n` : '';
   return page(
     `Email consent – ${view.orgName}`,
-    `<h1>Email consent</h1>
+    html`<h1>Email consent</h1>
 ${saved}${greeting}<p>${org} would like to keep in touch with you by email. Please tell us whether you agree. You can change your answer later with the same link.</p>
 <form method="post">
-<input type="hidden" name="form_token" value="${escapeHtml(view.formToken)}">
+<input type="hidden" name="form_token" value="${view.formToken}">
 <fieldset>
 <legend>May ${org} contact you by email?</legend>
 <label><input type="radio" name="choice" value="granted" required${checked('granted')}> Yes, I agree to receive email from ${org}.</label>
@@ -59,5 +59,5 @@ export function renderConsentProblem(status: number): string {
       : status === 503
         ? 'This page is temporarily unavailable. Please try again in a moment.'
         : 'Please choose one of the answers and submit the form again.';
-  return page('Consent link', `<h1>Consent link</h1>\n<p>${escapeHtml(text)}</p>`);
+  return page('Consent link', html`<h1>Consent link</h1>\n<p>${text}</p>`);
 }

@@ -43,8 +43,8 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
 }
 
 /**
- * The error's code (SQLSTATE, errno or SQLite code) for a log line's `error_code`: the logger
- * redacts every `*.code` (OAuth grant codes), `err.code` included.
+ * The error's code (SQLSTATE, errno or SQLite code), or its cause's, for a log line's flat
+ * `error_code` (an outage's code is often on the cause, not on the error logged as `err`).
  */
 export function errorCode(error: unknown, depth = 0): string | undefined {
   if (depth > 4 || typeof error !== 'object' || error === null) return undefined;

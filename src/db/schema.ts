@@ -19,11 +19,11 @@ export interface OrgTable {
   time_zone: string;
   privacy_settings: number;
   created_at: number;
-  /** Individual mails per local day instead of the edition's rule (§16); null = the rule. */
+  /** Individual mails per local day instead of the edition's rule (docs/zoho-contract.md §16); null = the rule. */
   daily_mail_limit: number | null;
-  /** API credits per rolling 24 hours instead of the edition's table (§15); null = the table. */
+  /** API credits per rolling 24 hours instead of the edition's table (docs/zoho-contract.md §15); null = the table. */
   api_credit_limit: number | null;
-  /** Simultaneous API requests per process instead of the edition's (§15); null = the edition's. */
+  /** Simultaneous API requests per process instead of the edition's (docs/zoho-contract.md §15); null = the edition's. */
   api_concurrency_limit: number | null;
 }
 
@@ -383,7 +383,7 @@ export interface ConsentLinkTable {
   answered_at: number | null;
 }
 
-/** Locking_Information__s (zoho-api.md §11): one lock per record at most. */
+/** Locking_Information__s (docs/zoho-contract.md §11): one lock per record at most. */
 export interface RecordLockTable {
   id: string;
   org_id: string;

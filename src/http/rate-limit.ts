@@ -4,7 +4,7 @@ import { createApiRateLimiter, type ApiRateLimiter } from '../limits/api-rate-li
 
 /**
  * API credits and concurrency for every authenticated request under `/crm/{version}/`
- * (zoho-api.md §15). Registered after `registerCrmAuth` in the same scope, so it runs once the
+ * (docs/zoho-contract.md §15). Registered after `registerCrmAuth` in the same scope, so it runs once the
  * caller's org is known; unauthenticated requests are refused before and cost nothing.
  * `API_RATE_LIMITS=false` registers nothing: no counting, no headers.
  */

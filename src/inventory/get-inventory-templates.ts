@@ -10,7 +10,7 @@ export type InventoryTemplatePage = { inventory_templates: Record<string, unknow
 
 
 /**
- * `category` filters: Zoho's list views (§7: favorite, created_by_me, shared_with_me, draft) and,
+ * `category` filters: Zoho's list views (docs/zoho-contract.md §7: favorite, created_by_me, shared_with_me, draft) and,
  * as a convenience, the two categories templates carry. Built-in templates are made by nobody, so
  * they are "shared with" everyone and "created by" no one; Mailroom has no drafts.
  */

@@ -4,7 +4,7 @@ import { STANDARD_MODULES, type ModuleDefinition } from '../records/modules.js';
 import { findInventoryTemplateRow, findTemplateUsage, listInventoryTemplateRows, type InventoryTemplateRow } from './inventory-template-repository.js';
 
 /**
- * Inventory templates (zoho-api.md §7): how a Quote, Sales Order, Purchase Order or Invoice is
+ * Inventory templates (docs/zoho-contract.md §7): how a Quote, Sales Order, Purchase Order or Invoice is
  * laid out as a PDF. Every org has one built-in template per inventory module ("Quote Template"
  * …, category `system_templates`), defined here and never stored, so they cannot go missing and
  * need no migration when orgs are created; admins add their own (`custom_templates`, stored).

@@ -1,12 +1,12 @@
 import type { Database } from '../db/database.js';
-import { escapeHtml } from '../html-escape.js';
+import { html, type SafeHtml } from '../html/template.js';
 import { STANDARD_MODULES } from '../records/modules.js';
 import { formatZohoDateTime } from '../time.js';
 import { fullName, listUsers } from '../users/user-repository.js';
 import { CUSTOM_FOLDER, SYSTEM_FOLDER, type InventoryTemplate } from './inventory-templates.js';
 
 /**
- * Templates as Zoho's `GET /settings/inventory_templates` shows them (zoho-api.md §7), keys in
+ * Templates as Zoho's `GET /settings/inventory_templates` shows them (docs/zoho-contract.md §7), keys in
  * Zoho's order; times in the caller's time zone. Built-in templates are shown as made by the org's
  * primary admin (the first admin), at the org's creation.
  *
@@ -52,17 +52,11 @@ export async function presentInventoryTemplates(
   });
 }
 
-function layoutSummary(template: InventoryTemplate): string {
-  const paragraph = (cls: string, text: string | null) =>
-    text ? `<p class="${cls}">${escapeHtml(text).replace(/\r?\n/g, '<br>')}</p>` : '';
-  return [
-    `<div class="mailroom-inventory-template" data-module="${escapeHtml(template.module)}">`,
-    `<h1>${escapeHtml(template.title)}</h1>`,
-    paragraph('header-text', template.headerText),
-    '<p class="layout">Organization, Bill To / Ship To, line items (Product, Quantity, List Price, Discount, Tax, Amount), ',
-    'Sub Total, Discount, Tax, Adjustment, Grand Total, Terms and Conditions</p>',
-    paragraph('footer-text', template.footerText),
-    '</div>',
-  ].join('');
-}
+const LAYOUT_TEXT =
+  'Organization, Bill To / Ship To, line items (Product, Quantity, List Price, Discount, Tax, Amount), Sub Total, Discount, Tax, Adjustment, Grand Total, Terms and Conditions';
 
+function layoutSummary(template: InventoryTemplate): string {
+  const paragraph = (cls: string, text: string | null): SafeHtml | string =>
+    text ? html`<p class="${cls}">${text.split(/\r?\n/).map((line, i) => (i > 0 ? html`<br>${line}` : line))}</p>` : '';
+  return html`<div class="mailroom-inventory-template" data-module="${template.module}"><h1>${template.title}</h1>${paragraph('header-text', template.headerText)}<p class="layout">${LAYOUT_TEXT}</p>${paragraph('footer-text', template.footerText)}</div>`.value;
+}

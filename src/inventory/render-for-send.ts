@@ -12,7 +12,7 @@ import { findInventoryTemplate, isInventoryModule } from './inventory-templates.
 import { PAPER_TYPES, renderInventoryDocument, VIEW_TYPES, type PaperType, type ViewType } from './render-inventory-pdf.js';
 
 /**
- * send_mail's `inventory_details` (zoho-api.md §3.2): render the record with an inventory template
+ * send_mail's `inventory_details` (docs/zoho-contract.md §3.2): render the record with an inventory template
  * and hand back the PDF to attach.
  *
  *   {"inventory_template": {"id": "…", "name"?: "…"}, "paper_type"?: "default"|"A4"|"us_letter",

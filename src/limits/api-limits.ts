@@ -1,7 +1,7 @@
 import type { Edition } from '../db/schema.js';
 
 /**
- * API request limits per edition (zoho-api.md §15), as pure functions. Credits per rolling 24 hours
+ * API request limits per edition (docs/zoho-contract.md §15), as pure functions. Credits per rolling 24 hours
  * follow the newer table (Kaizen #93); concurrency is simultaneous requests.
  */
 

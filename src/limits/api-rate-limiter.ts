@@ -6,7 +6,7 @@ import { consumeApiCredit, pruneApiCredits, windowUsage } from './api-credit-rep
 import { apiConcurrencyLimitFor, apiCreditLimitFor, hourOf, HOUR_MS, WINDOW_HOURS } from './api-limits.js';
 
 /**
- * API request limits per org (zoho-api.md §15): credits per rolling 24 hours, counted in the
+ * API request limits per org (docs/zoho-contract.md §15): credits per rolling 24 hours, counted in the
  * database so every process shares them, and simultaneous requests, counted in THIS process (a
  * cross-process count would cost a write when each request ends and leak when a process dies).
  *
@@ -112,7 +112,7 @@ export function createApiRateLimiter(ctx: Context, options: { cacheTtlMs?: numbe
 }
 
 /**
- * The headers Zoho's legacy SDKs read (zoho-api.md §15). Mailroom has one window (credits per
+ * The headers Zoho's legacy SDKs read (docs/zoho-contract.md §15). Mailroom has one window (credits per
  * rolling 24 hours), so the `DAY-` pair repeats the plain pair. RESET is epoch milliseconds (Zoho
  * writes instants as epoch ms elsewhere) of the moment the oldest counted credits come back.
  */

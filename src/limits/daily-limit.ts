@@ -2,7 +2,7 @@ import type { Edition } from '../db/schema.js';
 import { formatZohoDateTime, timeZoneOffsetMinutes } from '../time.js';
 
 /**
- * The daily individual-mail limit (zoho-api.md §16), as pure functions: how many an org may send
+ * The daily individual-mail limit (docs/zoho-contract.md §16), as pure functions: how many an org may send
  * per day, what one mail counts, and which day an instant belongs to.
  */
 

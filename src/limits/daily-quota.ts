@@ -7,7 +7,7 @@ import { dailyLimitFor, dayKeyOf, nextLocalMidnight, quotaUnits } from './daily-
 import { dailyQuotaUsed, releaseDailyQuota, reserveDailyQuota } from './daily-quota-repository.js';
 
 /**
- * The daily individual-mail limit as send_mail and the worker use it (zoho-api.md §16): what is
+ * The daily individual-mail limit as send_mail and the worker use it (docs/zoho-contract.md §16): what is
  * left today, reserving for an acceptance, giving back for a cancellation.
  *
  * The day is the local calendar date in the ORG's time zone (not the caller's): every user of an

@@ -4,7 +4,7 @@ import type { ModuleDefinition } from '../records/modules.js';
 /**
  * The send_mail features an edition lacks: the one table every edition gate reads
  * (docs/zoho-compatibility.md, "Editions"). Zoho's free edition has no email scheduling
- * (zoho-api.md §3.6), no inventory modules (Quotes, Sales Orders, Purchase Orders, Invoices, so no
+ * (docs/zoho-contract.md §3.6), no inventory modules (Quotes, Sales Orders, Purchase Orders, Invoices, so no
  * inventory PDFs either) and no custom modules; the paid editions have all three.
  */
 export type EditionFeature = 'email_scheduling' | 'inventory_modules' | 'custom_modules';

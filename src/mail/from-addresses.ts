@@ -3,7 +3,7 @@ import type { OrgFromAddressTable, UserSmtpSettingsTable } from '../db/schema.js
 import { findUserById, fullName, type UserRow } from '../users/user-repository.js';
 
 /**
- * A user's allowed From addresses (zoho-api.md §4): the primary address, the org's addresses
+ * A user's allowed From addresses (docs/zoho-contract.md §4): the primary address, the org's addresses
  * (usable only with `org_email: true`), and the address of the user's own SMTP server.
  */
 export type FromAddress = {
@@ -46,7 +46,7 @@ export async function listFromAddresses(db: Database, orgId: string, userId: str
 
 /**
  * Whether `email` may be the From of a mail, and how it goes out. Org addresses need
- * `org_email: true` (Zoho's rule, §17); the user's own addresses need it false.
+ * `org_email: true` (Zoho's rule, docs/zoho-contract.md §17); the user's own addresses need it false.
  */
 export function allowedFrom(list: readonly FromAddress[], email: string, orgEmail: boolean): FromAddress | undefined {
   const match = list.find((a) => a.email.toLowerCase() === email.toLowerCase() && (a.type === 'org_email') === orgEmail);

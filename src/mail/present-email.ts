@@ -5,7 +5,7 @@ import type { MailRow, RecipientRow } from './mail-repository.js';
 import type { CarriedFile } from './mail-files.js';
 
 /**
- * A mail as the Emails related list shows it (zoho-api.md §8). `status` holds one entry per
+ * A mail as the Emails related list shows it (docs/zoho-contract.md §8). `status` holds one entry per
  * recipient with Zoho's `type` (sent, bounced, scheduled …) plus Mailroom's DSN fields:
  * `email`, `action`, `status_code`, `diagnostic`, `remote_mta`, `last_attempt_time`,
  * `next_attempt_time`, `possible_duplicate`.

@@ -38,7 +38,7 @@ export function firstRefusal(facts: RecordMailFacts, consentEmail: boolean): App
 }
 
 /**
- * What the record in the URL allows (zoho-api.md §3.3 steps 8–9, §12), in this order:
+ * What the record in the URL allows (docs/zoho-contract.md §3.3 steps 8–9, §12), in this order:
  * 1. with privacy on, a Lead or Contact on the Consent basis whose person withdrew their email
  *    consent: NOT_ALLOWED "…opted to stop the email communication" (the person's own answer);
  * 2. a person record that opted out (`Email_Opt_Out`) refuses mail: 403 NO_PERMISSION;

@@ -4,7 +4,7 @@ import type { OrgRow } from '../orgs/org-repository.js';
 import type { ItemReader } from './send-mail-input.js';
 
 /**
- * When a mail may be scheduled (zoho-api.md §3.6): not on the free edition (Zoho: free and trial),
+ * When a mail may be scheduled (docs/zoho-contract.md §3.6): not on the free edition (Zoho: free and trial),
  * not in the past, not beyond SCHEDULE_HORIZON_DAYS. A time within the current second counts as
  * now, not as past, so a client's "now" is not refused for clock skew of a few hundred ms.
  */

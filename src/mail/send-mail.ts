@@ -33,7 +33,7 @@ import { requirePermission } from '../compliance/permissions.js';
 import type { ConsentLinkTable } from '../db/schema.js';
 import { ItemReader, parseMailItem, type Address, type MailInput } from './send-mail-input.js';
 
-/** Modules send_mail serves (zoho-api.md §3.1); Products cannot be mailed. */
+/** Modules send_mail serves (docs/zoho-contract.md §3.1); Products cannot be mailed. */
 const NOT_MAILABLE = new Set(['Products', 'Data_Subject_Requests']);
 
 
@@ -83,7 +83,7 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
   if (!record) throw new AppError('RELATED_RECORD_NOT_FOUND', { details: { resource_path_index: 1 } });
   const user = await findUserById(ctx.db, principal.orgId, principal.userId);
   if (!user) throw new AppError('INVALID_TOKEN');
-  // zoho-api.md §3.3 steps 4–5: the profile's Send Email permission, then the account.
+  // docs/zoho-contract.md §3.3 steps 4–5: the profile's Send Email permission, then the account.
   try {
     await requirePermission(ctx.db, principal.orgId, user.profile, 'send_email');
     if (user.is_confirmed !== 1) throw new AppError('ACCOUNT_NOT_CONFIRMED');

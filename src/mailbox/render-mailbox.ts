@@ -1,6 +1,6 @@
-import sanitizeHtml from 'sanitize-html';
-import { escapeHtml } from '../html-escape.js';
-import { standalonePage } from '../html-page.js';
+import { standalonePage } from '../html/standalone-page.js';
+import { html, type SafeHtml } from '../html/template.js';
+import { sanitizedHtmlDocument } from '../mail/sanitize-mail-html.js';
 import type { MailboxAttachment, MailboxHeaders, MailboxMessage, MailboxPage } from './read-mailbox.js';
 
 /**
@@ -24,67 +24,6 @@ export const MAILBOX_PAGE_HEADERS: Readonly<Record<string, string>> = {
 
 export const MAILBOX_REALM = 'Mailroom mailbox';
 
-
-// ---------------------------------------------------------------------------------------------
-// Sanitising a mail's HTML part.
-
-/** CSS values without url()/image()/expression() and the like, and without escapes. */
-const SAFE_CSS_VALUE = /^(?![\s\S]*(?:url|image|image-set|cross-fade|element|expression|paint|src|attr)\s*\()[-#\w\s%.,'"!+/()*]*$/i;
-const STYLE_PROPERTIES = [
-  'color', 'background', 'background-color',
-  'font', 'font-family', 'font-size', 'font-weight', 'font-style', 'font-variant', 'line-height', 'letter-spacing',
-  'text-align', 'text-decoration', 'text-transform', 'text-indent', 'vertical-align', 'white-space',
-  'word-break', 'word-wrap', 'overflow-wrap', 'direction',
-  'margin', 'margin-top', 'margin-right', 'margin-bottom', 'margin-left',
-  'padding', 'padding-top', 'padding-right', 'padding-bottom', 'padding-left',
-  'border', 'border-top', 'border-right', 'border-bottom', 'border-left', 'border-color', 'border-style', 'border-width',
-  'border-radius', 'border-collapse', 'border-spacing',
-  'width', 'min-width', 'max-width', 'height', 'min-height', 'max-height',
-  'display', 'list-style-type', 'table-layout', 'float', 'clear',
-];
-
-const IMG_SRC = /^(?:https?:|cid:|data:image\/)/i;
-const A_HREF = /^(?:https?:|mailto:|tel:|#)/i;
-
-/** Keeps an attribute only when its value passes `pattern` (relative URLs never do). */
-const keepUrlIf =
-  (pattern: RegExp, attribute: string): sanitizeHtml.Transformer =>
-  (tagName, attribs) => {
-    const value = attribs[attribute];
-    if (value !== undefined && !pattern.test(value.trim())) delete attribs[attribute];
-    return { tagName, attribs };
-  };
-
-const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
-  allowedTags: [...sanitizeHtml.defaults.allowedTags, 'img', 'font', 'center', 'del', 'ins', 'strike', 'big', 'tt'],
-  allowedAttributes: {
-    '*': ['style', 'title', 'dir', 'lang', 'align', 'valign', 'width', 'height', 'bgcolor'],
-    a: ['href', 'name'],
-    img: ['src', 'alt', 'border'],
-    table: ['border', 'cellpadding', 'cellspacing'],
-    td: ['colspan', 'rowspan', 'nowrap'],
-    th: ['colspan', 'rowspan', 'nowrap', 'scope'],
-    col: ['span'],
-    colgroup: ['span'],
-    font: ['color', 'face', 'size'],
-    ol: ['start', 'type', 'reversed'],
-    ul: ['type'],
-    li: ['value'],
-  },
-  allowedStyles: { '*': Object.fromEntries(STYLE_PROPERTIES.map((property) => [property, [SAFE_CSS_VALUE]])) },
-  allowedSchemes: ['http', 'https', 'mailto', 'tel'],
-  allowedSchemesByTag: { img: ['http', 'https', 'cid', 'data'] },
-  allowProtocolRelative: false,
-  transformTags: { img: keepUrlIf(IMG_SRC, 'src'), a: keepUrlIf(A_HREF, 'href') },
-  // The text of these is dropped along with the tag (style and title of a full HTML document).
-  nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'title'],
-  disallowedTagsMode: 'discard',
-};
-
-/** A mail's HTML reduced to formatting: no scripts, styles sheets, event handlers, forms or javascript: URLs. */
-export function sanitizeMailHtml(html: string): string {
-  return sanitizeHtml(html, SANITIZE_OPTIONS);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Pages.
@@ -111,24 +50,25 @@ iframe{display:block;width:100%;height:70vh;border:1px solid #777;background:#ff
 .pager{display:flex;gap:1.5rem;align-items:center;margin-top:1rem}
 `;
 
-const page = (title: string, body: string): string =>
+const page = (title: string, body: SafeHtml): string =>
   standalonePage({
     title,
     css: CSS,
-    meta: '<meta name="referrer" content="no-referrer">',
-    header: '<header><p><a href="/mailbox">Mailroom local mailbox</a> · <a href="/ui">Web UI</a></p></header>',
+    meta: html`<meta name="referrer" content="no-referrer">`,
+    header: html`<header><p><a href="/mailbox">Mailroom local mailbox</a> · <a href="/ui">Web UI</a></p></header>`,
     body,
   });
 
-const none = (label = 'none') => `<span class="none">(${label})</span>`;
-const textOrNone = (value: string | null | undefined) => (value && value.length > 0 ? escapeHtml(value) : none());
+const none = (label = 'none'): SafeHtml => html`<span class="none">(${label})</span>`;
+const textOrNone = (value: string | null | undefined): SafeHtml | string => (value && value.length > 0 ? value : none());
+const addressesOrNone = (addresses: readonly string[]): SafeHtml | string => (addresses.length > 0 ? addresses.join(', ') : none());
 /** What a list shows for a mail's subject; an empty one (send_mail allows it) reads "(no subject)". */
 export const subjectText = (subject: string | null | undefined): string => (subject && subject.trim().length > 0 ? subject : '(no subject)');
 
 /** `2024-05-01T14:03:22+02:00` as a `<time>`: "2024-05-01 14:03:22 +02:00". */
-function timeElement(iso: string): string {
+function timeElement(iso: string): SafeHtml {
   const shown = iso.replace('T', ' ').replace(/(Z|[+-]\d\d:\d\d)$/, ' $1');
-  return `<time datetime="${escapeHtml(iso)}">${escapeHtml(shown)}</time>`;
+  return html`<time datetime="${iso}">${shown}</time>`;
 }
 
 export function formatSize(bytes: number): string {
@@ -138,33 +78,32 @@ export function formatSize(bytes: number): string {
 }
 
 export function renderMailboxList(list: MailboxPage): string {
-  const rows = list.messages
-    .map(
-      (m) => `<tr>
+  const rows = list.messages.map(
+    (m, i) => html`${i > 0 ? '\n' : ''}<tr>
 <td>${timeElement(m.created_time)}</td>
 <td>${textOrNone(m.envelope_from)}</td>
-<td>${m.envelope_to.length > 0 ? m.envelope_to.map(escapeHtml).join(', ') : none()}</td>
-<td><a href="/mailbox/${encodeURIComponent(m.id)}">${escapeHtml(subjectText(m.subject))}</a></td>
+<td>${addressesOrNone(m.envelope_to)}</td>
+<td><a href="/mailbox/${encodeURIComponent(m.id)}">${subjectText(m.subject)}</a></td>
 </tr>`,
-    )
-    .join('\n');
+  );
   const table =
     list.messages.length === 0
       ? list.page === 1
-        ? '<p>No messages yet. Mail sent while no <code>SMTP_URL</code> is configured is kept here.</p>'
-        : '<p>No messages on this page.</p>'
-      : `<table>
+        ? html`<p>No messages yet. Mail sent while no <code>SMTP_URL</code> is configured is kept here.</p>`
+        : html`<p>No messages on this page.</p>`
+      : html`<table>
 <caption>Messages kept in the local mailbox, newest first (page ${list.page})</caption>
 <thead><tr><th scope="col">Time</th><th scope="col">From (envelope)</th><th scope="col">To (envelope)</th><th scope="col">Subject</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>
 </table>`;
-  const pager: string[] = [];
-  if (list.page > 1) pager.push(`<a href="/mailbox?page=${list.page - 1}" rel="prev">Newer messages (page ${list.page - 1})</a>`);
-  if (list.moreRecords) pager.push(`<a href="/mailbox?page=${list.page + 1}" rel="next">Older messages (page ${list.page + 1})</a>`);
-  const nav = pager.length > 0 ? `\n<nav class="pager" aria-label="Pages">${pager.join('')}</nav>` : '';
-  return page(list.page > 1 ? `Mailbox, page ${list.page} – Mailroom` : 'Mailbox – Mailroom', `<h1>Local mailbox</h1>\n${table}${nav}`);
+  const pager = [
+    list.page > 1 ? html`<a href="/mailbox?page=${list.page - 1}" rel="prev">Newer messages (page ${list.page - 1})</a>` : '',
+    list.moreRecords ? html`<a href="/mailbox?page=${list.page + 1}" rel="next">Older messages (page ${list.page + 1})</a>` : '',
+  ];
+  const nav = list.page > 1 || list.moreRecords ? html`\n<nav class="pager" aria-label="Pages">${pager}</nav>` : '';
+  return page(list.page > 1 ? `Mailbox, page ${list.page} – Mailroom` : 'Mailbox – Mailroom', html`<h1>Local mailbox</h1>\n${table}${nav}`);
 }
 
 const HEADER_ROWS: readonly [keyof MailboxHeaders, string][] = [
@@ -179,61 +118,59 @@ const HEADER_ROWS: readonly [keyof MailboxHeaders, string][] = [
   ['references', 'References'],
 ];
 
-/** The sanitised HTML part as a complete document, escaped for a double-quoted srcdoc attribute. */
-export function htmlPartSrcdoc(html: string): string {
-  return escapeHtml(`<!doctype html><html><head><meta charset="utf-8"></head><body>${sanitizeMailHtml(html)}</body></html>`);
-}
-
-function attachmentItem(messageId: string, attachment: MailboxAttachment): string {
+function attachmentItem(messageId: string, attachment: MailboxAttachment): SafeHtml {
   const name = attachment.filename ?? `attachment-${attachment.index}`;
   const href = `/mailbox/${encodeURIComponent(messageId)}/attachments/${attachment.index}`;
-  return `<li><a href="${href}" download>Download ${escapeHtml(name)}</a> <span class="none">(${escapeHtml(attachment.content_type)}, ${formatSize(attachment.size)})</span></li>`;
+  return html`<li><a href="${href}" download>Download ${name}</a> <span class="none">(${attachment.content_type}, ${formatSize(attachment.size)})</span></li>`;
 }
 
 export function renderMailboxMessage(message: MailboxMessage): string {
   const id = encodeURIComponent(message.id);
   const subject = subjectText(message.headers.subject ?? message.subject);
-  const headerRows = HEADER_ROWS.map(([key, label]) => `<tr><th scope="row">${label}</th><td>${textOrNone(message.headers[key])}</td></tr>`).join('\n');
-  const sections: string[] = [
-    `<p><a href="/mailbox">Back to the message list</a></p>`,
-    `<h1>${escapeHtml(subject)}</h1>`,
-    `<table class="fields">
+  const headerRows = HEADER_ROWS.map(([key, label], i) => html`${i > 0 ? '\n' : ''}<tr><th scope="row">${label}</th><td>${textOrNone(message.headers[key])}</td></tr>`);
+  const htmlPart =
+    message.html !== null
+      ? html`\n<h2>HTML part</h2>
+<p class="none">Shown sanitised, in a sandbox without scripts; remote images are not loaded.</p>
+<iframe sandbox="" referrerpolicy="no-referrer" title="HTML part of the message" srcdoc="${sanitizedHtmlDocument(message.html)}"></iframe>`
+      : '';
+  const textPart = message.text !== null && message.text.length > 0 ? html`<pre>${message.text}</pre>` : html`<p>${none('no text part')}</p>`;
+  const attachments =
+    message.attachments.length > 0
+      ? html`<ul>\n${message.attachments.map((a, i) => html`${i > 0 ? '\n' : ''}${attachmentItem(message.id, a)}`)}\n</ul>`
+      : html`<p>${none('no attachments')}</p>`;
+  return page(
+    `${subject} – Mailbox – Mailroom`,
+    html`<p><a href="/mailbox">Back to the message list</a></p>
+<h1>${subject}</h1>
+<table class="fields">
 <caption>Headers</caption>
 <tbody>
 ${headerRows}
 </tbody>
-</table>`,
-    `<h2>Envelope</h2>
+</table>
+<h2>Envelope</h2>
 <table class="fields">
 <caption>How the message was handed to the local mailbox</caption>
 <tbody>
 <tr><th scope="row">Envelope from</th><td>${textOrNone(message.envelope_from)}</td></tr>
-<tr><th scope="row">Envelope to</th><td>${message.envelope_to.length > 0 ? message.envelope_to.map(escapeHtml).join(', ') : none()}</td></tr>
+<tr><th scope="row">Envelope to</th><td>${addressesOrNone(message.envelope_to)}</td></tr>
 <tr><th scope="row">Kept at</th><td>${timeElement(message.created_time)}</td></tr>
 </tbody>
-</table>`,
-  ];
-  if (message.html !== null) {
-    sections.push(`<h2>HTML part</h2>
-<p class="none">Shown sanitised, in a sandbox without scripts; remote images are not loaded.</p>
-<iframe sandbox="" referrerpolicy="no-referrer" title="HTML part of the message" srcdoc="${htmlPartSrcdoc(message.html)}"></iframe>`);
-  }
-  sections.push(`<h2>Text part</h2>\n${message.text !== null && message.text.length > 0 ? `<pre>${escapeHtml(message.text)}</pre>` : `<p>${none('no text part')}</p>`}`);
-  sections.push(
-    `<h2>Attachments</h2>\n${
-      message.attachments.length > 0
-        ? `<ul>\n${message.attachments.map((a) => attachmentItem(message.id, a)).join('\n')}\n</ul>`
-        : `<p>${none('no attachments')}</p>`
-    }`,
+</table>${htmlPart}
+<h2>Text part</h2>
+${textPart}
+<h2>Attachments</h2>
+${attachments}
+<h2>Raw message</h2>
+<p><a href="/mailbox/${id}/raw" download>Download the raw message (message-${message.id}.eml)</a></p>`,
   );
-  sections.push(`<h2>Raw message</h2>\n<p><a href="/mailbox/${id}/raw" download>Download the raw message (message-${escapeHtml(message.id)}.eml)</a></p>`);
-  return page(`${subject} – Mailbox – Mailroom`, sections.join('\n'));
 }
 
 export type ErrorPage = { status: number; title: string; text: string };
 
 export function renderErrorPage(error: ErrorPage): string {
-  return page(`${error.title} – Mailbox – Mailroom`, `<h1>${escapeHtml(error.title)}</h1>\n<p>${escapeHtml(error.text)}</p>`);
+  return page(`${error.title} – Mailbox – Mailroom`, html`<h1>${error.title}</h1>\n<p>${error.text}</p>`);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ export async function updateOrgRow(
 export type OrgLimitFacts = OrgRow & {
   /** Users with status `active` (API credits are granted per user licence). */
   active_users: number;
-  /** Active users who confirmed their account (Zoho's "confirmed active users", §16). */
+  /** Active users who confirmed their account (Zoho's "confirmed active users", docs/zoho-contract.md §16). */
   confirmed_users: number;
 };
 

@@ -14,11 +14,11 @@ export type UpdateOrgInput = {
   edition?: Edition;
   timeZone?: string;
   privacySettings?: boolean;
-  /** Individual mails per local day (zoho-api.md §16). */
+  /** Individual mails per local day (docs/zoho-contract.md §16). */
   dailyMailLimit?: LimitOverride;
-  /** API credits per rolling 24 hours (§15). */
+  /** API credits per rolling 24 hours (docs/zoho-contract.md §15). */
   apiCreditLimit?: LimitOverride;
-  /** Simultaneous API requests per process (§15). */
+  /** Simultaneous API requests per process (docs/zoho-contract.md §15). */
   apiConcurrencyLimit?: LimitOverride;
   /** Who asks (written to the audit trail when privacy settings change); the CLI by default. */
   actor?: AuditEntry['actor'];

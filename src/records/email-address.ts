@@ -1,6 +1,6 @@
 /**
  * Zoho's check for Email-type fields: a Unicode-aware local part, then domain labels and a TLD of
- * 2–22 letters (zoho-api.md §13.1). Runs in linear time; inputs are length-capped first.
+ * 2–22 letters (docs/zoho-contract.md §13.1). Runs in linear time; inputs are length-capped first.
  */
 const EMAIL_PATTERN =
   /^[+\-\p{L}\p{M}\p{N}_][\p{L}\p{M}\p{N}!#$%&'*+\-/=?^_`{|}~.]*@(?:[\p{L}\p{M}\p{N}](?:[\p{L}\p{M}\p{N}-]{0,61}[\p{L}\p{M}\p{N}])?\.)+[\p{L}]{2,22}$/u;

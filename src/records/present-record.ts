@@ -51,7 +51,7 @@ export async function presentRecords(rows: readonly RecordRow[], options: Presen
     return user ? { name: fullName(user), id: user.id, email: user.email } : null;
   };
   const wanted = options.fields ? new Set(options.fields) : null;
-  // Consent details exist only while the org's privacy settings are on (zoho-api.md §12).
+  // Consent details exist only while the org's privacy settings are on (docs/zoho-contract.md §12).
   const hidden = new Set<string>();
   const consentFields = module.fields.filter((f) => f.type === 'consent_lookup');
   if (consentFields.length > 0 && !(await privacyOn(db, orgId))) for (const f of consentFields) hidden.add(f.apiName);

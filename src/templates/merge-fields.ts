@@ -1,9 +1,9 @@
 /**
- * Merge fields (zoho-api.md §6.1): `${Module.Field Label}` tokens replaced by values of the record
+ * Merge fields (docs/zoho-contract.md §6.1): `${Module.Field Label}` tokens replaced by values of the record
  * being mailed and the records around it. Pure: the values are prepared beforehand
  * (`merge-context.ts` loads them), so this file does no I/O and runs no code from templates.
  *
- * Rules (reliability.md b.6 items 59–60):
+ * Rules (docs/reliability.md b.6 items 59–60):
  * - one pass over the text: a value that itself looks like `${Leads.Email}` stays as it is;
  * - values are looked up only as own properties of the prepared maps, so `${Leads.__proto__}`
  *   or `${Leads.constructor}` can never reach an object's prototype: they render empty;
@@ -13,7 +13,7 @@
  * - in HTML, values are HTML-escaped; in a subject, line breaks and NUL are removed from values
  *   so a value cannot add a header.
  */
-import { escapeHtml } from '../html-escape.js';
+import { escapeHtml } from '../html/template.js';
 
 /** One record's values by field label, already formatted for display; null renders empty. */
 export type MergeValues = Readonly<Record<string, string | null>>;

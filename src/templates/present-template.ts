@@ -5,7 +5,7 @@ import { findUsersByIds, fullName } from '../users/user-repository.js';
 import { listFolders, listTemplateAttachments, type TemplateRow, type TemplateSummaryRow } from './template-repository.js';
 
 /**
- * Templates as Zoho's `GET /settings/email_templates` shows them (zoho-api.md §6), keys in Zoho's
+ * Templates as Zoho's `GET /settings/email_templates` shows them (docs/zoho-contract.md §6), keys in Zoho's
  * order; `content` only for a single template. Times are in the caller's time zone.
  *
  * `last_version_statistics.sent` counts mails accepted with the template; Mailroom does not link

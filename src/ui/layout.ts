@@ -1,5 +1,5 @@
-import { html, type SafeHtml } from './html.js';
-import type { Session } from './sessions.js';
+import { html, type SafeHtml } from '../html/template.js';
+import type { Session } from '../auth/web-sessions.js';
 
 /**
  * Every UI page: no inline script or style, so the CSP below holds without exceptions. Mail and

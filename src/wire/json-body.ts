@@ -6,7 +6,7 @@ import { AppError } from '../errors.js';
  * Request bodies as JSON, the one reader for every route (`http/server.ts` wires it in as the
  * content-type parser). Three promises:
  *
- * - **Bounded depth** (reliability.md P8): a body nested deeper than `MAX_JSON_DEPTH` containers is
+ * - **Bounded depth** (docs/reliability.md P8): a body nested deeper than `MAX_JSON_DEPTH` containers is
  *   refused before it is parsed, so nothing later (the Idempotency-Key fingerprint, validation,
  *   storage) ever walks a deeper value: 400 `INVALID_DATA` with `details.maximum_depth`.
  * - **Exact integers**: Zoho's SDKs for other languages send 64-bit ids as bare JSON numbers

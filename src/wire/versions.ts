@@ -1,4 +1,4 @@
-/** Every version segment Zoho has served the CRM API under (zoho-api.md §1.1, §18). */
+/** Every version segment Zoho has served the CRM API under (docs/zoho-contract.md §1.1, §18). */
 export const API_VERSIONS = ['v2', 'v2.1', 'v2.2', 'v3', 'v4', 'v5', 'v6', 'v7', 'v8'] as const;
 export type ApiVersion = (typeof API_VERSIONS)[number];
 

@@ -2,7 +2,7 @@ import { AppError, ERROR_CATALOGUE, type ErrorCode } from '../errors.js';
 import type { ItemResult } from '../records/data-array.js';
 
 /**
- * The one mapping from Mailroom errors to Zoho's wire shapes (zoho-api.md §1.3):
+ * The one mapping from Mailroom errors to Zoho's wire shapes (docs/zoho-contract.md §1.3):
  * every error object has exactly `code`, `details`, `message`, `status: "error"`.
  */
 export type ZohoError = { code: string; details: Record<string, unknown>; message: string; status: 'error' };
@@ -19,7 +19,7 @@ export function errorStatus(code: ErrorCode): number {
 /**
  * An action envelope `{data: [...]}` for bulk results: all succeeded → `successStatus`;
  * all failed → the status of the first error (400 for item errors); mixed → 202
- * ("partially complete", zoho-api.md §1.4).
+ * ("partially complete", docs/zoho-contract.md §1.4).
  */
 export function itemResultsReply(results: readonly ItemResult[], successStatus: number): { status: number; body: unknown } {
   const data = results.map((result) =>

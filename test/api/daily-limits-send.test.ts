@@ -4,7 +4,7 @@ import { updateOrg } from '../../src/orgs/update-org.js';
 import { describeEachDatabase, json, type TestApp, type TestOrg } from '../helpers/test-app.js';
 
 /**
- * send_mail against the daily individual-mail limit (zoho-api.md §16, reliability b.9 #70). The
+ * send_mail against the daily individual-mail limit (docs/zoho-contract.md §16, docs/reliability.md b.9 #70). The
  * limit machinery is in src/limits; these expectations hold once send_mail reserves with
  * `checkAndReserve` in its accepting transaction and sets `quotaHeaders` on its answers.
  */

@@ -13,7 +13,7 @@ import { DATABASE_KINDS, json, startTestApp, type TestApp, type TestOrg } from '
 const T0 = Date.UTC(2026, 0, 15, 9, 0, 0);
 
 for (const kind of DATABASE_KINDS) {
-  describe(`daily individual-mail limit (zoho-api.md §16) [${kind}]`, () => {
+  describe(`daily individual-mail limit (docs/zoho-contract.md §16) [${kind}]`, () => {
     const clock = new FakeClock(T0);
     let app: TestApp;
     before(async () => {

@@ -11,7 +11,7 @@ import { hostOf, startTcpProxy } from '../helpers/tcp-proxy.js';
 import { DATABASE_KINDS, json, startTestApp, TEST_DATABASE_URL, type DatabaseKind, type TestApp, type TestOrg } from '../helpers/test-app.js';
 
 /**
- * The database going away under one process (issue 12; reliability.md b.1 #8, #10, #12): on
+ * The database going away under one process (issue 12; docs/reliability.md b.1 #8, #10, #12): on
  * PostgreSQL through a TCP proxy that resets every connection and refuses new ones (a restart, as
  * a client sees it) without touching the shared server; on SQLite through a second connection
  * holding the write lock past busy_timeout (5 s). Requests answer 503 with Retry-After and change

@@ -11,7 +11,7 @@ import { startScriptedSmtp, type Script, type ScriptedSmtpServer } from '../help
 import { DATABASE_KINDS, json, startTestApp, type DatabaseKind, type TestApp, type TestOrg } from '../helpers/test-app.js';
 
 /**
- * Delivery under faults (reliability.md b.1, b.2, b.4 #38/#49): a scripted SMTP peer answers each
+ * Delivery under faults (docs/reliability.md b.1, b.2, b.4 #38/#49): a scripted SMTP peer answers each
  * phase as a test says, the fake clock stands in for the retry delays, and the outcome is read
  * the way a client reads it: `GET /crm/v8/Leads/{id}/Emails/{message_id}` → `Emails[0].status[]`.
  * The last two tests kill or stop a real worker process (test/fixtures/worker-child.mjs).

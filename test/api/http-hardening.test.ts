@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { describeEachDatabase, json, startTestApp, type TestApp } from '../helpers/test-app.js';
 
 /**
- * JSON depth (reliability.md P8) and everything Fastify or Node's HTTP server would answer on its
+ * JSON depth (docs/reliability.md P8) and everything Fastify or Node's HTTP server would answer on its
  * own: every answer is a Zoho envelope `{code, details, message, status: "error"}`.
  */
 const ENVELOPE_KEYS = ['code', 'details', 'message', 'status'];

@@ -35,12 +35,18 @@ for (const kind of DATABASE_KINDS) {
       assert.ok(json(refreshed).access_token, 'the refresh worked');
       await testApp.inject({ method: 'POST', url: '/oauth/v2/token?grant_type=authorization_code&client_id=cid-visible&client_secret=SECRET-CS-1&code=SECRET-CODE-2' });
       await testApp.inject({ method: 'POST', url: '/oauth/v2/token/revoke?token=SECRET-TOKEN-3' });
+      await testApp.inject({
+        method: 'POST',
+        url: '/oauth/v2/token',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'grant_type=authorization_code&client_id=cid-visible&client_secret=SECRET-CS-9&code=SECRET-BODY-CODE-9',
+      });
       // Any route, also an unknown one; names percent-encoded or in another case are still caught.
       await testApp.inject({ method: 'GET', url: '/no/such/route?Password=SECRET-PW-4&refresh%5Ftoken=SECRET-ENC-5&page=2' });
       await testApp.inject({ method: 'GET', url: '/ui/login?next=%2Fui&access_token=SECRET-AT-6' });
 
       const text = log.text();
-      for (const secret of [org.refreshToken, 'SECRET-CS-1', 'SECRET-CODE-2', 'SECRET-TOKEN-3', 'SECRET-PW-4', 'SECRET-ENC-5', 'SECRET-AT-6']) {
+      for (const secret of [org.refreshToken, 'SECRET-CS-1', 'SECRET-CODE-2', 'SECRET-TOKEN-3', 'SECRET-PW-4', 'SECRET-ENC-5', 'SECRET-AT-6', 'SECRET-CS-9', 'SECRET-BODY-CODE-9']) {
         assert.ok(!text.includes(secret), `${secret} is not in the log`);
       }
       assert.match(text, /"url":"\/oauth\/v2\/token\?grant_type=refresh_token&refresh_token=\[redacted\]"/);
@@ -61,6 +67,33 @@ for (const kind of DATABASE_KINDS) {
     });
   });
 }
+
+test('error codes are logged; an OAuth grant code in a request body or query is not', () => {
+  const log = logCapture();
+  const logger = createLogger({ logLevel: 'info' }, log.stream);
+  const error = Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
+  const fastifyError = Object.assign(new Error('body too large'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 });
+  logger.warn({ err: error, event: 'test.outage' }, 'lost');
+  logger.error({ err: fastifyError, event: 'test.fastify' }, 'failed');
+  logger.warn({ event: 'test.item', result: { code: 'INVALID_DATA', status: 'error' } }, 'item refused');
+  logger.info({ req: { method: 'POST', url: '/oauth/v2/token', body: { grant_type: 'authorization_code', code: 'SECRET-GRANT-1' } } }, 'token request');
+  logger.info({ req: { query: { grant_type: 'authorization_code', code: 'SECRET-GRANT-2' } } }, 'token request');
+  logger.info({ body: { code: 'SECRET-GRANT-3' }, query: { code: 'SECRET-GRANT-4' } }, 'token request');
+  const lines = log
+    .text()
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, any>);
+  assert.equal(lines[0]!.err.code, 'ECONNRESET');
+  assert.equal(lines[1]!.err.code, 'FST_ERR_CTP_BODY_TOO_LARGE');
+  assert.equal(lines[2]!.result.code, 'INVALID_DATA');
+  assert.equal(lines[3]!.req.body.code, '[redacted]');
+  assert.equal(lines[3]!.req.body.grant_type, 'authorization_code', 'the rest of the body stays readable');
+  assert.equal(lines[4]!.req.query.code, '[redacted]');
+  assert.equal(lines[5]!.body.code, '[redacted]');
+  assert.equal(lines[5]!.query.code, '[redacted]');
+  for (const secret of ['SECRET-GRANT-1', 'SECRET-GRANT-2', 'SECRET-GRANT-3', 'SECRET-GRANT-4']) assert.ok(!log.text().includes(secret), secret);
+});
 
 test('redactUrlSecrets: values end where the query pair ends, JSON escapes included; consent links lose their secret', () => {
   assert.equal(redactUrlSecrets('/a?token=x&b=1#frag'), '/a?token=[redacted]&b=1#frag');

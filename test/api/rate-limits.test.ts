@@ -28,7 +28,7 @@ const creditsUsed = async (app: TestApp, orgId: string): Promise<number> => {
 };
 
 for (const kind of DATABASE_KINDS) {
-  describe(`API rate limits (zoho-api.md §15) [${kind}]`, () => {
+  describe(`API rate limits (docs/zoho-contract.md §15) [${kind}]`, () => {
     const clock = new FakeClock(T0);
     let app: TestApp;
     before(async () => {

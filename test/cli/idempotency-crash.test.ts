@@ -9,7 +9,7 @@ import { listening, startMailroom, type MailroomProcess } from '../helpers/mailr
 import { DATABASE_KINDS, TEST_DATABASE_URL, testSchemaName } from '../helpers/test-app.js';
 
 /**
- * Issue 12 item 2 (reliability.md b.1 #1, #2; b.3 #36): an API process SIGKILLed by a fault point
+ * Issue 12 item 2 (docs/reliability.md b.1 #1, #2; b.3 #36): an API process SIGKILLed by a fault point
  * (src/faults.ts) while it handles a send_mail with an Idempotency-Key, then a retry of the same
  * request on a new API process.
  * - killed after the commit: the retry gets the stored answer at once;

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
 
 /**
- * A scripted SMTP peer (reliability.md c.1, H1): plain ESMTP without PIPELINING on 127.0.0.1,
+ * A scripted SMTP peer (docs/reliability.md c.1, H1): plain ESMTP without PIPELINING on 127.0.0.1,
  * answering each phase from a reply table a test may change at any time (`peer.script = …`).
  * A reply is a string (one or more lines, without the final CRLF), `false` to stay silent, or a
  * function of the command's argument (the address for MAIL/RCPT, the de-stuffed body for

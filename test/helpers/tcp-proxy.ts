@@ -1,7 +1,7 @@
 import net, { type AddressInfo } from 'node:net';
 
 /**
- * A TCP proxy on 127.0.0.1 between Mailroom and PostgreSQL (reliability.md c.1 H4), to take the
+ * A TCP proxy on 127.0.0.1 between Mailroom and PostgreSQL (docs/reliability.md c.1 H4), to take the
  * database away without touching the shared server: `cut()` resets every open connection and
  * resets new ones as they arrive, which is what a PostgreSQL restart looks like to a client;
  * `restore()` forwards again.

@@ -410,7 +410,7 @@ describe('web UI: the whole flow on SQLite with the local mailbox', () => {
     await new Promise<void>((resolve) => trap.listen(0, '127.0.0.1', resolve));
     const trapUrl = `http://127.0.0.1:${(trap.address() as AddressInfo).port}`;
     try {
-      // reliability.md b.6 #57/#58: script, event handlers, javascript: URLs, svg onload, CSS
+      // docs/reliability.md b.6 #57/#58: script, event handlers, javascript: URLs, svg onload, CSS
       // expression(), <base>, <meta refresh>, <form>, remote images and styles towards a trap.
       const payloads = [
         '<script>window.__xss=1;alert(1)</script>',

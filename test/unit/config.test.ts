@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, ENVIRONMENT, loadConfig } from '../../src/config.js';
 
 test('defaults: port 8080, SQLite in ./data, UTC, no relay', () => {
   const config = loadConfig({});
@@ -53,4 +55,42 @@ test('TRUST_PROXY: off by default; true, a hop count, or a list of addresses / C
   for (const bad of ['yes', '10.0.0.0/33', '10.0.0.1/8/2', 'proxy.example', '::1/129', '21', ',']) {
     assert.throws(() => loadConfig({ TRUST_PROXY: bad }), new RegExp(`TRUST_PROXY=${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} must be true, false, a number of proxy hops`), bad);
   }
+});
+
+test('loadConfig reads exactly the variables of ENVIRONMENT (except the test facilities read where they act)', () => {
+  const read = new Set<string>();
+  const values: Record<string, string> = { DATABASE_URL: 'postgres://u@h/db', SECRETS_KEY: 'ab'.repeat(32) };
+  const env = new Proxy(values, {
+    get(target, name) {
+      if (typeof name === 'string') read.add(name);
+      return target[name as string];
+    },
+  });
+  loadConfig(env);
+  const documented = Object.entries(ENVIRONMENT)
+    .filter(([, spec]) => !('readBy' in spec))
+    .map(([name]) => name)
+    .sort();
+  assert.deepEqual([...read].sort(), documented);
+});
+
+test('every environment variable src/ reads is in ENVIRONMENT, and read where the table says', () => {
+  const root = path.resolve(import.meta.dirname, '..', '..', '..');
+  const files = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+      const full = path.join(dir, entry.name);
+      return entry.isDirectory() ? files(full) : entry.name.endsWith('.ts') ? [full] : [];
+    });
+  const found: string[] = [];
+  for (const file of files(path.join(root, 'src'))) {
+    const relative = path.relative(root, file).split(path.sep).join('/');
+    for (const match of fs.readFileSync(file, 'utf8').matchAll(/process\.env(?:\.([A-Z0-9_]+)|\[['"]([A-Z0-9_]+)['"]\])/g)) {
+      const name = match[1] ?? match[2]!;
+      found.push(name);
+      assert.ok(name in ENVIRONMENT, `${relative} reads ${name}, which src/config.ts ENVIRONMENT does not document`);
+      const spec = ENVIRONMENT[name as keyof typeof ENVIRONMENT];
+      assert.equal('readBy' in spec ? spec.readBy : 'src/config.ts', relative, name);
+    }
+  }
+  assert.ok(found.includes('MAILROOM_FAULT_AT'), 'the scan sees process.env reads');
 });

@@ -8,7 +8,7 @@ import { formatZohoDateTime } from '../../src/time.js';
 const HOUR = 3_600_000;
 const at = (iso: string): number => Date.parse(iso);
 
-describe('dailyLimitFor (zoho-api.md §16)', () => {
+describe('dailyLimitFor (docs/zoho-contract.md §16)', () => {
   test('free: 50 per confirmed active user', () => {
     assert.equal(dailyLimitFor({ edition: 'free' }, 0, null), 0);
     assert.equal(dailyLimitFor({ edition: 'free' }, 1, null), 50);
@@ -44,7 +44,7 @@ describe('quotaUnits', () => {
   });
 });
 
-describe('dayKeyOf and nextLocalMidnight (reliability b.9 #71)', () => {
+describe('dayKeyOf and nextLocalMidnight (docs/reliability.md b.9 #71)', () => {
   test('America/New_York, spring forward (2026-03-08 is 23 hours long)', () => {
     const tz = 'America/New_York';
     assert.equal(dayKeyOf(at('2026-03-08T04:59:59Z'), tz), '2026-03-07');
@@ -121,7 +121,7 @@ describe('quotaHeaders', () => {
   });
 });
 
-describe('API limits per edition (zoho-api.md §15, Kaizen #93 table)', () => {
+describe('API limits per edition (docs/zoho-contract.md §15, Kaizen #93 table)', () => {
   test('credits per rolling 24 hours', () => {
     assert.equal(apiCreditLimitFor('free', 1, null), 5_000);
     assert.equal(apiCreditLimitFor('free', 50, null), 5_000);

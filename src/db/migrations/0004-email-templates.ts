@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 
 /**
- * Email templates (zoho-api.md §6): folders, templates and the files a template attaches.
+ * Email templates (docs/zoho-contract.md §6): folders, templates and the files a template attaches.
  * Template attachments hold file ids of the Files API without a foreign key: a file row may be
  * purged by the files feature, and a template listing must still load (it shows the name as null);
  * send_mail validates the files again when it uses the template.

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * Limits (zoho-api.md §15, §16): per-org overrides on `orgs`, the daily individual-mail counter
+ * Limits (docs/zoho-contract.md §15, §16): per-org overrides on `orgs`, the daily individual-mail counter
  * and the API credit buckets.
  *
  * - `daily_mail_usage`: one row per org and local calendar day (`YYYY-MM-DD` in the org's time

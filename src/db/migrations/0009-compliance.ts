@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 
 /**
- * Compliance (zoho-api.md §11, §12; reliability.md P10):
+ * Compliance (docs/zoho-contract.md §11, §12; docs/reliability.md P10):
  * - `consent_links`: one row per consent email; only the SHA-256 of the link's secret is kept;
  * - `record_locks`: Locking_Information__s rows; at most one lock per record;
  * - `record_locking_configurations`: per org and module; no row = the defaults;

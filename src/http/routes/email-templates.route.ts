@@ -12,7 +12,7 @@ import { principalOf, requireScopes } from '../auth-hooks.js';
 type Operation = 'READ' | 'CREATE' | 'UPDATE' | 'DELETE';
 
 /**
- * Email templates: Zoho's read API (`GET /settings/email_templates[/{id}]`, zoho-api.md §6) and an
+ * Email templates: Zoho's read API (`GET /settings/email_templates[/{id}]`, docs/zoho-contract.md §6) and an
  * admin API beyond Zoho (POST, PUT, DELETE) with the same shapes and per-item results.
  */
 export const emailTemplateRoutes =

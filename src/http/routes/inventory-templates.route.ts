@@ -6,7 +6,7 @@ import { itemResultsReply } from '../../wire/zoho-envelope.js';
 import { principalOf, requireScopes } from '../auth-hooks.js';
 
 /**
- * Inventory templates: Zoho's read API (`GET /settings/inventory_templates[/{id}]`, zoho-api.md §7)
+ * Inventory templates: Zoho's read API (`GET /settings/inventory_templates[/{id}]`, docs/zoho-contract.md §7)
  * and an admin create API beyond Zoho (`POST`) with per-item results.
  */
 export const inventoryTemplateRoutes =

@@ -16,7 +16,7 @@ import {
 } from '../../mailbox/render-mailbox.js';
 import { createMailboxAuth } from '../mailbox-auth.js';
 import { databaseUnavailableError, prepareErrorReply } from '../http-errors.js';
-import type { WebAuth } from '../web-auth.js';
+import { registerWebCookies, type WebAuth } from '../web-auth.js';
 
 const HTML_PER_PAGE = 50;
 const PAGE = Type.String({ pattern: '^[1-9][0-9]{0,5}$' });
@@ -39,6 +39,7 @@ const DOWNLOAD_HEADERS: Readonly<Record<string, string>> = {
 export const mailboxRoutes =
   (ctx: Context, web: WebAuth): FastifyPluginAsync =>
   async (fastify) => {
+    await registerWebCookies(fastify);
     const auth = createMailboxAuth(ctx, web);
     /** A browser that has not signed in goes to the one sign-in page, and comes back after. */
     const signInFirst = async (request: FastifyRequest, reply: FastifyReply): Promise<boolean> => {

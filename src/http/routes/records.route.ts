@@ -12,7 +12,7 @@ import { itemResultsReply } from '../../wire/zoho-envelope.js';
 
 type Operation = 'READ' | 'CREATE' | 'UPDATE' | 'DELETE';
 
-/** Records API: insert, list, get, update, delete (zoho-api.md §13). */
+/** Records API: insert, list, get, update, delete (docs/zoho-contract.md §13). */
 export const recordRoutes =
   (ctx: Context): FastifyPluginAsync =>
   async (fastify) => {

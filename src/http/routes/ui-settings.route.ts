@@ -4,8 +4,8 @@ import { AppError, isAppError } from '../../errors.js';
 import { quotaStatus } from '../../limits/daily-quota.js';
 import { addOrgFromAddress } from '../../mail/add-org-from-address.js';
 import { findUserSmtp, listFromAddresses } from '../../mail/from-addresses.js';
+import { sanitizedHtmlDocument } from '../../mail/sanitize-mail-html.js';
 import { setUserSmtp } from '../../mail/set-user-smtp.js';
-import { htmlPartSrcdoc } from '../../mailbox/render-mailbox.js';
 import { listModules, resolveModule } from '../../records/module-registry.js';
 import { findRecord } from '../../records/record-repository.js';
 import { createEmailTemplates } from '../../templates/create-email-templates.js';
@@ -13,9 +13,9 @@ import { loadMergeContext } from '../../templates/merge-context.js';
 import { renderTemplate } from '../../templates/merge-fields.js';
 import { findTemplate, listTemplateSummaries } from '../../templates/template-repository.js';
 import { updateEmailTemplates } from '../../templates/update-email-templates.js';
-import { pathOf } from '../../ui/html.js';
+import { pathOf } from '../../html/template.js';
 import { UI_PREVIEW_CSP } from '../../ui/layout.js';
-import type { Session } from '../../ui/sessions.js';
+import type { Session } from '../../auth/web-sessions.js';
 import {
   renderSettings,
   renderSmtp,
@@ -24,7 +24,7 @@ import {
   type FieldErrors,
   type SmtpForm,
   type TemplateForm,
-} from '../../ui/settings-pages.js';
+} from '../../ui/render-settings-pages.js';
 import type { ItemResult } from '../../records/data-array.js';
 
 type Helpers = {
@@ -214,7 +214,7 @@ export const settingsRoutes =
           const isHtml = found.form.editor_mode !== 'plain_text';
           const merged = renderTemplate(found.row, context, { html: isHtml });
           // The merged HTML is sanitised and shown only in a sandboxed iframe (no scripts, no same-origin).
-          preview = { recordId, subject: merged.subject, srcdoc: isHtml ? htmlPartSrcdoc(merged.content) : null, text: isHtml ? null : merged.content };
+          preview = { recordId, subject: merged.subject, srcdoc: isHtml ? sanitizedHtmlDocument(merged.content) : null, text: isHtml ? null : merged.content };
         }
       }
       return send(reply, await editor(session, id, found.form, { notice: noticeOf(request), preview, previewError }), previewError ? 400 : 200, preview ? UI_PREVIEW_CSP : undefined);

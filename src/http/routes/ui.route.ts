@@ -11,18 +11,18 @@ import { presentRecords } from '../../records/present-record.js';
 import { parseData } from '../../records/record-repository.js';
 import { loadTemplateForSend } from '../../templates/resolve-template.js';
 import { COMPOSE_JS, UI_CSS } from '../../ui/assets.js';
-import { readComposeForm, submitCompose, type ComposeForm, type FormErrors } from '../../ui/compose.js';
+import { readComposeForm, submitCompose, type ComposeForm, type FormErrors } from '../../ui/compose-form.js';
 import { UI_PAGE_HEADERS } from '../../ui/layout.js';
 import { localToOffsetDateTime } from '../../ui/local-time.js';
-import { renderError, renderLogin } from '../../ui/login-page.js';
-import { renderModuleList, renderRecordList, recordPath } from '../../ui/record-pages.js';
+import { renderError, renderLogin } from '../../ui/render-login-page.js';
+import { renderModuleList, renderRecordList, recordPath } from '../../ui/render-record-pages.js';
 import { countRecordsByModule, recordName, searchRecords } from '../../ui/record-queries.js';
-import { endSession, newToken, sameToken, startSession, type Session } from '../../ui/sessions.js';
+import { endSession, sameToken, startSession, type Session } from '../../auth/web-sessions.js';
 import { settingsRoutes } from './ui-settings.route.js';
 import { PageError, notFound } from '../../ui/page-error.js';
-import { buildRecordPage, type RecordPageExtra } from '../../ui/record-view.js';
-import { buildComposePage } from '../../ui/compose-view.js';
-import { LOGIN_CSRF_COOKIE, readCookie, SESSION_COOKIE, type WebAuth } from '../web-auth.js';
+import { buildRecordPage, type RecordPageExtra } from '../../ui/load-record-page.js';
+import { buildComposePage } from '../../ui/load-compose-page.js';
+import { registerWebCookies, type WebAuth } from '../web-auth.js';
 import { databaseUnavailableError, prepareErrorReply } from '../http-errors.js';
 
 const PER_PAGE = 25;
@@ -53,6 +53,7 @@ declare module 'fastify' {
 export const uiRoutes =
   (ctx: Context, web: WebAuth): FastifyPluginAsync =>
   async (fastify) => {
+    await registerWebCookies(fastify);
     await fastify.register(formbody, { bodyLimit: 256 * 1024 });
     await fastify.register(multipart, {
       limits: { fileSize: MAX_FILE_BYTES, files: MAX_FILES_PER_UPLOAD, fields: 40, fieldSize: 2 * 1024 * 1024, headerPairs: 200 },
@@ -92,8 +93,7 @@ export const uiRoutes =
     // ---- Sign-in -------------------------------------------------------------------------------
 
     const loginPage = (reply: FastifyReply, options: { next: string; email?: string; error?: string; status?: number }) => {
-      const token = newToken();
-      reply.header('set-cookie', web.loginCsrfCookie(token));
+      const token = web.issueSignInFormToken(reply);
       return send(reply, renderLogin({ csrf: token, next: options.next, email: options.email ?? '', error: options.error ?? null }), options.status ?? 200);
     };
 
@@ -107,15 +107,14 @@ export const uiRoutes =
       const body = (request.body ?? {}) as Record<string, unknown>;
       const next = safeNext(body.next);
       const email = typeof body.email === 'string' ? body.email : '';
-      const expected = readCookie(request, LOGIN_CSRF_COOKIE);
-      if (!expected || !sameToken(body._csrf, expected)) {
+      if (!web.checkSignInFormToken(request, body._csrf)) {
         return loginPage(reply, { next, email, error: 'The sign-in form had expired. Please try again.', status: 403 });
       }
       try {
         const principal = await web.signIn(request, reply, email, typeof body.password === 'string' ? body.password : '');
         const token = await startSession(ctx, principal);
         request.log.info({ event: 'web.signed_in', org_id: principal.orgId, user_id: principal.userId }, 'signed in');
-        reply.header('set-cookie', [web.sessionCookie(token), `${LOGIN_CSRF_COOKIE}=; Path=/ui/login; HttpOnly; SameSite=Strict; Max-Age=0`]);
+        web.setSessionCookie(reply, token);
         return reply.redirect(next, 303);
       } catch (error) {
         if (isAppError(error) && error.code === 'AUTHENTICATION_FAILURE') return loginPage(reply, { next, email, error: 'Wrong email or password.', status: 401 });
@@ -147,8 +146,8 @@ export const uiRoutes =
       app.get('/ui', async (_request, reply) => reply.redirect('/ui/records', 303));
 
       app.post('/ui/logout', async (request, reply) => {
-        await endSession(ctx, readCookie(request, SESSION_COOKIE));
-        reply.header('set-cookie', web.clearSessionCookie());
+        await endSession(ctx, web.sessionToken(request));
+        web.clearSessionCookie(reply);
         return reply.redirect('/ui/login', 303);
       });
 

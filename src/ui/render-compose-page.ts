@@ -1,11 +1,11 @@
 import type { FromAddress } from '../mail/from-addresses.js';
 import type { ModuleDefinition } from '../records/modules.js';
-import type { ComposeForm, FormErrors, FormField } from './compose.js';
-import { fromValue } from './compose.js';
-import { html, type SafeHtml } from './html.js';
+import type { ComposeForm, FormErrors, FormField } from './compose-form.js';
+import { fromValue } from './compose-form.js';
+import { html, type SafeHtml } from '../html/template.js';
 import { layout } from './layout.js';
-import { recordPath } from './record-pages.js';
-import type { Session } from './sessions.js';
+import { recordPath } from './render-record-pages.js';
+import type { Session } from '../auth/web-sessions.js';
 
 export type ComposeView = {
   module: ModuleDefinition;

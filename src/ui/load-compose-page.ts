@@ -5,11 +5,11 @@ import { listFromAddresses } from '../mail/from-addresses.js';
 import type { ModuleDefinition } from '../records/modules.js';
 import { findRecord, parseData } from '../records/record-repository.js';
 import { listTemplateSummaries } from '../templates/template-repository.js';
-import { fromValue, readComposeForm, type ComposeForm, type FormErrors } from './compose.js';
-import { renderCompose } from './compose-page.js';
+import { fromValue, readComposeForm, type ComposeForm, type FormErrors } from './compose-form.js';
+import { renderCompose } from './render-compose-page.js';
 import { notFound } from './page-error.js';
 import { recordName } from './record-queries.js';
-import type { Session } from './sessions.js';
+import type { Session } from '../auth/web-sessions.js';
 
 /** The compose form of a record: the user's from addresses, the module's templates, the day's quota. */
 export async function buildComposePage(

@@ -5,9 +5,9 @@ import { listModules } from '../records/module-registry.js';
 import type { ModuleDefinition } from '../records/modules.js';
 import { findRecord, parseData } from '../records/record-repository.js';
 import { localInputValue } from './local-time.js';
-import { renderRecordPage, type EmailView } from './record-pages.js';
+import { renderRecordPage, type EmailView } from './render-record-pages.js';
 import { findReferringRecords, recordName } from './record-queries.js';
-import type { Session } from './sessions.js';
+import type { Session } from '../auth/web-sessions.js';
 
 export type RecordPageExtra = { notice?: string | null; error?: string | null; emailsIndex?: string | null };
 

@@ -1,9 +1,9 @@
 import type { DailyQuotaStatus } from '../limits/daily-quota.js';
 import type { FromAddress } from '../mail/from-addresses.js';
 import type { ModuleDefinition } from '../records/modules.js';
-import { html, pathOf, trusted, type SafeHtml } from './html.js';
+import { html, pathOf, type SafeHtml } from '../html/template.js';
 import { layout, timeElement } from './layout.js';
-import type { Session } from './sessions.js';
+import type { Session } from '../auth/web-sessions.js';
 
 /** Settings: daily quota, From addresses, the user's SMTP server, email templates. */
 
@@ -11,9 +11,10 @@ export type FieldErrors = Record<string, string>;
 
 const csrf = (session: Session) => html`<input type="hidden" name="_csrf" value="${session.csrfToken}">`;
 
-function input(id: string, label: string, value: string, errors: FieldErrors, type = 'text', extra = ''): SafeHtml {
+/** A labelled input; `extra` holds further attributes (an `html` fragment). */
+function input(id: string, label: string, value: string, errors: FieldErrors, type = 'text', extra?: SafeHtml): SafeHtml {
   const error = errors[id];
-  return html`<div class="field"><label for="${id}">${label}</label><input type="${type}" id="${id}" name="${id}" value="${value}"${extra ? trusted(` ${extra}`) : ''}${
+  return html`<div class="field"><label for="${id}">${label}</label><input type="${type}" id="${id}" name="${id}" value="${value}"${extra ? html` ${extra}` : ''}${
     error ? html` aria-invalid="true" aria-describedby="${id}-error"` : ''
   }>${error ? html`<p class="error" id="${id}-error">${error}</p>` : ''}</div>`;
 }
@@ -51,7 +52,7 @@ ${view.notice ? html`<p class="notice" role="status">${view.notice}</p>` : ''}
 ${
   session.isAdmin
     ? html`<h3>Add an organisation address</h3>${topError(view.errors)}<form method="post" action="/ui/settings/from-addresses" class="row">${csrf(session)}
-${input('email', 'Email', view.form.email, view.errors, 'email', 'required')}${input('name', 'Display name', view.form.name, view.errors, 'text', 'required')}
+${input('email', 'Email', view.form.email, view.errors, 'email', html`required`)}${input('name', 'Display name', view.form.name, view.errors, 'text', html`required`)}
 <button type="submit">Add address</button></form>`
     : html`<p class="small">Only administrators add organisation addresses.</p>`
 }</section>
@@ -74,10 +75,10 @@ export function renderSmtp(session: Session, view: { form: SmtpForm; hasPassword
     html`<p class="crumbs"><a href="/ui/settings">Settings</a></p><h1>Your SMTP server</h1>
 ${view.notice ? html`<p class="notice" role="status">${view.notice}</p>` : ''}${topError(view.errors)}
 <form class="card form" method="post" action="/ui/settings/smtp">${csrf(session)}
-<div class="grid2">${input('host', 'Host', f.host, view.errors, 'text', 'required')}${input('port', 'Port', f.port, view.errors, 'number', 'min="1" max="65535" required')}</div>
+<div class="grid2">${input('host', 'Host', f.host, view.errors, 'text', html`required`)}${input('port', 'Port', f.port, view.errors, 'number', html`min="1" max="65535" required`)}</div>
 <div class="field"><label><input type="checkbox" name="secure" value="true"${f.secure ? ' checked' : ''}> Use TLS from the start (port 465)</label></div>
-<div class="grid2">${input('username', 'Username', f.username, view.errors, 'text', 'autocomplete="off"')}
-${input('password', 'Password', '', view.errors, 'password', `autocomplete="new-password" placeholder="${view.hasPassword ? 'unchanged (stored encrypted, never shown)' : ''}"`)}</div>
+<div class="grid2">${input('username', 'Username', f.username, view.errors, 'text', html`autocomplete="off"`)}
+${input('password', 'Password', '', view.errors, 'password', html`autocomplete="new-password" placeholder="${view.hasPassword ? 'unchanged (stored encrypted, never shown)' : ''}"`)}</div>
 <div class="grid2">${input('from_email', 'From address', f.from_email, view.errors, 'email')}${input('from_name', 'From name', f.from_name, view.errors)}</div>
 <p class="small">The server is checked (connect and sign in) before the settings are saved. The password is stored encrypted and is never shown again; leave it empty to keep the stored one while the host, port, security and username stay the same (changing any of them needs the password again).</p>
 <div class="actions"><button type="submit">Save and check</button></div>
@@ -113,7 +114,7 @@ export function renderTemplateEditor(
     modules: readonly ModuleDefinition[];
     errors: FieldErrors;
     notice: string | null;
-    /** Preview against a record: the merged subject and the srcdoc of the sanitised HTML (or the text). */
+    /** Preview against a record: the merged subject and the sanitised HTML document for the srcdoc (or the text). */
     preview: { recordId: string; subject: string; srcdoc: string | null; text: string | null } | null;
     previewError: string | null;
   },
@@ -132,7 +133,7 @@ ${
   view.preview
     ? html`<p><strong>Subject:</strong> <span id="preview-subject">${view.preview.subject}</span></p>${
         view.preview.srcdoc !== null
-          ? html`<iframe sandbox="" referrerpolicy="no-referrer" title="Template preview" srcdoc="${trusted(view.preview.srcdoc)}"></iframe>`
+          ? html`<iframe sandbox="" referrerpolicy="no-referrer" title="Template preview" srcdoc="${view.preview.srcdoc}"></iframe>`
           : html`<pre>${view.preview.text ?? ''}</pre>`
       }`
     : ''
@@ -144,12 +145,12 @@ ${
 <h1>${view.id ? html`Edit template ${f.name}` : 'New template'}</h1>
 ${view.notice ? html`<p class="notice" role="status">${view.notice}</p>` : ''}${topError(view.errors)}
 <form class="card form" method="post" action="${action}">${csrf(session)}
-${input('name', 'Name', f.name, view.errors, 'text', 'required')}
+${input('name', 'Name', f.name, view.errors, 'text', html`required`)}
 <div class="grid2"><div class="field"><label for="module">Module</label><select id="module" name="module"${invalid('module')}>${view.modules.map(
       (m) => html`<option value="${m.apiName}"${m.apiName === f.module ? ' selected' : ''}>${m.pluralLabel}</option>`,
     )}</select>${error('module')}</div>
 <div class="field"><label for="editor_mode">Format</label><select id="editor_mode" name="editor_mode"><option value="rich_text"${f.editor_mode === 'rich_text' ? ' selected' : ''}>HTML</option><option value="plain_text"${f.editor_mode === 'plain_text' ? ' selected' : ''}>Plain text</option></select></div></div>
-${input('subject', 'Subject', f.subject, view.errors, 'text', 'required')}
+${input('subject', 'Subject', f.subject, view.errors, 'text', html`required`)}
 <div class="field"><label for="content">Content</label><p class="hint" id="content-hint">Merge fields such as \${Leads.Last Name} are filled from the record when a mail is sent.</p><textarea id="content" name="content" aria-describedby="content-hint"${invalid('content')}>${f.content}</textarea>${error('content')}</div>
 <div class="actions"><button type="submit">${view.id ? 'Save template' : 'Create template'}</button></div>
 </form>

@@ -1,7 +1,7 @@
 import type { Context, Principal } from '../context.js';
 import { AppError, isAppError } from '../errors.js';
 import { uploadFiles, type UploadedPart } from '../files/upload-files.js';
-import { sanitizeMailHtml } from '../mailbox/render-mailbox.js';
+import { sanitizeMailHtml } from '../mail/sanitize-mail-html.js';
 import { sendMail } from '../mail/send-mail.js';
 import { loadTemplateForSend } from '../templates/resolve-template.js';
 import type { ModuleDefinition } from '../records/modules.js';

@@ -1,6 +1,6 @@
-import { html } from './html.js';
+import { html } from '../html/template.js';
 import { layout } from './layout.js';
-import type { Session } from './sessions.js';
+import type { Session } from '../auth/web-sessions.js';
 
 export function renderLogin(view: { csrf: string; next: string; email: string; error: string | null }): string {
   return layout(

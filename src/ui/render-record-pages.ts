@@ -1,9 +1,9 @@
 import { subjectText } from '../mailbox/render-mailbox.js';
 import type { FieldDefinition, ModuleDefinition } from '../records/modules.js';
-import { html, pathOf, type SafeHtml } from './html.js';
+import { html, pathOf, type SafeHtml } from '../html/template.js';
 import { layout, none, timeElement } from './layout.js';
 import type { RelatedGroup } from './record-queries.js';
-import type { Session } from './sessions.js';
+import type { Session } from '../auth/web-sessions.js';
 
 /** Pages for modules, record lists and one record with its Emails section. */
 
