@@ -2,10 +2,11 @@ import type { Context } from '../context.js';
 import { markHandedOver } from './queue-repository.js';
 
 /**
- * Records "handed over" marks (queue-repository `markHandedOver`, fenced by the worker's lease) for
- * the SMTP transactions of one worker with group commit: the marks asked for within one turn of the event loop, and those
- * asked for while a commit is running, go into one commit together. Each caller's promise settles
- * with the commit that carried its mark.
+ * Records "handed over" marks (queue-repository `markHandedOver`, fenced by the worker's lease)
+ * for the SMTP transactions of one worker with group commit: the marks asked for within one turn
+ * of the event loop, and those asked for while a commit is running, go into one commit together.
+ * Each caller's promise settles with the commit that carried its mark; it rejects if the commit
+ * failed or the worker no longer holds the lease of its mail.
  */
 export interface HandoverLog {
   /** Resolves once the recipients (of one mail) are marked; rejects if they could not be. */

@@ -104,19 +104,24 @@ export async function markHandedOver(db: Database, dialect: Dialect, workerId: s
       const ids = sql.join(recipientIds.slice(i, i + 500).map((id) => sql`${id}`));
       const mails = sql.join(messageIds.map((id) => sql`${id}`));
       const fenced = sql`select message_id from mails where message_id in (${mails}) and lease_owner = ${workerId}`;
+      // PostgreSQL: this statement's own transaction commits without waiting for the WAL flush
+      // (synchronous_commit off for it alone; `cfg` is read so that it runs): see the guarantee
+      // in docs/decisions/0004-possible-duplicate.md.
       const { rows } =
         dialect === 'postgres'
           ? await sql<{ id: string }>`
-              with fence as (${fenced} for update)
+              with cfg as (select set_config('synchronous_commit', 'off', true) as value),
+                   fence as (${fenced} for update)
               update mail_recipients set in_flight = ${IN_FLIGHT.handedOver}
-               where id in (${ids}) and message_id in (select message_id from fence) returning id`.execute(conn)
+               where id in (${ids}) and message_id in (select message_id from fence)
+                 and (select value from cfg) = 'off'
+              returning id`.execute(conn)
           : await sql<{ id: string }>`
               update mail_recipients set in_flight = ${IN_FLIGHT.handedOver}
                where id in (${ids}) and message_id in (${fenced}) returning id`.execute(conn);
       for (const row of rows) marked.add(row.id);
     }
   };
-  // Committed like every other write (durable): see docs/decisions/0004-possible-duplicate.md.
   if (recipientIds.length <= 500) await mark(db);
   else await db.transaction().execute(mark);
   return marked;

@@ -184,9 +184,9 @@ const TAIL_BYTES = 2;
  *
  * It reads its input only when nodemailer reads it, which starts after the server's 354 (a
  * stream before it may read ahead, this one does not), so the gate is reached once the rest of
- * the message went to the socket. Before the gate it waits a few turns of the event loop for what
- * the connection had in store: a server that dropped the connection while the message was being
- * written is noticed then (the send fails: `abandon`), and that transaction is a clean retry.
+ * the message went to the socket. The end also waits a few turns of the event loop: a server that
+ * dropped the connection while the message was being written is noticed by then (the send fails:
+ * `abandon`), and that transaction is a clean retry.
  */
 export class WithheldEnd extends Readable {
   /** The end of the message was let go: from now on the server may have it all. */
@@ -262,20 +262,18 @@ export class WithheldEnd extends Readable {
   }
 
   private async openGate(): Promise<void> {
-    // What the connection had in store first: a server that dropped it while the message was
-    // being written is noticed now (the send fails: `abandon`), and nothing is marked.
-    await settle();
     if (this.abandoned || this.destroyed) return;
     try {
       faultPoint('smtp.before_handover');
-      await this.gate();
+      // The mark's commit, and a few turns of the event loop for what the connection had in
+      // store (both at once): a server that dropped the connection while the message was being
+      // written is noticed meanwhile (the send fails: `abandon`), and the end stays held back.
+      await Promise.all([this.gate(), settle()]);
     } catch (error) {
       this.heldBack = error instanceof Error ? error : new Error(String(error));
       if (!this.destroyed) this.destroy(this.heldBack);
       return;
     }
-    // Nothing but this check between the commit and the end: a crash in between is the only way
-    // to be flagged without a copy at the server.
     if (this.abandoned || this.destroyed) return;
     this.released = true;
     this.push(this.tail);
@@ -286,10 +284,11 @@ export class WithheldEnd extends Readable {
 }
 
 /**
- * Turns of the event loop waited before the gate. A peer in this very process that drops the
- * connection on the first bytes of data is noticed within 3 (its read, our read of the close,
- * the close callback; measured); one more for margin. Each turn is a setImmediate: microseconds
- * when idle. A peer elsewhere is noticed if its drop arrived by then, or during the commit.
+ * Turns of the event loop the end waits for, alongside the mark's commit. A peer in this very
+ * process that drops the connection on the first bytes of data is noticed within 3 (its read, our
+ * read of the close, the close callback; measured); one more for margin, and for a drop that
+ * arrived while SQLite's commit held the event loop. A commit on PostgreSQL usually outlasts them.
+ * A peer elsewhere is noticed if its drop arrived by then.
  */
 const SETTLE_TURNS = 4;
 
