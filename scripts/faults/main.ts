@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FaultPeer, SMTP_FAULTS } from './peer.js';
+import { FaultPeer, SMTP_FAULTS, SMTP_FAULT_TEXT } from './peer.js';
 import { runTrial, type FaultName, type FaultSpec, type TrialResult, type TrialSettings } from './trial.js';
 import { createWorld, type DatabaseKind } from './world.js';
 
@@ -14,28 +14,31 @@ import { createWorld, type DatabaseKind } from './world.js';
  * trials, accepted, delivered, lost, duplicates, unflagged duplicates, flagged without duplicate,
  * recovery time; exits 1 on any loss or unflagged duplicate (2 on bad usage).
  */
-const HELP = `Usage: npm run faults [-- options]     (or: node dist/scripts/faults/main.js [options] after npm run build)
-
-  --trials N        Trials per fault (default 10; with --short 1, and 2 for process faults)
-  --seed S          Seed of the random moments and choices (default: random; printed)
-  --db D            sqlite, postgres or both (default both)
-  --only LIST       Faults to run, comma-separated (default all): ${['kill-single', 'kill-api', 'kill-worker', 'pg-terminate', ...SMTP_FAULTS].join(', ')}
-  --mails M         Mails per trial, two recipients each (default 30; with --short 15)
-  --short           The CI version: few trials, small bursts (under 3 minutes)
-  --keep            Keep the processes' logs and data (also kept when a trial fails)
-
-  Environment: FAULTS_DATABASE_URL (default TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test);
-  each run uses a fresh schema, dropped at the end. The PostgreSQL server itself is never stopped.
-`;
-
 const FAULTS: readonly FaultSpec[] = [
   { name: 'kill-single', databases: ['sqlite'], what: 'SIGKILL of the single process (serve, API and worker)' },
   { name: 'kill-api', databases: ['postgres'], what: 'SIGKILL of the API process (serve --no-worker)' },
   { name: 'kill-worker', databases: ['postgres'], what: 'SIGKILL of one of two worker processes' },
   { name: 'pg-terminate', databases: ['postgres'], what: "pg_terminate_backend of all Mailroom's connections" },
-  ...SMTP_FAULTS.map((name) => ({ name, databases: ['sqlite', 'postgres'] as const, what: `SMTP peer: ${name}` })),
+  ...SMTP_FAULTS.map((name) => ({ name, databases: ['sqlite', 'postgres'] as const, what: `the SMTP peer, 3 times: ${SMTP_FAULT_TEXT[name]}` })),
 ];
 const PROCESS_FAULT_NAMES = new Set<FaultName>(['kill-single', 'kill-api', 'kill-worker', 'pg-terminate']);
+
+const HELP = `Usage: npm run faults [-- options]     (or: node dist/scripts/faults/main.js [options] after npm run build)
+
+  --trials N        Trials per fault (default 10; with --short 1, and 2 for process faults)
+  --seed S          Seed of the random moments and choices (default: random; printed)
+  --db D            sqlite, postgres or both (default both)
+  --only LIST       Faults to run, comma-separated (default all; see below)
+  --mails M         Mails per trial, two recipients each (default 30; with --short 15)
+  --short           The CI version: few trials, small bursts (under 3 minutes)
+  --keep            Keep the processes' logs and data (also kept when a trial fails)
+
+  Faults:
+${FAULTS.map((f) => `    ${f.name.padEnd(18)}${f.what} (${f.databases.join(', ')})`).join('\n')}
+
+  Environment: FAULTS_DATABASE_URL (default TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test);
+  each run uses a fresh schema, dropped at the end. The PostgreSQL server itself is never stopped.
+`;
 
 function usage(message: string): never {
   process.stderr.write(`faults: ${message}\n`);
@@ -155,6 +158,7 @@ const table = rows.map(({ database, fault, results }) => {
   const notes = [
     sum(results, 'gaveUp') ? `${sum(results, 'gaveUp')} requests given up (409)` : '',
     sum(results, 'ghosts') ? `${sum(results, 'ghosts')} unacknowledged deliveries` : '',
+    sum(results, 'refused') ? `${sum(results, 'refused')} items refused` : '',
     results.some((r) => !r.drained) ? `${results.filter((r) => !r.drained).length} not drained` : '',
     PROCESS_FAULT_NAMES.has(fault.name) ? '' : `${sum(results, 'injected')} faulted`,
   ].filter(Boolean);

@@ -24,6 +24,18 @@ export const SMTP_FAULTS = [
 ] as const;
 export type SmtpFault = (typeof SMTP_FAULTS)[number];
 
+export const SMTP_FAULT_TEXT: Record<SmtpFault, string> = {
+  '421-connect': '421 instead of the greeting',
+  'no-greeting': 'never greets',
+  '451-after-data': '451 after the final dot',
+  'drop-mid-data': 'drops the connection at the first bytes of the message',
+  'stall-after-dot': 'never answers the final dot',
+  'close-before-250': 'closes the connection after the final dot, without a reply',
+  '450-rcpt': '450 to the second recipient',
+  '550-rcpt': '550 to the second recipient',
+  '554-after-data': '554 after the final dot',
+};
+
 type Armed = { fault: SmtpFault; remaining: number; rcpt: (address: string) => boolean };
 type Connection = { id: string; _socket: Socket };
 
