@@ -76,7 +76,7 @@ export async function deliverMail(
           messageId: mail.message_id,
           message: composeMessage(mail, all, ctx.config.messageIdDomain, files, consentLink ? consentUrl(ctx, consentLink) : null),
           envelope: { from: mail.from_email, to: attempt.map((r) => r.email) },
-          handOver: (recipients) => handovers.record(mail.message_id, idsOf(attempt, recipients)),
+          handOver: (recipients) => handovers.record({ workerId, messageId: mail.message_id, attempt: mail.attempts }, idsOf(attempt, recipients)),
         });
         faultPoint('delivery.after_reply');
       } catch (error) {
@@ -208,8 +208,9 @@ async function recordOutcomes(
       }
       writes.push({ r, outcome, status, statusCode, next });
     }
-    // Only the worker that holds the lease moves the mail on. One whose lease ran out meanwhile
-    // (another worker may be attempting the mail now) records only the deliveries it made, and
+    // Only the claim that still holds the lease moves the mail on. One whose lease ran out
+    // meanwhile (another attempt, by another worker or this one, may be under way now: the mail's
+    // `attempts` moved on with its claim) records only the deliveries it made, and
     // only over recipients still waiting: a deferral or failure of its own must not overwrite what
     // the new attempt does. (On PostgreSQL this update also locks the mail row against a claim.)
     const moved = await tx
@@ -224,6 +225,7 @@ async function recordOutcomes(
       })
       .where('message_id', '=', mail.message_id)
       .where('lease_owner', '=', workerId)
+      .where('attempts', '=', mail.attempts)
       .executeTakeFirst();
     const holdsLease = Number(moved.numUpdatedRows) > 0;
     for (const { r, outcome, status, statusCode, next } of writes) {

@@ -89,21 +89,27 @@ export async function nextDueAt(db: Database): Promise<number | null> {
 }
 
 /**
+ * One claim of a mail: the worker and the mail's `attempts` after that claim. A later claim —
+ * by another worker, or by the same one after the lease ran out — makes it stale.
+ */
+export type Claim = { workerId: string; messageId: string; attempt: number };
+
+/**
  * Marks recipients handed over (`in_flight = 2`): the transport is about to let the final dot go,
- * and waits for this commit before it does. Only recipients of mails `workerId` still holds the
- * lease of are marked — the fence that keeps a worker whose lease ran out (and whose mail another
- * worker may have claimed meanwhile) from delivering it: its transaction ends before the dot.
- * On PostgreSQL the mail rows are locked (FOR UPDATE) for that check, so a concurrent claim is
+ * and waits for this commit before it does. Only recipients of mails still held by the claim
+ * they were attempted under are marked — the fence that keeps an attempt whose lease ran out (and
+ * whose mail was claimed again meanwhile) from delivering it: its transaction ends before the
+ * dot. On PostgreSQL the mail rows are locked (FOR UPDATE) for that check, so a concurrent claim is
  * either seen or comes after this mark (and then flags the recipient). Returns the ids marked.
  */
-export async function markHandedOver(db: Database, dialect: Dialect, workerId: string, messageIds: readonly string[], recipientIds: readonly string[]): Promise<Set<string>> {
-  if (recipientIds.length === 0) return new Set();
+export async function markHandedOver(db: Database, dialect: Dialect, claims: readonly Claim[], recipientIds: readonly string[]): Promise<Set<string>> {
+  if (recipientIds.length === 0 || claims.length === 0) return new Set();
   const marked = new Set<string>();
+  const held = sql.join(claims.map((c) => sql`(message_id = ${c.messageId} and lease_owner = ${c.workerId} and attempts = ${c.attempt})`), sql` or `);
+  const fenced = sql`select message_id from mails where ${held}`;
   const mark = async (conn: Database) => {
     for (let i = 0; i < recipientIds.length; i += 500) {
       const ids = sql.join(recipientIds.slice(i, i + 500).map((id) => sql`${id}`));
-      const mails = sql.join(messageIds.map((id) => sql`${id}`));
-      const fenced = sql`select message_id from mails where message_id in (${mails}) and lease_owner = ${workerId}`;
       // PostgreSQL: this statement's own transaction commits without waiting for the WAL flush
       // (synchronous_commit off for it alone; `cfg` is read so that it runs): see the guarantee
       // in docs/decisions/0004-possible-duplicate.md.

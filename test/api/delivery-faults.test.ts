@@ -392,40 +392,43 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(f.peer.delivered.length, 1, 'exactly one copy');
     });
 
-    // A worker whose lease ran out while its send was still going (a slow server) may find the
-    // mail claimed by another worker: the handed-over mark is fenced by the lease, so the stale
-    // worker cannot end its message, and its own outcome does not overwrite the new attempt's.
-    test('#14 a worker whose lease ran out mid-send cannot let the dot go: the worker that took over delivers once, not flagged', async (t) => {
-      const f = await setup(t, kind, { env: { SMTP_TIMEOUT_SECONDS: '20' } });
-      let releaseStale!: () => void;
-      const staleHeld = new Promise<void>((resolve) => (releaseStale = resolve));
-      let dataCommands = 0;
-      f.peer.script = {
-        DATA: async () => {
-          dataCommands += 1;
-          if (dataCommands === 1) await staleHeld;
-          return '354 End data with <CR><LF>.<CR><LF>';
-        },
-      };
-      const id = await f.accept();
-      const stale = f.worker.runOnce();
-      for (const deadline = Date.now() + 10_000; dataCommands === 0; await sleep(10)) assert.ok(Date.now() < deadline, 'the first DATA');
+    // An attempt whose lease ran out while its send was still going (a slow server) may find the
+    // mail claimed again, by another worker or by its own: the handed-over mark is fenced by the
+    // claim, so the stale attempt cannot end its message, and its outcome does not overwrite the
+    // new attempt's.
+    for (const who of ['another worker', 'the same worker'] as const) {
+      test(`#14 an attempt whose lease ran out mid-send cannot let the dot go: ${who} claims the mail again and delivers it once, not flagged`, async (t) => {
+        const f = await setup(t, kind, { env: { SMTP_TIMEOUT_SECONDS: '20' } });
+        // Each DATA command waits until the test lets it go: the stale attempt's, then the new one's.
+        const held: (() => void)[] = [];
+        f.peer.script = { DATA: () => new Promise((resolve) => held.push(() => resolve('354 End data with <CR><LF>.<CR><LF>'))) };
+        const dataCommands = async (n: number) => {
+          for (const deadline = Date.now() + 10_000; held.length < n; await sleep(10)) assert.ok(Date.now() < deadline, `DATA #${n}`);
+        };
+        const id = await f.accept();
+        const stale = f.worker.runOnce();
+        await dataCommands(1);
 
-      f.clock!.advance(f.testApp.config.delivery.leaseMs + 1000);
-      const other = createWorker(f.testApp.app);
-      t.after(() => other.stop(1000));
-      assert.equal(await other.runOnce(), 1, 'the expired lease lets another worker claim the mail');
-      assert.equal(f.peer.delivered.length, 1);
+        f.clock!.advance(f.testApp.config.delivery.leaseMs + 1000);
+        const other = who === 'the same worker' ? f.worker : createWorker(f.testApp.app);
+        if (other !== f.worker) t.after(() => other.stop(1000));
+        const fresh = other.runOnce();
+        await dataCommands(2);
 
-      releaseStale();
-      assert.equal(await stale, 1);
-      const status = find(await f.statuses(id), 'ann@example.com');
-      assert.deepEqual([status.type, status.status_code, status.possible_duplicate], ['sent', '2.0.0', false]);
-      assert.equal(f.peer.transactions.length, 2, 'both workers reached the data phase');
-      assert.equal(f.peer.transactions.filter((tx) => tx.complete).length, 1, 'only the lease holder sent the final dot');
-      assert.equal(f.peer.delivered.length, 1, 'one copy');
-      assert.deepEqual(await f.mails(), [{ message_id: id, state: 'done', lease_until: null }]);
-    });
+        // The stale attempt reaches its end while the new claim holds the mail: it must not send it.
+        held[0]!();
+        assert.equal(await stale, 1);
+        assert.equal(f.peer.transactions.filter((tx) => tx.complete).length, 0, 'the stale attempt did not send the final dot');
+        held[1]!();
+        assert.equal(await fresh, 1, 'the expired lease let the mail be claimed again');
+        const status = find(await f.statuses(id), 'ann@example.com');
+        assert.deepEqual([status.type, status.status_code, status.possible_duplicate], ['sent', '2.0.0', false]);
+        assert.equal(f.peer.transactions.length, 2, 'both workers reached the data phase');
+        assert.equal(f.peer.transactions.filter((tx) => tx.complete).length, 1, 'only the lease holder sent the final dot');
+        assert.equal(f.peer.delivered.length, 1, 'one copy');
+        assert.deepEqual(await f.mails(), [{ message_id: id, state: 'done', lease_until: null }]);
+      });
+    }
 
     test('#22 a server that never greets: deferred within the SMTP timeout, not hanging', async (t) => {
       const f = await setup(t, kind, { script: { greeting: false } });
