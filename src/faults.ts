@@ -15,8 +15,20 @@ import fs from 'node:fs';
  * - `api.in_tx`: send_mail, inside the accepting transaction, after the mails and the
  *   Idempotency-Key answer were written, before COMMIT (the transaction rolls back).
  * - `api.after_commit_before_response`: send_mail, after COMMIT, before the answer is written.
+ * - `worker.after_claim`: the worker, right after a claim that took mail (before connecting).
+ * - `smtp.before_handover`: the SMTP transport, mid-DATA, before the recipients' "handed over"
+ *   mark is committed (the final dot cannot have gone).
+ * - `smtp.after_dot`: the SMTP transport, after the end of the message and the final dot were
+ *   written, before the reply is read (run on the next turn of the event loop).
+ * - `delivery.after_reply`: deliver-mail, after the transport's result, before the outcome commits.
  */
-export type FaultPointName = 'api.in_tx' | 'api.after_commit_before_response';
+export type FaultPointName =
+  | 'api.in_tx'
+  | 'api.after_commit_before_response'
+  | 'worker.after_claim'
+  | 'smtp.before_handover'
+  | 'smtp.after_dot'
+  | 'delivery.after_reply';
 
 type Armed = { name: string; remaining: number };
 

@@ -195,7 +195,11 @@ export interface MailRecipientTable {
   diagnostic: string | null;
   remote_mta: string | null;
   attempts: number;
-  /** 1 while an SMTP transaction for this recipient may be under way (crash ⇒ outcome unknown). */
+  /**
+   * 0: no attempt under way; 1: claimed for an attempt, the message not yet complete at the
+   * receiver; 2: handed over — the final dot may have been sent and no outcome is recorded yet
+   * (a crash now ⇒ the retry is flagged `possible_duplicate`). See queue-repository.ts.
+   */
   in_flight: number;
   possible_duplicate: number;
   last_attempt_at: number | null;

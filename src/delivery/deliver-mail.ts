@@ -7,9 +7,12 @@ import { composeMessage, type LoadedFile } from './compose.js';
 import { consentLinkOfMail, consentUrl } from '../compliance/consent-links.js';
 import { filesOfMails } from '../mail/mail-files.js';
 import { fireTimeRefusal } from './fire-time-checks.js';
+import { IN_FLIGHT } from './queue-repository.js';
 import { hasExpired, permanentStatus, retryDelayMs } from './retry-policy.js';
 import { TransportConfigError, type RecipientOutcome, type SendResult } from './transport.js';
 import type { TransportRegistry } from './transports.js';
+import type { HandoverLog } from './handover-log.js';
+import { faultPoint } from '../faults.js';
 
 /**
  * One delivery attempt of a claimed mail: send to every recipient that is due, record each
@@ -17,10 +20,16 @@ import type { TransportRegistry } from './transports.js';
  *
  * Invariant: the mail MUST leave `sending` on every path that returns, and every recipient the
  * claim marked `in_flight` gets an outcome that clears the mark; if the process dies instead, the
- * lease expires and the mail is claimed again, and the new claim flags recipients still marked
- * `possible_duplicate` (queue-repository).
+ * lease expires and the mail is claimed again, and the new claim flags `possible_duplicate` the
+ * recipients whose message had been handed over (queue-repository).
  */
-export async function deliverMail(ctx: Context, transports: TransportRegistry, mail: MailRow, workerId: string): Promise<void> {
+export async function deliverMail(
+  ctx: Context,
+  transports: TransportRegistry,
+  handovers: HandoverLog,
+  mail: MailRow,
+  workerId: string,
+): Promise<void> {
   const now = ctx.clock.now();
   const all = await recipientsOf(ctx.db, [mail.message_id]);
   // The claim marked the recipients due at that moment `in_flight`: exactly those are attempted.
@@ -67,7 +76,9 @@ export async function deliverMail(ctx: Context, transports: TransportRegistry, m
           messageId: mail.message_id,
           message: composeMessage(mail, all, ctx.config.messageIdDomain, files, consentLink ? consentUrl(ctx, consentLink) : null),
           envelope: { from: mail.from_email, to: attempt.map((r) => r.email) },
+          handOver: (recipients) => handovers.record({ workerId, messageId: mail.message_id, attempt: mail.attempts }, idsOf(attempt, recipients)),
         });
+        faultPoint('delivery.after_reply');
       } catch (error) {
         if (error instanceof TransportConfigError && route.kind === 'user') {
           // The user's server refused our credentials: the user must fix the settings; later
@@ -105,6 +116,12 @@ export async function deliverMail(ctx: Context, transports: TransportRegistry, m
   await retryWhileDatabaseUnavailable(ctx.log, 'delivery.record', { message_id: mail.message_id }, () =>
     recordOutcomes(ctx, mail, all, outcomes, workerId),
   );
+}
+
+/** The ids of the attempted recipients a transaction names (by address, as the envelope has them). */
+function idsOf(attempt: readonly RecipientRow[], emails: readonly string[]): string[] {
+  const wanted = new Set(emails.map((e) => e.toLowerCase()));
+  return attempt.filter((r) => wanted.has(r.email.toLowerCase())).map((r) => r.id);
 }
 
 /** Ends a mail that may no longer go: its due recipients `skipped` with the reason, nothing sent. */
@@ -163,6 +180,7 @@ async function recordOutcomes(
   await ctx.db.transaction().execute(async (tx) => {
     let nextDue: number | null = null;
     let anySent = false;
+    const writes: { r: RecipientRow; outcome: Outcome; status: RecipientStatus; statusCode: string; next: number | null }[] = [];
     for (const r of all) {
       const outcome = outcomes.get(r.id);
       if (!outcome) {
@@ -170,7 +188,6 @@ async function recordOutcomes(
         if (r.status === 'sent') anySent = true;
         continue;
       }
-      const attempts = r.attempts + 1;
       let status: RecipientStatus;
       let statusCode = outcome.statusCode;
       let next: number | null = null;
@@ -178,9 +195,7 @@ async function recordOutcomes(
         status = 'sent';
         anySent = true;
       } else if (outcome.kind === 'bounced') {
-        // The receiving server refused this address for good: block it for the org.
         status = 'bounced';
-        await blockAddress(tx, { orgId: mail.org_id, email: r.email, reason: outcome.diagnostic, statusCode, at: now }, ctx);
       } else if (outcome.kind === 'failed' || outcome.kind === 'skipped') {
         status = outcome.kind;
       } else if (hasExpired(mail.created_at, now, maxAgeMs)) {
@@ -188,30 +203,17 @@ async function recordOutcomes(
         statusCode = permanentStatus(statusCode);
       } else {
         status = 'deferred';
-        next = now + retryDelayMs(attempts, firstRetryMs);
+        next = now + retryDelayMs(r.attempts + 1, firstRetryMs);
         nextDue = Math.min(nextDue ?? Infinity, next);
       }
-      await tx
-        .updateTable('mail_recipients')
-        .set({
-          status,
-          action: status === 'sent' ? 'delivered' : status === 'deferred' ? 'delayed' : 'failed',
-          status_code: statusCode,
-          diagnostic: outcome.diagnostic,
-          remote_mta: outcome.remoteMta,
-          attempts,
-          in_flight: 0,
-          last_attempt_at: now,
-          next_attempt_at: next,
-          done_at: status === 'deferred' ? null : now,
-          ...(outcome.uncertain ? { possible_duplicate: 1 } : {}),
-        })
-        .where('id', '=', r.id)
-        .execute();
+      writes.push({ r, outcome, status, statusCode, next });
     }
-    // Only the worker that holds the lease moves the mail on; a worker whose lease expired
-    // meanwhile has still recorded the facts above.
-    await tx
+    // Only the claim that still holds the lease moves the mail on. One whose lease ran out
+    // meanwhile (another attempt, by another worker or this one, may be under way now: the mail's
+    // `attempts` moved on with its claim) records only the deliveries it made, and
+    // only over recipients still waiting: a deferral or failure of its own must not overwrite what
+    // the new attempt does. (On PostgreSQL this update also locks the mail row against a claim.)
+    const moved = await tx
       .updateTable('mails')
       .set({
         state: nextDue === null ? 'done' : 'queued',
@@ -223,7 +225,35 @@ async function recordOutcomes(
       })
       .where('message_id', '=', mail.message_id)
       .where('lease_owner', '=', workerId)
-      .execute();
+      .where('attempts', '=', mail.attempts)
+      .executeTakeFirst();
+    const holdsLease = Number(moved.numUpdatedRows) > 0;
+    for (const { r, outcome, status, statusCode, next } of writes) {
+      if (!holdsLease && status !== 'sent') continue;
+      if (status === 'bounced') {
+        // The receiving server refused this address for good: block it for the org.
+        await blockAddress(tx, { orgId: mail.org_id, email: r.email, reason: outcome.diagnostic, statusCode, at: now }, ctx);
+      }
+      let update = tx
+        .updateTable('mail_recipients')
+        .set({
+          status,
+          action: status === 'sent' ? 'delivered' : status === 'deferred' ? 'delayed' : 'failed',
+          status_code: statusCode,
+          diagnostic: outcome.diagnostic,
+          remote_mta: outcome.remoteMta,
+          attempts: r.attempts + 1,
+          in_flight: IN_FLIGHT.none,
+          last_attempt_at: now,
+          next_attempt_at: next,
+          done_at: status === 'deferred' ? null : now,
+          ...(outcome.uncertain ? { possible_duplicate: 1 } : {}),
+        })
+        .where('id', '=', r.id);
+      if (!holdsLease) update = update.where('status', 'in', ['queued', 'deferred']);
+      await update.execute();
+    }
+    if (!holdsLease) ctx.log.warn({ event: 'delivery.lease_lost', message_id: mail.message_id }, 'the lease ran out during the attempt; only its deliveries were recorded');
   });
   const counts = [...outcomes.values()].reduce<Record<string, number>>((acc, o) => ({ ...acc, [o.kind]: (acc[o.kind] ?? 0) + 1 }), {});
   ctx.log.info({ event: 'delivery.attempted', message_id: mail.message_id, ...counts }, 'delivery attempt recorded');

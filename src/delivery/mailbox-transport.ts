@@ -13,6 +13,8 @@ export function createMailboxTransport(ctx: Context): MailTransport {
     async send(mail: OutgoingMail): Promise<SendResult> {
       const info = await composer.sendMail({ ...mail.message, envelope: mail.envelope });
       const raw = withSubjectField(info.message as Buffer, mail.message).toString('utf8');
+      // Storing the message is this transport's point of no return.
+      await mail.handOver(mail.envelope.to);
       await ctx.db
         .insertInto('mailbox_messages')
         .values({

@@ -13,12 +13,18 @@ import type { MailRow } from '../mail/mail-repository.js';
  * mail holds the other up: each gets at least half of the slots while both have mail due. Each
  * lane is read in due order through the index (lane, due_at); no query scans future mail.
  *
- * The claim also marks the recipients it is about to attempt `in_flight`, in the same commit; a
- * recipient still marked when its mail is claimed again was being attempted by a worker that never
- * recorded the outcome (it died, or its lease ran out), so it may have received the message: it is
- * flagged `possible_duplicate`. (A worker that dies after the claim but before handing the message
- * over flags its recipients too: the flag means "may", never "did".)
+ * The claim also marks the recipients it is about to attempt `in_flight = 1` (claimed), in the
+ * same commit. Right before the final dot of an SMTP transaction can be sent, the transport has
+ * its recipients marked `in_flight = 2` (handed over, `markHandedOver`), and only then lets the
+ * message end. A recipient still at 2 when its mail is claimed again was being attempted by a
+ * worker that never recorded the outcome (it died, or its lease ran out) after the whole message
+ * may have reached the server: it is flagged `possible_duplicate`. One still at 1 never got the
+ * end of the message from that worker (a server discards an incomplete one), so its retry is
+ * clean. See docs/decisions/0004-possible-duplicate.md.
  */
+/** `mail_recipients.in_flight`: no attempt under way, claimed for one, or handed over (see above). */
+export const IN_FLIGHT = { none: 0, claimed: 1, handedOver: 2 } as const;
+
 export type ClaimInput = { workerId: string; now: number; leaseMs: number; limit: number; firstLane: 0 | 1 };
 
 const CLAIMABLE = sql`state in ('queued', 'sending')`;
@@ -46,7 +52,9 @@ export async function claimDueMails(db: Database, dialect: Dialect, input: Claim
   const claimSet = sql`
     state = 'sending', lease_owner = ${input.workerId}, lease_until = ${leaseUntil},
     due_at = ${leaseUntil}, attempts = attempts + 1, lane = 1, updated_at = ${input.now}`;
-  const markSet = sql`possible_duplicate = case when in_flight = 1 then 1 else possible_duplicate end, in_flight = 1`;
+  const markSet = sql`
+    possible_duplicate = case when in_flight = ${IN_FLIGHT.handedOver} then 1 else possible_duplicate end,
+    in_flight = ${IN_FLIGHT.claimed}`;
   const dueRecipient = sql`status in ('queued', 'deferred') and (next_attempt_at is null or next_attempt_at <= ${input.now})`;
 
   let rows: MailRow[];
@@ -78,4 +86,49 @@ const num = (value: unknown): number | null => (value === null || value === unde
 export async function nextDueAt(db: Database): Promise<number | null> {
   const row = await db.selectFrom('mails').select((eb) => eb.fn.min('due_at').as('next')).where('due_at', 'is not', null).executeTakeFirst();
   return row?.next === null || row?.next === undefined ? null : Number(row.next);
+}
+
+/**
+ * One claim of a mail: the worker and the mail's `attempts` after that claim. A later claim —
+ * by another worker, or by the same one after the lease ran out — makes it stale.
+ */
+export type Claim = { workerId: string; messageId: string; attempt: number };
+
+/**
+ * Marks recipients handed over (`in_flight = 2`): the transport is about to let the final dot go,
+ * and waits for this commit before it does. Only recipients of mails still held by the claim
+ * they were attempted under are marked — the fence that keeps an attempt whose lease ran out (and
+ * whose mail was claimed again meanwhile) from delivering it: its transaction ends before the
+ * dot. On PostgreSQL the mail rows are locked (FOR UPDATE) for that check, so a concurrent claim is
+ * either seen or comes after this mark (and then flags the recipient). Returns the ids marked.
+ */
+export async function markHandedOver(db: Database, dialect: Dialect, claims: readonly Claim[], recipientIds: readonly string[]): Promise<Set<string>> {
+  if (recipientIds.length === 0 || claims.length === 0) return new Set();
+  const marked = new Set<string>();
+  const held = sql.join(claims.map((c) => sql`(message_id = ${c.messageId} and lease_owner = ${c.workerId} and attempts = ${c.attempt})`), sql` or `);
+  const fenced = sql`select message_id from mails where ${held}`;
+  const mark = async (conn: Database) => {
+    for (let i = 0; i < recipientIds.length; i += 500) {
+      const ids = sql.join(recipientIds.slice(i, i + 500).map((id) => sql`${id}`));
+      // PostgreSQL: this statement's own transaction commits without waiting for the WAL flush
+      // (synchronous_commit off for it alone; `cfg` is read so that it runs): see the guarantee
+      // in docs/decisions/0004-possible-duplicate.md.
+      const { rows } =
+        dialect === 'postgres'
+          ? await sql<{ id: string }>`
+              with cfg as (select set_config('synchronous_commit', 'off', true) as value),
+                   fence as (${fenced} for update)
+              update mail_recipients set in_flight = ${IN_FLIGHT.handedOver}
+               where id in (${ids}) and message_id in (select message_id from fence)
+                 and (select value from cfg) = 'off'
+              returning id`.execute(conn)
+          : await sql<{ id: string }>`
+              update mail_recipients set in_flight = ${IN_FLIGHT.handedOver}
+               where id in (${ids}) and message_id in (${fenced}) returning id`.execute(conn);
+      for (const row of rows) marked.add(row.id);
+    }
+  };
+  if (recipientIds.length <= 500) await mark(db);
+  else await db.transaction().execute(mark);
+  return marked;
 }

@@ -1,8 +1,9 @@
 import { Readable } from 'node:stream';
-import nodemailer from 'nodemailer';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { DestinationLimiter } from './destination-limiter.js';
+import { faultPoint } from '../faults.js';
 import { enhancedStatus } from './retry-policy.js';
 import { TransportConfigError, withSubjectField, type MailTransport, type OutgoingMail, type RecipientOutcome, type SendResult } from './transport.js';
 
@@ -84,24 +85,29 @@ export function createSmtpTransport(name: string, target: SmtpTarget, pooling: S
     disableUrlAccess: true,
   };
   const transporter = nodemailer.createTransport(options);
+  // The message's last stage (see WithheldEnd), handed to this plugin with the message's options.
+  transporter.use('stream', (mail, done) => {
+    const stage = (mail.data as Record<string, unknown>)[WITHHELD_END];
+    if (stage instanceof WithheldEnd) mail.message.processFunc((input) => stage.attach(input));
+    done();
+  });
   const remoteMta = `${target.servername ?? target.host}:${target.port}`;
 
   /**
    * One SMTP transaction. The message is composed by us (MailComposer) and handed to nodemailer as
-   * a stream we watch: if the connection fails after the last byte was taken, the final dot may
-   * have reached the server and the outcome is unknown (`uncertain`: a retry may duplicate).
+   * a stream that holds its last bytes back (`WithheldEnd`) until the recipients' handed-over mark
+   * is committed (`mail.handOver`): before that the server cannot have the whole message, and a
+   * failure is a clean retry. If the connection fails after the end was let go and before a reply
+   * was read, the final dot may have reached the server and the outcome is unknown
+   * (`uncertain`: a retry may duplicate).
    */
   const transaction = (mail: OutgoingMail, to: string[]): Promise<RecipientOutcome[]> =>
     pooling.limiter.run(remoteMta, () => transact(mail, to));
   const transact = async (mail: OutgoingMail, to: string[]): Promise<RecipientOutcome[]> => {
     const message = withSubjectField(await new MailComposer({ ...mail.message, disableFileAccess: true, disableUrlAccess: true }).compile().build(), mail.message);
-    let handedOver = false;
-    const stream = Readable.from([message]);
-    stream.on('end', () => {
-      handedOver = true;
-    });
+    const stream = new WithheldEnd(() => mail.handOver(to));
     try {
-      const info = await transporter.sendMail({ envelope: { from: mail.envelope.from, to }, raw: stream, disableFileAccess: true, disableUrlAccess: true });
+      const info = await transporter.sendMail({ envelope: { from: mail.envelope.from, to }, raw: message, disableFileAccess: true, disableUrlAccess: true, [WITHHELD_END]: stream } as SendMailOptions);
       const rejected = new Map<string, SmtpError>();
       for (const error of (info as { rejectedErrors?: SmtpError[] }).rejectedErrors ?? []) {
         if (error.recipient) rejected.set(error.recipient.toLowerCase(), error);
@@ -127,8 +133,16 @@ export function createSmtpTransport(name: string, target: SmtpTarget, pooling: S
         const statusCode = enhancedStatus(error.response, error.responseCode);
         return to.map((email) => ({ email, kind: error.responseCode! >= 500 ? 'failed' : 'deferred', statusCode, diagnostic, dataPhase: true }));
       }
+      if (stream.heldBack) {
+        // The handed-over mark could not be committed: the transaction was abandoned before its end.
+        const reason = stream.heldBack instanceof Error ? stream.heldBack.message : String(stream.heldBack);
+        return to.map((email) => ({ email, kind: 'deferred', statusCode: '4.3.0', diagnostic: `not sent: the end of the message was held back (${reason})`.slice(0, 1000) }));
+      }
       const outcomes = to.map((email) => outcomeFor(email, error));
-      return error.responseCode === undefined && handedOver ? outcomes.map((o) => ({ ...o, uncertain: true })) : outcomes;
+      return error.responseCode === undefined && stream.released ? outcomes.map((o) => ({ ...o, uncertain: true })) : outcomes;
+    } finally {
+      // A transaction that ended (failed) before the end was let go keeps it for ever.
+      stream.abandon();
     }
   };
 
@@ -152,6 +166,134 @@ export function createSmtpTransport(name: string, target: SmtpTarget, pooling: S
       (transporter as unknown as { close(o?: { force?: boolean }): void }).close(closeOptions);
     },
   };
+}
+
+/** The option that carries a message's WithheldEnd to the plugin (nodemailer copies only string keys). */
+const WITHHELD_END = 'mailroomWithheldEnd';
+
+/** Bytes held back from the end of the message until the gate opens (any non-empty tail will do). */
+const TAIL_BYTES = 2;
+
+/**
+ * The last stage of the message stream nodemailer writes after DATA (a `processFunc`, added by
+ * the transport's 'stream' plugin): it passes the message through but withholds its last bytes
+ * until `gate` resolved. nodemailer writes the final dot only once this stream ended, so the end
+ * of data cannot reach the server before the gate (the handed-over mark's commit) has passed —
+ * nor ever, if the gate fails (this stream errors and nodemailer drops the connection mid-DATA) or
+ * the transaction has failed meanwhile (`abandon`).
+ *
+ * It reads its input only when nodemailer reads it, which starts after the server's 354 (a
+ * stream before it may read ahead, this one does not), so the gate is reached once the rest of
+ * the message went to the socket. The end also waits a few turns of the event loop: a server that
+ * dropped the connection while the message was being written is noticed by then (the send fails:
+ * `abandon`), and that transaction is a clean retry.
+ */
+export class WithheldEnd extends Readable {
+  /** The end of the message was let go: from now on the server may have it all. */
+  released = false;
+  /** Why the gate refused, once it did. */
+  heldBack: Error | null = null;
+  private input: Readable | null = null;
+  private inputEnded = false;
+  private tail: Buffer = Buffer.alloc(0);
+  private wanted = false;
+  private gateOpening = false;
+  private abandoned = false;
+
+  constructor(private readonly gate: () => Promise<void>) {
+    super({ highWaterMark: 0 });
+  }
+
+  /**
+   * The processFunc: reads `input` (the composed message) on demand. nodemailer's pool may call it
+   * again for a message no byte of which was read (its connection closed first): the new input
+   * replaces the old one.
+   */
+  attach(input: Readable): Readable {
+    const previous = this.input;
+    if (previous) {
+      previous.off('readable', this.onReadable).off('end', this.onEnd).off('error', this.onError).on('error', () => undefined);
+      previous.destroy();
+    }
+    this.input = input;
+    this.inputEnded = false;
+    input.on('readable', this.onReadable).once('end', this.onEnd).once('error', this.onError);
+    return this;
+  }
+
+  private readonly onReadable = (): void => this.pull();
+  private readonly onEnd = (): void => {
+    this.inputEnded = true;
+    this.pull();
+  };
+  private readonly onError = (error: Error): void => {
+    this.destroy(error);
+  };
+
+  /** The transaction is over: never let the end go. */
+  abandon(): void {
+    this.abandoned = true;
+    if (!this.released && !this.destroyed) this.destroy();
+  }
+
+  override _read(): void {
+    this.wanted = true;
+    this.pull();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.input?.destroy();
+    callback(error);
+  }
+
+  private pull(): void {
+    if (!this.wanted || !this.input || this.destroyed) return;
+    for (let chunk: Buffer | null; this.wanted && (chunk = this.input.read() as Buffer | null) !== null; ) {
+      const all = this.tail.length > 0 ? Buffer.concat([this.tail, chunk]) : chunk;
+      const cut = Math.max(0, all.length - TAIL_BYTES);
+      this.tail = all.subarray(cut);
+      if (cut > 0) this.wanted = this.push(all.subarray(0, cut));
+    }
+    // All but the tail is out and more is wanted: the end of the message is next.
+    if (this.inputEnded && this.wanted && !this.gateOpening) {
+      this.gateOpening = true;
+      void this.openGate();
+    }
+  }
+
+  private async openGate(): Promise<void> {
+    if (this.abandoned || this.destroyed) return;
+    try {
+      faultPoint('smtp.before_handover');
+      // The mark's commit, and a few turns of the event loop for what the connection had in
+      // store (both at once): a server that dropped the connection while the message was being
+      // written is noticed meanwhile (the send fails: `abandon`), and the end stays held back.
+      await Promise.all([this.gate(), settle()]);
+    } catch (error) {
+      this.heldBack = error instanceof Error ? error : new Error(String(error));
+      if (!this.destroyed) this.destroy(this.heldBack);
+      return;
+    }
+    if (this.abandoned || this.destroyed) return;
+    this.released = true;
+    this.push(this.tail);
+    this.push(null);
+    // For fault tests: by the next turn nodemailer has written the end and the dot to the socket.
+    setImmediate(() => faultPoint('smtp.after_dot'));
+  }
+}
+
+/**
+ * Turns of the event loop the end waits for, alongside the mark's commit. A peer in this very
+ * process that drops the connection on the first bytes of data is noticed within 3 (its read, our
+ * read of the close, the close callback; measured); one more for margin, and for a drop that
+ * arrived while SQLite's commit held the event loop. A commit on PostgreSQL usually outlasts them.
+ * A peer elsewhere is noticed if its drop arrived by then.
+ */
+const SETTLE_TURNS = 4;
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < SETTLE_TURNS; i += 1) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 /** What nodemailer needs to reach and log in to `target`, for pooled sending and for checks alike. */

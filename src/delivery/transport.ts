@@ -11,6 +11,14 @@ export type OutgoingMail = {
   /** Headers and body (nodemailer options); never carries file paths or URLs. */
   message: SendMailOptions;
   envelope: { from: string; to: string[] };
+  /**
+   * The point of no return of one transaction: a transport calls it with that transaction's
+   * envelope recipients before the message can be complete at the receiver (SMTP: before the
+   * final dot; the mailbox: before storing it), and goes on only once it resolved — it resolves
+   * when their "handed over" mark is committed. If it rejects, the transaction is abandoned
+   * before that point (nothing was delivered).
+   */
+  handOver(recipients: readonly string[]): Promise<void>;
 };
 
 /** `bounced`: the server refused the recipient (the address gets blocked); `failed`: it refused the session or the sender (nothing is blocked). */
@@ -23,7 +31,7 @@ export type RecipientOutcome = {
   statusCode: string;
   /** What the server said (or the connection error), as data: never interpreted. */
   diagnostic: string;
-  /** The connection failed after the whole message was handed over: it may have been delivered. */
+  /** The connection failed after the end of the message was let go, with no reply read: it may have been delivered. */
   uncertain?: boolean;
   /** The outcome is the server's reply to the message data, shared by the whole transaction. */
   dataPhase?: boolean;

@@ -4,6 +4,8 @@ import type { Context } from '../context.js';
 import { backoffMs, errorCode, isDatabaseUnavailable } from '../db/availability.js';
 import type { MailRow } from '../mail/mail-repository.js';
 import { deliverMail } from './deliver-mail.js';
+import { createHandoverLog } from './handover-log.js';
+import { faultPoint } from '../faults.js';
 import { claimDueMails, nextDueAt } from './queue-repository.js';
 import { createTransportRegistry, type TransportRegistry } from './transports.js';
 
@@ -34,6 +36,7 @@ const ABORT_SETTLE_MS = 2_000;
 export function createWorker(ctx: Context, options: { transports?: TransportRegistry } = {}): Worker {
   const id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const transports = options.transports ?? createTransportRegistry(ctx);
+  const handovers = createHandoverLog(ctx);
   const { concurrency, leaseMs } = ctx.config.delivery;
   const inFlight = new Set<Promise<void>>();
   const inFlightIds = new Map<Promise<void>, string>();
@@ -50,7 +53,7 @@ export function createWorker(ctx: Context, options: { transports?: TransportRegi
   };
 
   const deliver = (mail: MailRow): Promise<void> => {
-    const task = deliverMail(ctx, transports, mail, id)
+    const task = deliverMail(ctx, transports, handovers, mail, id)
       .catch((error: unknown) => {
         // The lease expires and another attempt follows; nothing is lost.
         ctx.log.error({ err: error, event: 'delivery.crashed', message_id: mail.message_id }, 'delivery attempt failed unexpectedly');
@@ -98,6 +101,7 @@ export function createWorker(ctx: Context, options: { transports?: TransportRegi
             ctx.log.info({ event: 'worker.resumed', worker: id, paused_ms: Date.now() - pausedAt, attempts: failures }, 'claiming mail again');
             failures = 0;
           }
+          if (mails.length > 0) faultPoint('worker.after_claim');
           for (const mail of mails) void deliver(mail);
           backlog = mails.length === free;
           if (!backlog) {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test, type TestContext } from 'node:test';
+import { sql } from 'kysely';
 import { simpleParser } from 'mailparser';
 import { FakeClock } from '../../src/clock.js';
 import { createWorker, type Worker } from '../../src/delivery/worker.js';
@@ -323,7 +324,7 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(retried.possible_duplicate, true, 'the server got the complete message twice');
     });
 
-    test('#21 socket destroyed mid-DATA: deferred, retried, then delivered exactly once', async (t) => {
+    test('#21 socket destroyed mid-DATA: deferred, not flagged, retried, then delivered exactly once', async (t) => {
       const f = await setup(t, kind, { script: { disconnectAfterBodyBytes: 120 } });
       const id = await f.accept({ content: 'A body long enough to be cut off in the middle. '.repeat(20) });
       assert.equal(await f.worker.runOnce(), 1);
@@ -331,6 +332,8 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(first.type, 'deferred');
       assert.match(first.status_code ?? '', /^4\.\d+\.\d+$/);
       assert.equal(first.next_attempt_time, at(T0 + FIRST_RETRY_MS));
+      // The drop was noticed before the end of the message was let go: the server cannot have it.
+      assert.equal(first.possible_duplicate, false, 'a connection lost before the final dot is a clean retry');
       assert.equal(f.peer.transactions.length, 1);
       assert.equal(f.peer.transactions[0]!.complete, false, 'the first copy was cut off');
 
@@ -339,13 +342,93 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(await f.worker.runOnce(), 1);
       const sent = find(await f.statuses(id), 'ann@example.com');
       assert.equal(sent.type, 'sent');
-      // The client wrote the whole message before the reset, so it cannot tell this from a reset
-      // after the dot: the retry may carry the possible_duplicate flag; the sink still got one copy.
+      assert.equal(sent.possible_duplicate, false);
       assert.equal(f.peer.delivered.length, 1);
       assert.equal(f.peer.transactions.filter((tx) => tx.complete).length, 1, 'one complete copy in all');
       const parsed = await simpleParser(f.peer.delivered[0]!.body);
       assert.equal(parsed.text?.trim(), 'A body long enough to be cut off in the middle. '.repeat(20).trim());
     });
+
+    // The final dot goes only after the recipients' "handed over" mark is committed. A database
+    // that refuses that commit (here a trigger; in life an outage) stops the transaction before
+    // its end: the server discards the incomplete message, and the retry is not a duplicate.
+    test('#8/#21 the handed-over mark cannot be committed: the transaction ends before the dot, deferred, not flagged', async (t) => {
+      const f = await setup(t, kind);
+      const refuse = 'handover refused by a test trigger';
+      const db = f.testApp.app.db;
+      if (kind === 'sqlite') {
+        await sql.raw(`create trigger refuse_handover before update of in_flight on mail_recipients when new.in_flight = 2
+                         begin select raise(abort, '${refuse}'); end`).execute(db);
+      } else {
+        await sql.raw(`create function refuse_handover() returns trigger language plpgsql as $$ begin raise exception '${refuse}'; end $$`).execute(db);
+        await sql.raw(`create trigger refuse_handover before update of in_flight on mail_recipients for each row
+                         when (new.in_flight = 2) execute function refuse_handover()`).execute(db);
+      }
+      const id = await f.accept({ to: [{ email: 'ann@example.com' }], cc: [{ email: 'bob@example.com' }] });
+      assert.equal(await f.worker.runOnce(), 1);
+      const first = await f.statuses(id);
+      assert.deepEqual(summary(first), [
+        ['ann@example.com', 'deferred', '4.3.0'],
+        ['bob@example.com', 'deferred', '4.3.0'],
+      ]);
+      for (const s of first) {
+        assert.match(s.diagnostic ?? '', /end of the message was held back/);
+        assert.match(s.diagnostic ?? '', new RegExp(refuse));
+        assert.equal(s.possible_duplicate, false);
+      }
+      assert.equal(f.peer.transactions.length, 1, 'the data phase had begun');
+      assert.equal(f.peer.transactions[0]!.complete, false, 'no final dot was sent');
+      assert.equal(f.peer.delivered.length, 0);
+
+      await sql.raw('drop trigger refuse_handover' + (kind === 'postgres' ? ' on mail_recipients' : '')).execute(db);
+      f.clock!.advance(FIRST_RETRY_MS + 1000);
+      assert.equal(await f.worker.runOnce(), 1);
+      const sent = await f.statuses(id);
+      assert.deepEqual(summary(sent), [
+        ['ann@example.com', 'sent', '2.0.0'],
+        ['bob@example.com', 'sent', '2.0.0'],
+      ]);
+      assert.ok(sent.every((s) => s.possible_duplicate === false));
+      assert.equal(f.peer.delivered.length, 1, 'exactly one copy');
+    });
+
+    // An attempt whose lease ran out while its send was still going (a slow server) may find the
+    // mail claimed again, by another worker or by its own: the handed-over mark is fenced by the
+    // claim, so the stale attempt cannot end its message, and its outcome does not overwrite the
+    // new attempt's.
+    for (const who of ['another worker', 'the same worker'] as const) {
+      test(`#14 an attempt whose lease ran out mid-send cannot let the dot go: ${who} claims the mail again and delivers it once, not flagged`, async (t) => {
+        const f = await setup(t, kind, { env: { SMTP_TIMEOUT_SECONDS: '20' } });
+        // Each DATA command waits until the test lets it go: the stale attempt's, then the new one's.
+        const held: (() => void)[] = [];
+        f.peer.script = { DATA: () => new Promise((resolve) => held.push(() => resolve('354 End data with <CR><LF>.<CR><LF>'))) };
+        const dataCommands = async (n: number) => {
+          for (const deadline = Date.now() + 10_000; held.length < n; await sleep(10)) assert.ok(Date.now() < deadline, `DATA #${n}`);
+        };
+        const id = await f.accept();
+        const stale = f.worker.runOnce();
+        await dataCommands(1);
+
+        f.clock!.advance(f.testApp.config.delivery.leaseMs + 1000);
+        const other = who === 'the same worker' ? f.worker : createWorker(f.testApp.app);
+        if (other !== f.worker) t.after(() => other.stop(1000));
+        const fresh = other.runOnce();
+        await dataCommands(2);
+
+        // The stale attempt reaches its end while the new claim holds the mail: it must not send it.
+        held[0]!();
+        assert.equal(await stale, 1);
+        assert.equal(f.peer.transactions.filter((tx) => tx.complete).length, 0, 'the stale attempt did not send the final dot');
+        held[1]!();
+        assert.equal(await fresh, 1, 'the expired lease let the mail be claimed again');
+        const status = find(await f.statuses(id), 'ann@example.com');
+        assert.deepEqual([status.type, status.status_code, status.possible_duplicate], ['sent', '2.0.0', false]);
+        assert.equal(f.peer.transactions.length, 2, 'both workers reached the data phase');
+        assert.equal(f.peer.transactions.filter((tx) => tx.complete).length, 1, 'only the lease holder sent the final dot');
+        assert.equal(f.peer.delivered.length, 1, 'one copy');
+        assert.deepEqual(await f.mails(), [{ message_id: id, state: 'done', lease_until: null }]);
+      });
+    }
 
     test('#22 a server that never greets: deferred within the SMTP timeout, not hanging', async (t) => {
       const f = await setup(t, kind, { script: { greeting: false } });
@@ -470,12 +553,12 @@ for (const kind of DATABASE_KINDS) {
 
   describe(`delivery faults: a worker process killed or stopped mid-send [${kind}]`, () => {
     /** Starts test/fixtures/worker-child.mjs (the real `mailroom worker`) on the test app's database. */
-    function startWorkerChild(testApp: TestApp) {
+    function startWorkerChild(testApp: TestApp, extraEnv: Record<string, string> = {}) {
       const env: NodeJS.ProcessEnv = { ...process.env };
-      for (const name of ['DATABASE_URL', 'DATABASE_SCHEMA', 'DATA_DIR', 'NODE_TEST_CONTEXT']) delete env[name];
+      for (const name of ['DATABASE_URL', 'DATABASE_SCHEMA', 'DATA_DIR', 'NODE_TEST_CONTEXT', 'MAILROOM_FAULT_AT']) delete env[name];
       const child = spawn(process.execPath, ['test/fixtures/worker-child.mjs'], {
         cwd: REPO_ROOT,
-        env: { ...env, ...testApp.env, LOG_LEVEL: 'info' },
+        env: { ...env, ...testApp.env, LOG_LEVEL: 'info', ...extraEnv },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let output = '';
@@ -520,6 +603,43 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(f.peer.delivered.length, 1);
       assert.deepEqual(await f.mails(), [{ message_id: id, state: 'done', lease_until: null }], 'one mail row, done: not lost');
     });
+
+    // Crash points (MAILROOM_FAULT_AT, src/faults.ts): the worker SIGKILLs itself at an exact line.
+    // Only a worker that died after the recipients' "handed over" mark (committed right before the
+    // final dot) leaves them flagged; one that died earlier never let the end of the message go.
+    const crashPoints = [
+      { at: 'worker.after_claim', when: 'after the claim, before connecting (#3)', complete: 0, flagged: false },
+      { at: 'smtp.before_handover', when: 'mid-DATA, before the handed-over mark (#4)', complete: 0, flagged: false },
+      // The peer answers a little later here, so the reply cannot be read before the crash point's turn.
+      { at: 'smtp.after_dot', when: 'after the final dot, before the reply (#5)', complete: 1, flagged: true, script: { DATA_END: () => sleep(500).then(() => '250 2.0.0 Ok: queued after a pause') } },
+      { at: 'delivery.after_reply', when: 'after the 250, before the outcome is recorded (#6)', complete: 1, flagged: true },
+    ] as { at: string; when: string; complete: number; flagged: boolean; script?: Script }[];
+    for (const point of crashPoints) {
+      test(`kill -9 ${point.when}: the retry ${point.flagged ? 'is flagged possible_duplicate (a second copy)' : 'is clean (exactly one copy)'}`, async (t) => {
+        const f = await setup(t, kind, { realClock: true, env: childEnv, ...(point.script ? { script: point.script } : {}) });
+        const id = await f.accept({ to: [{ email: 'ann@example.com' }], cc: [{ email: 'bob@example.com' }] });
+        const worker = startWorkerChild(f.testApp, { MAILROOM_FAULT_AT: point.at });
+        t.after(() => void worker.child.kill('SIGKILL'));
+        assert.deepEqual(await worker.waitExit(15_000), { code: null, signal: 'SIGKILL' }, worker.output());
+        assert.equal(f.peer.transactions.filter((tx) => tx.complete).length, point.complete, 'complete messages at the server before the retry');
+        await f.peer.waitFor(() => f.peer.delivered.length === point.complete, 5000, 'the 250 to each complete message');
+
+        const [leased] = await f.mails();
+        assert.equal(leased!.state, 'sending', 'the dead worker still holds the lease');
+        f.peer.script = {};
+        await sleep(Math.max(0, leased!.lease_until! - Date.now() + 50));
+        assert.equal(await f.worker.runOnce(), 1, 'claimed again once the lease expired');
+
+        const statuses = await f.statuses(id);
+        assert.deepEqual(summary(statuses), [
+          ['ann@example.com', 'sent', '2.0.0'],
+          ['bob@example.com', 'sent', '2.0.0'],
+        ]);
+        for (const s of statuses) assert.equal(s.possible_duplicate, point.flagged, `${s.email} possible_duplicate`);
+        assert.equal(f.peer.delivered.length, point.complete + 1, 'copies received in all');
+        assert.deepEqual(await f.mails(), [{ message_id: id, state: 'done', lease_until: null }]);
+      });
+    }
 
     test('#7 SIGTERM mid-send: the worker finishes the in-flight send, exits 0, the recipient is sent', async (t) => {
       const f = await setup(t, kind, {

@@ -8,7 +8,7 @@ import { AppError, isAppError } from '../../src/errors.js';
 import { SMTP_CHECK_LIMIT, setUserSmtp, type SetUserSmtpInput } from '../../src/mail/set-user-smtp.js';
 import { createUser } from '../../src/users/create-user.js';
 import { zohoError } from '../../src/wire/zoho-envelope.js';
-import { freePort } from '../helpers/mail-world.js';
+import { freePort } from '../helpers/free-port.js';
 import { runCli } from '../helpers/run-cli.js';
 import { scriptedLookup, SPECIAL_ADDRESSES } from '../helpers/scripted-lookup.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';

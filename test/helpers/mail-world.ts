@@ -1,6 +1,6 @@
-import net from 'node:net';
 import { FakeClock } from '../../src/clock.js';
 import { createWorker, type Worker } from '../../src/delivery/worker.js';
+import { freePort } from './free-port.js';
 import { startSmtpSink, type ReceivedMessage, type SmtpSink } from './smtp-sink.js';
 import { json, startTestApp, type DatabaseKind, type TestApp, type TestOrg } from './test-app.js';
 
@@ -53,17 +53,6 @@ export async function closeMailWorld(world: MailWorld | undefined): Promise<void
   await world.sink.close();
 }
 
-/** A port nobody listens on right now (to know PUBLIC_URL before the server starts). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs the worker until a mail with this subject has arrived in the sink; returns it. */
 export async function deliveredWithSubject(world: Pick<MailWorld, 'worker' | 'sink'>, subject: string): Promise<ReceivedMessage> {
