@@ -27,7 +27,7 @@ export type RouteAccess = {
    * must be covered, in order.
    */
   scopes?: AnyOf | ((module: ModuleDefinition) => readonly AnyOf[]);
-  /** The path parameter that names the module (`:module`): unknown → INVALID_MODULE (`resolve_path_index` 0). */
+  /** The path parameter that names the module (`:module`): unknown → INVALID_MODULE (`resource_path_index` 0). */
   module?: string;
   /**
    * Administrators only. Enforced by the use-case (`compliance/require-admin.ts`: ADMIN_ONLY), never

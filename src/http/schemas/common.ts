@@ -129,6 +129,19 @@ export function bulkResponses(success: 200 | 201, key = 'data') {
 /** 204: nothing to list (Zoho answers an empty body). */
 export const NoContent = (description: string) => Type.Unsafe<unknown>(Type.Null({ description }));
 
+/** A paged list under `key` with Zoho's `info`, or 204 when the page is empty. */
+export const PageResponses = (key: string, item: TSchema, description: string, empty: string) => ({
+  200: Type.Object({ [key]: Type.Array(item), info: PageInfo }, { description }),
+  204: NoContent(empty),
+  ...ERRORS,
+});
+
+/** One resource, as Zoho answers a read by id: a one-element list under `key`. */
+export const OneResponses = (key: string, item: TSchema, description: string) => ({
+  200: Type.Object({ [key]: Type.Array(item, { minItems: 1, maxItems: 1 }) }, { description }),
+  ...ERRORS,
+});
+
 /** A server-rendered HTML page (web UI, mailbox, consent page); its errors are HTML pages too. */
 export const HtmlPage = (description: string) => ({
   description,

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { ActionResults, bulkResponses, ERRORS, JsonBody, NoContent, OpenObject, PageInfo, PathSegment, RecordParams, VersionParams } from './common.js';
+import { ActionResults, bulkResponses, ERRORS, JsonBody, NoContent, OpenObject, PageInfo, PageResponses, PathSegment, RecordParams, VersionParams } from './common.js';
 
 /** Record locking, the audit trail and profile permissions (docs/zoho-contract.md §11, docs/compliance.md). */
 const tags = ['Compliance'];
@@ -77,17 +77,12 @@ export const auditLog = {
     action: Type.Optional(Type.String({ maxLength: 50, description: 'Only this action (`consent.changed`, `record.locked`, …)' })),
     record_id: Type.Optional(Type.String({ pattern: '^[0-9]{1,19}$', description: 'Only entries about this record' })),
   }),
-  response: {
-    200: Type.Object(
-      {
-        audit_log: Type.Array(OpenObject({ id: Type.String(), time: Type.String(), action: Type.String(), reason: Type.String() })),
-        info: PageInfo,
-      },
-      { description: 'A page of entries, newest first' },
-    ),
-    204: NoContent('No entry on this page'),
-    ...ERRORS,
-  },
+  response: PageResponses(
+    'audit_log',
+    OpenObject({ id: Type.String(), time: Type.String(), action: Type.String(), reason: Type.String() }),
+    'A page of entries, newest first',
+    'No entry on this page',
+  ),
 };
 
 const ProfilePermissions = Type.Object(

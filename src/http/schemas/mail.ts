@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { MAX_DATA_ITEMS } from '../../records/data-array.js';
-import { bulkResponses, ERRORS, JsonBody, ModuleParams, NoContent, OpenObject, PathSegment, QueryValue, RecordParams, VersionParams } from './common.js';
+import { bulkResponses, ERRORS, OneResponses, JsonBody, ModuleParams, NoContent, OpenObject, PathSegment, QueryValue, RecordParams, VersionParams } from './common.js';
 
 /** Send Mail, From addresses, the Emails related list, cancel/reschedule and unblock_email (docs/zoho-contract.md §3–§5, §8, §10). */
 const tags = ['Mail'];
@@ -89,7 +89,7 @@ export const getEmail = {
   summary: 'Get a mail of a record, with its content',
   tags,
   params: EmailParams,
-  response: { 200: Type.Object({ Emails: Type.Array(EmailSchema, { minItems: 1, maxItems: 1 }) }, { description: 'The mail' }), ...ERRORS },
+  response: OneResponses('Emails', EmailSchema, 'The mail'),
 };
 
 const ChangeResult = Type.Object({ data: Type.Array(Type.Ref('ActionSuccess'), { minItems: 1, maxItems: 1 }) }, { description: 'Done' });

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { MAX_DATA_ITEMS } from '../../records/data-array.js';
-import { bulkResponses, ERRORS, JsonBody, ModuleParams, NoContent, OpenObject, PageInfo, QueryValue, RecordParams } from './common.js';
+import { bulkResponses, JsonBody, ModuleParams, OneResponses, OpenObject, PageResponses, QueryValue, RecordParams } from './common.js';
 
 /** Records API (docs/zoho-contract.md §13). */
 const tags = ['Records'];
@@ -37,11 +37,7 @@ export const listRecords = {
   tags,
   params: ModuleParams,
   querystring: Type.Partial(Type.Object(RECORDS_QUERY)),
-  response: {
-    200: Type.Object({ data: Type.Array(RecordSchema), info: PageInfo }, { description: 'A page of records' }),
-    204: NoContent('No record on this page'),
-    ...ERRORS,
-  },
+  response: PageResponses('data', RecordSchema, 'A page of records', 'No record on this page'),
 };
 
 export const updateRecords = { summary: 'Update records (ids in the body)', tags, params: ModuleParams, body: RecordsBody, response: bulkResponses(200) };
@@ -53,7 +49,7 @@ export const getRecord = {
   tags,
   params: RecordParams,
   querystring: Type.Object({ fields: Type.Optional(RECORDS_QUERY.fields) }),
-  response: { 200: Type.Object({ data: Type.Array(RecordSchema, { minItems: 1, maxItems: 1 }) }, { description: 'The record' }), ...ERRORS },
+  response: OneResponses('data', RecordSchema, 'The record'),
 };
 
 export const updateRecord = { summary: 'Update a record', tags, params: RecordParams, body: RecordsBody, response: bulkResponses(200) };

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { ERRORS, JsonBody, ModuleParams, NoContent, OpenObject, PageInfo, PathSegment, QueryValue, VersionParams } from './common.js';
+import { ERRORS, JsonBody, ModuleParams, OneResponses, OpenObject, PageResponses, PathSegment, QueryValue, VersionParams } from './common.js';
 
 /** The org, its users, module and field metadata, and email limits (docs/zoho-contract.md §2, §15, §16). */
 const tags = ['Org and settings'];
@@ -17,10 +17,7 @@ export const getOrg = {
   summary: "The caller's org",
   tags,
   params: VersionParams,
-  response: {
-    200: Type.Object({ org: Type.Array(OpenObject({ id: Type.String(), company_name: Type.String(), time_zone: Type.String(), privacy_settings: Type.Boolean() }), { minItems: 1, maxItems: 1 }) }, { description: 'The org' }),
-    ...ERRORS,
-  },
+  response: OneResponses('org', OpenObject({ id: Type.String(), company_name: Type.String(), time_zone: Type.String(), privacy_settings: Type.Boolean() }), 'The org'),
 };
 
 export const updateOrg = {
@@ -56,18 +53,14 @@ export const listUsers = {
     page: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,5}$', description: 'Page number, from 1' })),
     per_page: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: 'Users per page, at most 200' })),
   }),
-  response: {
-    200: Type.Object({ users: Type.Array(UserSchema), info: PageInfo }, { description: 'A page of users' }),
-    204: NoContent('No user of this type on this page'),
-    ...ERRORS,
-  },
+  response: PageResponses('users', UserSchema, 'A page of users', 'No user of this type on this page'),
 };
 
 export const getUser = {
   summary: 'Get a user',
   tags,
   params: Type.Object({ ...VersionParams.properties, id: PathSegment('User id') }),
-  response: { 200: Type.Object({ users: Type.Array(UserSchema, { minItems: 1, maxItems: 1 }) }, { description: 'The user' }), ...ERRORS },
+  response: OneResponses('users', UserSchema, 'The user'),
 };
 
 export const listModules = {
@@ -81,7 +74,7 @@ export const getModule = {
   summary: 'Get a module',
   tags,
   params: ModuleParams,
-  response: { 200: Type.Object({ modules: Type.Array(ModuleSchema, { minItems: 1, maxItems: 1 }) }, { description: 'The module' }), ...ERRORS },
+  response: OneResponses('modules', ModuleSchema, 'The module'),
 };
 
 export const listFields = {

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { bulkResponses, ERRORS, JsonBody, NoContent, OpenObject, PageInfo, PathSegment, QueryValue, VersionParams } from './common.js';
+import { bulkResponses, JsonBody, OneResponses, OpenObject, PageResponses, PathSegment, QueryValue, VersionParams } from './common.js';
 
 /** Email templates (docs/zoho-contract.md §6) and inventory templates (§7). */
 const tags = ['Templates'];
@@ -50,18 +50,14 @@ export const listEmailTemplates = {
   tags,
   params: VersionParams,
   querystring: Type.Partial(Type.Object(LIST_QUERY)),
-  response: {
-    200: Type.Object({ email_templates: Type.Array(EmailTemplate), info: PageInfo }, { description: 'A page of templates' }),
-    204: NoContent('No template matches'),
-    ...ERRORS,
-  },
+  response: PageResponses('email_templates', EmailTemplate, 'A page of templates', 'No template matches'),
 };
 
 export const getEmailTemplate = {
   summary: 'Get an email template, with its content',
   tags,
   params: IdParams,
-  response: { 200: Type.Object({ email_templates: Type.Array(EmailTemplate, { minItems: 1, maxItems: 1 }) }, { description: 'The template' }), ...ERRORS },
+  response: OneResponses('email_templates', EmailTemplate, 'The template'),
 };
 
 export const createEmailTemplates = { summary: 'Create email templates (beyond Zoho)', tags, params: VersionParams, body: TemplatesBody, response: bulkResponses(201, 'email_templates') };
@@ -91,18 +87,14 @@ export const listInventoryTemplates = {
   tags,
   params: VersionParams,
   querystring: Type.Partial(Type.Object(LIST_QUERY)),
-  response: {
-    200: Type.Object({ inventory_templates: Type.Array(InventoryTemplate), info: PageInfo }, { description: 'A page of templates' }),
-    204: NoContent('No template matches'),
-    ...ERRORS,
-  },
+  response: PageResponses('inventory_templates', InventoryTemplate, 'A page of templates', 'No template matches'),
 };
 
 export const getInventoryTemplate = {
   summary: 'Get an inventory template, with its content',
   tags,
   params: IdParams,
-  response: { 200: Type.Object({ inventory_templates: Type.Array(InventoryTemplate, { minItems: 1, maxItems: 1 }) }, { description: 'The template' }), ...ERRORS },
+  response: OneResponses('inventory_templates', InventoryTemplate, 'The template'),
 };
 
 export const createInventoryTemplates = {
