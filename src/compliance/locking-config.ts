@@ -8,6 +8,7 @@ import { formatZohoDateTime } from '../time.js';
 import { PROFILE_REFS } from '../users/present-user.js';
 import { idText } from '../wire/json-ids.js';
 import { recordAudit } from './audit-log.js';
+import { requireAdmin } from './require-admin.js';
 
 /**
  * Record-locking configuration per module (`/settings/record_locking_configurations`, docs/zoho-contract.md
@@ -119,8 +120,9 @@ function subset(item: Record<string, unknown>, key: string, allowed: readonly st
   return [...new Set(value as string[])];
 }
 
-/** `PUT /settings/record_locking_configurations?module=`: changes only the keys given. */
+/** `PUT /settings/record_locking_configurations?module=`: changes only the keys given; Administrators only (ADMIN_ONLY). */
 export async function updateLockingConfiguration(ctx: Context, principal: Principal, moduleName: unknown, body: unknown): Promise<unknown> {
+  await requireAdmin(ctx, principal);
   const list = isPlainObject(body) ? body.record_locking_configurations : undefined;
   if (!Array.isArray(list) || list.length !== 1 || !isPlainObject(list[0])) {
     throw new AppError('INVALID_DATA', { details: { api_name: 'record_locking_configurations', expected_data_type: 'jsonarray' } });

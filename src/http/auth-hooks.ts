@@ -3,8 +3,6 @@ import { authenticate } from '../auth/authenticate.js';
 import { isAuthorized } from '../auth/scopes.js';
 import type { Context, Principal } from '../context.js';
 import { AppError } from '../errors.js';
-import { resolveModule } from '../records/module-registry.js';
-import type { ModuleDefinition } from '../records/modules.js';
 import { isApiVersion, type ApiVersion } from '../wire/versions.js';
 
 declare module 'fastify' {
@@ -15,8 +13,8 @@ declare module 'fastify' {
 
 /**
  * For every route under `/crm/{version}/`: an unknown version is an unknown URL; then the OAuth
- * token must identify a user. Scope checks need the route's own resource, so routes call
- * `requireScopes` themselves.
+ * token must identify a user. Scopes and the module are checked later, from the route's config,
+ * by the access hook (route-access.ts), once the body has been read.
  */
 export function registerCrmAuth(fastify: FastifyInstance, ctx: Context): void {
   fastify.addHook('onRequest', async (request) => {
@@ -39,11 +37,4 @@ export function versionOf(request: FastifyRequest): ApiVersion {
 
 export function requireScopes(principal: Principal, anyOf: readonly string[]): void {
   if (!isAuthorized(principal.scopes, anyOf)) throw new AppError('OAUTH_SCOPE_MISMATCH');
-}
-
-/** The module named by the URL, or INVALID_MODULE pointing at path segment 0. */
-export async function moduleOf(ctx: Context, principal: Principal, segment: string): Promise<ModuleDefinition> {
-  const module = await resolveModule(ctx.db, principal.orgId, segment);
-  if (!module) throw new AppError('INVALID_MODULE', { details: { resource_path_index: 0 } });
-  return module;
 }

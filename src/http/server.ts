@@ -7,6 +7,9 @@ import { AppError } from '../errors.js';
 import { answerClientError, answerExpectation, prepareErrorReply, toAppError } from './http-errors.js';
 import { registerCrmAuth } from './auth-hooks.js';
 import { registerCrmRateLimit } from './rate-limit.js';
+import { registerOpenApi } from './openapi.js';
+import { registerRouteAccess } from './route-access.js';
+import { addSharedSchemas } from './schemas/common.js';
 import { parseJsonBody } from '../wire/json-body.js';
 import { errorStatus, zohoError } from '../wire/zoho-envelope.js';
 import { emailLimitRoutes } from './routes/email-limits.route.js';
@@ -27,6 +30,13 @@ import { uiRoutes } from './routes/ui.route.js';
 import { createWebAuth } from './web-auth.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route the server answers (method and URL pattern), but the HEAD routes Fastify adds for GET. */
+    readonly routeTable: readonly { method: string; url: string }[];
+  }
+}
 
 /**
  * Builds the HTTP API (never listens: `serve` does that, tests use `inject`). Every error leaves
@@ -50,7 +60,19 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
     http: { requireHostHeader: false },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     trustProxy: trustProxyOption(ctx.config.trustProxy),
+    // Route schemas validate without changing the request: no coercion (a query value stays the
+    // string or array it arrived as), no defaults filled in, no property removed. Request schemas
+    // are permissive where the use-case answers Zoho's own error (schemas/common.ts); the form and
+    // multipart bodies' schemas name their fields without `type: object` on purpose (a request
+    // without a body is validated as null), which Ajv's strictTypes would report.
+    ajv: { customOptions: { coerceTypes: false, useDefaults: false, removeAdditional: false, strictTypes: false } },
   });
+  // Response schemas document answers (OpenAPI) and never write them: every body is serialised as
+  // without a schema (JSON.stringify), so open records keep every key and nothing is coerced;
+  // fast-json-stringify is never compiled.
+  fastify.setReplySerializer((payload) => JSON.stringify(payload));
+  fastify.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  addSharedSchemas(fastify);
   fastify.server.on('checkExpectation', answerExpectation);
 
   let closing = false;
@@ -91,12 +113,17 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
     reply.header('x-content-type-options', 'nosniff');
   });
 
-  // Remember every route so an unknown method on a known URL answers INVALID_REQUEST_METHOD.
+  // Remember every route so an unknown method on a known URL answers INVALID_REQUEST_METHOD, and
+  // list them (`routeTable`: what the OpenAPI document must cover).
   const known = FindMyWay({ ignoreTrailingSlash: true });
+  const routeTable: { method: string; url: string }[] = [];
+  fastify.decorate('routeTable', routeTable);
   fastify.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
-      if (method !== 'HEAD') known.on(method as 'GET', route.url, () => undefined);
+      if (method === 'HEAD') continue;
+      known.on(method as 'GET', route.url, () => undefined);
+      routeTable.push({ method, url: route.url });
     }
   });
 
@@ -109,6 +136,7 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
     return reply.status(errorStatus(error.code)).send(zohoError(error));
   });
 
+  await registerOpenApi(fastify);
   await fastify.register(healthRoutes(ctx));
   await fastify.register(oauthRoutes(ctx));
   await fastify.register(inlineImageRoutes(ctx));
@@ -120,6 +148,7 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
   await fastify.register(async (crm) => {
     registerCrmAuth(crm, ctx);
     registerCrmRateLimit(crm, ctx);
+    registerRouteAccess(crm, ctx);
     await crm.register(orgRoutes(ctx));
     await crm.register(userRoutes(ctx));
     await crm.register(settingsMetadataRoutes(ctx));

@@ -1,98 +1,76 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
-import { moduleScopes } from '../../auth/scopes.js';
 import type { Context } from '../../context.js';
-import { listAudit } from '../../compliance/audit-log.js';
+import { changeProfilePermissions } from '../../compliance/change-profile-permissions.js';
 import { getLockingConfiguration, updateLockingConfiguration } from '../../compliance/locking-config.js';
-import { listProfilePermissions, setProfilePermission } from '../../compliance/permissions.js';
+import { readAuditLog } from '../../compliance/read-audit-log.js';
+import { readProfilePermissions } from '../../compliance/read-profile-permissions.js';
 import { getLockInformation, lockRecord, unlockRecord } from '../../compliance/record-locks.js';
-import { requireAdmin } from '../../compliance/require-admin.js';
-import { AppError } from '../../errors.js';
-import { findOrg } from '../../orgs/org-repository.js';
+import type { ModuleDefinition } from '../../records/modules.js';
 import { itemResultsReply } from '../../wire/zoho-envelope.js';
-import { moduleOf, principalOf, requireScopes } from '../auth-hooks.js';
+import { principalOf } from '../auth-hooks.js';
+import { moduleScopesOf, routeModule } from '../route-access.js';
+import * as schemas from '../schemas/compliance.js';
 
-const PAGE = Type.String({ pattern: '^[1-9][0-9]{0,5}$' });
-const PER_PAGE = Type.String({ pattern: '^[1-9][0-9]{0,2}$' });
+/** Locks need the locking scope of the operation and the module's READ (to read) or UPDATE scope. */
+const lockAccess = (op: 'CREATE' | 'READ' | 'DELETE') =>
+  ({
+    module: 'module',
+    scopes: (module: ModuleDefinition) => [[`ZohoCRM.modules.lockinginformation.${op}`, ...moduleScopesOf(module, op === 'READ' ? 'READ' : 'UPDATE')]],
+  }) as const;
 
 /**
  * Compliance APIs: record locking (`Locking_Information__s`, `/settings/record_locking_configurations`),
  * the audit trail (`/settings/audit_log`) and profile permissions (`/settings/profile_permissions`).
- * Settings are for Administrators only.
+ * Settings are for Administrators only (the use-cases check).
  */
 export const complianceRoutes =
   (ctx: Context): FastifyPluginAsync =>
   async (plain) => {
     const fastify = plain.withTypeProvider<TypeBoxTypeProvider>();
-    const lockScopes = (apiName: string, isCustom: boolean, op: 'CREATE' | 'READ' | 'DELETE') => [
-      `ZohoCRM.modules.lockinginformation.${op}`,
-      ...moduleScopes(apiName, op === 'READ' ? 'READ' : 'UPDATE', isCustom),
-    ];
 
-    fastify.post('/crm/:version/:module/:id/Locking_Information__s', async (request, reply) => {
+    fastify.post('/crm/:version/:module/:id/Locking_Information__s', { schema: schemas.lockRecord, config: lockAccess('CREATE') }, async (request, reply) => {
       const principal = principalOf(request);
-      const { module: segment, id } = request.params as { module: string; id: string };
-      const module = await moduleOf(ctx, principal, segment);
-      requireScopes(principal, lockScopes(module.apiName, module.isCustom, 'CREATE'));
-      const result = itemResultsReply(await lockRecord(ctx, principal, module, id, request.body), 201);
+      const { id } = request.params;
+      const result = itemResultsReply(await lockRecord(ctx, principal, routeModule(request), id, request.body), 201);
       return reply.status(result.status).send(result.body);
     });
 
-    fastify.get('/crm/:version/:module/:id/Locking_Information__s', async (request, reply) => {
+    fastify.get('/crm/:version/:module/:id/Locking_Information__s', { schema: schemas.getLock, config: lockAccess('READ') }, async (request, reply) => {
       const principal = principalOf(request);
-      const { module: segment, id } = request.params as { module: string; id: string };
-      const module = await moduleOf(ctx, principal, segment);
-      requireScopes(principal, lockScopes(module.apiName, module.isCustom, 'READ'));
-      const info = await getLockInformation(ctx, principal, module, id);
+      const { id } = request.params;
+      const info = await getLockInformation(ctx, principal, routeModule(request), id);
       if (info === null) return reply.status(204).send();
       return info;
     });
 
-    fastify.delete('/crm/:version/:module/:id/Locking_Information__s/:lockId', async (request, reply) => {
+    fastify.delete('/crm/:version/:module/:id/Locking_Information__s/:lockId', { schema: schemas.unlockRecord, config: lockAccess('DELETE') }, async (request, reply) => {
       const principal = principalOf(request);
-      const { module: segment, id, lockId } = request.params as { module: string; id: string; lockId: string };
-      const module = await moduleOf(ctx, principal, segment);
-      requireScopes(principal, lockScopes(module.apiName, module.isCustom, 'DELETE'));
-      const result = itemResultsReply(await unlockRecord(ctx, principal, module, id, lockId), 200);
+      const { id, lockId } = request.params;
+      const result = itemResultsReply(await unlockRecord(ctx, principal, routeModule(request), id, lockId), 200);
       return reply.status(result.status).send(result.body);
     });
 
-    const MODULE_QUERY = Type.Object({ module: Type.Optional(Type.String({ maxLength: 100 })) });
+    fastify.get(
+      '/crm/:version/settings/record_locking_configurations',
+      { schema: schemas.getLockingConfiguration, config: { scopes: ['ZohoCRM.settings.record_locking_configurations.READ'] } },
+      async (request) => getLockingConfiguration(ctx, principalOf(request), request.query.module),
+    );
 
-    fastify.get('/crm/:version/settings/record_locking_configurations', { schema: { querystring: MODULE_QUERY } }, async (request) => {
-      const principal = principalOf(request);
-      requireScopes(principal, ['ZohoCRM.settings.record_locking_configurations.READ']);
-      return getLockingConfiguration(ctx, principal, request.query.module);
-    });
-
-    fastify.put('/crm/:version/settings/record_locking_configurations', { schema: { querystring: MODULE_QUERY } }, async (request) => {
-      const principal = principalOf(request);
-      requireScopes(principal, ['ZohoCRM.settings.record_locking_configurations.UPDATE']);
-      await requireAdmin(ctx, principal);
-      return updateLockingConfiguration(ctx, principal, request.query.module, request.body);
-    });
+    fastify.put(
+      '/crm/:version/settings/record_locking_configurations',
+      { schema: schemas.updateLockingConfiguration, config: { scopes: ['ZohoCRM.settings.record_locking_configurations.UPDATE'], admin: true } },
+      async (request) => updateLockingConfiguration(ctx, principalOf(request), request.query.module, request.body),
+    );
 
     fastify.get(
       '/crm/:version/settings/audit_log',
-      {
-        schema: {
-          querystring: Type.Object({
-            page: Type.Optional(PAGE),
-            per_page: Type.Optional(PER_PAGE),
-            action: Type.Optional(Type.String({ maxLength: 50 })),
-            record_id: Type.Optional(Type.String({ pattern: '^[0-9]{1,19}$' })),
-          }),
-        },
-      },
+      { schema: schemas.auditLog, config: { scopes: ['ZohoCRM.settings.audit_log.READ'], admin: true } },
       async (request, reply) => {
         const principal = principalOf(request);
-        requireScopes(principal, ['ZohoCRM.settings.audit_log.READ']);
-        await requireAdmin(ctx, principal);
-        const org = await findOrg(ctx.db, principal.orgId);
         const perPage = Math.min(Number(request.query.per_page ?? 200), 200);
         const page = Number(request.query.page ?? 1);
-        const result = await listAudit(ctx.db, principal.orgId, principal.timeZone ?? org?.time_zone ?? 'UTC', {
+        const result = await readAuditLog(ctx, principal, {
           page,
           perPage,
           ...(request.query.action ? { action: request.query.action } : {}),
@@ -103,36 +81,15 @@ export const complianceRoutes =
       },
     );
 
-    fastify.get('/crm/:version/settings/profile_permissions', async (request) => {
-      const principal = principalOf(request);
-      requireScopes(principal, ['ZohoCRM.settings.profiles.READ']);
-      await requireAdmin(ctx, principal);
-      return { profile_permissions: await listProfilePermissions(ctx.db, principal.orgId) };
-    });
+    fastify.get(
+      '/crm/:version/settings/profile_permissions',
+      { schema: schemas.profilePermissions, config: { scopes: ['ZohoCRM.settings.profiles.READ'], admin: true } },
+      async (request) => ({ profile_permissions: await readProfilePermissions(ctx, principalOf(request)) }),
+    );
 
-    fastify.put('/crm/:version/settings/profile_permissions', async (request) => {
-      const principal = principalOf(request);
-      requireScopes(principal, ['ZohoCRM.settings.profiles.UPDATE']);
-      await requireAdmin(ctx, principal);
-      const body = request.body as { profile_permissions?: unknown } | undefined;
-      const list = body?.profile_permissions;
-      if (!Array.isArray(list) || list.length === 0 || list.length > 10) {
-        throw new AppError('INVALID_DATA', { details: { api_name: 'profile_permissions', expected_data_type: 'jsonarray' } });
-      }
-      let latest = await listProfilePermissions(ctx.db, principal.orgId);
-      for (const [index, entry] of list.entries()) {
-        const item = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
-        if (typeof item.profile !== 'string' || typeof item.permission !== 'string' || typeof item.enabled !== 'boolean') {
-          throw new AppError('INVALID_DATA', { details: { json_path: `$.profile_permissions[${index}]`, expected_data_type: 'jsonobject' } });
-        }
-        latest = await setProfilePermission(ctx, {
-          orgId: principal.orgId,
-          profile: item.profile,
-          permission: item.permission,
-          enabled: item.enabled,
-          actor: { type: 'user', id: principal.userId },
-        });
-      }
-      return { profile_permissions: latest };
-    });
+    fastify.put(
+      '/crm/:version/settings/profile_permissions',
+      { schema: schemas.updateProfilePermissions, config: { scopes: ['ZohoCRM.settings.profiles.UPDATE'], admin: true } },
+      async (request) => ({ profile_permissions: await changeProfilePermissions(ctx, principalOf(request), request.body) }),
+    );
   };

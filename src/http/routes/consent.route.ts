@@ -1,15 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import type { Context } from '../../context.js';
 import { isAppError } from '../../errors.js';
 import { CONSENT_PAGE_HEADERS, renderConsentPage, renderConsentProblem } from '../../compliance/render-consent-page.js';
 import { submitConsent, viewConsent } from '../../compliance/submit-consent.js';
 import { databaseUnavailableError, prepareErrorReply } from '../http-errors.js';
+import * as schemas from '../schemas/consent.js';
 
 /** Longest form body a consent page sends (two short fields). */
 const FORM_LIMIT = 2048;
-const PARAMS = Type.Object({ secret: Type.String({ maxLength: 64 }) });
 
 /**
  * `GET /consent/:secret` (the page) and `POST /consent/:secret` (its form, urlencoded), outside
@@ -38,14 +37,14 @@ export const consentRoutes =
 
     fastify.get(
       '/consent/:secret',
-      { logLevel: 'warn', schema: { params: PARAMS, querystring: Type.Object({ saved: Type.Optional(Type.String({ maxLength: 1 })) }) } },
+      { logLevel: 'warn', schema: schemas.page },
       async (request, reply) => {
         const view = await viewConsent(ctx, request.params.secret, request.query.saved === '1');
         return reply.status(view.kind === 'gone' ? view.status : 200).headers(CONSENT_PAGE_HEADERS).send(renderConsentPage(view));
       },
     );
 
-    fastify.post('/consent/:secret', { logLevel: 'warn', schema: { params: PARAMS } }, async (request, reply) => {
+    fastify.post('/consent/:secret', { logLevel: 'warn', schema: schemas.submit }, async (request, reply) => {
       const form = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<string, unknown>;
       const outcome = await submitConsent(ctx, request.params.secret, {
         choice: form.choice,

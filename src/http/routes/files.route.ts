@@ -1,11 +1,13 @@
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Context } from '../../context.js';
 import { AppError } from '../../errors.js';
 import type { FileRow } from '../../files/file-repository.js';
 import { getFile, getInlineImage } from '../../files/get-file.js';
 import { MAX_FILE_BYTES, MAX_FILES_PER_UPLOAD, uploadFiles, type UploadedPart } from '../../files/upload-files.js';
-import { principalOf, requireScopes } from '../auth-hooks.js';
+import { principalOf } from '../auth-hooks.js';
+import * as schemas from '../schemas/files.js';
 
 /** RFC 6266/5987 attachment header; the name is data, never a path. */
 export function attachmentDisposition(name: string): string {
@@ -26,16 +28,16 @@ function sendBytes(reply: FastifyReply, file: FileRow, bytes: Buffer, contentTyp
 /** Files API (Zoho's ZFS): upload, download; and the inline-image URL. */
 export const fileRoutes =
   (ctx: Context): FastifyPluginAsync =>
-  async (fastify) => {
+  async (plain) => {
+    const fastify = plain.withTypeProvider<TypeBoxTypeProvider>();
     await fastify.register(multipart, {
       limits: { fileSize: MAX_FILE_BYTES, files: MAX_FILES_PER_UPLOAD + 1, fields: 10, parts: MAX_FILES_PER_UPLOAD + 11, headerPairs: 200 },
       throwFileSizeLimit: true,
     });
 
-    fastify.post('/crm/:version/files', async (request) => {
+    fastify.post('/crm/:version/files', { schema: schemas.uploadFiles, config: { scopes: ['ZohoCRM.files.CREATE'] } }, async (request) => {
       const principal = principalOf(request);
-      requireScopes(principal, ['ZohoCRM.files.CREATE']);
-      const type = (request.query as { type?: unknown }).type;
+      const type = request.query.type;
       if (type !== undefined && type !== 'inline') throw new AppError('INVALID_PARAMETER', { details: { param_name: 'type', supported_values: ['inline'] } });
       if (!request.isMultipart()) throw new AppError('FILE_UPLOAD_FAILED');
       const parts: UploadedPart[] = [];
@@ -66,10 +68,9 @@ export const fileRoutes =
       };
     });
 
-    fastify.get('/crm/:version/files', async (request, reply) => {
+    fastify.get('/crm/:version/files', { schema: schemas.downloadFile, config: { scopes: ['ZohoCRM.files.READ'] } }, async (request, reply) => {
       const principal = principalOf(request);
-      requireScopes(principal, ['ZohoCRM.files.READ']);
-      const id = (request.query as { id?: unknown }).id;
+      const id = request.query.id;
       const found = await getFile(ctx, principal, typeof id === 'string' ? id : undefined);
       if (!found) return reply.status(204).send();
       return sendBytes(reply, found.file, found.bytes, 'application/x-download', attachmentDisposition(found.file.name));
@@ -79,9 +80,10 @@ export const fileRoutes =
 /** `GET /crm/viewInLineImage?fileContent=` (no version segment, no token: see getInlineImage). */
 export const inlineImageRoutes =
   (ctx: Context): FastifyPluginAsync =>
-  async (fastify) => {
-    fastify.get('/crm/viewInLineImage', async (request, reply) => {
-      const id = (request.query as { fileContent?: unknown }).fileContent;
+  async (plain) => {
+    const fastify = plain.withTypeProvider<TypeBoxTypeProvider>();
+    fastify.get('/crm/viewInLineImage', { schema: schemas.inlineImage }, async (request, reply) => {
+      const id = request.query.fileContent;
       const found = await getInlineImage(ctx, typeof id === 'string' ? id : undefined);
       if (!found) return reply.status(204).send();
       return sendBytes(reply, found.file, found.bytes, found.file.content_type, `inline; filename="${found.file.id}"`);

@@ -3,12 +3,13 @@ import { sql } from 'kysely';
 import type { Context } from '../../context.js';
 import { DATABASE_RETRY_AFTER_SECONDS } from '../../db/availability.js';
 import { AppError } from '../../errors.js';
+import * as schemas from '../schemas/health.js';
 
 /** `GET /health`: 200 once the database answers; 503 otherwise. No authentication. */
 export const healthRoutes =
   (ctx: Context): FastifyPluginAsync =>
   async (fastify) => {
-    fastify.get('/health', async () => {
+    fastify.get('/health', { schema: schemas.health }, async () => {
       try {
         await sql`select 1`.execute(ctx.db);
       } catch (error) {

@@ -1,9 +1,13 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Context } from '../../context.js';
 import { createInventoryTemplates } from '../../inventory/create-inventory-template.js';
-import { getInventoryTemplate, listInventoryTemplates, type InventoryTemplateQuery } from '../../inventory/get-inventory-templates.js';
+import { getInventoryTemplate, listInventoryTemplates } from '../../inventory/get-inventory-templates.js';
 import { itemResultsReply } from '../../wire/zoho-envelope.js';
-import { principalOf, requireScopes } from '../auth-hooks.js';
+import { principalOf } from '../auth-hooks.js';
+import * as schemas from '../schemas/templates.js';
+
+const access = (operation: 'READ' | 'CREATE') => ({ scopes: [`ZohoCRM.templates.inventory.${operation}`] });
 
 /**
  * Inventory templates: Zoho's read API (`GET /settings/inventory_templates[/{id}]`, docs/zoho-contract.md §7)
@@ -11,29 +15,22 @@ import { principalOf, requireScopes } from '../auth-hooks.js';
  */
 export const inventoryTemplateRoutes =
   (ctx: Context): FastifyPluginAsync =>
-  async (fastify) => {
-    const authorize = (request: FastifyRequest, operation: 'READ' | 'CREATE') => {
-      const principal = principalOf(request);
-      requireScopes(principal, [`ZohoCRM.templates.inventory.${operation}`]);
-      return principal;
-    };
+  async (plain) => {
+    const fastify = plain.withTypeProvider<TypeBoxTypeProvider>();
 
-    fastify.get('/crm/:version/settings/inventory_templates', async (request, reply) => {
-      const principal = authorize(request, 'READ');
-      const page = await listInventoryTemplates(ctx, principal, request.query as InventoryTemplateQuery);
+    fastify.get('/crm/:version/settings/inventory_templates', { schema: schemas.listInventoryTemplates, config: access('READ') }, async (request, reply) => {
+      const page = await listInventoryTemplates(ctx, principalOf(request), request.query);
       if (!page) return reply.status(204).send();
       return page;
     });
 
-    fastify.get('/crm/:version/settings/inventory_templates/:id', async (request) => {
-      const principal = authorize(request, 'READ');
-      const { id } = request.params as { id: string };
-      return { inventory_templates: [await getInventoryTemplate(ctx, principal, id)] };
+    fastify.get('/crm/:version/settings/inventory_templates/:id', { schema: schemas.getInventoryTemplate, config: access('READ') }, async (request) => {
+      const { id } = request.params;
+      return { inventory_templates: [await getInventoryTemplate(ctx, principalOf(request), id)] };
     });
 
-    fastify.post('/crm/:version/settings/inventory_templates', async (request, reply) => {
-      const principal = authorize(request, 'CREATE');
-      const { status, body } = itemResultsReply(await createInventoryTemplates(ctx, principal, request.body), 201);
+    fastify.post('/crm/:version/settings/inventory_templates', { schema: schemas.createInventoryTemplates, config: access('CREATE') }, async (request, reply) => {
+      const { status, body } = itemResultsReply(await createInventoryTemplates(ctx, principalOf(request), request.body), 201);
       return reply.status(status).send({ inventory_templates: (body as { data: unknown[] }).data });
     });
   };

@@ -1,6 +1,5 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import type { Context } from '../../context.js';
 import { isAppError, type AppError } from '../../errors.js';
 import { getMailboxAttachment, getMailboxMessage, getMailboxRaw, listMailbox, type MailboxMessage, type MailboxSummary } from '../../mailbox/read-mailbox.js';
@@ -17,9 +16,9 @@ import {
 import { createMailboxAuth } from '../mailbox-auth.js';
 import { databaseUnavailableError, prepareErrorReply } from '../http-errors.js';
 import { registerWebCookies, type WebAuth } from '../web-auth.js';
+import * as schemas from '../schemas/mailbox.js';
 
 const HTML_PER_PAGE = 50;
-const PAGE = Type.String({ pattern: '^[1-9][0-9]{0,5}$' });
 
 /** Downloads never render: a generic type, an attachment disposition, and a sandbox if they did. */
 const DOWNLOAD_HEADERS: Readonly<Record<string, string>> = {
@@ -60,23 +59,23 @@ export const mailboxRoutes =
         return reply.status(errorPage.status).headers(MAILBOX_PAGE_HEADERS).send(renderErrorPage(errorPage));
       });
 
-      pages.get('/mailbox', { schema: { querystring: Type.Object({ page: Type.Optional(PAGE) }) } }, async (request, reply) => {
+      pages.get('/mailbox', { schema: schemas.listPage }, async (request, reply) => {
         if (await signInFirst(request, reply)) return reply;
         const viewer = await auth.viewerOf(request, reply);
         const list = await listMailbox(ctx, viewer, { page: Number(request.query.page ?? 1), perPage: HTML_PER_PAGE });
         return sendPage(reply, renderMailboxList(list));
       });
 
-      pages.get('/mailbox/:id', async (request, reply) => {
+      pages.get('/mailbox/:id', { schema: schemas.messagePage }, async (request, reply) => {
         if (await signInFirst(request, reply)) return reply;
         const viewer = await auth.viewerOf(request, reply);
-        const message = await getMailboxMessage(ctx, viewer, (request.params as { id: string }).id);
+        const message = await getMailboxMessage(ctx, viewer, request.params.id);
         return sendPage(reply, renderMailboxMessage(message));
       });
 
-      pages.get('/mailbox/:id/raw', async (request, reply) => {
+      pages.get('/mailbox/:id/raw', { schema: schemas.rawMessage }, async (request, reply) => {
         const viewer = await auth.viewerOf(request, reply);
-        const { id, raw } = await getMailboxRaw(ctx, viewer, (request.params as { id: string }).id);
+        const { id, raw } = await getMailboxRaw(ctx, viewer, request.params.id);
         return reply
           .headers(DOWNLOAD_HEADERS)
           .header('content-type', 'message/rfc822')
@@ -84,9 +83,9 @@ export const mailboxRoutes =
           .send(Buffer.from(raw, 'utf8'));
       });
 
-      pages.get('/mailbox/:id/attachments/:index', async (request, reply) => {
+      pages.get('/mailbox/:id/attachments/:index', { schema: schemas.attachment }, async (request, reply) => {
         const viewer = await auth.viewerOf(request, reply);
-        const { id, index } = request.params as { id: string; index: string };
+        const { id, index } = request.params;
         const attachment = await getMailboxAttachment(ctx, viewer, id, index);
         return reply
           .headers(DOWNLOAD_HEADERS)
@@ -101,7 +100,7 @@ export const mailboxRoutes =
       const api = plain.withTypeProvider<TypeBoxTypeProvider>();
       api.get(
         '/mailbox/api/messages',
-        { schema: { querystring: Type.Object({ page: Type.Optional(PAGE), per_page: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$' })) }) } },
+        { schema: schemas.listMessages },
         async (request, reply) => {
           const viewer = await auth.viewerOf(request, reply);
           const list = await listMailbox(ctx, viewer, { page: Number(request.query.page ?? 1), perPage: Number(request.query.per_page ?? HTML_PER_PAGE) });
@@ -112,9 +111,9 @@ export const mailboxRoutes =
         },
       );
 
-      api.get('/mailbox/api/messages/:id', async (request, reply) => {
+      api.get('/mailbox/api/messages/:id', { schema: schemas.getMessage }, async (request, reply) => {
         const viewer = await auth.viewerOf(request, reply);
-        return presentMessage(await getMailboxMessage(ctx, viewer, (request.params as { id: string }).id));
+        return presentMessage(await getMailboxMessage(ctx, viewer, request.params.id));
       });
     });
   };

@@ -5,6 +5,7 @@ import { exchangeToken, revokeOAuthToken, type TokenRequest } from '../../auth/e
 import type { Context } from '../../context.js';
 import { AppError } from '../../errors.js';
 import { toAppError } from '../http-errors.js';
+import * as schemas from '../schemas/oauth.js';
 
 const TOKEN_FIELDS = ['grant_type', 'client_id', 'client_secret', 'refresh_token', 'code', 'redirect_uri', 'scope', 'soid'] as const;
 
@@ -47,13 +48,13 @@ export const oauthRoutes =
       return out;
     };
 
-    fastify.post('/oauth/v2/token', async (request, reply) => {
+    fastify.post('/oauth/v2/token', { schema: schemas.token }, async (request, reply) => {
       reply.header('cache-control', 'no-store');
       const result = await exchangeToken(ctx, fieldsOf(request));
       return result.ok ? result.body : { error: result.error };
     });
 
-    fastify.post('/oauth/v2/token/revoke', async (request) => {
+    fastify.post('/oauth/v2/token/revoke', { schema: schemas.revoke }, async (request) => {
       const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<string, unknown>;
       const query = request.query as Record<string, unknown>;
       const token = body.token ?? query.token;

@@ -1,38 +1,31 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { moduleScopes } from '../../auth/scopes.js';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Context } from '../../context.js';
 import { createRecords } from '../../records/create-records.js';
 import { deleteRecords } from '../../records/delete-records.js';
 import { getRecord, listRecords, type ListQuery } from '../../records/get-records.js';
-import type { ModuleDefinition } from '../../records/modules.js';
 import { updateRecords } from '../../records/update-records.js';
-import { moduleOf, principalOf, requireScopes, versionOf } from '../auth-hooks.js';
+import { principalOf, versionOf } from '../auth-hooks.js';
+import { forModule, routeModule } from '../route-access.js';
+import * as schemas from '../schemas/records.js';
 import { versionNumber } from '../../wire/versions.js';
 import { itemResultsReply } from '../../wire/zoho-envelope.js';
-
-type Operation = 'READ' | 'CREATE' | 'UPDATE' | 'DELETE';
 
 /** Records API: insert, list, get, update, delete (docs/zoho-contract.md §13). */
 export const recordRoutes =
   (ctx: Context): FastifyPluginAsync =>
-  async (fastify) => {
-    /** Auth → module (INVALID_MODULE) → scope for this module and operation. */
-    const authorize = async (request: FastifyRequest, operation: Operation): Promise<ModuleDefinition> => {
-      const principal = principalOf(request);
-      const module = await moduleOf(ctx, principal, (request.params as { module: string }).module);
-      requireScopes(principal, moduleScopes(module.apiName, operation, module.isCustom));
-      return module;
-    };
+  async (plain) => {
+    const fastify = plain.withTypeProvider<TypeBoxTypeProvider>();
     const send = (reply: FastifyReply, result: { status: number; body: unknown }) =>
       reply.status(result.status).send(result.body);
 
-    fastify.post('/crm/:version/:module', async (request, reply) => {
-      const module = await authorize(request, 'CREATE');
+    fastify.post('/crm/:version/:module', { schema: schemas.createRecords, config: { module: 'module', scopes: forModule('CREATE') } }, async (request, reply) => {
+      const module = routeModule(request);
       return send(reply, itemResultsReply(await createRecords(ctx, principalOf(request), module, request.body), 201));
     });
 
-    fastify.get('/crm/:version/:module', async (request, reply) => {
-      const module = await authorize(request, 'READ');
+    fastify.get('/crm/:version/:module', { schema: schemas.listRecords, config: { module: 'module', scopes: forModule('READ') } }, async (request, reply) => {
+      const module = routeModule(request);
       const page = await listRecords(ctx, principalOf(request), module, request.query as ListQuery, {
         fieldsRequired: versionNumber(versionOf(request)) >= 7,
       });
@@ -40,34 +33,34 @@ export const recordRoutes =
       return page;
     });
 
-    fastify.put('/crm/:version/:module', async (request, reply) => {
-      const module = await authorize(request, 'UPDATE');
+    fastify.put('/crm/:version/:module', { schema: schemas.updateRecords, config: { module: 'module', scopes: forModule('UPDATE') } }, async (request, reply) => {
+      const module = routeModule(request);
       return send(reply, itemResultsReply(await updateRecords(ctx, principalOf(request), module, request.body), 200));
     });
 
-    fastify.delete('/crm/:version/:module', async (request, reply) => {
-      const module = await authorize(request, 'DELETE');
-      const raw = (request.query as { ids?: unknown }).ids;
+    fastify.delete('/crm/:version/:module', { schema: schemas.deleteRecords, config: { module: 'module', scopes: forModule('DELETE') } }, async (request, reply) => {
+      const module = routeModule(request);
+      const raw = request.query.ids;
       const ids = typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0) : [];
       return send(reply, itemResultsReply(await deleteRecords(ctx, principalOf(request), module, ids), 200));
     });
 
-    fastify.get('/crm/:version/:module/:id', async (request) => {
-      const module = await authorize(request, 'READ');
-      const { id } = request.params as { id: string };
+    fastify.get('/crm/:version/:module/:id', { schema: schemas.getRecord, config: { module: 'module', scopes: forModule('READ') } }, async (request) => {
+      const module = routeModule(request);
+      const { id } = request.params;
       const record = await getRecord(ctx, principalOf(request), module, id, request.query as ListQuery);
       return { data: [record] };
     });
 
-    fastify.put('/crm/:version/:module/:id', async (request, reply) => {
-      const module = await authorize(request, 'UPDATE');
-      const { id } = request.params as { id: string };
+    fastify.put('/crm/:version/:module/:id', { schema: schemas.updateRecord, config: { module: 'module', scopes: forModule('UPDATE') } }, async (request, reply) => {
+      const module = routeModule(request);
+      const { id } = request.params;
       return send(reply, itemResultsReply(await updateRecords(ctx, principalOf(request), module, request.body, id), 200));
     });
 
-    fastify.delete('/crm/:version/:module/:id', async (request, reply) => {
-      const module = await authorize(request, 'DELETE');
-      const { id } = request.params as { id: string };
+    fastify.delete('/crm/:version/:module/:id', { schema: schemas.deleteRecord, config: { module: 'module', scopes: forModule('DELETE') } }, async (request, reply) => {
+      const module = routeModule(request);
+      const { id } = request.params;
       return send(reply, itemResultsReply(await deleteRecords(ctx, principalOf(request), module, [id]), 200));
     });
   };

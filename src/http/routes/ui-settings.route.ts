@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Context } from '../../context.js';
 import { AppError, isAppError } from '../../errors.js';
 import { quotaStatus } from '../../limits/daily-quota.js';
@@ -26,6 +27,7 @@ import {
   type TemplateForm,
 } from '../../ui/render-settings-pages.js';
 import type { ItemResult } from '../../records/data-array.js';
+import * as schemas from '../schemas/web-ui.js';
 
 type Helpers = {
   send: (reply: FastifyReply, html: string, status?: number, csp?: string) => FastifyReply;
@@ -63,7 +65,8 @@ function fieldError(error: { message: string; details: Record<string, unknown> }
 /** Admin pages of the web UI (under the session and CSRF checks of ui.route.ts). */
 export const settingsRoutes =
   (ctx: Context, { send, sessionOf }: Helpers): FastifyPluginAsync =>
-  async (app) => {
+  async (plain) => {
+    const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     const settingsPage = async (session: Session, notice: string | null, errors: FieldErrors, form = { email: '', name: '' }) => {
       const { orgId, userId } = session.principal;
       const [quota, fromAddresses, smtp, templates] = await Promise.all([
@@ -83,9 +86,9 @@ export const settingsRoutes =
       });
     };
 
-    app.get('/ui/settings', async (request, reply) => send(reply, await settingsPage(sessionOf(request), noticeOf(request), {})));
+    app.get('/ui/settings', { schema: schemas.settings }, async (request, reply) => send(reply, await settingsPage(sessionOf(request), noticeOf(request), {})));
 
-    app.post('/ui/settings/from-addresses', async (request, reply) => {
+    app.post('/ui/settings/from-addresses', { schema: schemas.addFromAddress }, async (request, reply) => {
       const session = sessionOf(request);
       const form = { email: str(request.body, 'email'), name: str(request.body, 'name') };
       if (!session.isAdmin) return send(reply, await settingsPage(session, null, { form: 'Only administrators add organisation addresses.' }, form), 403);
@@ -100,7 +103,7 @@ export const settingsRoutes =
 
     // ---- The user's own SMTP server (password write-only) ----------------------------------------
 
-    app.get('/ui/settings/smtp', async (request, reply) => {
+    app.get('/ui/settings/smtp', { schema: schemas.smtpPage }, async (request, reply) => {
       const session = sessionOf(request);
       const smtp = await findUserSmtp(ctx.db, session.principal.orgId, session.principal.userId);
       const form: SmtpForm = smtp
@@ -109,7 +112,7 @@ export const settingsRoutes =
       return send(reply, renderSmtp(session, { form, hasPassword: !!smtp?.password_encrypted, errors: {}, notice: noticeOf(request) }));
     });
 
-    app.post('/ui/settings/smtp', async (request, reply) => {
+    app.post('/ui/settings/smtp', { schema: schemas.saveSmtp }, async (request, reply) => {
       const session = sessionOf(request);
       const body = request.body;
       const form: SmtpForm = {
@@ -151,7 +154,7 @@ export const settingsRoutes =
 
     // ---- Email templates ---------------------------------------------------------------------------
 
-    app.get('/ui/settings/templates', async (request, reply) => {
+    app.get('/ui/settings/templates', { schema: schemas.templates }, async (request, reply) => {
       const session = sessionOf(request);
       const rows = await listTemplateSummaries(ctx.db, session.principal.orgId);
       const templates = rows
@@ -175,11 +178,11 @@ export const settingsRoutes =
     const resultErrors = (result: ItemResult | undefined): FieldErrors | null =>
       !result || result.ok ? null : fieldError(result.error, ['name', 'module', 'subject', 'content']);
 
-    app.get('/ui/settings/templates/new', async (request, reply) =>
+    app.get('/ui/settings/templates/new', { schema: schemas.newTemplate }, async (request, reply) =>
       send(reply, await editor(sessionOf(request), null, { name: '', module: 'Leads', subject: '', content: '', editor_mode: 'rich_text' })),
     );
 
-    app.post('/ui/settings/templates', async (request, reply) => {
+    app.post('/ui/settings/templates', { schema: schemas.createTemplate }, async (request, reply) => {
       const session = sessionOf(request);
       const form = readForm(request.body);
       const [result] = await createEmailTemplates(ctx, session.principal, { email_templates: [asItem(form)] });
@@ -196,12 +199,12 @@ export const settingsRoutes =
       return { row, form };
     };
 
-    app.get('/ui/settings/templates/:id', async (request, reply) => {
+    app.get('/ui/settings/templates/:id', { schema: schemas.template }, async (request, reply) => {
       const session = sessionOf(request);
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       const found = await loadTemplate(session, id);
       if (!found) throw new AppError('NOT_FOUND');
-      const recordId = (request.query as { record_id?: unknown }).record_id;
+      const recordId = request.query.record_id;
       let preview: Parameters<typeof renderTemplateEditor>[1]['preview'] = null;
       let previewError: string | null = null;
       if (typeof recordId === 'string' && recordId !== '') {
@@ -220,9 +223,9 @@ export const settingsRoutes =
       return send(reply, await editor(session, id, found.form, { notice: noticeOf(request), preview, previewError }), previewError ? 400 : 200, preview ? UI_PREVIEW_CSP : undefined);
     });
 
-    app.post('/ui/settings/templates/:id', async (request, reply) => {
+    app.post('/ui/settings/templates/:id', { schema: schemas.saveTemplate }, async (request, reply) => {
       const session = sessionOf(request);
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       if (!(await loadTemplate(session, id))) throw new AppError('NOT_FOUND');
       const form = readForm(request.body);
       const [result] = await updateEmailTemplates(ctx, session.principal, { email_templates: [asItem(form)] }, id);

@@ -1,11 +1,12 @@
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Context } from '../../context.js';
 import { AppError, isAppError } from '../../errors.js';
 import { MAX_FILE_BYTES, MAX_FILES_PER_UPLOAD, type UploadedPart } from '../../files/upload-files.js';
 import { cancelMail, rescheduleMail } from '../../mail/change-scheduled-mail.js';
-import { listModules, resolveModule } from '../../records/module-registry.js';
+import { listModules } from '../../records/module-registry.js';
 import type { ModuleDefinition } from '../../records/modules.js';
 import { presentRecords } from '../../records/present-record.js';
 import { parseData } from '../../records/record-repository.js';
@@ -24,6 +25,8 @@ import { buildRecordPage, type RecordPageExtra } from '../../ui/load-record-page
 import { buildComposePage } from '../../ui/load-compose-page.js';
 import { registerWebCookies, type WebAuth } from '../web-auth.js';
 import { databaseUnavailableError, prepareErrorReply } from '../http-errors.js';
+import { resolveRouteModule } from '../route-access.js';
+import * as schemas from '../schemas/web-ui.js';
 
 const PER_PAGE = 25;
 
@@ -52,7 +55,8 @@ declare module 'fastify' {
  */
 export const uiRoutes =
   (ctx: Context, web: WebAuth): FastifyPluginAsync =>
-  async (fastify) => {
+  async (plain) => {
+    const fastify = plain.withTypeProvider<TypeBoxTypeProvider>();
     await registerWebCookies(fastify);
     await fastify.register(formbody, { bodyLimit: 256 * 1024 });
     await fastify.register(multipart, {
@@ -83,10 +87,10 @@ export const uiRoutes =
       return send(reply, renderError(session, status === 500 ? 'Something went wrong' : 'Bad request', status === 500 ? 'The error was logged.' : 'The request could not be understood.'), status);
     });
 
-    fastify.get('/ui/assets/ui.css', async (_request, reply) =>
+    fastify.get('/ui/assets/ui.css', { schema: schemas.stylesheet }, async (_request, reply) =>
       reply.header('content-type', 'text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(UI_CSS),
     );
-    fastify.get('/ui/assets/compose.js', async (_request, reply) =>
+    fastify.get('/ui/assets/compose.js', { schema: schemas.composeScript }, async (_request, reply) =>
       reply.header('content-type', 'text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(COMPOSE_JS),
     );
 
@@ -97,13 +101,13 @@ export const uiRoutes =
       return send(reply, renderLogin({ csrf: token, next: options.next, email: options.email ?? '', error: options.error ?? null }), options.status ?? 200);
     };
 
-    fastify.get('/ui/login', async (request, reply) => {
-      const next = safeNext((request.query as { next?: unknown }).next);
+    fastify.get('/ui/login', { schema: schemas.loginPage }, async (request, reply) => {
+      const next = safeNext(request.query.next);
       if (await web.sessionOf(request)) return reply.redirect(next, 303);
       return loginPage(reply, { next });
     });
 
-    fastify.post('/ui/login', async (request, reply) => {
+    fastify.post('/ui/login', { schema: schemas.login }, async (request, reply) => {
       const body = (request.body ?? {}) as Record<string, unknown>;
       const next = safeNext(body.next);
       const email = typeof body.email === 'string' ? body.email : '';
@@ -127,7 +131,8 @@ export const uiRoutes =
 
     // ---- Everything else needs a session ---------------------------------------------------------
 
-    await fastify.register(async (app) => {
+    await fastify.register(async (plainApp) => {
+      const app = plainApp.withTypeProvider<TypeBoxTypeProvider>();
       app.addHook('preHandler', async (request, reply) => {
         const session = await web.sessionOf(request);
         if (!session) {
@@ -143,30 +148,27 @@ export const uiRoutes =
       });
       const sessionOf = (request: FastifyRequest): Session => request.uiSession!;
 
-      app.get('/ui', async (_request, reply) => reply.redirect('/ui/records', 303));
+      app.get('/ui', { schema: schemas.home }, async (_request, reply) => reply.redirect('/ui/records', 303));
 
-      app.post('/ui/logout', async (request, reply) => {
+      app.post('/ui/logout', { schema: schemas.logout }, async (request, reply) => {
         await endSession(ctx, web.sessionToken(request));
         web.clearSessionCookie(reply);
         return reply.redirect('/ui/login', 303);
       });
 
-      app.get('/ui/records', async (request, reply) => {
+      app.get('/ui/records', { schema: schemas.modules }, async (request, reply) => {
         const session = sessionOf(request);
         const [modules, counts] = await Promise.all([listModules(ctx.db, session.principal.orgId), countRecordsByModule(ctx, session.principal.orgId)]);
         return send(reply, renderModuleList(session, modules, counts));
       });
 
-      const moduleOf = async (session: Session, segment: string): Promise<ModuleDefinition> => {
-        const module = await resolveModule(ctx.db, session.principal.orgId, segment);
-        if (!module) throw notFound();
-        return module;
-      };
+      // An unknown module is INVALID_MODULE, which the error handler answers with the 404 page.
+      const moduleOf = (session: Session, segment: string): Promise<ModuleDefinition> => resolveRouteModule(ctx, session.principal.orgId, segment);
 
-      app.get('/ui/records/:module', async (request, reply) => {
+      app.get('/ui/records/:module', { schema: schemas.records }, async (request, reply) => {
         const session = sessionOf(request);
-        const module = await moduleOf(session, (request.params as { module: string }).module);
-        const query = request.query as { q?: unknown; page?: unknown };
+        const module = await moduleOf(session, request.params.module);
+        const query = request.query;
         const term = typeof query.q === 'string' ? query.q.slice(0, 200) : '';
         const page = typeof query.page === 'string' && /^[1-9]\d{0,5}$/.test(query.page) ? Number(query.page) : 1;
         const { rows, more } = await searchRecords(ctx, session.principal, module, { term, page, perPage: PER_PAGE });
@@ -177,11 +179,11 @@ export const uiRoutes =
 
       const recordPage = (session: Session, module: ModuleDefinition, id: string, extra: RecordPageExtra) => buildRecordPage(ctx, session, module, id, extra);
 
-      app.get('/ui/records/:module/:id', async (request, reply) => {
+      app.get('/ui/records/:module/:id', { schema: schemas.record }, async (request, reply) => {
         const session = sessionOf(request);
-        const { module: segment, id } = request.params as { module: string; id: string };
+        const { module: segment, id } = request.params;
         const module = await moduleOf(session, segment);
-        const query = request.query as { notice?: unknown; emails_index?: unknown };
+        const query = request.query;
         const notice = typeof query.notice === 'string' ? (NOTICES[query.notice] ?? null) : null;
         return send(reply, await recordPage(session, module, id, { notice, emailsIndex: typeof query.emails_index === 'string' ? query.emails_index : null }));
       });
@@ -191,17 +193,17 @@ export const uiRoutes =
       const composeView = (session: Session, module: ModuleDefinition, id: string, form: ComposeForm | null, errors: FormErrors) =>
         buildComposePage(ctx, session, module, id, form, errors);
 
-      app.get('/ui/records/:module/:id/compose', async (request, reply) => {
+      app.get('/ui/records/:module/:id/compose', { schema: schemas.composePage }, async (request, reply) => {
         const session = sessionOf(request);
-        const { module: segment, id } = request.params as { module: string; id: string };
+        const { module: segment, id } = request.params;
         return send(reply, await composeView(session, await moduleOf(session, segment), id, null, {}));
       });
 
-      app.get('/ui/records/:module/:id/template', async (request, reply) => {
+      app.get('/ui/records/:module/:id/template', { schema: schemas.templateForCompose }, async (request, reply) => {
         const session = sessionOf(request);
-        const { module: segment } = request.params as { module: string; id: string };
+        const { module: segment } = request.params;
         const module = await moduleOf(session, segment);
-        const templateId = (request.query as { template_id?: unknown }).template_id;
+        const templateId = request.query.template_id;
         try {
           const t = await loadTemplateForSend(ctx, session.principal.orgId, typeof templateId === 'string' ? templateId : '', module.apiName);
           return reply.header('cache-control', 'private, no-store').send({ subject: t.subject, content: t.content, mail_format: t.mailFormat });
@@ -211,9 +213,9 @@ export const uiRoutes =
         }
       });
 
-      app.post('/ui/records/:module/:id/compose', async (request, reply) => {
+      app.post('/ui/records/:module/:id/compose', { schema: schemas.compose }, async (request, reply) => {
         const session = sessionOf(request);
-        const { module: segment, id } = request.params as { module: string; id: string };
+        const { module: segment, id } = request.params;
         const module = await moduleOf(session, segment);
         if (!request.isMultipart()) throw new PageError(400, 'Bad request', 'The form must be sent as multipart/form-data.');
         const fields: Record<string, string> = {};
@@ -247,9 +249,9 @@ export const uiRoutes =
 
       // ---- Cancel and reschedule from the Emails section ----------------------------------------
 
-      app.post('/ui/records/:module/:id/emails/:messageId/cancel', async (request, reply) => {
+      app.post('/ui/records/:module/:id/emails/:messageId/cancel', { schema: schemas.cancel }, async (request, reply) => {
         const session = sessionOf(request);
-        const { module: segment, id, messageId } = request.params as { module: string; id: string; messageId: string };
+        const { module: segment, id, messageId } = request.params;
         const module = await moduleOf(session, segment);
         try {
           await cancelMail(ctx, session.principal, module, id, messageId);
@@ -260,9 +262,9 @@ export const uiRoutes =
         return reply.redirect(`${recordPath(module.apiName, id)}?notice=cancelled#emails-h`, 303);
       });
 
-      app.post('/ui/records/:module/:id/emails/:messageId/reschedule', async (request, reply) => {
+      app.post('/ui/records/:module/:id/emails/:messageId/reschedule', { schema: schemas.reschedule }, async (request, reply) => {
         const session = sessionOf(request);
-        const { module: segment, id, messageId } = request.params as { module: string; id: string; messageId: string };
+        const { module: segment, id, messageId } = request.params;
         const module = await moduleOf(session, segment);
         const raw = (request.body as Record<string, unknown>).send_at;
         const at = typeof raw === 'string' ? localToOffsetDateTime(raw, session.principal.timeZone) : null;
@@ -279,7 +281,7 @@ export const uiRoutes =
       await app.register(settingsRoutes(ctx, { send, sessionOf }));
 
       // Any other page under /ui answers with the UI's own 404 page, not an API envelope.
-      app.get('/ui/*', async () => {
+      app.get('/ui/*', { schema: schemas.notFound }, async () => {
         throw notFound();
       });
     });

@@ -1,12 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Context } from '../../context.js';
 import { AppError } from '../../errors.js';
 import { findOrg } from '../../orgs/org-repository.js';
 import { presentUser } from '../../users/present-user.js';
 import { findUserById, listUsers, type UserRow } from '../../users/user-repository.js';
-import { principalOf, requireScopes } from '../auth-hooks.js';
+import { principalOf } from '../auth-hooks.js';
+import * as schemas from '../schemas/settings.js';
 
 const USER_TYPES: Record<string, (user: UserRow, currentUserId: string) => boolean> = {
   AllUsers: () => true,
@@ -27,18 +27,9 @@ export const userRoutes =
     const fastify = plain.withTypeProvider<TypeBoxTypeProvider>();
     fastify.get(
       '/crm/:version/users',
-      {
-        schema: {
-          querystring: Type.Object({
-            type: Type.Optional(Type.String({ maxLength: 50 })),
-            page: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,5}$' })),
-            per_page: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$' })),
-          }),
-        },
-      },
+      { schema: schemas.listUsers, config: { scopes: ['ZohoCRM.users.READ'] } },
       async (request, reply) => {
         const principal = principalOf(request);
-        requireScopes(principal, ['ZohoCRM.users.READ']);
         const type = request.query.type ?? 'AllUsers';
         const filter = USER_TYPES[type];
         if (!filter) {
@@ -57,10 +48,9 @@ export const userRoutes =
       },
     );
 
-    fastify.get('/crm/:version/users/:id', async (request) => {
+    fastify.get('/crm/:version/users/:id', { schema: schemas.getUser, config: { scopes: ['ZohoCRM.users.READ'] } }, async (request) => {
       const principal = principalOf(request);
-      requireScopes(principal, ['ZohoCRM.users.READ']);
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       const user = /^\d{1,19}$/.test(id) ? await findUserById(ctx.db, principal.orgId, id) : undefined;
       if (!user) throw new AppError('RECORD_NOT_FOUND', { details: { resource_path_index: 1 } });
       const org = await findOrg(ctx.db, principal.orgId);
