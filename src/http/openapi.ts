@@ -11,7 +11,7 @@ import { Bytes, HtmlPage } from './schemas/common.js';
 /**
  * The OpenAPI 3.1 document of every route, built by @fastify/swagger from the routes' own schemas
  * and access config, served at `GET /openapi.json`; a Swagger UI page over it at `/docs`
- * ([decision 0004](../../docs/decisions/0005-schema-first-routes.md)).
+ * ([decision 0005](../../docs/decisions/0005-schema-first-routes.md)).
  *
  * Must be registered before any route: @fastify/swagger collects routes as they are added.
  */

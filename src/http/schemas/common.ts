@@ -4,7 +4,7 @@ import { API_VERSIONS } from '../../wire/versions.js';
 
 /**
  * The pieces every route's schema is made of (docs/zoho-contract.md §1.3, §1.4). Two rules hold for
- * every schema under src/http/schemas (decision 0004):
+ * every schema under src/http/schemas (decision 0005):
  *
  * - Request schemas are permissive: they accept every request the handler used to judge itself,
  *   so no answer changes. A query value may arrive as a string or, when the key is repeated, an
