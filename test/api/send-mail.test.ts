@@ -377,7 +377,7 @@ describeEachDatabase('threading, the Emails related list and idempotency', (get)
       payload: JSON.stringify(body),
     });
     assert.equal(response.statusCode, 422);
-    const { requestFingerprint } = await import('../../src/mail/idempotency.js');
+    const { requestFingerprint } = await import('../../src/http/idempotency-key.js');
     await claimIdempotencyKey(get().app, org.orgId, 'same-request', requestFingerprint('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, body));
     const inProgress = await get().inject({
       method: 'POST',
@@ -394,7 +394,8 @@ describeEachDatabase('threading, the Emails related list and idempotency', (get)
 
   test('Idempotency-Key: a key held by a process that stopped beating, or running past the limit, is taken over; the late holder cannot commit', async () => {
     const { org, email, leadId } = await fixture(get());
-    const { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint, RUNNING_LIMIT_MS } = await import('../../src/mail/idempotency.js');
+    const { claimIdempotencyKey, completeIdempotencyKey, RUNNING_LIMIT_MS } = await import('../../src/mail/idempotency.js');
+    const { requestFingerprint } = await import('../../src/http/idempotency-key.js');
     const body = { data: [mail(email)] };
     const fingerprint = requestFingerprint('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, body);
     const post = (key: string) =>
@@ -414,7 +415,7 @@ describeEachDatabase('threading, the Emails related list and idempotency', (get)
     assert.equal(retried.statusCode, 200, retried.body);
     assert.equal(retried.headers['idempotent-replayed'], undefined);
     // The request that died cannot commit over the answer now kept.
-    if (dead.kind === 'new') await assert.rejects(completeIdempotencyKey(get().app.db, org.orgId, dead, 200, {}), { code: 'IDEMPOTENCY_IN_PROGRESS' });
+    if (dead.kind === 'new') await assert.rejects(completeIdempotencyKey(get().app.db, org.orgId, dead, { status: 200, body: {} }), { code: 'IDEMPOTENCY_IN_PROGRESS' });
     assert.equal((await post('dead-holder')).headers['idempotent-replayed'], 'true');
 
     // Held by this live process, but running longer than any request may: taken over too.

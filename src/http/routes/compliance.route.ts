@@ -10,7 +10,14 @@ import { getLockInformation, lockRecord, unlockRecord } from '../../compliance/r
 import { requireAdmin } from '../../compliance/require-admin.js';
 import { AppError } from '../../errors.js';
 import { findOrg } from '../../orgs/org-repository.js';
-import { itemResultsReply } from '../../wire/zoho-envelope.js';
+import { deletedRecordsReply, savedRecordsReply } from '../../wire/record-writes.js';
+import {
+  lockInformationJson,
+  lockingConfigurationJson,
+  lockingConfigurationUpdated,
+  readLockingConfigRequest,
+  readLockRequest,
+} from '../../wire/record-locking.js';
 import { moduleOf, principalOf, requireScopes } from '../auth-hooks.js';
 
 const PAGE = Type.String({ pattern: '^[1-9][0-9]{0,5}$' });
@@ -35,7 +42,8 @@ export const complianceRoutes =
       const { module: segment, id } = request.params as { module: string; id: string };
       const module = await moduleOf(ctx, principal, segment);
       requireScopes(principal, lockScopes(module.apiName, module.isCustom, 'CREATE'));
-      const result = itemResultsReply(await lockRecord(ctx, principal, module, id, request.body), 201);
+      const outcome = await lockRecord(ctx, principal, module, id, () => readLockRequest(request.body));
+      const result = savedRecordsReply([outcome], 'added', principal.timeZone, { approvalState: false });
       return reply.status(result.status).send(result.body);
     });
 
@@ -44,9 +52,9 @@ export const complianceRoutes =
       const { module: segment, id } = request.params as { module: string; id: string };
       const module = await moduleOf(ctx, principal, segment);
       requireScopes(principal, lockScopes(module.apiName, module.isCustom, 'READ'));
-      const info = await getLockInformation(ctx, principal, module, id);
-      if (info === null) return reply.status(204).send();
-      return info;
+      const lock = await getLockInformation(ctx, principal, module, id);
+      if (lock === null) return reply.status(204).send();
+      return lockInformationJson(lock, principal.timeZone);
     });
 
     fastify.delete('/crm/:version/:module/:id/Locking_Information__s/:lockId', async (request, reply) => {
@@ -54,7 +62,7 @@ export const complianceRoutes =
       const { module: segment, id, lockId } = request.params as { module: string; id: string; lockId: string };
       const module = await moduleOf(ctx, principal, segment);
       requireScopes(principal, lockScopes(module.apiName, module.isCustom, 'DELETE'));
-      const result = itemResultsReply(await unlockRecord(ctx, principal, module, id, lockId), 200);
+      const result = deletedRecordsReply([await unlockRecord(ctx, principal, module, id, lockId)]);
       return reply.status(result.status).send(result.body);
     });
 
@@ -63,14 +71,15 @@ export const complianceRoutes =
     fastify.get('/crm/:version/settings/record_locking_configurations', { schema: { querystring: MODULE_QUERY } }, async (request) => {
       const principal = principalOf(request);
       requireScopes(principal, ['ZohoCRM.settings.record_locking_configurations.READ']);
-      return getLockingConfiguration(ctx, principal, request.query.module);
+      return lockingConfigurationJson(await getLockingConfiguration(ctx, principal, request.query.module), principal.timeZone);
     });
 
     fastify.put('/crm/:version/settings/record_locking_configurations', { schema: { querystring: MODULE_QUERY } }, async (request) => {
       const principal = principalOf(request);
       requireScopes(principal, ['ZohoCRM.settings.record_locking_configurations.UPDATE']);
       await requireAdmin(ctx, principal);
-      return updateLockingConfiguration(ctx, principal, request.query.module, request.body);
+      const { moduleName, changes } = readLockingConfigRequest(request.body, request.query.module);
+      return lockingConfigurationUpdated((await updateLockingConfiguration(ctx, principal, moduleName, changes)).id);
     });
 
     fastify.get(

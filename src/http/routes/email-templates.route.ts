@@ -1,12 +1,12 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Context } from '../../context.js';
-import type { ItemResult } from '../../records/data-array.js';
 import { createEmailTemplates } from '../../templates/create-email-templates.js';
 import { deleteEmailTemplates } from '../../templates/delete-email-templates.js';
 import { getEmailTemplate } from '../../templates/get-email-template.js';
 import { listEmailTemplates, type TemplateListQuery } from '../../templates/list-email-templates.js';
 import { updateEmailTemplates } from '../../templates/update-email-templates.js';
-import { itemResultsReply } from '../../wire/zoho-envelope.js';
+import { readTemplateItems, readTemplateUpdates, templatesReply } from '../../wire/template-writes.js';
+import type { WireReply } from '../../wire/zoho-envelope.js';
 import { principalOf, requireScopes } from '../auth-hooks.js';
 
 type Operation = 'READ' | 'CREATE' | 'UPDATE' | 'DELETE';
@@ -24,10 +24,7 @@ export const emailTemplateRoutes =
       return principal;
     };
     /** Per-item results under the resource's key, as Zoho's settings APIs answer writes. */
-    const sendItems = (reply: FastifyReply, results: ItemResult[], successStatus: number) => {
-      const { status, body } = itemResultsReply(results, successStatus);
-      return reply.status(status).send({ email_templates: (body as { data: unknown[] }).data });
-    };
+    const sendItems = (reply: FastifyReply, { status, body }: WireReply) => reply.status(status).send(body);
     const idsParam = (request: FastifyRequest): string[] => {
       const raw = (request.query as { ids?: unknown }).ids;
       return typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0) : [];
@@ -48,28 +45,28 @@ export const emailTemplateRoutes =
 
     fastify.post('/crm/:version/settings/email_templates', async (request, reply) => {
       const principal = authorize(request, 'CREATE');
-      return sendItems(reply, await createEmailTemplates(ctx, principal, request.body), 201);
+      return sendItems(reply, templatesReply(await createEmailTemplates(ctx, principal, readTemplateItems(request.body)), 'created'));
     });
 
     fastify.put('/crm/:version/settings/email_templates', async (request, reply) => {
       const principal = authorize(request, 'UPDATE');
-      return sendItems(reply, await updateEmailTemplates(ctx, principal, request.body), 200);
+      return sendItems(reply, templatesReply(await updateEmailTemplates(ctx, principal, readTemplateUpdates(request.body, undefined)), 'updated'));
     });
 
     fastify.put('/crm/:version/settings/email_templates/:id', async (request, reply) => {
       const principal = authorize(request, 'UPDATE');
       const { id } = request.params as { id: string };
-      return sendItems(reply, await updateEmailTemplates(ctx, principal, request.body, id), 200);
+      return sendItems(reply, templatesReply(await updateEmailTemplates(ctx, principal, readTemplateUpdates(request.body, id)), 'updated'));
     });
 
     fastify.delete('/crm/:version/settings/email_templates', async (request, reply) => {
       const principal = authorize(request, 'DELETE');
-      return sendItems(reply, await deleteEmailTemplates(ctx, principal, idsParam(request)), 200);
+      return sendItems(reply, templatesReply(await deleteEmailTemplates(ctx, principal, idsParam(request)), 'deleted'));
     });
 
     fastify.delete('/crm/:version/settings/email_templates/:id', async (request, reply) => {
       const principal = authorize(request, 'DELETE');
       const { id } = request.params as { id: string };
-      return sendItems(reply, await deleteEmailTemplates(ctx, principal, [id]), 200);
+      return sendItems(reply, templatesReply(await deleteEmailTemplates(ctx, principal, [id]), 'deleted'));
     });
   };

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Context } from '../../context.js';
 import { createInventoryTemplates } from '../../inventory/create-inventory-template.js';
 import { getInventoryTemplate, listInventoryTemplates, type InventoryTemplateQuery } from '../../inventory/get-inventory-templates.js';
-import { itemResultsReply } from '../../wire/zoho-envelope.js';
+import { inventoryTemplatesReply, readInventoryTemplateItems } from '../../wire/inventory-template-writes.js';
 import { principalOf, requireScopes } from '../auth-hooks.js';
 
 /**
@@ -33,7 +33,7 @@ export const inventoryTemplateRoutes =
 
     fastify.post('/crm/:version/settings/inventory_templates', async (request, reply) => {
       const principal = authorize(request, 'CREATE');
-      const { status, body } = itemResultsReply(await createInventoryTemplates(ctx, principal, request.body), 201);
-      return reply.status(status).send({ inventory_templates: (body as { data: unknown[] }).data });
+      const { status, body } = inventoryTemplatesReply(await createInventoryTemplates(ctx, principal, readInventoryTemplateItems(request.body)));
+      return reply.status(status).send(body);
     });
   };

@@ -2,14 +2,19 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Context } from '../../context.js';
 import { AppError } from '../../errors.js';
 import { listFromAddresses } from '../../mail/from-addresses.js';
-import { requestFingerprint } from '../../mail/idempotency.js';
 import { getRecordEmail, listRecordEmails } from '../../mail/list-record-emails.js';
 import { sendMail } from '../../mail/send-mail.js';
 import { unblockEmail } from '../../mail/unblock-email.js';
-import { cancelMail, rescheduleMail, type ChangeResult } from '../../mail/change-scheduled-mail.js';
+import { cancelMail, rescheduleMail } from '../../mail/change-scheduled-mail.js';
 import { findUserById } from '../../users/user-repository.js';
 import { moduleScopes } from '../../auth/scopes.js';
-import { itemResultsReply } from '../../wire/zoho-envelope.js';
+import { itemAt, withErrorsAt } from '../../wire/item-errors.js';
+import { emailJson, recordEmailsJson } from '../../wire/record-emails.js';
+import { blockedRecipientsOn, readRescheduleRequest, readSendMailItems } from '../../wire/send-mail-request.js';
+import { quotaHeaders, sendMailReply } from '../../wire/send-mail-reply.js';
+import { readUnblockRequest } from '../../wire/unblock-request.js';
+import { itemsReply, outcomesReply } from '../../wire/zoho-envelope.js';
+import { idempotencyKeyOf, requestFingerprint } from '../idempotency-key.js';
 import { moduleOf, principalOf, requireScopes, versionOf } from '../auth-hooks.js';
 
 const sendMailScopes = (apiName: string, isCustom: boolean): string[] => {
@@ -29,18 +34,19 @@ export const mailRoutes =
       const version = versionOf(request);
       const module = await moduleFor(request);
       requireScopes(principal, sendMailScopes(module.apiName, module.isCustom));
-      const key = request.headers['idempotency-key'];
-      if (Array.isArray(key)) throw new AppError('IDEMPOTENCY_KEY_INVALID');
+      const key = idempotencyKeyOf(request);
+      const answer = (mails: Parameters<typeof sendMailReply>[0]) => sendMailReply(mails, version);
       const result = await sendMail(ctx, principal, {
-        version,
-        moduleSegment: module.apiName,
+        module,
         recordId: (request.params as { id: string }).id,
-        body: request.body,
-        idempotency: key === undefined ? null : { key, fingerprint: requestFingerprint('POST', request.url, request.body) },
+        mails: () => readSendMailItems(request.body),
+        blockedRecipients: blockedRecipientsOn(version),
+        idempotency: key === null ? null : { key, fingerprint: requestFingerprint('POST', request.url, request.body), answer },
       });
-      if (result.replayed) reply.header('idempotent-replayed', 'true');
-      for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, value);
-      return reply.status(result.status).send(result.body);
+      if (result.kind === 'replayed') return reply.header('idempotent-replayed', 'true').status(result.answer.status).send(result.answer.body);
+      if (result.quota) reply.headers(quotaHeaders(result.quota));
+      const { status, body } = answer(result.mails);
+      return reply.status(status).send(body);
     });
 
     fastify.get('/crm/:version/settings/emails/actions/from_addresses', async (request) => {
@@ -64,19 +70,22 @@ export const mailRoutes =
 
     fastify.get('/crm/:version/:module/:id/Emails', async (request, reply) => {
       const module = await emailsScopes(request);
-      const page = await listRecordEmails(ctx, principalOf(request), module, (request.params as { id: string }).id, request.query as { type?: string; index?: string });
+      const principal = principalOf(request);
+      const page = await listRecordEmails(ctx, principal, module, (request.params as { id: string }).id, request.query as { type?: string; index?: string });
       if (!page) return reply.status(204).send();
-      return page;
+      return recordEmailsJson(page, principal.timeZone);
     });
 
     fastify.get('/crm/:version/:module/:id/Emails/:messageId', async (request) => {
       const module = await emailsScopes(request);
       const { id, messageId } = request.params as { id: string; messageId: string };
-      return getRecordEmail(ctx, principalOf(request), module, id, messageId);
+      const principal = principalOf(request);
+      return { Emails: [emailJson(await getRecordEmail(ctx, principal, module, id, messageId), principal.timeZone)] };
     });
 
     // Cancel and reschedule a mail that has not started sending (beyond Zoho).
-    const changeReply = (result: ChangeResult) => ({ data: [{ code: 'SUCCESS', details: result.details, message: result.message, status: 'success' }] });
+    const changeReply = (message: string, details: Record<string, unknown>) =>
+      itemsReply([{ success: { message, details } }], { root: 'data', rules: { apiName: 'last-key' }, successStatus: 200 }).body;
     const changeScopes = async (request: FastifyRequest) => {
       const principal = principalOf(request);
       const module = await moduleFor(request);
@@ -86,19 +95,28 @@ export const mailRoutes =
     fastify.post('/crm/:version/:module/:id/Emails/:messageId/actions/cancel', async (request) => {
       const module = await changeScopes(request);
       const { id, messageId } = request.params as { id: string; messageId: string };
-      return changeReply(await cancelMail(ctx, principalOf(request), module, id, messageId));
+      const cancelled = await cancelMail(ctx, principalOf(request), module, id, messageId);
+      return changeReply('Your mail has been cancelled successfully.', { message_id: cancelled.messageId });
     });
     fastify.post('/crm/:version/:module/:id/Emails/:messageId/actions/reschedule', async (request) => {
       const module = await changeScopes(request);
       const { id, messageId } = request.params as { id: string; messageId: string };
-      return changeReply(await rescheduleMail(ctx, principalOf(request), module, id, messageId, request.body, versionOf(request)));
+      const place = itemAt('data', 0, { version: versionOf(request) });
+      const { scheduledTime, text } = await withErrorsAt(place, async () => readRescheduleRequest(request.body));
+      const moved = await withErrorsAt(place, () => rescheduleMail(ctx, principalOf(request), module, id, messageId, scheduledTime));
+      return changeReply('Your mail has been rescheduled successfully.', { message_id: moved.messageId, scheduled_time: text });
     });
 
     const unblock = async (request: FastifyRequest, recordId?: string) => {
       const principal = principalOf(request);
       const module = await moduleFor(request);
       requireScopes(principal, sendMailScopes(module.apiName, module.isCustom));
-      return itemResultsReply(await unblockEmail(ctx, principal, module, request.body, recordId), 200);
+      const outcomes = await unblockEmail(ctx, principal, module, readUnblockRequest(request.body, recordId));
+      return outcomesReply(outcomes, (done) => ({ message: 'Unblocked successfully', details: { id: done.recordId } }), {
+        root: 'data',
+        rules: { apiName: 'last-key' },
+        successStatus: 200,
+      });
     };
     fastify.post('/crm/:version/:module/:id/actions/unblock_email', async (request, reply) => {
       const result = await unblock(request, (request.params as { id: string }).id);

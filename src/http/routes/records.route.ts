@@ -8,7 +8,7 @@ import type { ModuleDefinition } from '../../records/modules.js';
 import { updateRecords } from '../../records/update-records.js';
 import { moduleOf, principalOf, requireScopes, versionOf } from '../auth-hooks.js';
 import { versionNumber } from '../../wire/versions.js';
-import { itemResultsReply } from '../../wire/zoho-envelope.js';
+import { deletedRecordsReply, readRecordItems, readRecordUpdates, savedRecordsReply } from '../../wire/record-writes.js';
 
 type Operation = 'READ' | 'CREATE' | 'UPDATE' | 'DELETE';
 
@@ -28,7 +28,9 @@ export const recordRoutes =
 
     fastify.post('/crm/:version/:module', async (request, reply) => {
       const module = await authorize(request, 'CREATE');
-      return send(reply, itemResultsReply(await createRecords(ctx, principalOf(request), module, request.body), 201));
+      const principal = principalOf(request);
+      const outcomes = await createRecords(ctx, principal, module, readRecordItems(request.body));
+      return send(reply, savedRecordsReply(outcomes, 'added', principal.timeZone));
     });
 
     fastify.get('/crm/:version/:module', async (request, reply) => {
@@ -42,14 +44,16 @@ export const recordRoutes =
 
     fastify.put('/crm/:version/:module', async (request, reply) => {
       const module = await authorize(request, 'UPDATE');
-      return send(reply, itemResultsReply(await updateRecords(ctx, principalOf(request), module, request.body), 200));
+      const principal = principalOf(request);
+      const outcomes = await updateRecords(ctx, principal, module, readRecordUpdates(request.body, undefined));
+      return send(reply, savedRecordsReply(outcomes, 'updated', principal.timeZone));
     });
 
     fastify.delete('/crm/:version/:module', async (request, reply) => {
       const module = await authorize(request, 'DELETE');
       const raw = (request.query as { ids?: unknown }).ids;
       const ids = typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0) : [];
-      return send(reply, itemResultsReply(await deleteRecords(ctx, principalOf(request), module, ids), 200));
+      return send(reply, deletedRecordsReply(await deleteRecords(ctx, principalOf(request), module, ids)));
     });
 
     fastify.get('/crm/:version/:module/:id', async (request) => {
@@ -62,12 +66,14 @@ export const recordRoutes =
     fastify.put('/crm/:version/:module/:id', async (request, reply) => {
       const module = await authorize(request, 'UPDATE');
       const { id } = request.params as { id: string };
-      return send(reply, itemResultsReply(await updateRecords(ctx, principalOf(request), module, request.body, id), 200));
+      const principal = principalOf(request);
+      const outcomes = await updateRecords(ctx, principal, module, readRecordUpdates(request.body, id));
+      return send(reply, savedRecordsReply(outcomes, 'updated', principal.timeZone));
     });
 
     fastify.delete('/crm/:version/:module/:id', async (request, reply) => {
       const module = await authorize(request, 'DELETE');
       const { id } = request.params as { id: string };
-      return send(reply, itemResultsReply(await deleteRecords(ctx, principalOf(request), module, [id]), 200));
+      return send(reply, deletedRecordsReply(await deleteRecords(ctx, principalOf(request), module, [id])));
     });
   };
