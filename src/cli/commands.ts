@@ -122,7 +122,7 @@ function templateContent(values: Values): string | undefined {
 
 /** The template keys a create/update command sets. */
 function templateInput(values: Values): TemplateInput {
-  const input: { -readonly [K in keyof TemplateInput]: TemplateInput[K] } = {};
+  const input: TemplateInput = {};
   const name = str(values, 'name');
   if (name !== undefined) input.name = name;
   const subject = str(values, 'subject');

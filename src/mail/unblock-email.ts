@@ -10,7 +10,11 @@ import { findBlockRow, MAX_UNBLOCKS, unblockAddress } from './blocked-addresses.
 export const UNBLOCK_FIELDS = ['Email', 'Secondary_Email'] as const;
 export type UnblockField = (typeof UNBLOCK_FIELDS)[number];
 
-export type UnblockRequest = Readonly<{ fields: readonly UnblockField[]; recordIds: readonly string[] }>;
+/**
+ * The fields to unblock, and the records (read once the fields are known to be the module's:
+ * that check comes first).
+ */
+export type UnblockRequest = Readonly<{ fields: readonly UnblockField[]; recordIds: () => readonly string[] }>;
 
 /**
  * `unblock_email`: lifts the block of a record's Email / Secondary_Email addresses (blocked after a
@@ -26,7 +30,7 @@ export async function unblockEmail(
   const available = UNBLOCK_FIELDS.filter((f) => module.fields.some((field) => field.apiName === f));
   if (request.fields.some((f) => !available.includes(f))) throw new AppError('UNBLOCK_FIELDS_UNAVAILABLE');
   const fields = request.fields;
-  const ids = request.recordIds;
+  const ids = request.recordIds();
   const results: ItemOutcome<{ recordId: string }>[] = [];
   for (const id of ids) {
     results.push(

@@ -39,7 +39,7 @@ export type FolderChoice = { id: string } | { name: string };
  * where a key was given as null: refused for name, module and subject, the default folder, no
  * attachments, no description.
  */
-export type TemplateInput = Readonly<{
+export type TemplateInput = {
   name?: string | null;
   /** By API name (any case) or by module id. */
   module?: { apiName: string } | { id: string } | null;
@@ -53,7 +53,7 @@ export type TemplateInput = Readonly<{
   description?: string | null;
   active?: boolean;
   favorite?: boolean;
-}>;
+};
 
 /** The checked values of a write; `undefined` leaves a value as it is (update) or takes the default (create). */
 export type TemplateChanges = {

@@ -15,6 +15,12 @@ export function sendMailReply(mails: readonly MailOutcome[], version: ApiVersion
   );
 }
 
+/** Cancel and reschedule (beyond Zoho): a Zoho-style success envelope naming the mail. */
+export function mailChangedReply(change: 'cancelled' | 'rescheduled', details: { message_id: string; scheduled_time?: string }): Record<string, unknown> {
+  const success = { message: `Your mail has been ${change} successfully.`, details };
+  return itemsReply([{ success }], { root: 'data', rules: { apiName: 'last-key' }, successStatus: 200 }).body;
+}
+
 function acceptedItem(mail: AcceptedMail): ItemSuccess {
   const details: Record<string, unknown> = { message_id: mail.messageId };
   if (mail.blockedAddresses.length > 0) details.blocked_email_addresses = mail.blockedAddresses.map((b) => ({ email: b.email, reason: b.reason }));

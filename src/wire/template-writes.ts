@@ -53,7 +53,7 @@ function readTemplateItem(raw: unknown): TemplateInput {
     if (typeof value !== 'string') throw refuse('INVALID_DATA', [key], { supported_values: allowed });
     return value;
   };
-  const input: { -readonly [K in keyof TemplateInput]: TemplateInput[K] } = {};
+  const input: TemplateInput = {};
   const name = text('name');
   if (name !== undefined) input.name = name;
   if (has('module')) input.module = readModule(item.module);

@@ -365,6 +365,43 @@ describeEachDatabase('threading, the Emails related list and idempotency', (get)
     assert.equal(json(fixed).data[0].code, 'SUCCESS');
   });
 
+  test('Idempotency-Key: an answer stored as the wire body (as every version stores it) replays byte for byte', async () => {
+    const { org, email, leadId } = await fixture(get());
+    const { requestFingerprint } = await import('../../src/http/idempotency-key.js');
+    const { IDEMPOTENCY_TTL_MS } = await import('../../src/mail/idempotency.js');
+    const body = { data: [mail(email), mail(email, { to: [] })] };
+    const url = `/crm/v8/Leads/${leadId}/actions/send_mail`;
+    // A row as the version before the typed core wrote it: the rendered status and body.
+    const stored = { data: [{ code: 'SUCCESS', details: { message_id: 'a'.repeat(64) }, message: 'Your mail has been sent successfully.', status: 'success' }] };
+    const now = Date.now();
+    await get()
+      .app.db.insertInto('idempotency_keys')
+      .values({
+        org_id: org.orgId,
+        key: 'from-before-the-upgrade',
+        fingerprint: requestFingerprint('POST', url, body),
+        state: 'done',
+        response_status: 202,
+        response_body: JSON.stringify(stored),
+        created_at: now,
+        expires_at: now + IDEMPOTENCY_TTL_MS,
+        owner_process: null,
+        claim_token: null,
+      })
+      .execute();
+    const replay = await get().inject({
+      method: 'POST',
+      url,
+      headers: { authorization: `Zoho-oauthtoken ${org.token}`, 'idempotency-key': 'from-before-the-upgrade' },
+      payload: JSON.stringify(body),
+    });
+    assert.equal(replay.statusCode, 202);
+    assert.equal(replay.body, JSON.stringify(stored));
+    assert.equal(replay.headers['idempotent-replayed'], 'true');
+    const mails = await get().app.db.selectFrom('mails').select('message_id').where('org_id', '=', org.orgId).execute();
+    assert.deepEqual(mails, [], 'nothing runs again');
+  });
+
   test('Idempotency-Key: while the first request runs, a second one with the key gets 409', async () => {
     const { org, email, leadId } = await fixture(get());
     const { claimIdempotencyKey } = await import('../../src/mail/idempotency.js');

@@ -3,7 +3,7 @@ import type { Context } from '../../context.js';
 import { AppError } from '../../errors.js';
 import { listFromAddresses } from '../../mail/from-addresses.js';
 import { getRecordEmail, listRecordEmails } from '../../mail/list-record-emails.js';
-import { sendMail } from '../../mail/send-mail.js';
+import { sendMail, type MailOutcome } from '../../mail/send-mail.js';
 import { unblockEmail } from '../../mail/unblock-email.js';
 import { cancelMail, rescheduleMail } from '../../mail/change-scheduled-mail.js';
 import { findUserById } from '../../users/user-repository.js';
@@ -11,9 +11,8 @@ import { moduleScopes } from '../../auth/scopes.js';
 import { itemAt, withErrorsAt } from '../../wire/item-errors.js';
 import { emailJson, recordEmailsJson } from '../../wire/record-emails.js';
 import { blockedRecipientsOn, readRescheduleRequest, readSendMailItems } from '../../wire/send-mail-request.js';
-import { quotaHeaders, sendMailReply } from '../../wire/send-mail-reply.js';
-import { readUnblockRequest } from '../../wire/unblock-request.js';
-import { itemsReply, outcomesReply } from '../../wire/zoho-envelope.js';
+import { mailChangedReply, quotaHeaders, sendMailReply } from '../../wire/send-mail-reply.js';
+import { readUnblockRequest, unblockedReply } from '../../wire/unblock-email.js';
 import { idempotencyKeyOf, requestFingerprint } from '../idempotency-key.js';
 import { moduleOf, principalOf, requireScopes, versionOf } from '../auth-hooks.js';
 
@@ -35,7 +34,7 @@ export const mailRoutes =
       const module = await moduleFor(request);
       requireScopes(principal, sendMailScopes(module.apiName, module.isCustom));
       const key = idempotencyKeyOf(request);
-      const answer = (mails: Parameters<typeof sendMailReply>[0]) => sendMailReply(mails, version);
+      const answer = (mails: readonly MailOutcome[]) => sendMailReply(mails, version);
       const result = await sendMail(ctx, principal, {
         module,
         recordId: (request.params as { id: string }).id,
@@ -84,8 +83,6 @@ export const mailRoutes =
     });
 
     // Cancel and reschedule a mail that has not started sending (beyond Zoho).
-    const changeReply = (message: string, details: Record<string, unknown>) =>
-      itemsReply([{ success: { message, details } }], { root: 'data', rules: { apiName: 'last-key' }, successStatus: 200 }).body;
     const changeScopes = async (request: FastifyRequest) => {
       const principal = principalOf(request);
       const module = await moduleFor(request);
@@ -96,7 +93,7 @@ export const mailRoutes =
       const module = await changeScopes(request);
       const { id, messageId } = request.params as { id: string; messageId: string };
       const cancelled = await cancelMail(ctx, principalOf(request), module, id, messageId);
-      return changeReply('Your mail has been cancelled successfully.', { message_id: cancelled.messageId });
+      return mailChangedReply('cancelled', { message_id: cancelled.messageId });
     });
     fastify.post('/crm/:version/:module/:id/Emails/:messageId/actions/reschedule', async (request) => {
       const module = await changeScopes(request);
@@ -104,19 +101,14 @@ export const mailRoutes =
       const place = itemAt('data', 0, { version: versionOf(request) });
       const { scheduledTime, text } = await withErrorsAt(place, async () => readRescheduleRequest(request.body));
       const moved = await withErrorsAt(place, () => rescheduleMail(ctx, principalOf(request), module, id, messageId, scheduledTime));
-      return changeReply('Your mail has been rescheduled successfully.', { message_id: moved.messageId, scheduled_time: text });
+      return mailChangedReply('rescheduled', { message_id: moved.messageId, scheduled_time: text });
     });
 
     const unblock = async (request: FastifyRequest, recordId?: string) => {
       const principal = principalOf(request);
       const module = await moduleFor(request);
       requireScopes(principal, sendMailScopes(module.apiName, module.isCustom));
-      const outcomes = await unblockEmail(ctx, principal, module, readUnblockRequest(request.body, recordId));
-      return outcomesReply(outcomes, (done) => ({ message: 'Unblocked successfully', details: { id: done.recordId } }), {
-        root: 'data',
-        rules: { apiName: 'last-key' },
-        successStatus: 200,
-      });
+      return unblockedReply(await unblockEmail(ctx, principal, module, readUnblockRequest(request.body, recordId)));
     };
     fastify.post('/crm/:version/:module/:id/actions/unblock_email', async (request, reply) => {
       const result = await unblock(request, (request.params as { id: string }).id);
