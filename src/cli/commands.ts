@@ -24,6 +24,7 @@ import { listEmailTemplates } from '../templates/list-email-templates.js';
 import { updateEmailTemplates } from '../templates/update-email-templates.js';
 import type { ItemOutcome } from '../refusals.js';
 import type { TemplateInput } from '../templates/template-input.js';
+import { emailTemplateJson } from '../wire/email-templates.js';
 import { itemAt, refusalError, withErrorsAt, type ItemPlace } from '../wire/item-errors.js';
 import { createUser } from '../users/create-user.js';
 import { findUserByEmail, findUserById, fullName, listUsers, type UserRow } from '../users/user-repository.js';
@@ -155,7 +156,7 @@ function onlyOutcome<T>(outcomes: readonly ItemOutcome<T>[]): T {
 
 /** A template as GET shows it, without the (possibly large) content. */
 async function showTemplate(app: App, principal: Principal, id: string): Promise<CommandOutput> {
-  const { content: _content, ...template } = await getEmailTemplate(app, principal, id);
+  const { content: _content, ...template } = emailTemplateJson(await getEmailTemplate(app, principal, id), principal.timeZone);
   return template;
 }
 
@@ -497,7 +498,8 @@ export const COMMANDS: Command[] = [
       const org = await resolveOrg(app, values);
       const module = str(values, 'module');
       const page = await listEmailTemplates(app, await actAs(app, org, undefined), { per_page: '200', ...(module !== undefined ? { module } : {}) });
-      return { email_templates: page?.email_templates ?? [], count: page?.email_templates.length ?? 0 };
+      const templates = page?.templates.map((t) => emailTemplateJson(t, org.time_zone)) ?? [];
+      return { email_templates: templates, count: templates.length };
     },
   },
   {

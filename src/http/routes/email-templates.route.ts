@@ -5,6 +5,7 @@ import { deleteEmailTemplates } from '../../templates/delete-email-templates.js'
 import { getEmailTemplate } from '../../templates/get-email-template.js';
 import { listEmailTemplates, type TemplateListQuery } from '../../templates/list-email-templates.js';
 import { updateEmailTemplates } from '../../templates/update-email-templates.js';
+import { emailTemplateJson, emailTemplatesPageJson } from '../../wire/email-templates.js';
 import { readTemplateItems, readTemplateUpdates, templatesReply } from '../../wire/template-writes.js';
 import type { WireReply } from '../../wire/zoho-envelope.js';
 import { principalOf, requireScopes } from '../auth-hooks.js';
@@ -34,13 +35,13 @@ export const emailTemplateRoutes =
       const principal = authorize(request, 'READ');
       const page = await listEmailTemplates(ctx, principal, request.query as TemplateListQuery);
       if (!page) return reply.status(204).send();
-      return page;
+      return emailTemplatesPageJson(page, principal.timeZone);
     });
 
     fastify.get('/crm/:version/settings/email_templates/:id', async (request) => {
       const principal = authorize(request, 'READ');
       const { id } = request.params as { id: string };
-      return { email_templates: [await getEmailTemplate(ctx, principal, id)] };
+      return { email_templates: [emailTemplateJson(await getEmailTemplate(ctx, principal, id), principal.timeZone)] };
     });
 
     fastify.post('/crm/:version/settings/email_templates', async (request, reply) => {
