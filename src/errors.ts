@@ -511,18 +511,28 @@ export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 
 export type ErrorDetails = Record<string, unknown>;
 
+/**
+ * A key inside one item of a request, counted from the item: `['to', 0, 'email']`; `[]` is the
+ * item itself. How it is named on the wire (`json_path`, or `index` and `parent_api_name` on
+ * v2.x) is decided by `src/wire/item-errors.ts`, never by a use-case.
+ */
+export type FieldPath = readonly (string | number)[];
+
 export class AppError extends Error {
   readonly details: ErrorDetails;
   /** Seconds after which the same request may succeed; answered as the `Retry-After` header. */
   readonly retryAfterSeconds: number | undefined;
+  /** The key of the request's item this error concerns, if any (see `FieldPath`); rendered by `src/wire`. */
+  readonly path: FieldPath | null;
 
   constructor(
     readonly code: ErrorCode,
-    options: { details?: ErrorDetails; cause?: unknown; retryAfterSeconds?: number } = {},
+    options: { details?: ErrorDetails; cause?: unknown; retryAfterSeconds?: number; path?: FieldPath } = {},
   ) {
     super(ERROR_CATALOGUE[code].message, { cause: options.cause });
     this.name = 'AppError';
     this.details = options.details ?? {};
+    this.path = options.path ?? null;
     this.retryAfterSeconds = options.retryAfterSeconds === undefined ? undefined : Math.max(1, Math.ceil(options.retryAfterSeconds));
   }
 

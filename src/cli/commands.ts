@@ -4,6 +4,7 @@ import type { App } from '../app.js';
 import { createClient, createGrantCode } from '../auth/clients.js';
 import { revokeOAuthToken } from '../auth/exchange-token.js';
 import { issueTokenPair, normaliseScopes } from '../auth/issue-tokens.js';
+import type { Principal } from '../context.js';
 import type { Edition, Profile } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { listAudit } from '../compliance/audit-log.js';
@@ -21,7 +22,10 @@ import { deleteEmailTemplates } from '../templates/delete-email-templates.js';
 import { getEmailTemplate } from '../templates/get-email-template.js';
 import { listEmailTemplates } from '../templates/list-email-templates.js';
 import { updateEmailTemplates } from '../templates/update-email-templates.js';
-import type { ItemResult } from '../records/data-array.js';
+import type { ItemOutcome } from '../refusals.js';
+import type { TemplateInput } from '../templates/template-input.js';
+import { emailTemplateJson } from '../wire/email-templates.js';
+import { itemAt, refusalError, withErrorsAt, type ItemPlace } from '../wire/item-errors.js';
 import { createUser } from '../users/create-user.js';
 import { findUserByEmail, findUserById, fullName, listUsers, type UserRow } from '../users/user-repository.js';
 
@@ -83,6 +87,16 @@ async function resolveUser(app: App, org: OrgRow, ref: string | undefined): Prom
   return user;
 }
 
+/**
+ * Who a command acts as when it calls a use-case that a user of the org would call through the
+ * API: the user named by `--user`, else the org's first administrator (docs/cli.md). What it makes
+ * is theirs (`created_by`); times are shown in the org's time zone.
+ */
+async function actAs(app: App, org: OrgRow, userRef: string | undefined): Promise<Principal> {
+  const user = await resolveUser(app, org, userRef);
+  return { orgId: org.id, userId: user.id, scopes: [], timeZone: org.time_zone };
+}
+
 const presentOrgRow = (org: OrgRow) => ({
   id: org.id,
   name: org.name,
@@ -107,35 +121,42 @@ function templateContent(values: Values): string | undefined {
   }
 }
 
-/** The template keys a create/update command sets, in the admin API's shape. */
-function templateItem(values: Values): Record<string, unknown> {
-  const item: Record<string, unknown> = {};
-  for (const key of ['name', 'subject', 'module', 'description'] as const) {
-    const value = str(values, key);
-    if (value !== undefined) item[key] = value;
-  }
+/** The template keys a create/update command sets. */
+function templateInput(values: Values): TemplateInput {
+  const input: TemplateInput = {};
+  const name = str(values, 'name');
+  if (name !== undefined) input.name = name;
+  const subject = str(values, 'subject');
+  if (subject !== undefined) input.subject = subject;
+  const module = str(values, 'module');
+  if (module !== undefined) input.module = { apiName: module };
+  const description = str(values, 'description');
+  if (description !== undefined) input.description = description;
   const content = templateContent(values);
-  if (content !== undefined) item.content = content;
+  if (content !== undefined) input.content = content;
   const folder = str(values, 'folder');
-  if (folder !== undefined) item.folder = { name: folder };
+  if (folder !== undefined) input.folder = { name: folder };
   const editorMode = str(values, 'editor-mode');
-  if (editorMode !== undefined) item.editor_mode = editorMode;
+  if (editorMode !== undefined) input.editorMode = editorMode;
   const attachments = values.attachment as string[] | undefined;
-  if (attachments !== undefined) item.attachments = attachments.map((id) => ({ id }));
-  return item;
+  if (attachments !== undefined) input.attachmentFileIds = attachments;
+  return input;
 }
 
-/** The one result of a single-item template call: its details, or its error thrown (exit 1). */
-function onlyResult(results: ItemResult[]): Record<string, unknown> {
-  const [result] = results;
-  if (!result) throw new Error('no result');
-  if (!result.ok) throw result.error;
-  return result.details;
+/** Errors name the key as the admin API does for its first item (`$.email_templates[0].module`). */
+const TEMPLATE_ITEM: ItemPlace = itemAt('email_templates', 0, { apiName: 'first-key' });
+
+/** The outcome of a single-item template call: what was done, or its refusal thrown (exit 1). */
+function onlyOutcome<T>(outcomes: readonly ItemOutcome<T>[]): T {
+  const [outcome] = outcomes;
+  if (!outcome) throw new Error('no result');
+  if ('refused' in outcome) throw refusalError(outcome.refused, TEMPLATE_ITEM);
+  return outcome.done;
 }
 
 /** A template as GET shows it, without the (possibly large) content. */
-async function showTemplate(app: App, org: OrgRow, id: string): Promise<CommandOutput> {
-  const { content: _content, ...template } = await getEmailTemplate(app, { orgId: org.id, timeZone: org.time_zone }, id);
+async function showTemplate(app: App, principal: Principal, id: string): Promise<CommandOutput> {
+  const { content: _content, ...template } = emailTemplateJson(await getEmailTemplate(app, principal, id), principal.timeZone);
   return template;
 }
 
@@ -359,7 +380,8 @@ export const COMMANDS: Command[] = [
       const user = await resolveUser(app, org, str(values, 'user'));
       const favorite = bool(values, 'favorite');
       const active = bool(values, 'active');
-      const template = await createInventoryTemplate(app, {
+      // Errors name the key under `$` (`$.name`), the command's options being one template.
+      const template = await withErrorsAt({ root: null, index: 0, rules: { apiName: 'first-key' } }, () => createInventoryTemplate(app, {
         orgId: org.id,
         userId: user.id,
         module: required(values, 'module'),
@@ -370,7 +392,7 @@ export const COMMANDS: Command[] = [
         footerText: multiline(str(values, 'footer-text')),
         ...(favorite !== undefined ? { favorite } : {}),
         ...(active !== undefined ? { active } : {}),
-      });
+      }));
       const [presented] = await presentInventoryTemplates(app.db, org.id, [template], org.time_zone);
       return { ...presented, title: template.title, header_text: template.headerText, footer_text: template.footerText, org_id: org.id };
     },
@@ -431,12 +453,12 @@ export const COMMANDS: Command[] = [
     options: TEMPLATE_OPTIONS,
     async run(app, values) {
       const org = await resolveOrg(app, values);
-      const user = await resolveUser(app, org, str(values, 'user'));
-      const item = templateItem(values);
+      const principal = await actAs(app, org, str(values, 'user'));
+      const input = templateInput(values);
       for (const key of ['module', 'name', 'subject'] as const) required(values, key);
-      if (item.content === undefined) throw new UsageError('--content or --content-file is required');
-      const { id } = onlyResult(await createEmailTemplates(app, { orgId: org.id, userId: user.id }, { email_templates: [item] }));
-      return showTemplate(app, org, String(id));
+      if (input.content === undefined) throw new UsageError('--content or --content-file is required');
+      const { id } = onlyOutcome(await createEmailTemplates(app, principal, [{ input }]));
+      return showTemplate(app, principal, id);
     },
   },
   {
@@ -448,11 +470,11 @@ export const COMMANDS: Command[] = [
     async run(app, values) {
       const id = required(values, 'id');
       const org = await resolveOrg(app, { ...values, id: undefined });
-      const user = await resolveUser(app, org, str(values, 'user'));
-      const item = templateItem(values);
-      if (Object.keys(item).length === 0) throw new UsageError('nothing to change: give --name, --subject, --content, --folder, …');
-      onlyResult(await updateEmailTemplates(app, { orgId: org.id, userId: user.id }, { email_templates: [item] }, id));
-      return showTemplate(app, org, id);
+      const principal = await actAs(app, org, str(values, 'user'));
+      const input = templateInput(values);
+      if (Object.keys(input).length === 0) throw new UsageError('nothing to change: give --name, --subject, --content, --folder, …');
+      onlyOutcome(await updateEmailTemplates(app, principal, [{ id, item: { input } }]));
+      return showTemplate(app, principal, id);
     },
   },
   {
@@ -463,7 +485,7 @@ export const COMMANDS: Command[] = [
     async run(app, values) {
       const id = required(values, 'id');
       const org = await resolveOrg(app, { ...values, id: undefined });
-      onlyResult(await deleteEmailTemplates(app, { orgId: org.id }, [id]));
+      onlyOutcome(await deleteEmailTemplates(app, await actAs(app, org, undefined), [id]));
       return { id, deleted: true };
     },
   },
@@ -475,12 +497,9 @@ export const COMMANDS: Command[] = [
     async run(app, values) {
       const org = await resolveOrg(app, values);
       const module = str(values, 'module');
-      const page = await listEmailTemplates(
-        app,
-        { orgId: org.id, userId: '', timeZone: org.time_zone },
-        { per_page: '200', ...(module !== undefined ? { module } : {}) },
-      );
-      return { email_templates: page?.email_templates ?? [], count: page?.email_templates.length ?? 0 };
+      const page = await listEmailTemplates(app, await actAs(app, org, undefined), { per_page: '200', ...(module !== undefined ? { module } : {}) });
+      const templates = page?.templates.map((t) => emailTemplateJson(t, org.time_zone)) ?? [];
+      return { email_templates: templates, count: templates.length };
     },
   },
   {

@@ -1,4 +1,5 @@
-import { AppError } from '../errors.js';
+import type { AppError, FieldPath } from '../errors.js';
+import { refuse } from '../refusals.js';
 import { isValidDate, parseOffsetDateTime } from '../time.js';
 
 /**
@@ -23,12 +24,12 @@ const TEXT_KEYS = ['Consent_Remarks', 'Lawful_Reason'];
 
 export type ConsentDetails = Record<string, unknown>;
 
-function invalid(path: string, key: string, extra: Record<string, unknown> = {}): AppError {
-  return new AppError('INVALID_DATA', { details: { ...extra, api_name: key, json_path: `${path}.${key}` } });
+function invalid(path: FieldPath, key: string, extra: Record<string, unknown> = {}): AppError {
+  return refuse('INVALID_DATA', [...path, key], extra);
 }
 
 /** Checks the writable keys of a consent object; returns only those (null clears a key). */
-export function checkConsentDetails(value: Record<string, unknown>, path: string): ConsentDetails {
+export function checkConsentDetails(value: Record<string, unknown>, path: FieldPath): ConsentDetails {
   const out: ConsentDetails = {};
   for (const [key, v] of Object.entries(value)) {
     if (v === undefined) continue;

@@ -2,20 +2,19 @@ import type { Context, Principal } from '../context.js';
 import type { Database } from '../db/database.js';
 import type { Profile, RecordLockTable } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import type { ItemResult } from '../records/data-array.js';
-import { readDataArray } from '../records/data-array.js';
+import type { SavedRecord } from '../records/create-records.js';
+import type { ItemOutcome, ReadItem } from '../refusals.js';
 import type { ModuleDefinition } from '../records/modules.js';
 import { findRecord, parseData, updateRecordRow, type RecordRow } from '../records/record-repository.js';
-import { formatZohoDateTime } from '../time.js';
 import { findUserById, fullName } from '../users/user-repository.js';
 import { recordAudit } from './audit-log.js';
-import { isLockable, loadLockingSettings, lockRestricts } from './locking-config.js';
+import { isLockable, loadLockingSettings, lockRestricts, type LockingSettings } from './locking-config.js';
 
 /**
  * `Locking_Information__s` of a record (docs/zoho-contract.md §11): lock with a reason, read the lock,
  * unlock by the lock's id. A record has at most one lock; its `Locked__s` shows it.
  */
-const MAX_REASON = 500;
+export const MAX_LOCK_REASON = 500;
 
 export async function findLock(db: Database, orgId: string, recordId: string): Promise<RecordLockTable | undefined> {
   return db.selectFrom('record_locks').selectAll().where('org_id', '=', orgId).where('record_id', '=', recordId).executeTakeFirst();
@@ -52,16 +51,40 @@ async function setLockedFlag(db: Database, record: RecordRow, locked: boolean): 
   await updateRecordRow(db, record.org_id, record.id, { data: JSON.stringify(data) });
 }
 
-export async function lockRecord(ctx: Context, principal: Principal, module: ModuleDefinition, recordId: string, body: unknown): Promise<ItemResult[]> {
+/** A lock as `Locking_Information__s` shows it. */
+export type RecordLockView = Readonly<{
+  id: string;
+  lockedFor: LockingSettings['locked_for'];
+  reason: string | null;
+  source: string;
+  lockedAt: number;
+  lockedBy: { id: string; name: string; email: string } | null;
+  configurationId: string | null;
+  module: { apiName: string; id: string };
+  record: { id: string; name: string | null };
+}>;
+
+/** What a lock request gives: the reason, if any. */
+export type LockInput = Readonly<{ reason: string | null }>;
+
+/**
+ * Locks a record (`POST …/Locking_Information__s`). `readLock` reads the request's one item once
+ * the module and the record are checked (they come first); a record already locked is refused.
+ */
+export async function lockRecord(
+  ctx: Context,
+  principal: Principal,
+  module: ModuleDefinition,
+  recordId: string,
+  readLock: () => ReadItem<LockInput>,
+): Promise<ItemOutcome<SavedRecord>> {
   const record = await lockedRecord(ctx, principal, module, recordId);
-  const items = readDataArray(body);
-  if (items.length !== 1) throw new AppError('INVALID_DATA', { details: { api_name: 'data', json_path: '$.data', maximum_length: 1 } });
-  const item = items[0];
-  const rawReason = typeof item === 'object' && item !== null ? (item as Record<string, unknown>).Locked_Reason__s : undefined;
-  if (rawReason !== undefined && rawReason !== null && (typeof rawReason !== 'string' || rawReason.length > MAX_REASON)) {
-    return [{ ok: false, error: new AppError('INVALID_DATA', { details: { api_name: 'Locked_Reason__s', json_path: '$.data[0].Locked_Reason__s', maximum_length: MAX_REASON } }) }];
+  const item = readLock();
+  if ('refused' in item) return item;
+  if (item.input.reason !== null && item.input.reason.length > MAX_LOCK_REASON) {
+    return { refused: { code: 'INVALID_DATA', path: ['Locked_Reason__s'], details: { maximum_length: MAX_LOCK_REASON } } };
   }
-  const reason = typeof rawReason === 'string' && rawReason.trim() !== '' ? rawReason.trim() : null;
+  const reason = item.input.reason !== null && item.input.reason.trim() !== '' ? item.input.reason.trim() : null;
   const now = ctx.clock.now();
   const id = ctx.ids.next();
   const inserted = await ctx.db.transaction().execute(async (tx) => {
@@ -84,21 +107,14 @@ export async function lockRecord(ctx: Context, principal: Principal, module: Mod
     });
     return true;
   });
-  if (!inserted) return [{ ok: false, error: new AppError('RECORD_ALREADY_LOCKED', { details: { id: record.id } }) }];
+  if (!inserted) return { refused: { code: 'RECORD_ALREADY_LOCKED', path: null, details: { id: record.id } } };
   const user = await findUserById(ctx.db, principal.orgId, principal.userId);
   const by = { name: user ? fullName(user) : '', id: principal.userId };
-  const time = formatZohoDateTime(now, principal.timeZone);
-  return [
-    {
-      ok: true,
-      message: 'record added',
-      details: { Modified_Time: time, Modified_By: by, Created_Time: time, id, Created_By: by },
-    },
-  ];
+  return { done: { id, createdAt: now, createdBy: by, modifiedAt: now, modifiedBy: by } };
 }
 
-/** The record's lock as a Zoho record list, or null when it is not locked (204). */
-export async function getLockInformation(ctx: Context, principal: Principal, module: ModuleDefinition, recordId: string): Promise<unknown> {
+/** The record's lock, or null when it is not locked. */
+export async function getLockInformation(ctx: Context, principal: Principal, module: ModuleDefinition, recordId: string): Promise<RecordLockView | null> {
   const record = await lockedRecord(ctx, principal, module, recordId);
   const lock = await findLock(ctx.db, principal.orgId, record.id);
   if (!lock) return null;
@@ -106,28 +122,22 @@ export async function getLockInformation(ctx: Context, principal: Principal, mod
     findUserById(ctx.db, principal.orgId, lock.locked_by),
     loadLockingSettings(ctx.db, principal.orgId, module.apiName),
   ]);
-  const by = user ? { name: fullName(user), id: user.id, email: user.email } : null;
   const name = parseData(record)[module.nameField];
   return {
-    data: [
-      {
-        id: lock.id,
-        Locked_For__s: config.settings.locked_for,
-        Locked_Reason__s: lock.reason,
-        Lock_Source__s: lock.source,
-        Locked_Time__s: formatZohoDateTime(Number(lock.locked_at), principal.timeZone),
-        Locked_By__s: by,
-        Record_Locking_Rule_Id__s: null,
-        Record_Locking_Configuration_Id__s: config.id,
-        Owner: by,
-        Parent_Id: { module: { api_name: module.apiName, id: module.id }, id: record.id, name: typeof name === 'string' ? name : null },
-      },
-    ],
-    info: { per_page: 200, count: 1, page: 1, more_records: false },
+    id: lock.id,
+    lockedFor: config.settings.locked_for,
+    reason: lock.reason,
+    source: lock.source,
+    lockedAt: Number(lock.locked_at),
+    lockedBy: user ? { id: user.id, name: fullName(user), email: user.email } : null,
+    configurationId: config.id,
+    module: { apiName: module.apiName, id: module.id },
+    record: { id: record.id, name: typeof name === 'string' ? name : null },
   };
 }
 
-export async function unlockRecord(ctx: Context, principal: Principal, module: ModuleDefinition, recordId: string, lockId: string): Promise<ItemResult[]> {
+/** Unlocks a record by its lock's id (`DELETE …/Locking_Information__s/{lock_id}`); a wrong id is refused. */
+export async function unlockRecord(ctx: Context, principal: Principal, module: ModuleDefinition, recordId: string, lockId: string): Promise<ItemOutcome<{ id: string }>> {
   const record = await lockedRecord(ctx, principal, module, recordId);
   const removed = await ctx.db.transaction().execute(async (tx) => {
     const result = await tx
@@ -150,6 +160,6 @@ export async function unlockRecord(ctx: Context, principal: Principal, module: M
     });
     return true;
   });
-  if (!removed) return [{ ok: false, error: new AppError('RECORD_NOT_FOUND', { details: { id: lockId } }) }];
-  return [{ ok: true, message: 'record deleted', details: { id: lockId } }];
+  if (!removed) return { refused: { code: 'RECORD_NOT_FOUND', path: null, details: { id: lockId } } };
+  return { done: { id: lockId } };
 }

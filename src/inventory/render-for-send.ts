@@ -1,24 +1,20 @@
 import type { Context } from '../context.js';
 import type { Database } from '../db/database.js';
-import { AppError } from '../errors.js';
+import { AppError, type FieldPath } from '../errors.js';
+import { refuse } from '../refusals.js';
 import { findOrg } from '../orgs/org-repository.js';
 import { ORG_CURRENCY } from '../orgs/present-org.js';
 import type { ModuleDefinition } from '../records/modules.js';
 import { presentRecords } from '../records/present-record.js';
 import type { RecordRow } from '../records/record-repository.js';
-import { idText } from '../wire/json-ids.js';
 import { upsertTemplateUsage } from './inventory-template-repository.js';
 import { findInventoryTemplate, isInventoryModule } from './inventory-templates.js';
-import { PAPER_TYPES, renderInventoryDocument, VIEW_TYPES, type PaperType, type ViewType } from './render-inventory-pdf.js';
+import { renderInventoryDocument, type PaperType, type ViewType } from './render-inventory-pdf.js';
 
 /**
- * send_mail's `inventory_details` (docs/zoho-contract.md §3.2): render the record with an inventory template
- * and hand back the PDF to attach.
- *
- *   {"inventory_template": {"id": "…", "name"?: "…"}, "paper_type"?: "default"|"A4"|"us_letter",
- *    "view_type"?: "portrait"|"landscape"}
- *
- * Errors carry `api_name` and a `json_path` under `$.data[<item>].inventory_details`.
+ * send_mail's `inventory_details` (docs/zoho-contract.md §3.2): render the record with an inventory
+ * template and hand back the PDF to attach. `wire/send-mail-request.ts` reads the key into
+ * `InventoryDetails`; refusals here name their key under `inventory_details`.
  */
 export type InventoryDetails = Readonly<{
   templateId: string;
@@ -35,57 +31,12 @@ export type InventoryPdf = Readonly<{
   templateId: string;
 }>;
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** Checks the shape of `inventory_details` of data item `itemIndex`; no database access. */
-export function parseInventoryDetails(raw: unknown, itemIndex: number): InventoryDetails {
-  const base = `$.data[${itemIndex}].inventory_details`;
-  if (!isObject(raw)) {
-    throw new AppError('INVALID_DATA', { details: { expected_data_type: 'jsonobject', api_name: 'inventory_details', json_path: base } });
-  }
-  const template = raw.inventory_template;
-  const templatePath = `${base}.inventory_template`;
-  if (template === undefined || template === null) {
-    throw new AppError('MANDATORY_NOT_FOUND', { details: { api_name: 'inventory_template', json_path: templatePath } });
-  }
-  if (!isObject(template)) {
-    throw new AppError('INVALID_DATA', { details: { expected_data_type: 'jsonobject', api_name: 'inventory_template', json_path: templatePath } });
-  }
-  if (template.id === undefined || template.id === null || template.id === '') {
-    throw new AppError('MANDATORY_NOT_FOUND', { details: { api_name: 'id', json_path: `${templatePath}.id` } });
-  }
-  // A string, or a JSON number that is an id (Zoho's other SDKs send `{"id":1000000000000100007}`).
-  const id = idText(template.id);
-  if (id === undefined) {
-    throw new AppError('INVALID_DATA', { details: { expected_data_type: 'string', api_name: 'id', json_path: `${templatePath}.id` } });
-  }
-  const name = template.name;
-  if (name !== undefined && name !== null && typeof name !== 'string') {
-    throw new AppError('INVALID_DATA', { details: { expected_data_type: 'string', api_name: 'name', json_path: `${templatePath}.name` } });
-  }
-  const choice = <T extends string>(apiName: string, allowed: readonly T[], fallback: T): T => {
-    const value = raw[apiName];
-    if (value === undefined || value === null) return fallback;
-    if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-      throw new AppError('INVALID_DATA', { details: { api_name: apiName, json_path: `${base}.${apiName}`, supported_values: [...allowed] } });
-    }
-    return value as T;
-  };
-  return {
-    templateId: id.trim(),
-    // Zoho's own example sends the PDF's file name here ("CT Scan Machines.pdf"); a template's
-    // name (no .pdf) is just an echo of the id and is not used.
-    fileName: typeof name === 'string' && /\.pdf$/i.test(name.trim()) ? name.trim() : null,
-    paperType: choice('paper_type', PAPER_TYPES, 'default'),
-    viewType: choice('view_type', VIEW_TYPES, 'portrait'),
-  };
-}
+const TEMPLATE_ID: FieldPath = ['inventory_details', 'inventory_template', 'id'];
 
 /**
- * Validates `inventory_details` of data item `itemIndex`, finds the template (built-in or this
- * org's), and renders `record` (a stored row of `module`) as the PDF to attach. Lookups are named
- * and date-times shown in `timeZone`. The PDF's creation date is `ctx.clock.now()`.
+ * Finds the template of `details` (built-in or this org's) and renders `record` (a stored row of
+ * `module`) as the PDF to attach. Lookups are named and date-times shown in `timeZone`. The PDF's
+ * creation date is `ctx.clock.now()`.
  */
 export async function renderInventoryPdf(
   ctx: Pick<Context, 'db' | 'clock'>,
@@ -93,22 +44,13 @@ export async function renderInventoryPdf(
   timeZone: string,
   module: ModuleDefinition,
   record: RecordRow,
-  inventoryDetails: unknown,
-  itemIndex = 0,
+  details: InventoryDetails,
 ): Promise<InventoryPdf> {
-  const details = parseInventoryDetails(inventoryDetails, itemIndex);
-  const idPath = { api_name: 'id', json_path: `$.data[${itemIndex}].inventory_details.inventory_template.id` };
-  if (!isInventoryModule(module)) {
-    throw new AppError('INVENTORY_TEMPLATE_MODULE_MISMATCH', {
-      details: { api_name: 'inventory_details', json_path: `$.data[${itemIndex}].inventory_details`, module: module.apiName },
-    });
-  }
+  if (!isInventoryModule(module)) throw refuse('INVENTORY_TEMPLATE_MODULE_MISMATCH', ['inventory_details'], { module: module.apiName });
   const template = await findInventoryTemplate(ctx.db, orgId, details.templateId);
   // An inactive template cannot be used, as in Zoho's template picker; it answers like a missing one.
-  if (!template || !template.active) throw new AppError('INVENTORY_TEMPLATE_NOT_FOUND', { details: idPath });
-  if (template.module !== module.apiName) {
-    throw new AppError('INVENTORY_TEMPLATE_MODULE_MISMATCH', { details: { ...idPath, module: template.module } });
-  }
+  if (!template || !template.active) throw refuse('INVENTORY_TEMPLATE_NOT_FOUND', TEMPLATE_ID);
+  if (template.module !== module.apiName) throw refuse('INVENTORY_TEMPLATE_MODULE_MISMATCH', TEMPLATE_ID, { module: template.module });
 
   const [org, [presented]] = await Promise.all([
     findOrg(ctx.db, orgId),

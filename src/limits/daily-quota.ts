@@ -127,18 +127,6 @@ export function dailyLimitError(status: DailyQuotaStatus): AppError {
   return new AppError('DAILY_LIMIT_EXCEEDED', { details: { period: status.period, allowed_limit: status.limit } });
 }
 
-/**
- * Response headers with the daily quota (beyond Zoho, so `X-MAILROOM-` rather than Zoho's
- * `X-RATELIMIT-DAY-*`, which the legacy SDKs read as API credits).
- */
-export function quotaHeaders(status: DailyQuotaStatus): Record<string, string> {
-  return {
-    'X-MAILROOM-DAILY-LIMIT': String(status.limit),
-    'X-MAILROOM-DAILY-REMAINING': String(status.remaining),
-    'X-MAILROOM-DAILY-RESET': status.resets_at,
-  };
-}
-
 async function limitFacts(db: Database, orgId: string): Promise<OrgLimitFacts> {
   const facts = await findOrgLimitFacts(db, orgId);
   if (!facts) throw new AppError('INVALID_TOKEN');

@@ -2,7 +2,7 @@ import type { Context } from '../context.js';
 import { AppError } from '../errors.js';
 import { findOrg } from '../orgs/org-repository.js';
 import { isValidEmail } from '../records/email-address.js';
-import { normaliseEmail } from './send-mail-input.js';
+import { normaliseEmail } from './mail-input.js';
 
 /** Adds an organisation From address (Zoho: Setup › Channels › Email › Organization Emails). */
 export async function addOrgFromAddress(

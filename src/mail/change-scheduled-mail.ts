@@ -2,13 +2,11 @@ import type { Context, Principal } from '../context.js';
 import { AppError } from '../errors.js';
 import { findOrg } from '../orgs/org-repository.js';
 import { dailyLimitError, moveReservation, releaseReservation } from '../limits/daily-quota.js';
-import { readDataArray } from '../records/data-array.js';
 import type { ModuleDefinition } from '../records/modules.js';
 import { findRecord } from '../records/record-repository.js';
-import type { ApiVersion } from '../wire/versions.js';
 import { findMail, type MailRow } from './mail-repository.js';
+import type { ScheduledTime } from './mail-input.js';
 import { checkScheduleTime } from './schedule-rules.js';
-import { ItemReader, parseScheduledTime } from './send-mail-input.js';
 
 /**
  * Cancel and reschedule a mail that has not started sending (beyond Zoho, which offers this only
@@ -26,7 +24,8 @@ async function requireMail(ctx: Context, principal: Principal, module: ModuleDef
   return mail;
 }
 
-export type ChangeResult = { message: string; details: Record<string, unknown> };
+/** The mail changed: its message id (and, rescheduled, its new time). */
+export type ChangedMail = Readonly<{ messageId: string }>;
 
 export async function cancelMail(
   ctx: Context,
@@ -34,7 +33,7 @@ export async function cancelMail(
   module: ModuleDefinition,
   recordId: string,
   messageId: string,
-): Promise<ChangeResult> {
+): Promise<ChangedMail> {
   const mail = await requireMail(ctx, principal, module, recordId, messageId);
   const now = ctx.clock.now();
   const won = await ctx.db.transaction().execute(async (tx) => {
@@ -59,7 +58,7 @@ export async function cancelMail(
     return true;
   });
   if (!won) throw new AppError('MAIL_ALREADY_STARTED', { details: { message_id: mail.message_id } });
-  return { message: 'Your mail has been cancelled successfully.', details: { message_id: mail.message_id } };
+  return { messageId: mail.message_id };
 }
 
 export async function rescheduleMail(
@@ -68,18 +67,12 @@ export async function rescheduleMail(
   module: ModuleDefinition,
   recordId: string,
   messageId: string,
-  body: unknown,
-  version: ApiVersion,
-): Promise<ChangeResult> {
-  const [item] = readDataArray(body, 1);
-  const reader = new ItemReader(0, version);
-  const raw = typeof item === 'object' && item !== null ? (item as Record<string, unknown>).scheduled_time : undefined;
-  if (raw === undefined || raw === null || raw === '') throw reader.error('MANDATORY_NOT_FOUND', ['scheduled_time']);
-  const scheduled = parseScheduledTime(raw, reader);
+  scheduled: ScheduledTime,
+): Promise<ChangedMail> {
   const mail = await requireMail(ctx, principal, module, recordId, messageId);
   const org = await findOrg(ctx.db, principal.orgId);
   if (!org) throw new AppError('INVALID_TOKEN');
-  checkScheduleTime(ctx, org, scheduled.ms, reader);
+  checkScheduleTime(ctx, org, scheduled.ms);
   await ctx.db.transaction().execute(async (tx) => {
     // A mail moved to another day takes its daily-quota reservation along; when that day is full
     // the reschedule is refused (LIMIT_EXCEEDED) and the mail keeps its time.
@@ -104,5 +97,5 @@ export async function rescheduleMail(
     await ctx.wakeup.notifyInTransaction(tx);
   });
   ctx.wakeup.notifyLocal();
-  return { message: 'Your mail has been rescheduled successfully.', details: { message_id: mail.message_id, scheduled_time: raw } };
+  return { messageId: mail.message_id };
 }

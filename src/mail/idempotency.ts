@@ -1,11 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from '../context.js';
 import { backoffMs } from '../db/availability.js';
 import type { Database } from '../db/database.js';
 import type { IdempotencyKeyTable } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { bodyText } from '../wire/json-body.js';
 
 /**
  * `Idempotency-Key` (beyond Zoho; IETF draft semantics), per org, kept 24 h:
@@ -31,16 +30,13 @@ const KEY_PATTERN = /^[A-Za-z0-9_\-.:]{1,255}$/;
 /** A key this request holds: only the request with this token may complete or release it. */
 export type HeldKey = { key: string; token: string; claimedAt: number };
 
-export type IdempotencyClaim = ({ kind: 'new' } & HeldKey) | { kind: 'replay'; status: number; body: unknown };
-
 /**
- * The request as the key remembers it. The body is serialised as parsed (whitespace does not
- * matter); an id sent as a JSON number beyond 2^53 (a bigint) counts as its digits, so it is the
- * same request as the id sent as a string.
+ * The answer a key keeps: what the API answered, rendered by the HTTP layer and stored as it is
+ * (rows written by earlier versions hold the same shape), replayed unchanged.
  */
-export function requestFingerprint(method: string, url: string, body: unknown): string {
-  return createHash('sha256').update(`${method} ${url}\n${bodyText(body ?? null)}`).digest('hex');
-}
+export type StoredAnswer = { status: number; body: unknown };
+
+export type IdempotencyClaim = ({ kind: 'new' } & HeldKey) | { kind: 'replay'; answer: StoredAnswer };
 
 type KeyRow = IdempotencyKeyTable & { owner_seen: number | null };
 
@@ -107,7 +103,7 @@ function judge(ctx: Context, row: KeyRow, fingerprint: string, now: number): Exc
   if (row.state === 'running') {
     throw new AppError('IDEMPOTENCY_IN_PROGRESS', { retryAfterSeconds: (takeoverAt - now) / 1000 });
   }
-  return { kind: 'replay', status: row.response_status ?? 200, body: JSON.parse(row.response_body ?? 'null') as unknown };
+  return { kind: 'replay', answer: { status: row.response_status ?? 200, body: JSON.parse(row.response_body ?? 'null') as unknown } };
 }
 
 /**
@@ -146,10 +142,10 @@ async function claimAfterRace(ctx: Context, orgId: string, key: string, fingerpr
  * IDEMPOTENCY_IN_PROGRESS (rolling the transaction back) when the claim no longer holds: the
  * request ran so long that a retry took its key over, and that retry's answer is the one kept.
  */
-export async function completeIdempotencyKey(db: Database, orgId: string, held: HeldKey, status: number, body: unknown): Promise<void> {
+export async function completeIdempotencyKey(db: Database, orgId: string, held: HeldKey, answer: StoredAnswer): Promise<void> {
   const updated = await db
     .updateTable('idempotency_keys')
-    .set({ state: 'done', response_status: status, response_body: JSON.stringify(body), owner_process: null })
+    .set({ state: 'done', response_status: answer.status, response_body: JSON.stringify(answer.body), owner_process: null })
     .where('org_id', '=', orgId)
     .where('key', '=', held.key)
     .where('claim_token', '=', held.token)

@@ -4,7 +4,7 @@ import type { ModuleDefinition } from '../records/modules.js';
 import { findRecord } from '../records/record-repository.js';
 import { findUsersByIds } from '../users/user-repository.js';
 import { findMail, listMailsOfRecord, recipientsOf, type MailRow } from './mail-repository.js';
-import { presentEmail } from './present-email.js';
+import { mailView, type MailView } from './mail-view.js';
 import { filesOfMails } from './mail-files.js';
 
 /** Zoho's Emails related list returns 10 mails a page. */
@@ -17,7 +17,10 @@ async function requireRecord(ctx: Context, principal: Principal, module: ModuleD
   if (!record) throw new AppError('RECORD_NOT_FOUND', { details: { resource_path_index: 1 } });
 }
 
-async function present(ctx: Context, principal: Principal, mails: readonly MailRow[], withContent: boolean) {
+/** One page of a record's mails, newest first; `nextIndex` is where the next page starts (null: no more). */
+export type RecordEmailsPage = Readonly<{ emails: readonly MailView[]; perPage: number; nextIndex: string | null; prevIndex: string }>;
+
+async function views(ctx: Context, principal: Principal, mails: readonly MailRow[], withContent: boolean): Promise<MailView[]> {
   const ids = mails.map((m) => m.message_id);
   const [recipients, owners, files] = await Promise.all([
     recipientsOf(ctx.db, ids),
@@ -25,13 +28,10 @@ async function present(ctx: Context, principal: Principal, mails: readonly MailR
     filesOfMails(ctx.db, ids),
   ]);
   return mails.map((mail) =>
-    presentEmail(
-      mail,
-      recipients.filter((r) => r.message_id === mail.message_id),
-      owners.find((u) => u.id === mail.user_id),
-      principal.timeZone,
-      { withContent, files: files.filter((f) => f.message_id === mail.message_id) },
-    ),
+    mailView(mail, recipients.filter((r) => r.message_id === mail.message_id), owners.find((u) => u.id === mail.user_id), {
+      withContent,
+      files: files.filter((f) => f.message_id === mail.message_id),
+    }),
   );
 }
 
@@ -45,7 +45,7 @@ export async function listRecordEmails(
   module: ModuleDefinition,
   recordId: string,
   query: { type?: string; index?: string },
-): Promise<{ Emails: Record<string, unknown>[]; info: Record<string, unknown> } | null> {
+): Promise<RecordEmailsPage | null> {
   await requireRecord(ctx, principal, module, recordId);
   const type = query.type;
   if (type !== undefined && !(TYPES as readonly string[]).includes(type)) {
@@ -68,14 +68,10 @@ export async function listRecordEmails(
   if (page.length === 0) return null;
   const shown = page.slice(0, EMAILS_PAGE_SIZE);
   return {
-    Emails: await present(ctx, principal, shown, false),
-    info: {
-      per_page: EMAILS_PAGE_SIZE,
-      count: shown.length,
-      next_index: page.length > EMAILS_PAGE_SIZE ? page[EMAILS_PAGE_SIZE]!.message_id : null,
-      prev_index: query.index ?? '0',
-      more_records: page.length > EMAILS_PAGE_SIZE,
-    },
+    emails: await views(ctx, principal, shown, false),
+    perPage: EMAILS_PAGE_SIZE,
+    nextIndex: page.length > EMAILS_PAGE_SIZE ? page[EMAILS_PAGE_SIZE]!.message_id : null,
+    prevIndex: query.index ?? '0',
   };
 }
 
@@ -86,11 +82,12 @@ export async function getRecordEmail(
   module: ModuleDefinition,
   recordId: string,
   messageId: string,
-): Promise<{ Emails: Record<string, unknown>[] }> {
+): Promise<MailView> {
   await requireRecord(ctx, principal, module, recordId);
   const mail = /^[0-9a-f]{64}$/.test(messageId) ? await findMail(ctx.db, principal.orgId, messageId) : undefined;
   if (!mail || (mail.record_id !== recordId && mail.linked_record_id !== recordId)) {
     throw new AppError('RECORD_NOT_FOUND', { details: { resource_path_index: 3 } });
   }
-  return { Emails: await present(ctx, principal, [mail], true) };
+  const [view] = await views(ctx, principal, [mail], true);
+  return view!;
 }

@@ -9,7 +9,8 @@ import { loadMergeContext } from '../templates/merge-context.js';
 import { renderMergeFields, type MergeContext } from '../templates/merge-fields.js';
 import { loadTemplateForSend } from '../templates/resolve-template.js';
 import { inlineFilesOf, MAX_MAIL_FILES_BYTES } from './mail-files.js';
-import { MAX_SUBJECT_LENGTH, type ItemReader, type MailInput } from './send-mail-input.js';
+import { MAX_SUBJECT_LENGTH, type MailInput } from './mail-input.js';
+import { refuse } from '../refusals.js';
 
 /**
  * What a mail says and carries, settled at acceptance:
@@ -35,8 +36,6 @@ export type ContentInput = {
   module: ModuleDefinition;
   record: RecordRow;
   input: MailInput;
-  index: number;
-  reader: ItemReader;
   /** Loads the merge context once per request, on first need. */
   mergeContext: () => Promise<MergeContext>;
 };
@@ -51,7 +50,7 @@ export function mergeContextLoader(ctx: Context, principal: Principal, module: M
 }
 
 export async function resolveMailContent(ctx: Context, principal: Principal, item: ContentInput): Promise<MailContent> {
-  const { input, reader } = item;
+  const { input } = item;
   let subject = input.subject;
   let content = input.content;
   let mailFormat = input.mailFormat;
@@ -64,7 +63,7 @@ export async function resolveMailContent(ctx: Context, principal: Principal, ite
     try {
       template = await loadTemplateForSend(ctx, principal.orgId, input.templateId, item.module.apiName);
     } catch (error) {
-      if (error instanceof AppError) throw reader.error(error.code, ['template', 'id']);
+      if (error instanceof AppError) throw refuse(error.code, ['template', 'id']);
       throw error;
     }
     templateId = template.id;
@@ -85,13 +84,13 @@ export async function resolveMailContent(ctx: Context, principal: Principal, ite
     subject = renderMergeFields(subject, context, { html: false, singleLine: true }).replace(HEADER_BREAKERS, ' ');
     content = renderMergeFields(content, context, { html: mailFormat === 'html' });
   }
-  if (subject.length > MAX_SUBJECT_LENGTH) throw reader.error('INVALID_DATA', ['subject'], { maximum_length: MAX_SUBJECT_LENGTH });
+  if (subject.length > MAX_SUBJECT_LENGTH) throw refuse('INVALID_DATA', ['subject'], { maximum_length: MAX_SUBJECT_LENGTH });
 
   const ids = attachmentIds ?? [];
   const attachments = await findFiles(ctx.db, principal.orgId, ids);
   for (const [i, id] of ids.entries()) {
     if (!attachments.some((f) => f.id === id)) {
-      throw reader.error('ATTACHMENT_NOT_FOUND', attachmentsFrom[0] === 'attachments' ? ['attachments', i, 'id'] : attachmentsFrom);
+      throw refuse('ATTACHMENT_NOT_FOUND', attachmentsFrom[0] === 'attachments' ? ['attachments', i, 'id'] : attachmentsFrom);
     }
   }
   const ordered = ids.map((id) => attachments.find((f) => f.id === id)!);
@@ -99,8 +98,8 @@ export async function resolveMailContent(ctx: Context, principal: Principal, ite
 
   let generated: MailContent['generated'] = null;
   let inventoryTemplateId: string | null = null;
-  if (input.inventoryDetails !== null) {
-    const pdf = await renderInventoryPdf(ctx, principal.orgId, principal.timeZone, item.module, item.record, input.inventoryDetails, item.index);
+  if (input.inventory !== null) {
+    const pdf = await renderInventoryPdf(ctx, principal.orgId, principal.timeZone, item.module, item.record, input.inventory);
     inventoryTemplateId = pdf.templateId;
     generated = {
       bytes: pdf.content,
@@ -119,6 +118,6 @@ export async function resolveMailContent(ctx: Context, principal: Principal, ite
   }
 
   const total = [...ordered, ...inline, ...(generated ? [generated.row] : [])].reduce((sum, f) => sum + Number(f.size), 0);
-  if (total > MAX_MAIL_FILES_BYTES) throw reader.error('ATTACHMENTS_TOO_LARGE', ['attachments'], { size: MAX_MAIL_FILES_BYTES });
+  if (total > MAX_MAIL_FILES_BYTES) throw refuse('ATTACHMENTS_TOO_LARGE', ['attachments'], { size: MAX_MAIL_FILES_BYTES });
   return { subject, content, mailFormat, attachments: ordered, inline, generated, templateId, inventoryTemplateId };
 }

@@ -11,7 +11,7 @@ import { findRecord, parseData, type RecordData } from '../records/record-reposi
 /** Modules whose records are people with their own address: a mail needs one of them. */
 const PERSON_MODULES = new Set(['Leads', 'Contacts', 'Vendors']);
 
-export type Refusal = {
+export type RecordRefusal = {
   error: AppError;
   /** A consent email (`consent_email: true`) may still go: it is how consent is asked for. */
   waivedForConsentEmail: boolean;
@@ -21,7 +21,7 @@ export type RecordMailFacts = {
   /** The record's own addresses (Email, Secondary_Email), lower-cased; used to word block errors. */
   ownAddresses: string[];
   /** Why no mail may go to this record, in the order they are checked; empty when mail may go. */
-  refusals: Refusal[];
+  refusals: RecordRefusal[];
   /** Whether the org has GDPR compliance on and this module carries consent details. */
   consentApplies: boolean;
 };
@@ -62,7 +62,7 @@ export async function recordMailFacts(
   },
 ): Promise<RecordMailFacts> {
   const own = addressesOf(data);
-  const refusals: Refusal[] = [];
+  const refusals: RecordRefusal[] = [];
   const isPerson = PERSON_MODULES.has(module.apiName) || (module.isCustom && module.fields.some((f) => f.apiName === 'Email'));
   const consentApplies = CONSENT_MODULES.has(module.apiName) && (context.privacyOn ?? (await privacyOn(db, orgId)));
   const consent = consentApplies ? emailConsentState(data) : 'not_required';

@@ -1,7 +1,8 @@
 import type { Context } from '../context.js';
 import { editionHas } from '../limits/edition-features.js';
 import type { OrgRow } from '../orgs/org-repository.js';
-import type { ItemReader } from './send-mail-input.js';
+import type { FieldPath } from '../errors.js';
+import { refuse } from '../refusals.js';
 
 /**
  * When a mail may be scheduled (docs/zoho-contract.md §3.6): not on the free edition (Zoho: free and trial),
@@ -14,13 +15,12 @@ export function checkScheduleTime(
   ctx: Context,
   org: Pick<OrgRow, 'edition'>,
   scheduledMs: number,
-  reader: ItemReader,
-  path: (string | number)[] = ['scheduled_time'],
 ): void {
-  if (!editionHas(org.edition, 'email_scheduling')) throw reader.error('SCHEDULING_NOT_IN_EDITION', path);
+  const path: FieldPath = ['scheduled_time'];
+  if (!editionHas(org.edition, 'email_scheduling')) throw refuse('SCHEDULING_NOT_IN_EDITION', path);
   const now = ctx.clock.now();
-  if (scheduledMs < now - PAST_TOLERANCE_MS) throw reader.error('SCHEDULE_TIME_PAST', path);
+  if (scheduledMs < now - PAST_TOLERANCE_MS) throw refuse('SCHEDULE_TIME_PAST', path);
   if (scheduledMs > now + ctx.config.delivery.scheduleHorizonMs) {
-    throw reader.error('SCHEDULE_TIME_TOO_FAR', path, { maximum_days: Math.round(ctx.config.delivery.scheduleHorizonMs / 86_400_000) });
+    throw refuse('SCHEDULE_TIME_TOO_FAR', path, { maximum_days: Math.round(ctx.config.delivery.scheduleHorizonMs / 86_400_000) });
   }
 }

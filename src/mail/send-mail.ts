@@ -2,10 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { faultPoint } from '../faults.js';
 import type { Context, Principal } from '../context.js';
 import type { Database } from '../db/database.js';
-import { AppError } from '../errors.js';
-import { versionNumber, type ApiVersion } from '../wire/versions.js';
-import { itemResultsReply } from '../wire/zoho-envelope.js';
-import { readDataArray, type ItemResult } from '../records/data-array.js';
+import { AppError, ERROR_CATALOGUE } from '../errors.js';
+import { refusalOf, refuse, type ReadItem, type Refusal } from '../refusals.js';
 import { resolveModule } from '../records/module-registry.js';
 import type { ModuleDefinition } from '../records/modules.js';
 import { findRecord, parseData, type RecordRow } from '../records/record-repository.js';
@@ -14,7 +12,7 @@ import { findOrg, type OrgRow } from '../orgs/org-repository.js';
 import { checkScheduleTime } from './schedule-rules.js';
 import { findBlocked } from './blocked-addresses.js';
 import { allowedFrom, findUserSmtp, fromAddressesOf, listOrgFromAddresses } from './from-addresses.js';
-import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey, type HeldKey } from './idempotency.js';
+import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey, type HeldKey, type StoredAnswer } from './idempotency.js';
 import { findMail, insertMail, type MailRow, type RecipientRow } from './mail-repository.js';
 import { insertMailAttachments, newContentId } from './mail-files.js';
 import { insertFile, type FileRow } from '../files/file-repository.js';
@@ -23,7 +21,7 @@ import type { MergeContext } from '../templates/merge-fields.js';
 import { markTemplateUsed } from '../templates/resolve-template.js';
 import { markInventoryTemplateUsed } from '../inventory/render-for-send.js';
 import { editionMailsFrom } from '../limits/edition-features.js';
-import { dailyLimitError, quotaHeaders, tryReserve, type DailyQuotaStatus } from '../limits/daily-quota.js';
+import { dailyLimitError, tryReserve, type DailyQuotaStatus } from '../limits/daily-quota.js';
 import type { MailAttachmentTable } from '../db/schema.js';
 import { firstRefusal, recordMailFacts } from './record-checks.js';
 import { AUDITED_REFUSALS, recordAudit } from '../compliance/audit-log.js';
@@ -31,21 +29,62 @@ import { consentLocales, fillConsentLinks, insertConsentLink, newConsentLink } f
 import { checkDataSubjectRequest, personalDataFile, type DsrType } from '../compliance/dsr-export.js';
 import { requirePermission } from '../compliance/permissions.js';
 import type { ConsentLinkTable } from '../db/schema.js';
-import { ItemReader, parseMailItem, type Address, type MailInput } from './send-mail-input.js';
+import { checkMailInput, type Address, type MailInput } from './mail-input.js';
 
 /** Modules send_mail serves (docs/zoho-contract.md §3.1); Products cannot be mailed. */
 const NOT_MAILABLE = new Set(['Products', 'Data_Subject_Requests']);
 
+/** A recipient left out because the org blocked the address (it bounced with a 5xx). */
+export type BlockedAddress = Readonly<{ email: string; reason: string }>;
 
-export type SendMailRequest = {
-  version: ApiVersion;
-  moduleSegment: string;
+/** A mail committed to the queue (docs/ARCHITECTURE.md, glossary: Accepted). */
+export type AcceptedMail = Readonly<{
+  messageId: string;
+  /** When it goes, if it was scheduled; null: now. */
+  scheduledAt: number | null;
+  /** Blocked recipients skipped (only with `blockedRecipients: 'skip'`). */
+  blockedAddresses: readonly BlockedAddress[];
+}>;
+
+/** What became of one requested mail, in the order they were asked for. */
+export type MailOutcome = { readonly accepted: AcceptedMail } | { readonly refused: Refusal };
+
+/**
+ * What to do when some recipients of a mail are blocked: skip them while someone is left
+ * (Zoho v6+), or refuse the whole mail (v2–v5). A mail left with nobody is always refused.
+ */
+export type BlockedRecipients = 'skip' | 'refuse';
+
+/**
+ * An Idempotency-Key for this request. `answer` renders the reply the edge will give for these
+ * outcomes; it is stored, as it is, in the transaction that accepts the mails, and replayed
+ * unchanged for a repeat of the request.
+ */
+export type IdempotencyKeyUse = Readonly<{
+  key: string;
+  /** Of the raw request (method, URL, body): a repeat must be the same request. */
+  fingerprint: string;
+  answer: (mails: readonly MailOutcome[]) => StoredAnswer;
+}>;
+
+export type SendMailRequest = Readonly<{
+  module: ModuleDefinition;
   recordId: string;
-  body: unknown;
-  idempotency: { key: string; fingerprint: string } | null;
-};
+  /**
+   * The mails asked for, read when the request-level checks have passed: a body's own shape
+   * errors come after the module's, the record's and the sender's (docs/zoho-compatibility.md,
+   * order of request checks). A read refusal is that mail's outcome.
+   */
+  mails: () => readonly ReadItem<MailInput>[];
+  blockedRecipients: BlockedRecipients;
+  idempotency: IdempotencyKeyUse | null;
+}>;
 
-export type SendMailReply = { status: number; body: unknown; replayed: boolean; headers?: Record<string, string> };
+export type SendMailResult =
+  /** The mails were decided (at least one accepted and committed, or all refused); `quota` is the day's after them. */
+  | { readonly kind: 'decided'; readonly mails: readonly MailOutcome[]; readonly quota: DailyQuotaStatus | null }
+  /** A repeat of a request already answered under its Idempotency-Key: that answer, as stored. */
+  | { readonly kind: 'replayed'; readonly answer: StoredAnswer };
 
 type Accepted = {
   mail: MailRow;
@@ -55,8 +94,10 @@ type Accepted = {
   consentLink: ConsentLinkTable | null;
   templateId: string | null;
   inventoryTemplateId: string | null;
-  details: Record<string, unknown>;
+  blockedAddresses: BlockedAddress[];
 };
+
+type Decided = MailOutcome | { readonly pending: Accepted };
 
 /** `message_id`: 64 hex characters like Zoho's, fixed at acceptance, reused on every retry. */
 const newMessageId = (): string => randomBytes(32).toString('hex');
@@ -66,14 +107,16 @@ export function messageIdHeader(messageId: string, domain: string): string {
 }
 
 /**
- * `POST /crm/{v}/{module}/{record_id}/actions/send_mail`. Request-level problems (module, record,
- * account) throw; each `data` item is then checked on its own and every accepted mail, its
- * recipients and its queue state are committed in ONE transaction before the answer is given
- * (together with the Idempotency-Key answer, if any).
+ * Sends (or schedules) mails from a record: `POST /crm/{v}/{module}/{record_id}/actions/send_mail`
+ * and the web UI's compose form. Request-level problems (module, record, account) throw; each
+ * mail is then checked on its own and every accepted mail, its recipients and its queue state are
+ * committed in ONE transaction before the result is given (together with the Idempotency-Key
+ * answer, if any).
  */
-export async function sendMail(ctx: Context, principal: Principal, request: SendMailRequest): Promise<SendMailReply> {
-  const [module, org] = await Promise.all([resolveModule(ctx.db, principal.orgId, request.moduleSegment), findOrg(ctx.db, principal.orgId)]);
-  if (!module || NOT_MAILABLE.has(module.apiName)) throw new AppError('INVALID_MODULE', { details: { resource_path_index: 0 } });
+export async function sendMail(ctx: Context, principal: Principal, request: SendMailRequest): Promise<SendMailResult> {
+  const { module } = request;
+  if (NOT_MAILABLE.has(module.apiName)) throw new AppError('INVALID_MODULE', { details: { resource_path_index: 0 } });
+  const org = await findOrg(ctx.db, principal.orgId);
   if (!org) throw new AppError('INVALID_TOKEN');
   // A module the org's edition lacks (free: inventory and custom modules) refuses the whole request.
   if (!editionMailsFrom(org.edition, module)) throw new AppError('FEATURE_NOT_IN_EDITION');
@@ -89,15 +132,15 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
     if (user.is_confirmed !== 1) throw new AppError('ACCOUNT_NOT_CONFIRMED');
     if (user.is_email_confirmed !== 1) throw new AppError('EMAIL_NOT_CONFIRMED');
   } catch (error) {
-    if (error instanceof AppError) await auditRefusal(ctx, principal, module.apiName, record.id, error);
+    if (error instanceof AppError) await auditRefusal(ctx, principal, module.apiName, record.id, refusalOf(error));
     throw error;
   }
-  const items = readDataArray(request.body);
+  const items = request.mails();
 
   let held: HeldKey | null = null;
   if (request.idempotency) {
     const claim = await claimIdempotencyKey(ctx, principal.orgId, request.idempotency.key, request.idempotency.fingerprint);
-    if (claim.kind === 'replay') return { status: claim.status, body: claim.body, replayed: true };
+    if (claim.kind === 'replay') return { kind: 'replayed', answer: claim.answer };
     held = claim;
   }
 
@@ -114,77 +157,69 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
     const fromList = fromAddressesOf(user, orgAddresses, smtp);
     const mergeContext = mergeContextLoader(ctx, principal, module, record.id);
 
-    const results: (ItemResult | Accepted)[] = [];
-    for (const [index, item] of items.entries()) {
+    const results: Decided[] = [];
+    for (const item of items) {
+      if ('refused' in item) {
+        results.push(item);
+        continue;
+      }
       try {
-        const input = parseMailItem(item, index, request.version);
-        const reader = new ItemReader(index, request.version);
+        const input = checkMailInput(item.input);
         const refusal = firstRefusal(facts, input.consentEmail);
         if (refusal) throw refusal;
-        if (input.consentEmail && !facts.consentApplies) throw reader.error('CONSENT_COMPLIANCE_DISABLED', ['consent_email']);
+        if (input.consentEmail && !facts.consentApplies) throw refuse('CONSENT_COMPLIANCE_DISABLED', ['consent_email']);
         const from = allowedFrom(fromList, input.from.email, input.orgEmail);
-        if (!from) throw reader.error('FROM_ADDRESS_NOT_ALLOWED', ['from']);
+        if (!from) throw refuse('FROM_ADDRESS_NOT_ALLOWED', ['from']);
         if (!input.orgEmail && smtp?.failing_since != null) throw new AppError('SMTP_CONNECTIVITY');
-        results.push(
-          await acceptItem(ctx, principal, {
-            org,
-            module,
-            record,
-            mergeContext,
-            input,
-            index,
-            version: request.version,
-            ownAddresses: facts.ownAddresses,
-            fromName: input.from.name ?? from.user_name,
-          }),
-        );
+        const pending = await acceptItem(ctx, principal, {
+          org,
+          module,
+          record,
+          mergeContext,
+          input,
+          blockedRecipients: request.blockedRecipients,
+          ownAddresses: facts.ownAddresses,
+          fromName: input.from.name ?? from.user_name,
+        });
+        results.push({ pending });
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
-        results.push({ ok: false, error });
-        if (AUDITED_REFUSALS.has(error.code)) await auditRefusal(ctx, principal, module.apiName, record.id, error);
+        const refused = refusalOf(error);
+        results.push({ refused });
+        if (AUDITED_REFUSALS.has(refused.code)) await auditRefusal(ctx, principal, module.apiName, record.id, refused);
       }
     }
 
     // Generated PDFs' bytes go to storage first; their rows commit with the mail (a failure in
     // between leaves unreachable bytes, never a mail without its file).
-    for (const r of results) if ('mail' in r && r.generated) await ctx.files.put(r.generated.row.id, r.generated.bytes);
+    for (const r of results) if ('pending' in r && r.pending.generated) await ctx.files.put(r.pending.generated.row.id, r.pending.generated.bytes);
     const now = ctx.clock.now();
     const outcome = await ctx.db.transaction().execute(async (tx) => {
       // The daily quota is reserved in this same transaction, one atomic statement per mail, so
       // concurrent requests in any number of processes can never send past the limit. A mail
       // counts on the org-local day it goes (its scheduled day, if scheduled).
       let quota: DailyQuotaStatus | null = null;
-      const settled: (ItemResult | Accepted)[] = [];
+      const mails: MailOutcome[] = [];
+      const accepted: Accepted[] = [];
       for (const r of results) {
-        if (!('mail' in r)) {
-          settled.push(r);
+        if (!('pending' in r)) {
+          mails.push(r);
           continue;
         }
-        const units = r.recipients.filter((x) => x.status === 'queued').length;
-        const reserved = await tryReserve(ctx, tx, { orgId: principal.orgId, recipientsCount: units, now: r.mail.scheduled_at ?? now });
+        const { mail, recipients, blockedAddresses } = r.pending;
+        const units = recipients.filter((x) => x.status === 'queued').length;
+        const reserved = await tryReserve(ctx, tx, { orgId: principal.orgId, recipientsCount: units, now: mail.scheduled_at ?? now });
         if (!reserved.ok) {
           quota = reserved.status;
-          settled.push({ ok: false, error: dailyLimitError(reserved.status) });
+          mails.push({ refused: refusalOf(dailyLimitError(reserved.status)) });
           continue;
         }
         quota = reserved.reservation;
-        r.mail.quota_day = reserved.reservation.day;
-        r.mail.quota_units = reserved.reservation.reserved;
-        settled.push(r);
+        mail.quota_day = reserved.reservation.day;
+        mail.quota_units = reserved.reservation.reserved;
+        accepted.push(r.pending);
+        mails.push({ accepted: { messageId: mail.message_id, scheduledAt: mail.scheduled_at, blockedAddresses } });
       }
-      const accepted = settled.filter((r): r is Accepted => 'mail' in r);
-      const reply = itemResultsReply(
-        settled.map((r) =>
-          'mail' in r
-            ? {
-                ok: true as const,
-                message: r.mail.scheduled_at === null ? 'Your mail has been sent successfully.' : 'Your mail has been scheduled successfully.',
-                details: r.details,
-              }
-            : r,
-        ),
-        200,
-      );
       for (const { mail, recipients, files, generated, consentLink, templateId, inventoryTemplateId } of accepted) {
         if (generated) await insertFile(tx, generated.row);
         await insertMail(tx, mail, recipients);
@@ -194,20 +229,19 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
         if (inventoryTemplateId) await markInventoryTemplateUsed(tx, principal.orgId, inventoryTemplateId, now);
       }
       if (accepted.length > 0) {
-        if (held) await completeIdempotencyKey(tx, principal.orgId, held, reply.status, reply.body);
+        if (held) await completeIdempotencyKey(tx, principal.orgId, held, request.idempotency!.answer(mails));
         await ctx.wakeup.notifyInTransaction(tx);
         faultPoint('api.in_tx');
       }
-      return { reply, accepted: accepted.length, quota };
+      return { mails, accepted: accepted.length, quota };
     });
     faultPoint('api.after_commit_before_response');
-    const headers = outcome.quota ? quotaHeaders(outcome.quota) : {};
     if (outcome.accepted === 0) {
       if (held) await releaseIdempotencyKey(ctx, principal.orgId, held);
-      return { ...outcome.reply, headers, replayed: false };
+    } else {
+      ctx.wakeup.notifyLocal();
     }
-    ctx.wakeup.notifyLocal();
-    return { ...outcome.reply, headers, replayed: false };
+    return { kind: 'decided', mails: outcome.mails, quota: outcome.quota };
   } catch (error) {
     if (held) await releaseIdempotencyKey(ctx, principal.orgId, held);
     throw error;
@@ -220,28 +254,26 @@ type ItemContext = {
   record: RecordRow;
   mergeContext: () => Promise<MergeContext>;
   input: MailInput;
-  index: number;
-  version: ApiVersion;
+  blockedRecipients: BlockedRecipients;
   ownAddresses: readonly string[];
   fromName: string;
 };
 
 async function acceptItem(ctx: Context, principal: Principal, item: ItemContext): Promise<Accepted> {
-  const { input, index, version } = item;
-  const reader = new ItemReader(index, version);
+  const { input } = item;
   const now = ctx.clock.now();
   const messageId = newMessageId();
 
-  if (input.scheduledTime) checkScheduleTime(ctx, item.org, input.scheduledTime.ms, reader);
+  if (input.scheduledTime) checkScheduleTime(ctx, item.org, input.scheduledTime.ms);
 
   const thread = await threadOf(ctx.db, ctx.config.messageIdDomain, principal.orgId, input.inReplyTo, messageId);
-  if (thread === null) throw reader.error('INVALID_DATA', ['in_reply_to']);
+  if (thread === null) throw refuse('INVALID_DATA', ['in_reply_to']);
 
   let linked: { module: string; id: string; json: string } | null = null;
   if (input.linkedRecord) {
     const linkedModule = await resolveModule(ctx.db, principal.orgId, input.linkedRecord.module);
     const linkedRow = linkedModule ? await findRecord(ctx.db, principal.orgId, linkedModule.apiName, input.linkedRecord.id) : undefined;
-    if (!linkedModule || !linkedRow) throw reader.error('INVALID_DATA', ['linked_record', 'id']);
+    if (!linkedModule || !linkedRow) throw refuse('INVALID_DATA', ['linked_record', 'id']);
     const name = parseData(linkedRow)[linkedModule.nameField];
     linked = {
       module: linkedModule.apiName,
@@ -250,8 +282,8 @@ async function acceptItem(ctx: Context, principal: Principal, item: ItemContext)
     };
   }
 
-  // Blocked addresses: v6+ skips them and says so in the answer, as long as someone is left;
-  // earlier versions (and a mail left with nobody) refuse the whole mail.
+  // Blocked addresses: skipped and listed in the result as long as someone is left (Zoho v6+);
+  // otherwise (v2–v5, or a mail left with nobody) the whole mail is refused.
   const all: { kind: RecipientRow['kind']; address: Address }[] = [
     ...input.to.map((address) => ({ kind: 'to' as const, address })),
     ...input.cc.map((address) => ({ kind: 'cc' as const, address })),
@@ -261,7 +293,7 @@ async function acceptItem(ctx: Context, principal: Principal, item: ItemContext)
   const blockedSet = new Set(blocked.map((b) => b.email));
   const blockedList = blocked.map((b) => ({ email: b.email, reason: b.reason }));
   const remaining = all.filter((r) => !blockedSet.has(r.address.email.toLowerCase()));
-  if (blocked.length > 0 && (versionNumber(version) < 6 || remaining.length === 0)) {
+  if (blocked.length > 0 && (item.blockedRecipients === 'refuse' || remaining.length === 0)) {
     const ofRecord = blocked.some((b) => item.ownAddresses.includes(b.email));
     throw new AppError(ofRecord ? 'RECORD_EMAIL_BLOCKED' : 'RECIPIENT_BLOCKED', { details: { blocked_email_addresses: blockedList } });
   }
@@ -270,8 +302,6 @@ async function acceptItem(ctx: Context, principal: Principal, item: ItemContext)
     module: item.module,
     record: item.record,
     input,
-    index,
-    reader,
     mergeContext: item.mergeContext,
   });
 
@@ -282,7 +312,7 @@ async function acceptItem(ctx: Context, principal: Principal, item: ItemContext)
   let consentLink: ConsentLinkTable | null = null;
   if (input.consentEmail) {
     const locales = consentLocales(body.content);
-    if (locales.length === 0) throw reader.error('CONSENT_FORM_LINK_MISSING', ['content']);
+    if (locales.length === 0) throw refuse('CONSENT_FORM_LINK_MISSING', ['content']);
     consentLink = newConsentLink(ctx, {
       orgId: principal.orgId,
       module: item.module.apiName,
@@ -299,7 +329,7 @@ async function acceptItem(ctx: Context, principal: Principal, item: ItemContext)
   let dsr: { id: string; type: DsrType } | null = null;
   if (input.dataSubjectRequest) {
     const check = await checkDataSubjectRequest(ctx, principal.orgId, item.record.id, input.dataSubjectRequest.id, input.dataSubjectRequest.type);
-    if (!check.ok) throw reader.error('DATA_SUBJECT_REQUEST_INVALID', ['data_subject_request', 'id']);
+    if (!check.ok) throw refuse('DATA_SUBJECT_REQUEST_INVALID', ['data_subject_request', 'id']);
     dsr = { id: input.dataSubjectRequest.id, type: check.type };
     if (body.generated === null) body.generated = personalDataFile(ctx, principal, item.module, item.record, check.type);
   }
@@ -372,8 +402,6 @@ async function acceptItem(ctx: Context, principal: Principal, item: ItemContext)
       done_at: isBlocked ? now : null,
     };
   });
-  const details: Record<string, unknown> = { message_id: messageId };
-  if (blockedList.length > 0) details.blocked_email_addresses = blockedList;
   return {
     mail,
     recipients,
@@ -382,7 +410,7 @@ async function acceptItem(ctx: Context, principal: Principal, item: ItemContext)
     consentLink,
     templateId: body.templateId,
     inventoryTemplateId: body.inventoryTemplateId,
-    details,
+    blockedAddresses: blockedList,
   };
 }
 
@@ -415,14 +443,14 @@ async function threadOf(
 }
 
 /** A send refused for a compliance reason, in the audit trail (who, when, why). */
-async function auditRefusal(ctx: Context, principal: Principal, module: string, recordId: string, error: AppError): Promise<void> {
+async function auditRefusal(ctx: Context, principal: Principal, module: string, recordId: string, refusal: Refusal): Promise<void> {
   await recordAudit(ctx, ctx.db, {
     orgId: principal.orgId,
     actor: { type: 'user', id: principal.userId },
     action: 'send_mail.refused',
     module,
     recordId,
-    reason: error.message,
-    details: { code: error.code, ...error.details },
+    reason: ERROR_CATALOGUE[refusal.code].message,
+    details: { code: refusal.code, ...refusal.details },
   });
 }

@@ -7,7 +7,7 @@ import { counterId, takeAttempt, type WindowLimit } from '../limits/attempt-limi
 import { isValidEmail } from '../records/email-address.js';
 import { findUserById, fullName } from '../users/user-repository.js';
 import { findUserSmtp } from './from-addresses.js';
-import { normaliseEmail } from './send-mail-input.js';
+import { normaliseEmail } from './mail-input.js';
 
 export type SetUserSmtpInput = {
   orgId: string;

@@ -1,55 +1,37 @@
 import type { Context, Principal } from '../context.js';
 import { AppError } from '../errors.js';
 import { recordAudit } from '../compliance/audit-log.js';
-import { settleItem, type ItemResult } from '../records/data-array.js';
+import { settleItem, type ItemOutcome } from '../refusals.js';
 import type { ModuleDefinition } from '../records/modules.js';
 import { findRecord, parseData } from '../records/record-repository.js';
-import { idText } from '../wire/json-ids.js';
 import { findBlockRow, MAX_UNBLOCKS, unblockAddress } from './blocked-addresses.js';
 
-/** Zoho: a bulk unblock names at most 500 records. */
-export const MAX_UNBLOCK_IDS = 500;
-const FIELDS = ['Email', 'Secondary_Email'] as const;
+/** The fields unblock_email can lift a block from (custom email fields cannot be unblocked). */
+export const UNBLOCK_FIELDS = ['Email', 'Secondary_Email'] as const;
+export type UnblockField = (typeof UNBLOCK_FIELDS)[number];
 
-function readFields(module: ModuleDefinition, body: unknown): (typeof FIELDS)[number][] {
-  const raw = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).unblock_fields : undefined;
-  if (raw === undefined || raw === null) {
-    throw new AppError('MANDATORY_NOT_FOUND', { details: { api_name: 'unblock_fields', json_path: '$.unblock_fields' } });
-  }
-  if (!Array.isArray(raw) || raw.length === 0) {
-    throw new AppError('INVALID_DATA', { details: { api_name: 'unblock_fields', json_path: '$.unblock_fields', expected_data_type: 'jsonarray' } });
-  }
-  if (raw.some((f) => typeof f !== 'string' || !(FIELDS as readonly string[]).includes(f))) throw new AppError('UNBLOCK_UNKNOWN_FIELD');
-  const available = FIELDS.filter((f) => module.fields.some((field) => field.apiName === f));
-  const fields = [...new Set(raw as (typeof FIELDS)[number][])];
-  if (fields.some((f) => !available.includes(f))) throw new AppError('UNBLOCK_FIELDS_UNAVAILABLE');
-  return fields;
-}
+/**
+ * The fields to unblock, and the records (read once the fields are known to be the module's:
+ * that check comes first).
+ */
+export type UnblockRequest = Readonly<{ fields: readonly UnblockField[]; recordIds: () => readonly string[] }>;
 
 /**
  * `unblock_email`: lifts the block of a record's Email / Secondary_Email addresses (blocked after a
- * bounce). Zoho allows five unblocks per address; custom email fields cannot be unblocked.
+ * bounce). Zoho allows five unblocks per address. A module without those fields refuses the whole
+ * request; each record is then an item of its own.
  */
 export async function unblockEmail(
   ctx: Context,
   principal: Principal,
   module: ModuleDefinition,
-  body: unknown,
-  recordId?: string,
-): Promise<ItemResult[]> {
-  const fields = readFields(module, body);
-  let ids: string[];
-  if (recordId !== undefined) ids = [recordId];
-  else {
-    const raw = (body as Record<string, unknown>).ids;
-    if (raw === undefined || raw === null) throw new AppError('MANDATORY_NOT_FOUND', { details: { api_name: 'ids', json_path: '$.ids' } });
-    if (!Array.isArray(raw) || raw.length === 0 || raw.length > MAX_UNBLOCK_IDS) {
-      throw new AppError('INVALID_DATA', { details: { api_name: 'ids', json_path: '$.ids', maximum_length: MAX_UNBLOCK_IDS } });
-    }
-    // Anything that is not an id is echoed in its item's error, as it always was.
-    ids = raw.map((id) => idText(id) ?? String(id));
-  }
-  const results: ItemResult[] = [];
+  request: UnblockRequest,
+): Promise<ItemOutcome<{ recordId: string }>[]> {
+  const available = UNBLOCK_FIELDS.filter((f) => module.fields.some((field) => field.apiName === f));
+  if (request.fields.some((f) => !available.includes(f))) throw new AppError('UNBLOCK_FIELDS_UNAVAILABLE');
+  const fields = request.fields;
+  const ids = request.recordIds();
+  const results: ItemOutcome<{ recordId: string }>[] = [];
   for (const id of ids) {
     results.push(
       await settleItem(async () => {
@@ -73,7 +55,7 @@ export async function unblockEmail(
             details: { email: row!.email, previous_reason: row!.reason },
           });
         }
-        return { ok: true, message: 'Unblocked successfully', details: { id } };
+        return { recordId: id };
       }),
     );
   }

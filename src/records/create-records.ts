@@ -1,33 +1,41 @@
 import type { Context, Principal } from '../context.js';
-import { formatZohoDateTime } from '../time.js';
 import { auditConsentChanges } from '../compliance/consent-audit.js';
+import { settleItem, type ItemOutcome, type ReadItem } from '../refusals.js';
 import { findUserById, fullName } from '../users/user-repository.js';
-import { readDataArray, settleItem, type ItemResult } from './data-array.js';
 import type { ModuleDefinition } from './modules.js';
-import { prepareRecord } from './record-input.js';
+import { prepareRecord, type RecordValues } from './record-input.js';
 import { insertRecord } from './record-repository.js';
 
-/** Insert Records: each item is validated and stored on its own; results come back in input order. */
+/** A user as a record names it (`Created_By`, `Modified_By`). */
+export type UserRef = Readonly<{ id: string; name: string }>;
+
+/** A record written: its id, and who made and last changed it, when. */
+export type SavedRecord = Readonly<{
+  id: string;
+  createdAt: number;
+  createdBy: UserRef;
+  modifiedAt: number;
+  modifiedBy: UserRef;
+}>;
+
+/** Insert Records: each item is validated and stored on its own; outcomes come back in input order. */
 export async function createRecords(
   ctx: Context,
   principal: Principal,
   module: ModuleDefinition,
-  body: unknown,
-): Promise<ItemResult[]> {
-  const items = readDataArray(body);
+  items: readonly ReadItem<RecordValues>[],
+): Promise<ItemOutcome<SavedRecord>[]> {
   const caller = await findUserById(ctx.db, principal.orgId, principal.userId);
-  const callerRef = { name: caller ? fullName(caller) : '', id: principal.userId };
-  const results: ItemResult[] = [];
-  for (const [index, item] of items.entries()) {
+  const by: UserRef = { id: principal.userId, name: caller ? fullName(caller) : '' };
+  const results: ItemOutcome<SavedRecord>[] = [];
+  for (const item of items) {
+    if ('refused' in item) {
+      results.push(item);
+      continue;
+    }
     results.push(
       await settleItem(async () => {
-        const prepared = await prepareRecord(item, {
-          db: ctx.db,
-          orgId: principal.orgId,
-          module,
-          index,
-          newId: () => ctx.ids.next(),
-        });
+        const prepared = await prepareRecord(item.input, { db: ctx.db, orgId: principal.orgId, module, newId: () => ctx.ids.next() });
         const now = ctx.clock.now();
         const id = ctx.ids.next();
         await ctx.db.transaction().execute(async (tx) => {
@@ -44,19 +52,7 @@ export async function createRecords(
           });
           await auditConsentChanges(ctx, tx, principal, { module: module.apiName, recordId: id }, null, prepared.data);
         });
-        const time = formatZohoDateTime(now, principal.timeZone);
-        return {
-          ok: true,
-          message: 'record added',
-          details: {
-            Modified_Time: time,
-            Modified_By: callerRef,
-            Created_Time: time,
-            id,
-            Created_By: callerRef,
-            $approval_state: 'approved',
-          },
-        };
+        return { id, createdAt: now, createdBy: by, modifiedAt: now, modifiedBy: by };
       }),
     );
   }

@@ -1,6 +1,7 @@
 import type { Context, Principal } from '../context.js';
 import { AppError } from '../errors.js';
-import { MAX_DATA_ITEMS, settleItem, type ItemResult } from './data-array.js';
+import { settleItem, type ItemOutcome } from '../refusals.js';
+import { MAX_DATA_ITEMS } from '../wire/item-array.js';
 import type { ModuleDefinition } from './modules.js';
 import { deleteRecordRow } from './record-repository.js';
 import { refuseIfLocked } from '../compliance/record-locks.js';
@@ -12,7 +13,7 @@ export async function deleteRecords(
   principal: Principal,
   module: ModuleDefinition,
   ids: readonly string[],
-): Promise<ItemResult[]> {
+): Promise<ItemOutcome<{ id: string }>[]> {
   if (ids.length === 0) {
     throw new AppError('REQUIRED_PARAM_MISSING', { details: { param: 'ids' } });
   }
@@ -20,7 +21,7 @@ export async function deleteRecords(
     throw new AppError('LIMIT_EXCEEDED_RECORDS', { details: { param: 'ids', maximum_length: MAX_DATA_ITEMS } });
   }
   const caller = await findUserById(ctx.db, principal.orgId, principal.userId);
-  const results: ItemResult[] = [];
+  const results: ItemOutcome<{ id: string }>[] = [];
   for (const id of ids) {
     results.push(
       await settleItem(async () => {
@@ -29,7 +30,7 @@ export async function deleteRecords(
         }
         const deleted = /^\d{1,19}$/.test(id) && (await deleteRecordRow(ctx.db, principal.orgId, module.apiName, id));
         if (!deleted) throw new AppError('RECORD_NOT_FOUND', { details: { id } });
-        return { ok: true, message: 'record deleted', details: { id } };
+        return { id };
       }),
     );
   }

@@ -1,6 +1,6 @@
 import type { Context, Principal } from '../context.js';
 import { AppError } from '../errors.js';
-import { MAX_DATA_ITEMS } from './data-array.js';
+import { MAX_DATA_ITEMS } from '../wire/item-array.js';
 import type { ModuleDefinition } from './modules.js';
 import { presentRecords } from './present-record.js';
 import { findRecord, listRecordRows } from './record-repository.js';

@@ -1,5 +1,6 @@
 import type { Database } from '../db/database.js';
-import { AppError } from '../errors.js';
+import type { AppError, FieldPath } from '../errors.js';
+import { refuse } from '../refusals.js';
 import { isValidDate, parseOffsetDateTime } from '../time.js';
 import { findUserById } from '../users/user-repository.js';
 import { isValidEmail } from './email-address.js';
@@ -11,8 +12,8 @@ import { privacyOn } from '../compliance/privacy.js';
 import { idFromNumber } from '../wire/json-ids.js';
 
 /**
- * Turns one item of a Records API `data` array into the values Mailroom stores, or the Zoho error
- * for that item. Rules:
+ * Turns the field values of one record (an item of a Records API `data` array, read by
+ * `wire/record-request.ts`) into the values Mailroom stores, or the item's refusal. Rules:
  * - unknown keys and read-only fields are ignored (Zoho ignores them too);
  * - system-mandatory fields must be present and non-empty on insert and cannot be cleared;
  * - every value must have its field's type; `null` clears a field;
@@ -22,11 +23,16 @@ import { idFromNumber } from '../wire/json-ids.js';
  */
 export type PreparedRecord = { data: RecordData; ownerId: string | null };
 
+/**
+ * A record's field values as given, keyed by field API name: JSON values, checked here against
+ * the module's field definitions (a record is a JSON document: docs/decisions/0001).
+ */
+export type RecordValues = Readonly<Record<string, unknown>>;
+
 export type PrepareOptions = {
   db: Database;
   orgId: string;
   module: ModuleDefinition;
-  index: number;
   /** Stored data of the record being updated; undefined on insert. */
   existing?: RecordData;
   /** Source of ids for new line items. */
@@ -39,8 +45,8 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 const MAX_TEXT = 255;
 const MAX_TEXTAREA = 32000;
 
-function invalid(field: string, path: string, details: Record<string, unknown> = {}): AppError {
-  return new AppError('INVALID_DATA', { details: { ...details, api_name: field, json_path: path } });
+function invalid(path: FieldPath, details: Record<string, unknown> = {}): AppError {
+  return refuse('INVALID_DATA', path, details);
 }
 
 /**
@@ -64,9 +70,9 @@ function jsonNumber(value: unknown): number | undefined {
   return undefined;
 }
 
-function checkScalar(field: FieldDefinition, value: unknown, path: string): unknown {
+function checkScalar(field: FieldDefinition, value: unknown, path: FieldPath): unknown {
   const fail = (): never => {
-    throw invalid(field.apiName, path, { expected_data_type: field.type });
+    throw invalid(path, { expected_data_type: field.type });
   };
   switch (field.type) {
     case 'text':
@@ -77,10 +83,10 @@ function checkScalar(field: FieldDefinition, value: unknown, path: string): unkn
       if (typeof value !== 'string') fail();
       const max = field.maxLength ?? (field.type === 'textarea' ? MAX_TEXTAREA : MAX_TEXT);
       if ((value as string).length > max) {
-        throw invalid(field.apiName, path, { maximum_length: max });
+        throw invalid(path, { maximum_length: max });
       }
       if (field.pickList && !field.pickList.includes(value as string)) {
-        throw invalid(field.apiName, path, { supported_values: field.pickList });
+        throw invalid(path, { supported_values: field.pickList });
       }
       return value;
     }
@@ -122,12 +128,8 @@ const isEmpty = (value: unknown): boolean =>
   value === undefined || value === null || (typeof value === 'string' && value.trim() === '') ||
   (Array.isArray(value) && value.length === 0);
 
-export async function prepareRecord(item: unknown, options: PrepareOptions): Promise<PreparedRecord> {
-  const { module, index, db, orgId } = options;
-  const base = `$.data[${index}]`;
-  if (!isPlainObject(item)) {
-    throw new AppError('INVALID_DATA', { details: { expected_data_type: 'jsonobject', json_path: base } });
-  }
+export async function prepareRecord(item: RecordValues, options: PrepareOptions): Promise<PreparedRecord> {
+  const { module, db, orgId } = options;
   const data: RecordData = { ...(options.existing ?? {}) };
   let ownerId: string | null = null;
 
@@ -136,21 +138,17 @@ export async function prepareRecord(item: unknown, options: PrepareOptions): Pro
     const present = Object.prototype.hasOwnProperty.call(item, field.apiName);
     const missingOnInsert = options.existing === undefined && isEmpty(item[field.apiName]);
     const clearedOnUpdate = options.existing !== undefined && present && isEmpty(item[field.apiName]);
-    if (missingOnInsert || clearedOnUpdate) {
-      throw new AppError('MANDATORY_NOT_FOUND', {
-        details: { api_name: field.apiName, json_path: `${base}.${field.apiName}` },
-      });
-    }
+    if (missingOnInsert || clearedOnUpdate) throw refuse('MANDATORY_NOT_FOUND', [field.apiName]);
   }
 
   for (const field of module.fields) {
     if (field.readOnly || !Object.prototype.hasOwnProperty.call(item, field.apiName)) continue;
     const value = item[field.apiName];
-    const path = `${base}.${field.apiName}`;
+    const path: FieldPath = [field.apiName];
     if (field.type === 'ownerlookup') {
       const id = lookupId(value);
       if (id === null || !(await findUserById(db, orgId, id))) {
-        throw invalid(field.apiName, path, { expected_data_type: 'ownerlookup' });
+        throw invalid(path, { expected_data_type: 'ownerlookup' });
       }
       ownerId = id;
       continue;
@@ -174,14 +172,14 @@ export async function prepareRecord(item: unknown, options: PrepareOptions): Pro
         if (id !== null && (await findRecord(db, orgId, target, id))) found = true;
       }
       if (id === null || !found) {
-        throw invalid(field.apiName, path, { expected_data_type: 'lookup' });
+        throw invalid(path, { expected_data_type: 'lookup' });
       }
       data[field.apiName] = id;
       continue;
     }
     if (field.type === 'subform') {
-      if (!Array.isArray(value)) throw invalid(field.apiName, path, { expected_data_type: 'jsonarray' });
-      data[field.apiName] = await prepareLineItems(value, field.apiName, path, options);
+      if (!Array.isArray(value)) throw invalid(path, { expected_data_type: 'jsonarray' });
+      data[field.apiName] = await prepareLineItems(value, path, options);
       continue;
     }
     data[field.apiName] = checkScalar(field, value, path);
@@ -199,40 +197,31 @@ export async function prepareRecord(item: unknown, options: PrepareOptions): Pro
   return { data, ownerId };
 }
 
-async function prepareLineItems(
-  lines: unknown[],
-  fieldName: string,
-  path: string,
-  options: PrepareOptions,
-): Promise<LineItemInput[]> {
+async function prepareLineItems(lines: unknown[], path: FieldPath, options: PrepareOptions): Promise<LineItemInput[]> {
   const { db, orgId } = options;
   const prepared: Omit<LineItemInput, 'id'>[] = [];
   for (const [i, line] of lines.entries()) {
-    const linePath = `${path}[${i}]`;
-    if (!isPlainObject(line)) throw invalid(fieldName, linePath, { expected_data_type: 'jsonobject' });
-    if (isEmpty(line.Product_Name)) {
-      throw new AppError('MANDATORY_NOT_FOUND', {
-        details: { api_name: 'Product_Name', json_path: `${linePath}.Product_Name` },
-      });
-    }
+    const linePath: FieldPath = [...path, i];
+    if (!isPlainObject(line)) throw invalid(linePath, { expected_data_type: 'jsonobject' });
+    if (isEmpty(line.Product_Name)) throw refuse('MANDATORY_NOT_FOUND', [...linePath, 'Product_Name']);
     const productId = lookupId(line.Product_Name);
     const product = productId === null ? undefined : await findRecord(db, orgId, 'Products', productId);
     if (!product) {
-      throw invalid('Product_Name', `${linePath}.Product_Name`, { expected_data_type: 'lookup' });
+      throw invalid([...linePath, 'Product_Name'], { expected_data_type: 'lookup' });
     }
     const number = (key: string, fallback: number, min: number): number => {
       const raw = line[key];
       if (raw === undefined || raw === null) return fallback;
       const value = jsonNumber(raw);
       if (value === undefined || !Number.isFinite(value) || value < min) {
-        throw invalid(key, `${linePath}.${key}`, { expected_data_type: 'double' });
+        throw invalid([...linePath, key], { expected_data_type: 'double' });
       }
       return value;
     };
     const unitPrice = parseData(product).Unit_Price;
     const description = line.Product_Description;
     if (description !== undefined && description !== null && (typeof description !== 'string' || description.length > MAX_TEXTAREA)) {
-      throw invalid('Product_Description', `${linePath}.Product_Description`, { expected_data_type: 'textarea' });
+      throw invalid([...linePath, 'Product_Description'], { expected_data_type: 'textarea' });
     }
     prepared.push({
       Product_Name: product.id,

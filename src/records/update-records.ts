@@ -2,45 +2,45 @@ import type { Context, Principal } from '../context.js';
 import { AppError } from '../errors.js';
 import { auditConsentChanges } from '../compliance/consent-audit.js';
 import { refuseIfLocked } from '../compliance/record-locks.js';
-import { formatZohoDateTime } from '../time.js';
+import { refusalError, refuse, settleItem, type ItemOutcome, type ReadItem } from '../refusals.js';
 import { findUserById, fullName } from '../users/user-repository.js';
-import { readDataArray, settleItem, type ItemResult } from './data-array.js';
+import type { SavedRecord, UserRef } from './create-records.js';
 import type { ModuleDefinition } from './modules.js';
-import { lookupId, prepareRecord } from './record-input.js';
+import { prepareRecord, type RecordValues } from './record-input.js';
 import { findRecord, parseData, updateRecordRow } from './record-repository.js';
 
 /**
- * Update Records. With `recordId` (PUT /{module}/{id}) the one item updates that record; without
- * it (PUT /{module}) every item names its record with `id`. Only the fields given change; line
- * items, when given, replace the record's lines.
+ * One item of an update: the record it names (`null`: none, or not as an id) and the values to
+ * set as read (a read refusal is reported once the record is found: the record is checked first).
+ */
+export type RecordUpdate = Readonly<{ id: string | null; item: ReadItem<RecordValues> }>;
+
+/**
+ * Update Records (PUT /{module}/{id}: the one item updates that record; PUT /{module}: every item
+ * names its record with `id`). Only the fields given change; line items, when given, replace the
+ * record's lines.
  */
 export async function updateRecords(
   ctx: Context,
   principal: Principal,
   module: ModuleDefinition,
-  body: unknown,
-  recordId?: string,
-): Promise<ItemResult[]> {
-  const items = readDataArray(body);
+  items: readonly RecordUpdate[],
+): Promise<ItemOutcome<SavedRecord>[]> {
   const caller = await findUserById(ctx.db, principal.orgId, principal.userId);
-  const callerRef = { name: caller ? fullName(caller) : '', id: principal.userId };
-  const results: ItemResult[] = [];
-  for (const [index, item] of items.entries()) {
+  const by: UserRef = { id: principal.userId, name: caller ? fullName(caller) : '' };
+  const results: ItemOutcome<SavedRecord>[] = [];
+  for (const item of items) {
     results.push(
       await settleItem(async () => {
-        const itemId =
-          recordId ?? (typeof item === 'object' && item !== null ? lookupId((item as Record<string, unknown>).id) : null);
-        if (itemId === null) {
-          throw new AppError('MANDATORY_NOT_FOUND', { details: { api_name: 'id', json_path: `$.data[${index}].id` } });
-        }
-        const row = await findRecord(ctx.db, principal.orgId, module.apiName, itemId);
-        if (!row) throw new AppError('RECORD_NOT_FOUND', { details: { id: itemId } });
+        if (item.id === null) throw refuse('MANDATORY_NOT_FOUND', ['id']);
+        const row = await findRecord(ctx.db, principal.orgId, module.apiName, item.id);
+        if (!row) throw new AppError('RECORD_NOT_FOUND', { details: { id: item.id } });
         await refuseIfLocked(ctx.db, { orgId: principal.orgId, module, recordId: row.id, profile: caller?.profile ?? 'standard', action: 'update' });
-        const prepared = await prepareRecord(item, {
+        if ('refused' in item.item) throw refusalError(item.item.refused);
+        const prepared = await prepareRecord(item.item.input, {
           db: ctx.db,
           orgId: principal.orgId,
           module,
-          index,
           existing: parseData(row),
           newId: () => ctx.ids.next(),
         });
@@ -56,15 +56,11 @@ export async function updateRecords(
         });
         const creator = await findUserById(ctx.db, principal.orgId, row.created_by);
         return {
-          ok: true,
-          message: 'record updated',
-          details: {
-            Modified_Time: formatZohoDateTime(now, principal.timeZone),
-            Modified_By: callerRef,
-            Created_Time: formatZohoDateTime(row.created_at, principal.timeZone),
-            id: row.id,
-            Created_By: { name: creator ? fullName(creator) : '', id: row.created_by },
-          },
+          id: row.id,
+          createdAt: row.created_at,
+          createdBy: { id: row.created_by, name: creator ? fullName(creator) : '' },
+          modifiedAt: now,
+          modifiedBy: by,
         };
       }),
     );

@@ -1,23 +1,30 @@
 import type { Context, Principal } from '../context.js';
-import { settleItem, type ItemResult } from '../records/data-array.js';
+import { settleItem, type ItemOutcome, type ReadItem } from '../refusals.js';
 import { listModules } from '../records/module-registry.js';
 import { folderIdFor } from './template-folders.js';
-import { DEFAULT_FOLDER, linksConsentForm, prepareTemplateItem, readTemplateArray } from './template-input.js';
+import { DEFAULT_FOLDER, linksConsentForm, prepareTemplateItem, type TemplateInput } from './template-input.js';
 import { insertTemplate, replaceTemplateAttachments, type TemplateRow } from './template-repository.js';
 
 /**
- * `POST /settings/email_templates` (beyond Zoho, which has no write API for templates): each item
- * is validated and stored on its own, with its folder (created on demand) and attachments in one
- * transaction; results come back in input order.
+ * `POST /settings/email_templates` (beyond Zoho, which has no write API for templates), the web
+ * UI's editor and `mailroom template create`: each template is checked and stored on its own, with
+ * its folder (created on demand) and attachments in one transaction; outcomes in input order.
  */
-export async function createEmailTemplates(ctx: Context, actor: Pick<Principal, 'orgId' | 'userId'>, body: unknown): Promise<ItemResult[]> {
-  const items = readTemplateArray(body);
+export async function createEmailTemplates(
+  ctx: Context,
+  actor: Pick<Principal, 'orgId' | 'userId'>,
+  items: readonly ReadItem<TemplateInput>[],
+): Promise<ItemOutcome<{ id: string }>[]> {
   const modules = await listModules(ctx.db, actor.orgId);
-  const results: ItemResult[] = [];
-  for (const [index, item] of items.entries()) {
+  const results: ItemOutcome<{ id: string }>[] = [];
+  for (const item of items) {
+    if ('refused' in item) {
+      results.push(item);
+      continue;
+    }
     results.push(
       await settleItem(async () => {
-        const changes = await prepareTemplateItem(item, { db: ctx.db, orgId: actor.orgId, index, modules });
+        const changes = await prepareTemplateItem(item.input, { db: ctx.db, orgId: actor.orgId, modules });
         const now = ctx.clock.now();
         const id = ctx.ids.next();
         const content = changes.content ?? '';
@@ -51,7 +58,7 @@ export async function createEmailTemplates(ctx: Context, actor: Pick<Principal, 
             files.map((fileId, position) => ({ id: ctx.ids.next(), template_id: id, position, file_id: fileId })),
           );
         });
-        return { ok: true, message: 'email template created successfully', details: { id } };
+        return { id };
       }),
     );
   }

@@ -1,6 +1,6 @@
 import type { Context, Principal } from '../context.js';
 import { AppError } from '../errors.js';
-import { presentTemplates } from './present-template.js';
+import { templateViews, type EmailTemplateView } from './template-view.js';
 import { findTemplate } from './template-repository.js';
 
 /**
@@ -9,11 +9,11 @@ import { findTemplate } from './template-repository.js';
  */
 export async function getEmailTemplate(
   ctx: Context,
-  principal: Pick<Principal, 'orgId' | 'timeZone'>,
+  principal: Pick<Principal, 'orgId'>,
   id: string,
-): Promise<Record<string, unknown>> {
+): Promise<EmailTemplateView> {
   const row = /^\d{1,19}$/.test(id) ? await findTemplate(ctx.db, principal.orgId, id) : undefined;
   if (!row) throw new AppError('RECORD_NOT_FOUND', { details: { resource_path_index: 2 } });
-  const [template] = await presentTemplates(ctx.db, principal.orgId, [row], principal.timeZone);
+  const [template] = await templateViews(ctx.db, principal.orgId, [row]);
   return template!;
 }

@@ -2,11 +2,12 @@ import { queryParam, sortAndPage } from '../wire/list-query.js';
 import type { Context, Principal } from '../context.js';
 import { AppError } from '../errors.js';
 import { resolveModule } from '../records/module-registry.js';
-import { presentTemplates } from './present-template.js';
+import { templateViews, type EmailTemplateView } from './template-view.js';
 import { listTemplateSummaries, type TemplateFilter, type TemplateSummaryRow } from './template-repository.js';
 
 export type TemplateListQuery = Record<string, unknown>;
-export type TemplatePage = { email_templates: Record<string, unknown>[]; info: Record<string, unknown> };
+/** One page of templates, with Zoho's paging facts (`per_page`, `count`, `page`, `more_records`). */
+export type TemplatePage = Readonly<{ templates: readonly EmailTemplateView[]; info: Readonly<{ per_page: number; count: number; page: number; more_records: boolean }> }>;
 
 /** Zoho's email-template categories, plus the list views its inventory-template API shares. */
 const CATEGORY_FILTERS: Record<string, (principal: Pick<Principal, 'userId'>) => TemplateFilter> = {
@@ -33,7 +34,7 @@ const SORT_KEYS = {
  */
 export async function listEmailTemplates(
   ctx: Context,
-  principal: Pick<Principal, 'orgId' | 'userId' | 'timeZone'>,
+  principal: Pick<Principal, 'orgId' | 'userId'>,
   query: TemplateListQuery,
 ): Promise<TemplatePage | null> {
   // Filtering by `filters` is not built; answering unfiltered would return templates the caller excluded.
@@ -56,7 +57,7 @@ export async function listEmailTemplates(
   const { page: slice, info } = sortAndPage(await listTemplateSummaries(ctx.db, principal.orgId, filter), SORT_KEYS, query);
   if (slice.length === 0) return null;
   return {
-    email_templates: await presentTemplates(ctx.db, principal.orgId, slice, principal.timeZone),
+    templates: await templateViews(ctx.db, principal.orgId, slice),
     info,
   };
 }

@@ -19,7 +19,7 @@ export type TemplateForSend = {
  * The template named by send_mail's `template: {id}` for a mail from a record of `moduleApiName`.
  * An id that is malformed, unknown, of another org or of an inactive template → TEMPLATE_NOT_FOUND
  * (one answer for all, so ids of other orgs cannot be probed); a template of another module →
- * TEMPLATE_MODULE_MISMATCH. The errors carry no details: the caller adds `api_name`/`json_path`.
+ * TEMPLATE_MODULE_MISMATCH. The errors carry no details: the caller names the key (`template.id`).
  */
 export async function loadTemplateForSend(
   ctx: Pick<Context, 'db'>,

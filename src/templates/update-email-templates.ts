@@ -1,38 +1,38 @@
 import type { Context, Principal } from '../context.js';
 import { AppError } from '../errors.js';
-import { settleItem, type ItemResult } from '../records/data-array.js';
+import { refusalError, refuse, settleItem, type ItemOutcome, type ReadItem } from '../refusals.js';
 import { listModules } from '../records/module-registry.js';
-import { idText } from '../wire/json-ids.js';
 import { folderIdFor } from './template-folders.js';
-import { linksConsentForm, prepareTemplateItem, readTemplateArray } from './template-input.js';
+import { linksConsentForm, prepareTemplateItem, type TemplateInput } from './template-input.js';
 import { findTemplate, replaceTemplateAttachments, updateTemplateRow } from './template-repository.js';
 
 /**
+ * One template to change: its id (`null`: the item names none) and its keys as read (a read
+ * refusal is reported once the template is found, as the template is checked first).
+ */
+export type TemplateUpdate = Readonly<{ id: string | null; item: ReadItem<TemplateInput> }>;
+
+/**
  * `PUT /settings/email_templates/{id}` (the one item changes that template) or
- * `PUT /settings/email_templates` (each item names its template with `id`). Only the keys given
- * change; `attachments` replaces the list. Another org's id answers like a missing one.
+ * `PUT /settings/email_templates` (each item names its template with `id`), the web UI's editor
+ * and `mailroom template update`. Only the keys given change; `attachments` replaces the list.
+ * Another org's id answers like a missing one.
  */
 export async function updateEmailTemplates(
   ctx: Context,
   actor: Pick<Principal, 'orgId' | 'userId'>,
-  body: unknown,
-  templateId?: string,
-): Promise<ItemResult[]> {
-  const items = readTemplateArray(body);
+  updates: readonly TemplateUpdate[],
+): Promise<ItemOutcome<{ id: string }>[]> {
   const modules = await listModules(ctx.db, actor.orgId);
-  const results: ItemResult[] = [];
-  for (const [index, item] of items.entries()) {
+  const results: ItemOutcome<{ id: string }>[] = [];
+  for (const { id, item } of updates) {
     results.push(
       await settleItem(async () => {
-        const bodyId = typeof item === 'object' && item !== null ? (item as Record<string, unknown>).id : undefined;
-        // Any other number is echoed in the error as before (`1.5` → "the id given seems to be invalid").
-        const id = templateId ?? idText(bodyId) ?? (typeof bodyId === 'number' ? String(bodyId) : undefined);
-        if (id === undefined) {
-          throw new AppError('MANDATORY_NOT_FOUND', { details: { api_name: 'id', json_path: `$.email_templates[${index}].id` } });
-        }
+        if (id === null) throw refuse('MANDATORY_NOT_FOUND', ['id']);
         const row = /^\d{1,19}$/.test(id) ? await findTemplate(ctx.db, actor.orgId, id) : undefined;
         if (!row) throw new AppError('RECORD_NOT_FOUND', { details: { id } });
-        const changes = await prepareTemplateItem(item, { db: ctx.db, orgId: actor.orgId, index, modules, existing: row });
+        if ('refused' in item) throw refusalError(item.refused);
+        const changes = await prepareTemplateItem(item.input, { db: ctx.db, orgId: actor.orgId, modules, existing: row });
         const now = ctx.clock.now();
         await ctx.db.transaction().execute(async (tx) => {
           await updateTemplateRow(tx, actor.orgId, row.id, {
@@ -59,7 +59,7 @@ export async function updateEmailTemplates(
             );
           }
         });
-        return { ok: true, message: 'email template updated successfully', details: { id: row.id } };
+        return { id: row.id };
       }),
     );
   }

@@ -1,17 +1,22 @@
 import type { Context, Principal } from '../context.js';
-import { AppError, isAppError } from '../errors.js';
+import { AppError, ERROR_CATALOGUE, isAppError } from '../errors.js';
 import { uploadFiles, type UploadedPart } from '../files/upload-files.js';
+import type { InventoryDetails } from '../inventory/render-for-send.js';
+import { PAPER_TYPES, VIEW_TYPES } from '../inventory/render-inventory-pdf.js';
+import type { Address, MailInput, ScheduledTime } from '../mail/mail-input.js';
 import { sanitizeMailHtml } from '../mail/sanitize-mail-html.js';
 import { sendMail } from '../mail/send-mail.js';
+import type { Refusal } from '../refusals.js';
 import { loadTemplateForSend } from '../templates/resolve-template.js';
 import type { ModuleDefinition } from '../records/modules.js';
+import { parseOffsetDateTime } from '../time.js';
 import { localToOffsetDateTime } from './local-time.js';
 
 /**
- * The compose form of a record page, turned into exactly the send_mail request an API client
- * would make and handed to the same use-case (`sendMail`): every rule of the API (from addresses,
- * blocked addresses, opt-out, daily limit, scheduling) applies unchanged. Its errors come back
- * keyed by the form field they concern.
+ * The compose form of a record page, turned into a `MailInput` and handed to the same use-case as
+ * the API (`sendMail`): every rule of the API (addresses, from addresses, blocked addresses,
+ * opt-out, daily limit, scheduling) applies unchanged, blocked recipients skipped as on v6+. A
+ * refusal comes back keyed by the form field of the key it names.
  */
 export type ComposeForm = {
   from: string;
@@ -56,16 +61,16 @@ export function readComposeForm(fields: Record<string, string>): ComposeForm {
 }
 
 /** `a@x.org, Ann <ann@y.org>; b@z.org` → addresses (the name part is optional). */
-export function parseAddressList(value: string): { email: string; user_name?: string }[] {
+export function parseAddressList(value: string): Address[] {
   return value
     .split(/[,;\n]/)
     .map((part) => part.trim())
     .filter((part) => part !== '')
     .map((part) => {
       const m = /^(.*?)\s*<([^<>]+)>$/.exec(part);
-      if (!m) return { email: part };
+      if (!m) return { email: part, name: null };
       const name = m[1]!.replace(/^"|"$/g, '').trim();
-      return name ? { email: m[2]!.trim(), user_name: name } : { email: m[2]!.trim() };
+      return { email: m[2]!.trim(), name: name || null };
     });
 }
 
@@ -85,14 +90,24 @@ export async function submitCompose(
   const fromEmail = colon > 0 ? form.from.slice(colon + 1) : '';
   if (fromEmail === '') return { ok: false, errors: { from: 'Choose a From address.' } };
 
-  let scheduledTime: string | null = null;
+  let scheduledTime: ScheduledTime | null = null;
   if (form.action === 'schedule') {
     if (form.sendAt.trim() === '') return { ok: false, errors: { send_at: 'Choose the date and time to send at.' } };
-    scheduledTime = localToOffsetDateTime(form.sendAt, principal.timeZone);
+    const at = localToOffsetDateTime(form.sendAt, principal.timeZone);
+    scheduledTime = at === null ? null : parseOffsetDateTime(at);
     if (!scheduledTime) return { ok: false, errors: { send_at: `This date and time does not exist in ${principal.timeZone} (for example during a clock change).` } };
   }
 
-  let attachmentIds: string[] | undefined;
+  let inventory: InventoryDetails | null = null;
+  if (form.inventoryTemplateId) {
+    const paperType = PAPER_TYPES.find((t) => t === form.paperType);
+    const viewType = VIEW_TYPES.find((t) => t === form.viewType);
+    if (!paperType) return { ok: false, errors: { paper_type: ERROR_CATALOGUE.INVALID_DATA.message } };
+    if (!viewType) return { ok: false, errors: { view_type: ERROR_CATALOGUE.INVALID_DATA.message } };
+    inventory = { templateId: form.inventoryTemplateId, fileName: null, paperType, viewType };
+  }
+
+  let attachmentIds: string[] | null = null;
   if (files.length > 0) {
     try {
       const rows = await uploadFiles(ctx, ctx.files, principal, files, { inline: false });
@@ -108,36 +123,40 @@ export async function submitCompose(
     }
   }
 
-  const content = form.mailFormat === 'html' ? sanitizeMailHtml(form.content) : form.content;
-  const item: Record<string, unknown> = {
-    from: { email: fromEmail },
+  const mail: MailInput = {
+    from: { email: fromEmail, name: null },
     to: parseAddressList(form.to),
-    ...(form.cc.trim() ? { cc: parseAddressList(form.cc) } : {}),
-    ...(form.bcc.trim() ? { bcc: parseAddressList(form.bcc) } : {}),
-    org_email: fromType === 'org_email',
-    ...(form.subject.trim() ? { subject: form.subject } : {}),
-    ...(form.content.trim() ? { content } : {}),
-    mail_format: form.mailFormat,
-    ...(form.templateId ? { template: { id: form.templateId } } : {}),
-    ...(attachmentIds ? { attachments: attachmentIds.map((id) => ({ id })) } : {}),
-    ...(form.inventoryTemplateId
-      ? { inventory_details: { inventory_template: { id: form.inventoryTemplateId }, paper_type: form.paperType, view_type: form.viewType } }
-      : {}),
-    ...(scheduledTime ? { scheduled_time: scheduledTime } : {}),
+    cc: parseAddressList(form.cc),
+    bcc: parseAddressList(form.bcc),
+    replyTo: null,
+    orgEmail: fromType === 'org_email',
+    inReplyTo: null,
+    subject: form.subject.trim() ? form.subject : null,
+    content: form.content.trim() ? (form.mailFormat === 'html' ? sanitizeMailHtml(form.content) : form.content) : null,
+    mailFormat: form.mailFormat,
+    templateId: form.templateId || null,
+    inventory,
+    scheduledTime,
+    linkedRecord: null,
+    attachmentIds,
+    consentEmail: false,
+    dataSubjectRequest: null,
   };
   try {
-    const reply = await sendMail(ctx, principal, { version: 'v8', moduleSegment: module.apiName, recordId, body: { data: [item] }, idempotency: null });
-    const result = (reply.body as { data: { status: string; code: string; message: string; details: Record<string, unknown> }[] }).data[0]!;
-    if (result.status === 'success') return { ok: true, scheduled: scheduledTime !== null, message: scheduledTime ? 'The email was scheduled.' : 'The email was sent.' };
-    return { ok: false, errors: errorsOf(result.code, result.message, result.details) };
+    const result = await sendMail(ctx, principal, { module, recordId, mails: () => [{ input: mail }], blockedRecipients: 'skip', idempotency: null });
+    const outcome = result.kind === 'decided' ? result.mails[0] : undefined;
+    if (!outcome) throw new Error('send_mail gave no outcome for the one mail asked for');
+    if ('refused' in outcome) return { ok: false, errors: formErrorsOf(outcome.refused) };
+    const scheduled = outcome.accepted.scheduledAt !== null;
+    return { ok: true, scheduled, message: scheduled ? 'The email was scheduled.' : 'The email was sent.' };
   } catch (error) {
     if (error instanceof AppError) return { ok: false, errors: { form: error.message } };
     throw error;
   }
 }
 
-/** The first key of `json_path` under the item (`$.data[0].to[1].email` → `to`), else `api_name`. */
-const API_TO_FIELD: Record<string, FormField> = {
+/** The form field of each key of a mail (`inventory_details` by its own keys). */
+const FIELD_OF_KEY: Record<string, FormField> = {
   from: 'from',
   to: 'to',
   cc: 'cc',
@@ -148,23 +167,21 @@ const API_TO_FIELD: Record<string, FormField> = {
   template: 'template',
   attachments: 'attachments',
   scheduled_time: 'send_at',
-  inventory_details: 'inventory_template',
   inventory_template: 'inventory_template',
   paper_type: 'paper_type',
   view_type: 'view_type',
 };
 
-export function errorsOf(code: string, message: string, details: Record<string, unknown>): FormErrors {
-  const path = typeof details.json_path === 'string' ? details.json_path : '';
-  const segments = path.replace(/^\$\.data\[\d+\]\.?/, '').replace(/\[\d+\]/g, '').split('.').filter((s) => s !== '');
-  let field: FormField | undefined;
-  if (segments[0] === 'inventory_details') field = API_TO_FIELD[segments[1] ?? ''] ?? 'inventory_template';
-  else if (segments[0]) field = API_TO_FIELD[segments[0]];
-  if (!field && typeof details.api_name === 'string') field = API_TO_FIELD[details.api_name];
-  let text = message;
-  if (code === 'MANDATORY_NOT_FOUND') text = 'This field is required.';
-  else if (code === 'INVALID_DATA' && (field === 'to' || field === 'cc' || field === 'bcc')) text = 'Enter valid email addresses, separated by commas.';
-  else if (code === 'INVALID_DATA' && details.maximum_length !== undefined) text = `${message} (at most ${String(details.maximum_length)}).`;
+/** A refusal of the mail, keyed by the form field its key belongs to (else the whole form). */
+export function formErrorsOf(refusal: Refusal): FormErrors {
+  const [key, inner] = (refusal.path ?? []).filter((p): p is string => typeof p === 'string');
+  const field = key === 'inventory_details' ? (FIELD_OF_KEY[inner ?? ''] ?? 'inventory_template') : key === undefined ? undefined : FIELD_OF_KEY[key];
+  const { details } = refusal;
+  const message = ERROR_CATALOGUE[refusal.code].message;
+  let text: string = message;
+  if (refusal.code === 'MANDATORY_NOT_FOUND') text = 'This field is required.';
+  else if (refusal.code === 'INVALID_DATA' && (field === 'to' || field === 'cc' || field === 'bcc')) text = 'Enter valid email addresses, separated by commas.';
+  else if (refusal.code === 'INVALID_DATA' && details.maximum_length !== undefined) text = `${message} (at most ${String(details.maximum_length)}).`;
   if (Array.isArray(details.blocked_email_addresses)) {
     text = `${message}: ${(details.blocked_email_addresses as { email: string }[]).map((b) => b.email).join(', ')}`;
   }

@@ -5,7 +5,7 @@ import { listModules } from '../records/module-registry.js';
 import type { ModuleDefinition } from '../records/modules.js';
 import { findRecord, parseData } from '../records/record-repository.js';
 import { localInputValue } from './local-time.js';
-import { renderRecordPage, type EmailView } from './render-record-pages.js';
+import { renderRecordPage } from './render-record-pages.js';
 import { findReferringRecords, recordName } from './record-queries.js';
 import type { Session } from '../auth/web-sessions.js';
 
@@ -24,8 +24,8 @@ export async function buildRecordPage(ctx: Context, session: Session, module: Mo
     record,
     name: row ? recordName(module, parseData(row)) : id,
     related,
-    emails: (emails?.Emails ?? []) as unknown as EmailView[],
-    emailsNext: (emails?.info.next_index as string | null | undefined) ?? null,
+    emails: emails?.emails ?? [],
+    emailsNext: emails?.nextIndex ?? null,
     emailsIndex: index ?? null,
     notice: extra.notice ?? null,
     error: extra.error ?? null,

@@ -1,4 +1,6 @@
 import { subjectText } from '../mailbox/render-mailbox.js';
+import type { MailView, RecipientView } from '../mail/mail-view.js';
+import { formatWithOffset, formatZohoDateTime } from '../time.js';
 import type { FieldDefinition, ModuleDefinition } from '../records/modules.js';
 import { html, pathOf, type SafeHtml } from '../html/template.js';
 import { layout, none, timeElement } from './layout.js';
@@ -95,24 +97,12 @@ function lineItems(lines: Record<string, unknown>[]): SafeHtml {
   })}</tbody></table>`;
 }
 
-export type EmailView = {
-  message_id: string;
-  subject: string;
-  from: { email: string; user_name: string | null };
-  to: { email: string; user_name: string | null }[];
-  time: string;
-  sent: boolean;
-  has_attachment: boolean;
-  scheduled_time: string | null;
-  status: { type: string; email: string; diagnostic: string | null; next_attempt_time: string | null; status_code: string | null }[];
-};
-
 export type RecordPageView = {
   module: ModuleDefinition;
   record: Record<string, unknown>;
   name: string;
   related: RelatedGroup[];
-  emails: EmailView[];
+  emails: readonly MailView[];
   emailsNext: string | null;
   emailsIndex: string | null;
   notice: string | null;
@@ -164,30 +154,32 @@ const STATUS_LABELS: Record<string, string> = {
   cancelled: 'cancelled',
 };
 
-function recipientStatus(s: EmailView['status'][number]): SafeHtml {
-  const label = STATUS_LABELS[s.type] ?? s.type;
+function recipientStatus(s: RecipientView, timeZone: string): SafeHtml {
+  const label = STATUS_LABELS[s.status] ?? s.status;
   let detail: SafeHtml | string = '';
-  if (s.type === 'deferred') detail = html` — next attempt ${timeElement(s.next_attempt_time)}${s.diagnostic ? html`; ${s.diagnostic}` : ''}`;
-  else if (s.type === 'bounced' || s.type === 'failed' || s.type === 'skipped') detail = s.diagnostic ? html` — ${s.diagnostic}` : '';
+  const next = s.nextAttemptAt === null ? null : formatZohoDateTime(s.nextAttemptAt, timeZone);
+  if (s.status === 'deferred') detail = html` — next attempt ${timeElement(next)}${s.diagnostic ? html`; ${s.diagnostic}` : ''}`;
+  else if (s.status === 'bounced' || s.status === 'failed' || s.status === 'skipped') detail = s.diagnostic ? html` — ${s.diagnostic}` : '';
   return html`<li>${s.email} <span class="status s-${label}">${label}</span>${detail}</li>`;
 }
 
 function renderEmails(session: Session, view: RecordPageView): SafeHtml {
   const base = recordPath(view.module.apiName, String(view.record.id));
+  const timeZone = session.principal.timeZone;
   const rows = view.emails.map((e) => {
     const subject = subjectText(e.subject);
-    const scheduled = e.status.some((s) => s.type === 'scheduled');
+    const scheduled = e.recipients.some((s) => s.status === 'scheduled');
     const actions = scheduled
-      ? html`<form class="inline" method="post" action="${base}/emails/${e.message_id}/cancel"><input type="hidden" name="_csrf" value="${session.csrfToken}"><button type="submit" class="danger" aria-label="Cancel scheduled mail ${subject}">Cancel</button></form>
-<details><summary>Reschedule</summary><form method="post" action="${base}/emails/${e.message_id}/reschedule" class="row">
+      ? html`<form class="inline" method="post" action="${base}/emails/${e.messageId}/cancel"><input type="hidden" name="_csrf" value="${session.csrfToken}"><button type="submit" class="danger" aria-label="Cancel scheduled mail ${subject}">Cancel</button></form>
+<details><summary>Reschedule</summary><form method="post" action="${base}/emails/${e.messageId}/reschedule" class="row">
 <input type="hidden" name="_csrf" value="${session.csrfToken}">
-<div class="field"><label for="rs-${e.message_id}">New time (${session.principal.timeZone})</label><input type="datetime-local" id="rs-${e.message_id}" name="send_at" value="${view.localNow}" required></div>
+<div class="field"><label for="rs-${e.messageId}">New time (${timeZone})</label><input type="datetime-local" id="rs-${e.messageId}" name="send_at" value="${view.localNow}" required></div>
 <button type="submit" class="secondary">Reschedule</button></form></details>`
       : '';
     return html`<tr>
-<td>${subject}${e.has_attachment ? html` <span class="small">(attachments)</span>` : ''}<br><span class="small">from ${e.from.email}</span></td>
-<td>${e.scheduled_time && scheduled ? html`scheduled for ${timeElement(e.scheduled_time)}` : timeElement(e.time)}</td>
-<td><ul class="recipients">${e.status.map(recipientStatus)}</ul></td>
+<td>${subject}${e.attachments.length > 0 ? html` <span class="small">(attachments)</span>` : ''}<br><span class="small">from ${e.from.email}</span></td>
+<td>${e.scheduled && scheduled ? html`scheduled for ${timeElement(formatWithOffset(e.scheduled.at, e.scheduled.offset))}` : timeElement(formatZohoDateTime(e.at, timeZone))}</td>
+<td><ul class="recipients">${e.recipients.map((s) => recipientStatus(s, timeZone))}</ul></td>
 <td>${actions}</td>
 </tr>`;
   });

@@ -1,5 +1,6 @@
 import { AppError, ERROR_CATALOGUE, type ErrorCode } from '../errors.js';
-import type { ItemResult } from '../records/data-array.js';
+import type { ItemOutcome, Refusal } from '../refusals.js';
+import { itemAt, refusalDetails, type DetailRules } from './item-errors.js';
 
 /**
  * The one mapping from Mailroom errors to Zoho's wire shapes (docs/zoho-contract.md §1.3):
@@ -16,20 +17,42 @@ export function errorStatus(code: ErrorCode): number {
   return ERROR_CATALOGUE[code].status;
 }
 
+/** What a done item says on the wire (`"record added"`, `{id}`). */
+export type ItemSuccess = Readonly<{ message: string; details: Record<string, unknown> }>;
+
+/** One item of a bulk answer, ready for the wire but for its error's key names. */
+export type WireItem = { readonly success: ItemSuccess } | { readonly refused: Refusal };
+
+/** A status and a body, as a route sends it (and as an Idempotency-Key keeps it). */
+export type WireReply = { status: number; body: Record<string, unknown> };
+
 /**
- * An action envelope `{data: [...]}` for bulk results: all succeeded → `successStatus`;
- * all failed → the status of the first error (400 for item errors); mixed → 202
- * ("partially complete", docs/zoho-contract.md §1.4).
+ * An action envelope for bulk results, `{<root>: [...]}` (`data`, `email_templates`, …): all
+ * succeeded → `successStatus`; all failed → the status of the first error (400 for item errors);
+ * mixed → 202 ("partially complete", docs/zoho-contract.md §1.4). Refusals name their key under
+ * `$.<root>[i]` by `rules`.
  */
-export function itemResultsReply(results: readonly ItemResult[], successStatus: number): { status: number; body: unknown } {
-  const data = results.map((result) =>
-    result.ok
-      ? { code: 'SUCCESS', details: result.details, message: result.message, status: 'success' }
-      : zohoError(result.error),
+export function itemsReply(items: readonly WireItem[], options: { root: string; rules: DetailRules; successStatus: number }): WireReply {
+  const list = items.map((item, index) =>
+    'success' in item
+      ? { code: 'SUCCESS', details: item.success.details, message: item.success.message, status: 'success' }
+      : zohoError(new AppError(item.refused.code, { details: refusalDetails(item.refused, itemAt(options.root, index, options.rules)) })),
   );
-  const failures = results.filter((r): r is Extract<ItemResult, { ok: false }> => !r.ok);
-  let status = successStatus;
-  if (failures.length === results.length && failures[0]) status = errorStatus(failures[0].error.code);
+  const failures = items.filter((item): item is { refused: Refusal } => 'refused' in item);
+  let status = options.successStatus;
+  if (failures.length === items.length && failures[0]) status = errorStatus(failures[0].refused.code);
   else if (failures.length > 0) status = 202;
-  return { status, body: { data } };
+  return { status, body: { [options.root]: list } };
+}
+
+/** `itemsReply` for use-case outcomes: `success` words what each done item did. */
+export function outcomesReply<T>(
+  outcomes: readonly ItemOutcome<T>[],
+  success: (done: T) => ItemSuccess,
+  options: { root: string; rules: DetailRules; successStatus: number },
+): WireReply {
+  return itemsReply(
+    outcomes.map((outcome) => ('done' in outcome ? { success: success(outcome.done) } : outcome)),
+    options,
+  );
 }

@@ -3,6 +3,9 @@ import { test } from 'node:test';
 import { AppError } from '../../src/errors.js';
 import { systemTemplateId } from '../../src/inventory/inventory-templates.js';
 import { markInventoryTemplateUsed, renderInventoryPdf } from '../../src/inventory/render-for-send.js';
+import { refusalOf } from '../../src/refusals.js';
+import { itemAt, refusalDetails } from '../../src/wire/item-errors.js';
+import { readInventoryDetails } from '../../src/wire/send-mail-request.js';
 import { findRecord } from '../../src/records/record-repository.js';
 import { STANDARD_MODULES, type ModuleDefinition } from '../../src/records/modules.js';
 import { pdfInfo, pdfText } from '../helpers/pdf-tools.js';
@@ -42,18 +45,24 @@ async function widgetQuote(app: TestApp, org: TestOrg, subject = 'Spring order')
   });
 }
 
-/** Runs `renderInventoryPdf` for a stored record, turning a thrown AppError into its code and details. */
-async function render(app: TestApp, org: TestOrg, module: string, id: string, details: unknown, itemIndex = 0) {
+/**
+ * Reads `inventory_details` as send_mail does and runs `renderInventoryPdf` for a stored record;
+ * `renderError` gives a refusal's code and details as a v8 send_mail answers them for item `itemIndex`.
+ */
+async function render(app: TestApp, org: TestOrg, module: string, id: string, details: unknown) {
   const row = await findRecord(app.app.db, org.orgId, module, id);
   assert.ok(row, `${module} ${id} not stored`);
-  return renderInventoryPdf(app.app, org.orgId, 'UTC', moduleNamed(module), row, details, itemIndex);
+  return renderInventoryPdf(app.app, org.orgId, 'UTC', moduleNamed(module), row, readInventoryDetails(details));
 }
 
 async function renderError(app: TestApp, org: TestOrg, module: string, id: string, details: unknown, itemIndex = 0) {
   try {
-    await render(app, org, module, id, details, itemIndex);
+    await render(app, org, module, id, details);
   } catch (error) {
-    if (error instanceof AppError) return { code: error.code, zohoCode: error.spec.zohoCode, message: error.message, details: error.details };
+    if (error instanceof AppError) {
+      const rendered = refusalDetails(refusalOf(error), itemAt('data', itemIndex, { version: 'v8' }));
+      return { code: error.code, zohoCode: error.spec.zohoCode, message: error.message, details: rendered };
+    }
     throw error;
   }
   assert.fail('expected an error');

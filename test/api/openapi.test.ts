@@ -110,7 +110,7 @@ describeEachDatabase('OpenAPI document', (get) => {
       ['readAuditLog', () => readAuditLog(app.app, rep, { page: 1, perPage: 10 })],
       ['readProfilePermissions', () => readProfilePermissions(app.app, rep)],
       ['changeProfilePermissions', () => changeProfilePermissions(app.app, rep, {})],
-      ['updateLockingConfiguration', () => updateLockingConfiguration(app.app, rep, 'Leads', {})],
+      ['updateLockingConfiguration', () => updateLockingConfiguration(app.app, rep, 'Leads', () => ({}))],
       ['changePrivacySettings', () => changePrivacySettings(app.app, rep, {})],
     ];
     for (const [name, run] of useCases) {

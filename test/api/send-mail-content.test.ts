@@ -121,5 +121,24 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(json(unknownTemplate).data[0].code, 'INVALID_DATA');
       assert.equal(json(unknownTemplate).data[0].details.json_path, '$.data[0].inventory_details.inventory_template.id');
     });
+
+    test('inventory_details problems name their key by the version, like every other key of a mail (v2.1: index and parent_api_name)', async () => {
+      const productId = json(await testApp.api('POST', '/crm/v8/Products', org.token, { data: [{ Product_Name: 'Probe', Unit_Price: 10 }] })).data[0].details.id;
+      const quoteId = json(
+        await testApp.api('POST', '/crm/v8/Quotes', org.token, { data: [{ Subject: 'Versions', Quoted_Items: [{ Product_Name: { id: productId } }] }] }),
+      ).data[0].details.id;
+      const item = (inventory: unknown) => ({ from: { email: from }, to: [{ email: 'ann@example.com' }], subject: 'x', inventory_details: inventory });
+      const answer = async (version: string, inventory: unknown) =>
+        json(await testApp.api('POST', `/crm/${version}/Quotes/${quoteId}/actions/send_mail`, org.token, { data: [item(inventory)] })).data[0];
+      const noId = { inventory_template: { name: 'x' } };
+      assert.deepEqual((await answer('v2.1', noId)).details, { api_name: 'id', parent_api_name: 'inventory_template', index: 0 });
+      assert.deepEqual((await answer('v8', noId)).details, { api_name: 'id', json_path: '$.data[0].inventory_details.inventory_template.id' });
+      const paper = await answer('v2.1', { inventory_template: { id: '1' }, paper_type: 'A3' });
+      assert.equal(paper.code, 'INVALID_DATA');
+      assert.deepEqual(paper.details, { supported_values: ['default', 'A4', 'us_letter'], api_name: 'paper_type', parent_api_name: 'inventory_details', index: 0 });
+      const unknown = await answer('v2.1', { inventory_template: { id: '1234567890123456789' } });
+      assert.equal(unknown.message, 'the inventory template id given seems to be invalid');
+      assert.deepEqual(unknown.details, { api_name: 'id', parent_api_name: 'inventory_template', index: 0 });
+    });
   });
 }

@@ -365,6 +365,43 @@ describeEachDatabase('threading, the Emails related list and idempotency', (get)
     assert.equal(json(fixed).data[0].code, 'SUCCESS');
   });
 
+  test('Idempotency-Key: an answer stored as the wire body (as every version stores it) replays byte for byte', async () => {
+    const { org, email, leadId } = await fixture(get());
+    const { requestFingerprint } = await import('../../src/http/idempotency-key.js');
+    const { IDEMPOTENCY_TTL_MS } = await import('../../src/mail/idempotency.js');
+    const body = { data: [mail(email), mail(email, { to: [] })] };
+    const url = `/crm/v8/Leads/${leadId}/actions/send_mail`;
+    // A row as the version before the typed core wrote it: the rendered status and body.
+    const stored = { data: [{ code: 'SUCCESS', details: { message_id: 'a'.repeat(64) }, message: 'Your mail has been sent successfully.', status: 'success' }] };
+    const now = Date.now();
+    await get()
+      .app.db.insertInto('idempotency_keys')
+      .values({
+        org_id: org.orgId,
+        key: 'from-before-the-upgrade',
+        fingerprint: requestFingerprint('POST', url, body),
+        state: 'done',
+        response_status: 202,
+        response_body: JSON.stringify(stored),
+        created_at: now,
+        expires_at: now + IDEMPOTENCY_TTL_MS,
+        owner_process: null,
+        claim_token: null,
+      })
+      .execute();
+    const replay = await get().inject({
+      method: 'POST',
+      url,
+      headers: { authorization: `Zoho-oauthtoken ${org.token}`, 'idempotency-key': 'from-before-the-upgrade' },
+      payload: JSON.stringify(body),
+    });
+    assert.equal(replay.statusCode, 202);
+    assert.equal(replay.body, JSON.stringify(stored));
+    assert.equal(replay.headers['idempotent-replayed'], 'true');
+    const mails = await get().app.db.selectFrom('mails').select('message_id').where('org_id', '=', org.orgId).execute();
+    assert.deepEqual(mails, [], 'nothing runs again');
+  });
+
   test('Idempotency-Key: while the first request runs, a second one with the key gets 409', async () => {
     const { org, email, leadId } = await fixture(get());
     const { claimIdempotencyKey } = await import('../../src/mail/idempotency.js');
@@ -377,7 +414,7 @@ describeEachDatabase('threading, the Emails related list and idempotency', (get)
       payload: JSON.stringify(body),
     });
     assert.equal(response.statusCode, 422);
-    const { requestFingerprint } = await import('../../src/mail/idempotency.js');
+    const { requestFingerprint } = await import('../../src/http/idempotency-key.js');
     await claimIdempotencyKey(get().app, org.orgId, 'same-request', requestFingerprint('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, body));
     const inProgress = await get().inject({
       method: 'POST',
@@ -394,7 +431,8 @@ describeEachDatabase('threading, the Emails related list and idempotency', (get)
 
   test('Idempotency-Key: a key held by a process that stopped beating, or running past the limit, is taken over; the late holder cannot commit', async () => {
     const { org, email, leadId } = await fixture(get());
-    const { claimIdempotencyKey, completeIdempotencyKey, requestFingerprint, RUNNING_LIMIT_MS } = await import('../../src/mail/idempotency.js');
+    const { claimIdempotencyKey, completeIdempotencyKey, RUNNING_LIMIT_MS } = await import('../../src/mail/idempotency.js');
+    const { requestFingerprint } = await import('../../src/http/idempotency-key.js');
     const body = { data: [mail(email)] };
     const fingerprint = requestFingerprint('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, body);
     const post = (key: string) =>
@@ -414,7 +452,7 @@ describeEachDatabase('threading, the Emails related list and idempotency', (get)
     assert.equal(retried.statusCode, 200, retried.body);
     assert.equal(retried.headers['idempotent-replayed'], undefined);
     // The request that died cannot commit over the answer now kept.
-    if (dead.kind === 'new') await assert.rejects(completeIdempotencyKey(get().app.db, org.orgId, dead, 200, {}), { code: 'IDEMPOTENCY_IN_PROGRESS' });
+    if (dead.kind === 'new') await assert.rejects(completeIdempotencyKey(get().app.db, org.orgId, dead, { status: 200, body: {} }), { code: 'IDEMPOTENCY_IN_PROGRESS' });
     assert.equal((await post('dead-holder')).headers['idempotent-replayed'], 'true');
 
     // Held by this live process, but running longer than any request may: taken over too.

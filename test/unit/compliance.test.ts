@@ -39,12 +39,12 @@ describe('compliance rules', () => {
   });
 
   test('consent details: known keys checked, unknown keys dropped, null kept to clear', () => {
-    assert.deepEqual(checkConsentDetails({ Data_Processing_Basis: 'Consent', Foo: 1, Consent_Date: null }, '$.data[0].X'), {
+    assert.deepEqual(checkConsentDetails({ Data_Processing_Basis: 'Consent', Foo: 1, Consent_Date: null }, ['X']), {
       Data_Processing_Basis: 'Consent',
       Consent_Date: null,
     });
-    assert.throws(() => checkConsentDetails({ Contact_Through_Email: 'yes' }, '$.data[0].X'), /invalid data/);
-    assert.throws(() => checkConsentDetails({ Consent_Date: '2026-02-30' }, '$.data[0].X'), /invalid data/);
+    assert.throws(() => checkConsentDetails({ Contact_Through_Email: 'yes' }, ['X']), /invalid data/);
+    assert.throws(() => checkConsentDetails({ Consent_Date: '2026-02-30' }, ['X']), /invalid data/);
   });
 
   test('consent tokens: every locale found and replaced; the secret format is strict; hashes are hex SHA-256', () => {

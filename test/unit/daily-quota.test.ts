@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { apiConcurrencyLimitFor, apiCreditLimitFor } from '../../src/limits/api-limits.js';
 import { dailyLimitFor, dayKeyOf, nextLocalMidnight, quotaUnits } from '../../src/limits/daily-limit.js';
-import { quotaHeaders } from '../../src/limits/daily-quota.js';
+import { quotaHeaders } from '../../src/wire/send-mail-reply.js';
 import { formatZohoDateTime } from '../../src/time.js';
 
 const HOUR = 3_600_000;

@@ -7,7 +7,14 @@ import { readAuditLog } from '../../compliance/read-audit-log.js';
 import { readProfilePermissions } from '../../compliance/read-profile-permissions.js';
 import { getLockInformation, lockRecord, unlockRecord } from '../../compliance/record-locks.js';
 import type { ModuleDefinition } from '../../records/modules.js';
-import { itemResultsReply } from '../../wire/zoho-envelope.js';
+import { deletedRecordsReply, savedRecordsReply } from '../../wire/record-writes.js';
+import {
+  lockInformationJson,
+  lockingConfigurationJson,
+  lockingConfigurationUpdated,
+  readLockingConfigRequest,
+  readLockRequest,
+} from '../../wire/record-locking.js';
 import { principalOf } from '../auth-hooks.js';
 import { moduleScopesOf, routeModule } from '../route-access.js';
 import * as schemas from '../schemas/compliance.js';
@@ -32,35 +39,43 @@ export const complianceRoutes =
     fastify.post('/crm/:version/:module/:id/Locking_Information__s', { schema: schemas.lockRecord, config: lockAccess('CREATE') }, async (request, reply) => {
       const principal = principalOf(request);
       const { id } = request.params;
-      const result = itemResultsReply(await lockRecord(ctx, principal, routeModule(request), id, request.body), 201);
+      const outcome = await lockRecord(ctx, principal, routeModule(request), id, () => readLockRequest(request.body));
+      const result = savedRecordsReply([outcome], 'added', principal.timeZone, { approvalState: false });
       return reply.status(result.status).send(result.body);
     });
 
     fastify.get('/crm/:version/:module/:id/Locking_Information__s', { schema: schemas.getLock, config: lockAccess('READ') }, async (request, reply) => {
       const principal = principalOf(request);
       const { id } = request.params;
-      const info = await getLockInformation(ctx, principal, routeModule(request), id);
-      if (info === null) return reply.status(204).send();
-      return info;
+      const lock = await getLockInformation(ctx, principal, routeModule(request), id);
+      if (lock === null) return reply.status(204).send();
+      return lockInformationJson(lock, principal.timeZone);
     });
 
     fastify.delete('/crm/:version/:module/:id/Locking_Information__s/:lockId', { schema: schemas.unlockRecord, config: lockAccess('DELETE') }, async (request, reply) => {
       const principal = principalOf(request);
       const { id, lockId } = request.params;
-      const result = itemResultsReply(await unlockRecord(ctx, principal, routeModule(request), id, lockId), 200);
+      const result = deletedRecordsReply([await unlockRecord(ctx, principal, routeModule(request), id, lockId)]);
       return reply.status(result.status).send(result.body);
     });
 
     fastify.get(
       '/crm/:version/settings/record_locking_configurations',
       { schema: schemas.getLockingConfiguration, config: { scopes: ['ZohoCRM.settings.record_locking_configurations.READ'] } },
-      async (request) => getLockingConfiguration(ctx, principalOf(request), request.query.module),
+      async (request) => {
+        const principal = principalOf(request);
+        return lockingConfigurationJson(await getLockingConfiguration(ctx, principal, request.query.module), principal.timeZone);
+      },
     );
 
     fastify.put(
       '/crm/:version/settings/record_locking_configurations',
       { schema: schemas.updateLockingConfiguration, config: { scopes: ['ZohoCRM.settings.record_locking_configurations.UPDATE'], admin: true } },
-      async (request) => updateLockingConfiguration(ctx, principalOf(request), request.query.module, request.body),
+      async (request) => {
+        const principal = principalOf(request);
+        const { moduleName, changes } = readLockingConfigRequest(request.body, request.query.module);
+        return lockingConfigurationUpdated((await updateLockingConfiguration(ctx, principal, moduleName, changes)).id);
+      },
     );
 
     fastify.get(

@@ -2,8 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Context } from '../../context.js';
 import { createInventoryTemplates } from '../../inventory/create-inventory-template.js';
-import { getInventoryTemplate, listInventoryTemplates } from '../../inventory/get-inventory-templates.js';
-import { itemResultsReply } from '../../wire/zoho-envelope.js';
+import { getInventoryTemplate, listInventoryTemplates, type InventoryTemplateQuery } from '../../inventory/get-inventory-templates.js';
+import { inventoryTemplatesReply, readInventoryTemplateItems } from '../../wire/inventory-template-writes.js';
 import { principalOf } from '../auth-hooks.js';
 import * as schemas from '../schemas/templates.js';
 
@@ -19,7 +19,7 @@ export const inventoryTemplateRoutes =
     const fastify = plain.withTypeProvider<TypeBoxTypeProvider>();
 
     fastify.get('/crm/:version/settings/inventory_templates', { schema: schemas.listInventoryTemplates, config: access('READ') }, async (request, reply) => {
-      const page = await listInventoryTemplates(ctx, principalOf(request), request.query);
+      const page = await listInventoryTemplates(ctx, principalOf(request), request.query as InventoryTemplateQuery);
       if (!page) return reply.status(204).send();
       return page;
     });
@@ -30,7 +30,7 @@ export const inventoryTemplateRoutes =
     });
 
     fastify.post('/crm/:version/settings/inventory_templates', { schema: schemas.createInventoryTemplates, config: access('CREATE') }, async (request, reply) => {
-      const { status, body } = itemResultsReply(await createInventoryTemplates(ctx, principalOf(request), request.body), 201);
-      return reply.status(status).send({ inventory_templates: (body as { data: unknown[] }).data });
+      const { status, body } = inventoryTemplatesReply(await createInventoryTemplates(ctx, principalOf(request), readInventoryTemplateItems(request.body)));
+      return reply.status(status).send(body);
     });
   };

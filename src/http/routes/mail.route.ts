@@ -3,14 +3,18 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Context } from '../../context.js';
 import { AppError } from '../../errors.js';
 import { listFromAddresses } from '../../mail/from-addresses.js';
-import { requestFingerprint } from '../../mail/idempotency.js';
 import { getRecordEmail, listRecordEmails } from '../../mail/list-record-emails.js';
-import { sendMail } from '../../mail/send-mail.js';
+import { sendMail, type MailOutcome } from '../../mail/send-mail.js';
 import { unblockEmail } from '../../mail/unblock-email.js';
-import { cancelMail, rescheduleMail, type ChangeResult } from '../../mail/change-scheduled-mail.js';
+import { cancelMail, rescheduleMail } from '../../mail/change-scheduled-mail.js';
 import type { ModuleDefinition } from '../../records/modules.js';
 import { findUserById } from '../../users/user-repository.js';
-import { itemResultsReply } from '../../wire/zoho-envelope.js';
+import { itemAt, withErrorsAt } from '../../wire/item-errors.js';
+import { emailJson, recordEmailsJson } from '../../wire/record-emails.js';
+import { blockedRecipientsOn, readRescheduleRequest, readSendMailItems } from '../../wire/send-mail-request.js';
+import { mailChangedReply, quotaHeaders, sendMailReply } from '../../wire/send-mail-reply.js';
+import { readUnblockRequest, unblockedReply } from '../../wire/unblock-email.js';
+import { idempotencyKeyOf, requestFingerprint } from '../idempotency-key.js';
 import { principalOf, versionOf } from '../auth-hooks.js';
 import { moduleScopesOf, routeModule, type AnyOf } from '../route-access.js';
 import * as schemas from '../schemas/mail.js';
@@ -34,18 +38,19 @@ export const mailRoutes =
       const principal = principalOf(request);
       const version = versionOf(request);
       const module = routeModule(request);
-      const key = request.headers['idempotency-key'];
-      if (Array.isArray(key)) throw new AppError('IDEMPOTENCY_KEY_INVALID');
+      const key = idempotencyKeyOf(request);
+      const answer = (mails: readonly MailOutcome[]) => sendMailReply(mails, version);
       const result = await sendMail(ctx, principal, {
-        version,
-        moduleSegment: module.apiName,
+        module,
         recordId: request.params.id,
-        body: request.body,
-        idempotency: key === undefined ? null : { key, fingerprint: requestFingerprint('POST', request.url, request.body) },
+        mails: () => readSendMailItems(request.body),
+        blockedRecipients: blockedRecipientsOn(version),
+        idempotency: key === null ? null : { key, fingerprint: requestFingerprint('POST', request.url, request.body), answer },
       });
-      if (result.replayed) reply.header('idempotent-replayed', 'true');
-      for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, value);
-      return reply.status(result.status).send(result.body);
+      if (result.kind === 'replayed') return reply.header('idempotent-replayed', 'true').status(result.answer.status).send(result.answer.body);
+      if (result.quota) reply.headers(quotaHeaders(result.quota));
+      const { status, body } = answer(result.mails);
+      return reply.status(status).send(body);
     });
 
     fastify.get(
@@ -63,33 +68,35 @@ export const mailRoutes =
     );
 
     fastify.get('/crm/:version/:module/:id/Emails', { schema: schemas.listEmails, config: READ_EMAILS }, async (request, reply) => {
-      const module = routeModule(request);
-      const page = await listRecordEmails(ctx, principalOf(request), module, request.params.id, request.query as { type?: string; index?: string });
+      const principal = principalOf(request);
+      const page = await listRecordEmails(ctx, principal, routeModule(request), request.params.id, request.query as { type?: string; index?: string });
       if (!page) return reply.status(204).send();
-      return page;
+      return recordEmailsJson(page, principal.timeZone);
     });
 
     fastify.get('/crm/:version/:module/:id/Emails/:messageId', { schema: schemas.getEmail, config: READ_EMAILS }, async (request) => {
-      const module = routeModule(request);
+      const principal = principalOf(request);
       const { id, messageId } = request.params;
-      return getRecordEmail(ctx, principalOf(request), module, id, messageId);
+      return { Emails: [emailJson(await getRecordEmail(ctx, principal, routeModule(request), id, messageId), principal.timeZone)] };
     });
 
     // Cancel and reschedule a mail that has not started sending (beyond Zoho).
-    const changeReply = (result: ChangeResult) => ({ data: [{ code: 'SUCCESS', details: result.details, message: result.message, status: 'success' }] });
     fastify.post('/crm/:version/:module/:id/Emails/:messageId/actions/cancel', { schema: schemas.cancelMail, config: SEND }, async (request) => {
-      const module = routeModule(request);
       const { id, messageId } = request.params;
-      return changeReply(await cancelMail(ctx, principalOf(request), module, id, messageId));
+      const cancelled = await cancelMail(ctx, principalOf(request), routeModule(request), id, messageId);
+      return mailChangedReply('cancelled', { message_id: cancelled.messageId });
     });
     fastify.post('/crm/:version/:module/:id/Emails/:messageId/actions/reschedule', { schema: schemas.rescheduleMail, config: SEND }, async (request) => {
       const module = routeModule(request);
       const { id, messageId } = request.params;
-      return changeReply(await rescheduleMail(ctx, principalOf(request), module, id, messageId, request.body, versionOf(request)));
+      const place = itemAt('data', 0, { version: versionOf(request) });
+      const { scheduledTime, text } = await withErrorsAt(place, async () => readRescheduleRequest(request.body));
+      const moved = await withErrorsAt(place, () => rescheduleMail(ctx, principalOf(request), module, id, messageId, scheduledTime));
+      return mailChangedReply('rescheduled', { message_id: moved.messageId, scheduled_time: text });
     });
 
     const unblock = async (request: FastifyRequest, recordId?: string) =>
-      itemResultsReply(await unblockEmail(ctx, principalOf(request), routeModule(request), request.body, recordId), 200);
+      unblockedReply(await unblockEmail(ctx, principalOf(request), routeModule(request), readUnblockRequest(request.body, recordId)));
     fastify.post('/crm/:version/:module/:id/actions/unblock_email', { schema: schemas.unblockRecordEmail, config: SEND }, async (request, reply) => {
       const result = await unblock(request, request.params.id);
       return reply.status(result.status).send(result.body);

@@ -9,7 +9,7 @@ import { principalOf, versionOf } from '../auth-hooks.js';
 import { forModule, routeModule } from '../route-access.js';
 import * as schemas from '../schemas/records.js';
 import { versionNumber } from '../../wire/versions.js';
-import { itemResultsReply } from '../../wire/zoho-envelope.js';
+import { deletedRecordsReply, readRecordItems, readRecordUpdates, savedRecordsReply } from '../../wire/record-writes.js';
 
 /** Records API: insert, list, get, update, delete (docs/zoho-contract.md §13). */
 export const recordRoutes =
@@ -20,8 +20,9 @@ export const recordRoutes =
       reply.status(result.status).send(result.body);
 
     fastify.post('/crm/:version/:module', { schema: schemas.createRecords, config: { module: 'module', scopes: forModule('CREATE') } }, async (request, reply) => {
-      const module = routeModule(request);
-      return send(reply, itemResultsReply(await createRecords(ctx, principalOf(request), module, request.body), 201));
+      const principal = principalOf(request);
+      const outcomes = await createRecords(ctx, principal, routeModule(request), readRecordItems(request.body));
+      return send(reply, savedRecordsReply(outcomes, 'added', principal.timeZone));
     });
 
     fastify.get('/crm/:version/:module', { schema: schemas.listRecords, config: { module: 'module', scopes: forModule('READ') } }, async (request, reply) => {
@@ -34,15 +35,16 @@ export const recordRoutes =
     });
 
     fastify.put('/crm/:version/:module', { schema: schemas.updateRecords, config: { module: 'module', scopes: forModule('UPDATE') } }, async (request, reply) => {
-      const module = routeModule(request);
-      return send(reply, itemResultsReply(await updateRecords(ctx, principalOf(request), module, request.body), 200));
+      const principal = principalOf(request);
+      const outcomes = await updateRecords(ctx, principal, routeModule(request), readRecordUpdates(request.body, undefined));
+      return send(reply, savedRecordsReply(outcomes, 'updated', principal.timeZone));
     });
 
     fastify.delete('/crm/:version/:module', { schema: schemas.deleteRecords, config: { module: 'module', scopes: forModule('DELETE') } }, async (request, reply) => {
       const module = routeModule(request);
       const raw = request.query.ids;
       const ids = typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0) : [];
-      return send(reply, itemResultsReply(await deleteRecords(ctx, principalOf(request), module, ids), 200));
+      return send(reply, deletedRecordsReply(await deleteRecords(ctx, principalOf(request), module, ids)));
     });
 
     fastify.get('/crm/:version/:module/:id', { schema: schemas.getRecord, config: { module: 'module', scopes: forModule('READ') } }, async (request) => {
@@ -53,14 +55,14 @@ export const recordRoutes =
     });
 
     fastify.put('/crm/:version/:module/:id', { schema: schemas.updateRecord, config: { module: 'module', scopes: forModule('UPDATE') } }, async (request, reply) => {
-      const module = routeModule(request);
       const { id } = request.params;
-      return send(reply, itemResultsReply(await updateRecords(ctx, principalOf(request), module, request.body, id), 200));
+      const principal = principalOf(request);
+      const outcomes = await updateRecords(ctx, principal, routeModule(request), readRecordUpdates(request.body, id));
+      return send(reply, savedRecordsReply(outcomes, 'updated', principal.timeZone));
     });
 
     fastify.delete('/crm/:version/:module/:id', { schema: schemas.deleteRecord, config: { module: 'module', scopes: forModule('DELETE') } }, async (request, reply) => {
-      const module = routeModule(request);
       const { id } = request.params;
-      return send(reply, itemResultsReply(await deleteRecords(ctx, principalOf(request), module, [id]), 200));
+      return send(reply, deletedRecordsReply(await deleteRecords(ctx, principalOf(request), routeModule(request), [id])));
     });
   };

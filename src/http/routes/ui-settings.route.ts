@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Context } from '../../context.js';
-import { AppError, isAppError } from '../../errors.js';
+import { AppError, ERROR_CATALOGUE, isAppError } from '../../errors.js';
 import { quotaStatus } from '../../limits/daily-quota.js';
 import { addOrgFromAddress } from '../../mail/add-org-from-address.js';
 import { findUserSmtp, listFromAddresses } from '../../mail/from-addresses.js';
@@ -26,7 +26,8 @@ import {
   type SmtpForm,
   type TemplateForm,
 } from '../../ui/render-settings-pages.js';
-import type { ItemResult } from '../../records/data-array.js';
+import type { ItemOutcome, Refusal } from '../../refusals.js';
+import type { TemplateInput } from '../../templates/template-input.js';
 import * as schemas from '../schemas/web-ui.js';
 
 type Helpers = {
@@ -58,8 +59,18 @@ const str = (body: unknown, key: string): string => {
 /** An error of a use-case, keyed by the form field its `api_name` names (else the whole form). */
 function fieldError(error: { message: string; details: Record<string, unknown> }, fields: readonly string[]): FieldErrors {
   const name = typeof error.details.api_name === 'string' ? error.details.api_name : '';
-  const reason = typeof error.details.reason === 'string' ? `: ${error.details.reason}` : '';
-  return fields.includes(name) ? { [name]: `${error.message}${reason}` } : { form: `${error.message}${reason}` };
+  return keyed(name, error.message, error.details, fields);
+}
+
+/** A refused template, keyed by the form field of the template key it names (else the whole form). */
+function refusalFieldError(refusal: Refusal, fields: readonly string[]): FieldErrors {
+  const key = refusal.path?.[0];
+  return keyed(typeof key === 'string' ? key : '', ERROR_CATALOGUE[refusal.code].message, refusal.details, fields);
+}
+
+function keyed(name: string, message: string, details: Record<string, unknown>, fields: readonly string[]): FieldErrors {
+  const reason = typeof details.reason === 'string' ? `: ${details.reason}` : '';
+  return fields.includes(name) ? { [name]: `${message}${reason}` } : { form: `${message}${reason}` };
 }
 
 /** Admin pages of the web UI (under the session and CSRF checks of ui.route.ts). */
@@ -174,9 +185,15 @@ export const settingsRoutes =
       content: str(body, 'content'),
       editor_mode: str(body, 'editor_mode') === 'plain_text' ? 'plain_text' : 'rich_text',
     });
-    const asItem = (form: TemplateForm) => ({ name: form.name, module: { api_name: form.module }, subject: form.subject, content: form.content, editor_mode: form.editor_mode });
-    const resultErrors = (result: ItemResult | undefined): FieldErrors | null =>
-      !result || result.ok ? null : fieldError(result.error, ['name', 'module', 'subject', 'content']);
+    const asInput = (form: TemplateForm): TemplateInput => ({
+      name: form.name,
+      module: { apiName: form.module },
+      subject: form.subject,
+      content: form.content,
+      editorMode: form.editor_mode,
+    });
+    const resultErrors = (result: ItemOutcome<{ id: string }> | undefined): FieldErrors | null =>
+      !result || 'done' in result ? null : refusalFieldError(result.refused, ['name', 'module', 'subject', 'content']);
 
     app.get('/ui/settings/templates/new', { schema: schemas.newTemplate }, async (request, reply) =>
       send(reply, await editor(sessionOf(request), null, { name: '', module: 'Leads', subject: '', content: '', editor_mode: 'rich_text' })),
@@ -185,10 +202,10 @@ export const settingsRoutes =
     app.post('/ui/settings/templates', { schema: schemas.createTemplate }, async (request, reply) => {
       const session = sessionOf(request);
       const form = readForm(request.body);
-      const [result] = await createEmailTemplates(ctx, session.principal, { email_templates: [asItem(form)] });
+      const [result] = await createEmailTemplates(ctx, session.principal, [{ input: asInput(form) }]);
       const errors = resultErrors(result);
       if (errors) return send(reply, await editor(session, null, form, { errors }), 400);
-      const id = result && result.ok ? String(result.details?.id) : '';
+      const id = result && 'done' in result ? result.done.id : '';
       return reply.redirect(`${pathOf('ui', 'settings', 'templates', id)}?notice=created`, 303);
     });
 
@@ -228,7 +245,7 @@ export const settingsRoutes =
       const { id } = request.params;
       if (!(await loadTemplate(session, id))) throw new AppError('NOT_FOUND');
       const form = readForm(request.body);
-      const [result] = await updateEmailTemplates(ctx, session.principal, { email_templates: [asItem(form)] }, id);
+      const [result] = await updateEmailTemplates(ctx, session.principal, [{ id, item: { input: asInput(form) } }]);
       const errors = resultErrors(result);
       if (errors) return send(reply, await editor(session, id, form, { errors }), 400);
       return reply.redirect(`${pathOf('ui', 'settings', 'templates', id)}?notice=saved`, 303);

@@ -15,6 +15,7 @@ import { COMPOSE_JS, UI_CSS } from '../../ui/assets.js';
 import { readComposeForm, submitCompose, type ComposeForm, type FormErrors } from '../../ui/compose-form.js';
 import { UI_PAGE_HEADERS } from '../../ui/layout.js';
 import { localToOffsetDateTime } from '../../ui/local-time.js';
+import { parseOffsetDateTime } from '../../time.js';
 import { renderError, renderLogin } from '../../ui/render-login-page.js';
 import { renderModuleList, renderRecordList, recordPath } from '../../ui/render-record-pages.js';
 import { countRecordsByModule, recordName, searchRecords } from '../../ui/record-queries.js';
@@ -267,10 +268,11 @@ export const uiRoutes =
         const { module: segment, id, messageId } = request.params;
         const module = await moduleOf(session, segment);
         const raw = (request.body as Record<string, unknown>).send_at;
-        const at = typeof raw === 'string' ? localToOffsetDateTime(raw, session.principal.timeZone) : null;
+        const local = typeof raw === 'string' ? localToOffsetDateTime(raw, session.principal.timeZone) : null;
+        const at = local === null ? null : parseOffsetDateTime(local);
         if (!at) return send(reply, await recordPage(session, module, id, { error: 'Choose a valid date and time to reschedule to.' }), 400);
         try {
-          await rescheduleMail(ctx, session.principal, module, id, messageId, { data: [{ scheduled_time: at }] }, 'v8');
+          await rescheduleMail(ctx, session.principal, module, id, messageId, at);
         } catch (error) {
           if (isAppError(error) && error.code !== 'RECORD_NOT_FOUND') return send(reply, await recordPage(session, module, id, { error: error.message }), 400);
           throw error;

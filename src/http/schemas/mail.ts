@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { MAX_DATA_ITEMS } from '../../records/data-array.js';
+import { MAX_DATA_ITEMS } from '../../wire/item-array.js';
 import { bulkResponses, ERRORS, OneResponses, JsonBody, ModuleParams, NoContent, OpenObject, PathSegment, QueryValue, RecordParams, VersionParams } from './common.js';
 
 /** Send Mail, From addresses, the Emails related list, cancel/reschedule and unblock_email (docs/zoho-contract.md §3–§5, §8, §10). */

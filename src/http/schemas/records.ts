@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { MAX_DATA_ITEMS } from '../../records/data-array.js';
+import { MAX_DATA_ITEMS } from '../../wire/item-array.js';
 import { bulkResponses, JsonBody, ModuleParams, OneResponses, OpenObject, PageResponses, QueryValue, RecordParams } from './common.js';
 
 /** Records API (docs/zoho-contract.md §13). */

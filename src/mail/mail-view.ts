@@ -1,0 +1,99 @@
+import type { UserRow } from '../users/user-repository.js';
+import { fullName } from '../users/user-repository.js';
+import type { Address } from './mail-input.js';
+import type { MailRow, RecipientRow } from './mail-repository.js';
+import type { CarriedFile } from './mail-files.js';
+
+/**
+ * A mail as the Emails related list and the web UI show it (docs/zoho-contract.md §8): who sent it
+ * to whom, when, and where each recipient stands. `wire/record-emails.ts` writes it as Zoho's
+ * `Emails` entry; the web UI renders it directly.
+ */
+export type RecipientView = Readonly<{
+  kind: RecipientRow['kind'];
+  email: string;
+  name: string | null;
+  /** As the list shows it: the recipient's delivery status, or `scheduled` / `cancelled` while the mail is. */
+  status: RecipientRow['status'] | 'scheduled' | 'cancelled';
+  /** The recipient's own delivery status (queued, sent, deferred, bounced, failed, skipped). */
+  delivery: RecipientRow['status'];
+  /** RFC 3464 action (delivered, delayed, failed), RFC 3463 status code, the server's words. */
+  action: string | null;
+  statusCode: string | null;
+  diagnostic: string | null;
+  remoteMta: string | null;
+  lastAttemptAt: number | null;
+  nextAttemptAt: number | null;
+  doneAt: number | null;
+  possibleDuplicate: boolean;
+}>;
+
+export type MailView = Readonly<{
+  messageId: string;
+  threadId: string;
+  subject: string;
+  from: Address;
+  replyTo: Address | null;
+  owner: { id: string; name: string } | null;
+  /** When it was sent, else when it is to go, else when it was accepted. */
+  at: number;
+  sentAt: number | null;
+  /** When it was scheduled for, with the offset it was given in. */
+  scheduled: { at: number; offset: string } | null;
+  source: MailRow['source'];
+  linkedRecord: { module: { apiName: string; id: string }; id: string; name: string | null } | null;
+  recipients: readonly RecipientView[];
+  /** Attached files (inline images are not listed). */
+  attachments: readonly { fileId: string; name: string; size: number }[];
+  /** The content, for a view of one mail. */
+  body: { content: string; mailFormat: MailRow['mail_format'] } | null;
+}>;
+
+/** The stored form of `mails.linked_record` (written by send_mail). */
+type StoredLink = { module: { api_name: string; id: string }; id: string; name: string | null };
+
+function recipientView(mail: MailRow, r: RecipientRow): RecipientView {
+  let status: RecipientView['status'] = r.status;
+  if (mail.state === 'cancelled') status = 'cancelled';
+  else if (mail.scheduled_at !== null && r.status === 'queued' && mail.attempts === 0) status = 'scheduled';
+  return {
+    kind: r.kind,
+    email: r.email,
+    name: r.name,
+    status,
+    delivery: r.status,
+    action: r.action,
+    statusCode: r.status_code,
+    diagnostic: r.diagnostic,
+    remoteMta: r.remote_mta,
+    lastAttemptAt: r.last_attempt_at,
+    nextAttemptAt: r.next_attempt_at,
+    doneAt: r.done_at,
+    possibleDuplicate: r.possible_duplicate === 1,
+  };
+}
+
+export function mailView(
+  mail: MailRow,
+  recipients: readonly RecipientRow[],
+  owner: UserRow | undefined,
+  options: { withContent: boolean; files?: readonly CarriedFile[] },
+): MailView {
+  const link = mail.linked_record ? (JSON.parse(mail.linked_record) as StoredLink) : null;
+  return {
+    messageId: mail.message_id,
+    threadId: mail.thread_id,
+    subject: mail.subject,
+    from: { email: mail.from_email, name: mail.from_name },
+    replyTo: mail.reply_to_email ? { email: mail.reply_to_email, name: mail.reply_to_name } : null,
+    owner: owner ? { id: owner.id, name: fullName(owner) } : null,
+    at: mail.sent_at ?? mail.scheduled_at ?? mail.created_at,
+    sentAt: mail.sent_at,
+    scheduled: mail.scheduled_at === null ? null : { at: mail.scheduled_at, offset: mail.scheduled_offset ?? '+00:00' },
+    source: mail.source,
+    linkedRecord: link ? { module: { apiName: link.module.api_name, id: link.module.id }, id: link.id, name: link.name } : null,
+    recipients: recipients.map((r) => recipientView(mail, r)),
+    attachments: (options.files ?? []).filter((f) => f.kind !== 'inline').map((f) => ({ fileId: f.file_id, name: f.name, size: Number(f.size) })),
+    body: options.withContent ? { content: mail.content, mailFormat: mail.mail_format } : null,
+  };
+}
