@@ -95,18 +95,17 @@ export async function getLockingConfiguration(ctx: Context, principal: Principal
 /** The settings a change gives; the others stay. */
 export type LockingChanges = Partial<LockingSettings>;
 
+/** What a change request names: the module (from the query or the body), and its settings, read once the module is checked. */
+export type LockingChangeRequest = Readonly<{ moduleName: string | undefined; changes: () => LockingChanges }>;
+
 /**
  * `PUT /settings/record_locking_configurations?module=`: changes only the settings given;
- * Administrators only (ADMIN_ONLY).
- * `readChanges` reads them once the module is known to be lockable (the module is checked first).
+ * Administrators only (ADMIN_ONLY), checked before anything of the request is read. `read` gives
+ * the module and the reader of the changes, which runs once the module is known to be lockable.
  */
-export async function updateLockingConfiguration(
-  ctx: Context,
-  principal: Principal,
-  moduleName: string | undefined,
-  readChanges: () => LockingChanges,
-): Promise<{ id: string }> {
+export async function updateLockingConfiguration(ctx: Context, principal: Principal, read: () => LockingChangeRequest): Promise<{ id: string }> {
   await requireAdmin(ctx, principal);
+  const { moduleName, changes: readChanges } = read();
   const module = await lockableModule(ctx, principal.orgId, moduleName);
   const stored = await loadLockingSettings(ctx.db, principal.orgId, module.apiName);
   const next: LockingSettings = { ...stored.settings, ...readChanges() };

@@ -50,15 +50,19 @@ export async function listProfilePermissions(db: Database, orgId: string): Promi
 
 export type SetPermissionInput = { orgId: string; profile: string; permission: string; enabled: boolean; actor: AuditEntry['actor'] };
 
-export async function setProfilePermission(ctx: Context, input: SetPermissionInput): Promise<ProfilePermissions[]> {
+/** The profile and permission a change names, or INVALID_DATA naming the unknown one. */
+export function checkPermissionChange(input: Pick<SetPermissionInput, 'profile' | 'permission'>): { profile: Profile; permission: PermissionKey } {
   if (!(PROFILES as readonly string[]).includes(input.profile)) {
     throw new AppError('INVALID_DATA', { details: { api_name: 'profile', supported_values: PROFILES } });
   }
   if (!(PERMISSION_KEYS as readonly string[]).includes(input.permission)) {
     throw new AppError('INVALID_DATA', { details: { api_name: 'permission', supported_values: PERMISSION_KEYS } });
   }
-  const profile = input.profile as Profile;
-  const permission = input.permission as PermissionKey;
+  return { profile: input.profile as Profile, permission: input.permission as PermissionKey };
+}
+
+export async function setProfilePermission(ctx: Context, input: SetPermissionInput): Promise<ProfilePermissions[]> {
+  const { profile, permission } = checkPermissionChange(input);
   const before = await hasPermission(ctx.db, input.orgId, profile, permission);
   await ctx.db.transaction().execute(async (tx) => {
     await tx

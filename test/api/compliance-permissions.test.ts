@@ -63,6 +63,16 @@ describeEachDatabase('account and permission checks, record email rules and the 
     assert.equal(json(await send(lead)).data[0].code, 'SUCCESS', 'the Administrator profile keeps it');
     const bad = await app.api('PUT', '/crm/v8/settings/profile_permissions', org.token, { profile_permissions: [{ profile: 'guest', permission: 'send_email', enabled: false }] });
     assert.equal(bad.statusCode, 400);
+    // A good change before a bad one in the same request: refused as a whole, nothing applied.
+    const mixed = await app.api('PUT', '/crm/v8/settings/profile_permissions', org.token, {
+      profile_permissions: [
+        { profile: 'standard', permission: 'send_email', enabled: true },
+        { profile: 'standard', permission: 'no_such_permission', enabled: true },
+      ],
+    });
+    assert.equal(mixed.statusCode, 400);
+    assert.equal(json(mixed).details.api_name, 'permission');
+    assert.equal(json(await send(lead, repToken, 'rep@example.com')).code, 'NO_PERMISSION', 'the first change was not applied');
     await app.api('PUT', '/crm/v8/settings/profile_permissions', org.token, { profile_permissions: [{ profile: 'standard', permission: 'send_email', enabled: true }] });
     assert.equal(json(await send(lead, repToken, 'rep@example.com')).data[0].code, 'SUCCESS');
 

@@ -109,9 +109,9 @@ describeEachDatabase('OpenAPI document', (get) => {
     const useCases: [string, () => Promise<unknown>][] = [
       ['readAuditLog', () => readAuditLog(app.app, rep, { page: 1, perPage: 10 })],
       ['readProfilePermissions', () => readProfilePermissions(app.app, rep)],
-      ['changeProfilePermissions', () => changeProfilePermissions(app.app, rep, {})],
-      ['updateLockingConfiguration', () => updateLockingConfiguration(app.app, rep, 'Leads', () => ({}))],
-      ['changePrivacySettings', () => changePrivacySettings(app.app, rep, {})],
+      ['changeProfilePermissions', () => changeProfilePermissions(app.app, rep, () => [])],
+      ['updateLockingConfiguration', () => updateLockingConfiguration(app.app, rep, () => ({ moduleName: 'Leads', changes: () => ({}) }))],
+      ['changePrivacySettings', () => changePrivacySettings(app.app, rep, () => ({ privacySettings: true }))],
     ];
     for (const [name, run] of useCases) {
       await assert.rejects(run, (error: unknown) => isAppError(error) && error.code === 'ADMIN_ONLY', name);

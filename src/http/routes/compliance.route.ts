@@ -18,6 +18,7 @@ import {
 import { principalOf } from '../auth-hooks.js';
 import { moduleScopesOf, routeModule } from '../route-access.js';
 import * as schemas from '../schemas/compliance.js';
+import { readProfilePermissionChanges } from '../../wire/settings-writes.js';
 
 /** Locks need the locking scope of the operation and the module's READ (to read) or UPDATE scope. */
 const lockAccess = (op: 'CREATE' | 'READ' | 'DELETE') =>
@@ -72,9 +73,8 @@ export const complianceRoutes =
       '/crm/:version/settings/record_locking_configurations',
       { schema: schemas.updateLockingConfiguration, config: { scopes: ['ZohoCRM.settings.record_locking_configurations.UPDATE'], admin: true } },
       async (request) => {
-        const principal = principalOf(request);
-        const { moduleName, changes } = readLockingConfigRequest(request.body, request.query.module);
-        return lockingConfigurationUpdated((await updateLockingConfiguration(ctx, principal, moduleName, changes)).id);
+        const read = () => readLockingConfigRequest(request.body, request.query.module);
+        return lockingConfigurationUpdated((await updateLockingConfiguration(ctx, principalOf(request), read)).id);
       },
     );
 
@@ -105,6 +105,6 @@ export const complianceRoutes =
     fastify.put(
       '/crm/:version/settings/profile_permissions',
       { schema: schemas.updateProfilePermissions, config: { scopes: ['ZohoCRM.settings.profiles.UPDATE'], admin: true } },
-      async (request) => ({ profile_permissions: await changeProfilePermissions(ctx, principalOf(request), request.body) }),
+      async (request) => ({ profile_permissions: await changeProfilePermissions(ctx, principalOf(request), () => readProfilePermissionChanges(request.body)) }),
     );
   };

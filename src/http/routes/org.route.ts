@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Context } from '../../context.js';
 import { AppError } from '../../errors.js';
 import { changePrivacySettings } from '../../orgs/change-privacy-settings.js';
+import { readPrivacySettingsChange } from '../../wire/settings-writes.js';
 import { findOrg } from '../../orgs/org-repository.js';
 import { presentOrg } from '../../orgs/present-org.js';
 import { listUsers } from '../../users/user-repository.js';
@@ -24,7 +25,7 @@ export const orgRoutes =
     // Beyond Zoho (which switches GDPR compliance in Setup only): Administrators turn
     // `privacy_settings` on or off with `{"org":[{"privacy_settings":true}]}`.
     fastify.put('/crm/:version/org', { schema: schemas.updateOrg, config: { scopes: ['ZohoCRM.org.UPDATE'], admin: true } }, async (request) => {
-      const org = await changePrivacySettings(ctx, principalOf(request), request.body);
+      const org = await changePrivacySettings(ctx, principalOf(request), () => readPrivacySettingsChange(request.body));
       return { org: [{ code: 'SUCCESS', details: { id: org.id, privacy_settings: org.privacy_settings === 1 }, message: 'org updated successfully', status: 'success' }] };
     });
   };
