@@ -1,7 +1,7 @@
 import { AppError, type ErrorCode, type ErrorDetails, type FieldPath } from './errors.js';
 
 /**
- * Per-item results of bulk operations, as data (docs/decisions/0004-typed-core.md). Zoho answers a
+ * Per-item results of bulk operations, as data (docs/decisions/0006-typed-core.md). Zoho answers a
  * bulk request item by item, in order, with mixed results; Mailroom's use-cases do the same with
  * these types and leave the wire shape (envelopes, `json_path` or `index`, statuses) to `src/wire`.
  */
