@@ -3,7 +3,7 @@ import { retryWhileDatabaseUnavailable } from '../db/availability.js';
 import type { RecipientStatus } from '../db/schema.js';
 import { blockAddress, findBlocked } from '../mail/blocked-addresses.js';
 import { recipientsOf, type MailRow, type RecipientRow } from '../mail/mail-repository.js';
-import { composeMessage, type LoadedFile } from './compose.js';
+import { composeMessage, type LoadedFile } from './build-mime.js';
 import { consentLinkOfMail, consentUrl } from '../compliance/consent-links.js';
 import { filesOfMails } from '../mail/mail-files.js';
 import { fireTimeRefusal } from './fire-time-checks.js';
@@ -112,7 +112,7 @@ export async function deliverMail(
   }
 
   // The outcomes exist only in memory now: a database outage delays their write (retried with
-  // back-off) instead of losing them, which would mean sending again (reliability.md b.1 #10).
+  // back-off) instead of losing them, which would mean sending again (docs/reliability.md b.1 #10).
   await retryWhileDatabaseUnavailable(ctx.log, 'delivery.record', { message_id: mail.message_id }, () =>
     recordOutcomes(ctx, mail, all, outcomes, workerId),
   );

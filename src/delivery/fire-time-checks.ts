@@ -11,7 +11,7 @@ import { findRecord, parseData } from '../records/record-repository.js';
 import { findUserById } from '../users/user-repository.js';
 
 /**
- * Re-checks when a mail is claimed (reliability.md P10): what was true at acceptance may not be
+ * Re-checks when a mail is claimed (docs/reliability.md P10): what was true at acceptance may not be
  * any more, for a scheduled mail or a retry hours later. A mail that may no longer go ends
  * `skipped` with the reason; it is never sent. The sender's Send Email permission and the org's
  * edition (a downgrade may have taken the record's module away) are checked again too. Opt-out,
@@ -35,7 +35,7 @@ export async function fireTimeRefusal(ctx: Context, mail: MailRow): Promise<stri
   const org = await findOrg(ctx.db, mail.org_id);
   if (org && !editionMailsFrom(org.edition, module)) return `the org's edition (${org.edition}) no longer includes mail from ${module.apiName}`;
   const sender = await findUserById(ctx.db, mail.org_id, mail.user_id);
-  // The sender's profile may have lost the Send Email permission since (zoho-api.md §3.3 step 4).
+  // The sender's profile may have lost the Send Email permission since (docs/zoho-contract.md §3.3 step 4).
   if (sender && !(await hasPermission(ctx.db, mail.org_id, sender.profile, 'send_email'))) {
     return "the sender's profile no longer has the Send Email permission";
   }

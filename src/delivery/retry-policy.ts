@@ -1,5 +1,5 @@
 /**
- * Reply-code semantics and back-off (reliability.md P5). Pure.
+ * Reply-code semantics and back-off (docs/reliability.md P5). Pure.
  * 2yz → sent; 4yz, timeouts and dropped connections → deferred and retried with exponential
  * back-off; 5yz → bounced for that recipient, no retry. A recipient still deferred after the
  * maximum age fails for good, its 4.x.x status rewritten to 5.x.x.

@@ -3,7 +3,7 @@ import { BlockList, isIPv4 } from 'node:net';
 import { canonicalIp, ipv4FromGroups, ipv6Groups } from '../ip-address.js';
 
 /**
- * SSRF guard for users' own SMTP servers (reliability.md b.7 #62). A user names a host; Mailroom
+ * SSRF guard for users' own SMTP servers (docs/reliability.md b.7 #62). A user names a host; Mailroom
  * resolves it ONCE, refuses it unless every address it resolves to is a public unicast address,
  * and then connects to one of those checked addresses itself (nodemailer never resolves the name
  * again, so a DNS answer that changes between the check and the connection — DNS rebinding —

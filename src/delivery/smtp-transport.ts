@@ -327,7 +327,7 @@ export async function verifySmtpTarget(target: SmtpTarget): Promise<void> {
 /**
  * Why a check failed, as one of three categories — never the server's words, and nothing that
  * tells a closed port from a silent one or from a server that is not SMTP (the check must not
- * become a port scanner or a banner grabber, reliability.md b.7 #63).
+ * become a port scanner or a banner grabber, docs/reliability.md b.7 #63).
  */
 export type SmtpCheckFailure = 'connect_failed' | 'tls_failed' | 'auth_failed';
 

@@ -307,7 +307,7 @@ async function acceptItem(ctx: Context, principal: Principal, item: ItemContext)
 
   // Consent email: the content (the request's or the template's) must link the consent form; the
   // link is a per-mail secret URL bound to the record and its first `to` address, put in place of
-  // the token only when the message is composed (delivery/compose.ts), so no stored copy holds it.
+  // the token only when the message is composed (delivery/build-mime.ts), so no stored copy holds it.
   // Other mail never carries a consent link: the tokens are removed.
   let consentLink: ConsentLinkTable | null = null;
   if (input.consentEmail) {
