@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import type { DatabaseTarget } from '../config.js';
 import type { Logger } from '../logger.js';
 import { errorCode } from './availability.js';
@@ -10,6 +10,15 @@ import type { DB } from './schema.js';
 
 export type Database = Kysely<DB>;
 export type Dialect = 'sqlite' | 'postgres';
+
+/**
+ * Which database a handle, or a transaction opened on it, talks to: for the few statements that
+ * must differ (claims with SKIP LOCKED, upserts). Repositories ask this of the handle they were
+ * given, so nothing above them carries the dialect around.
+ */
+export function dialectOf(db: Kysely<DB>): Dialect {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
 
 export interface DatabaseHandle {
   db: Database;
