@@ -12,6 +12,15 @@ export type Database = Kysely<DB>;
 export type Dialect = 'sqlite' | 'postgres';
 
 /**
+ * Runs `work` in one transaction: committed when it returns, rolled back when it throws. Use-cases
+ * open transactions through this and hand the transaction to repositories, so only repositories and
+ * `src/db/` speak Kysely.
+ */
+export function inTransaction<T>(db: Database, work: (tx: Database) => Promise<T>): Promise<T> {
+  return db.transaction().execute(work);
+}
+
+/**
  * Which database a handle, or a transaction opened on it, talks to: for the few statements that
  * must differ (claims with SKIP LOCKED, upserts). Repositories ask this of the handle they were
  * given, so nothing above them carries the dialect around.
