@@ -4,6 +4,8 @@ import { createWorker, type Worker } from '../delivery/worker.js';
 import { buildServer } from '../http/server.js';
 import { ensureDemoOrg, type DemoCredentials } from '../orgs/ensure-demo-org.js';
 import { guardProcess } from './process-guard.js';
+import { createInboundProcessor, type InboundProcessor } from '../inbound/inbound-processor.js';
+import { startInboundListener, type InboundListener } from '../inbound/inbound-listener.js';
 
 /**
  * `mailroom serve`: migrate, create the demo org on an empty database, listen, run the delivery
@@ -20,6 +22,14 @@ export async function serve(config: Config, options: { worker: boolean }): Promi
   await server.listen({ port: config.port, host: config.host });
   const worker: Worker | null = options.worker ? createWorker(app) : null;
   await worker?.start();
+  // INBOUND_SMTP_PORT set: the inbound listener (late bounces, complaints) runs in this process too.
+  let inbound: { listener: InboundListener; processor: InboundProcessor } | null = null;
+  if (config.inbound.port !== null) {
+    const processor = createInboundProcessor(app);
+    const listener = await startInboundListener(app, { onStored: () => processor.kick() });
+    processor.start();
+    inbound = { listener, processor };
+  }
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   app.log.info({ event: 'server.listening', port, database: app.dialect }, `Mailroom listening on ${config.host}:${port}`);
@@ -38,7 +48,7 @@ export async function serve(config: Config, options: { worker: boolean }): Promi
         resolve(1);
       }, grace + 5000);
       timer.unref();
-      Promise.all([worker?.stop(grace), server.close()])
+      Promise.all([worker?.stop(grace), server.close(), inbound?.listener.close(), inbound?.processor.stop()])
         .then(() => app.close())
         .then(
           () => {
