@@ -383,6 +383,12 @@ export const ERROR_CATALOGUE = {
     message: 'Cannot unblock, email has been unblocked 5 times already',
     when: 'unblock_email on an address already unblocked five times.',
   },
+  UNBLOCK_PERMANENT: {
+    status: 400,
+    zohoCode: 'NOT_ALLOWED',
+    message: 'Cannot unblock, Email is blocked permanently',
+    when: 'unblock_email on an address blocked by a hard bounce (e.g. 5.1.1, no such user), learnt at once or later from a DSN or a relay event.',
+  },
   ALREADY_UNBLOCKED: {
     status: 400,
     zohoCode: 'NOT_ALLOWED',
