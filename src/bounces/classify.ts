@@ -15,9 +15,10 @@
  * | --- | --- | --- |
  * | action delivered / relayed / expanded, or status 2.x.x | delivered | – |
  * | action delayed | delayed | as below, kept for the reason |
- * | 4.x.x (the remote gave up: action failed or no action) | soft | 4.2.2 Mailbox Full; 4.4.x / 4.3.x / 4.0.0 with DNS-ish text Temporary Domain Failure; 4.7.x Message Rejected or Spam Blocked; else Temporary Failure |
- * | 5.1.1, 5.1.0, 5.1.3, 5.1.6 | hard | Invalid Mailbox |
- * | 5.1.2, 5.1.10 (null MX), 5.4.4 | hard | Invalid Domain |
+ * | 4.x.x (the remote gave up: action failed or no action) | soft | 4.2.2 Mailbox Full; 4.4.x, or 4.0.0 with DNS or connection text: Temporary Domain Failure; 4.7.x Message Rejected or Spam Blocked; else Temporary Failure |
+ * | 5.1.0, 5.1.1, 5.1.3, 5.1.6 | hard | Invalid Mailbox (Invalid Domain when the text says only the domain is unknown) |
+ * | 5.1.10: null MX (RFC 7505) or, as Microsoft uses it, recipient not found | hard | Invalid Domain or Invalid Mailbox, as the text says |
+ * | 5.1.2, 5.4.4 | hard | Invalid Domain |
  * | 5.2.2, or text "mailbox full / over quota" | soft | Mailbox Full |
  * | 5.2.1 | soft | Mailbox Disabled |
  * | 5.2.3, 5.3.4 | soft | Message Too Large |
@@ -170,8 +171,8 @@ function subCategoryOf(klass: number | undefined, subject: number | undefined, d
   }
   if (klass === 5) {
     if (subject === 1) {
-      if (detail === 2 || detail === 10) return 'Invalid Domain';
-      if (detail === 1 || detail === 0 || detail === 3 || detail === 6) return DOMAIN_UNKNOWN.test(text) && !USER_UNKNOWN.test(text) ? 'Invalid Domain' : 'Invalid Mailbox';
+      if (detail === 2 || (detail === 10 && (/null MX/i.test(text) || DOMAIN_UNKNOWN.test(text)))) return 'Invalid Domain';
+      if (detail === 1 || detail === 0 || detail === 3 || detail === 6 || detail === 10) return DOMAIN_UNKNOWN.test(text) && !USER_UNKNOWN.test(text) ? 'Invalid Domain' : 'Invalid Mailbox';
     }
     if (subject === 4 && detail === 4) return 'Invalid Domain';
     if (subject === 2 && detail === 2) return 'Mailbox Full';
@@ -186,7 +187,7 @@ function subCategoryOf(klass: number | undefined, subject: number | undefined, d
   }
   // class 4 (or 2 with a failed/delayed action, which makes no sense and is treated like 4)
   if ((subject === 2 && detail === 2) || MAILBOX_FULL.test(text)) return 'Mailbox Full';
-  if (subject === 4 || subject === 3) return 'Temporary Domain Failure';
+  if (subject === 4) return 'Temporary Domain Failure';
   if (subject === 7) return SPAM.test(text) ? 'Spam Blocked' : 'Message Rejected';
   if (subject === 0 && DNS_TROUBLE.test(text)) return 'Temporary Domain Failure';
   return 'Temporary Failure';

@@ -1,4 +1,4 @@
-import { simpleParser, type Attachment, type ParsedMail } from 'mailparser';
+import { simpleParser, type ParsedMail } from 'mailparser';
 import { classifyBounce, DSN_ACTIONS, findStatus, normaliseStatus, type BounceClassification, type DsnAction } from './classify.js';
 import { normaliseMessageId } from './relay-event.js';
 
@@ -99,25 +99,95 @@ export async function parseReport(raw: Buffer): Promise<ParsedReport> {
     return { kind: 'unknown', reason: `unreadable MIME: ${(error as Error).message}` };
   }
   try {
-    return readParsed(mail);
+    return readParsed(mail, raw.subarray(0, PARSED_PREFIX_BYTES));
   } catch (error) {
     return { kind: 'unknown', reason: `unreadable report: ${(error as Error).message}` };
   }
 }
 
-function readParsed(mail: ParsedMail): ParsedReport {
-  const attachments = mail.attachments ?? [];
-  const original = originalHeaders(attachments);
+function readParsed(mail: ParsedMail, raw: Buffer): ParsedReport {
+  const parts = reportParts(mail, raw);
+  const original = originalHeaders(parts);
 
-  const feedback = attachments.find((part) => typeOf(part) === 'message/feedback-report');
-  if (feedback) return readFeedbackReport(partText(feedback), original);
+  const feedback = parts.find((part) => part.contentType === 'message/feedback-report');
+  if (feedback) return readFeedbackReport(feedback.text, original);
 
-  const status = attachments.find((part) => typeOf(part) === 'message/delivery-status' || typeOf(part) === 'message/global-delivery-status');
+  const status = parts.find((part) => part.contentType === 'message/delivery-status' || part.contentType === 'message/global-delivery-status');
   if (status) {
-    const report = readDeliveryStatus(partText(status), original);
+    const report = readDeliveryStatus(status.text, original);
     if (report) return report;
   }
   return readTextBounce(mail, original);
+}
+
+interface ReportPart {
+  contentType: string;
+  text: string;
+}
+
+/**
+ * The parts of a top-level multipart/report, split here (mailparser renders an inline
+ * message/rfc822 part into the text and loses its headers); for any other message, the parts
+ * mailparser kept as attachments (a report nested in multipart/mixed).
+ */
+function reportParts(mail: ParsedMail, raw: Buffer): ReportPart[] {
+  const contentType = mail.headers.get('content-type') as { value?: string; params?: Record<string, string> } | undefined;
+  const boundary = contentType?.params?.boundary;
+  if (contentType?.value?.toLowerCase() === 'multipart/report' && boundary) {
+    const parts = splitMultipart(raw, boundary);
+    if (parts.length > 0) return parts;
+  }
+  return (mail.attachments ?? []).map((part) => ({
+    contentType: (part.contentType ?? '').toLowerCase(),
+    text: Buffer.isBuffer(part.content) ? part.content.toString('utf8') : String(part.content ?? ''),
+  }));
+}
+
+/** The body parts of a multipart body with `boundary` (one level), decoded from base64 or quoted-printable. */
+export function splitMultipart(raw: Buffer, boundary: string): ReportPart[] {
+  const delimiter = `--${boundary}`;
+  const parts: ReportPart[] = [];
+  let current: string[] | null = null;
+  for (const line of raw.toString('latin1').split(/\r?\n/)) {
+    const trimmed = line.trimEnd();
+    if (trimmed === delimiter || trimmed === `${delimiter}--`) {
+      if (current) parts.push(toPart(current));
+      if (trimmed !== delimiter || parts.length >= MAX_PARTS) return parts;
+      current = [];
+      continue;
+    }
+    current?.push(line);
+  }
+  if (current) parts.push(toPart(current)); // no closing delimiter (a truncated report)
+  return parts;
+}
+
+const MAX_PARTS = 20;
+
+function toPart(lines: string[]): ReportPart {
+  const blank = lines.findIndex((line) => /^\s*$/.test(line));
+  const headerLines = blank < 0 ? lines : lines.slice(0, blank);
+  const body = blank < 0 ? '' : lines.slice(blank + 1).join('\n');
+  const headers = parseFieldGroups(headerLines.join('\n'))[0] ?? new Map<string, string>();
+  const contentType = (headers.get('content-type') ?? 'text/plain').split(';')[0]!.trim().toLowerCase();
+  const encoding = (headers.get('content-transfer-encoding') ?? '').trim().toLowerCase();
+  const bytes = encoding === 'base64' ? Buffer.from(body.replace(/[^A-Za-z0-9+/=]/g, ''), 'base64') : encoding === 'quoted-printable' ? decodeQuotedPrintable(body) : Buffer.from(body, 'latin1');
+  return { contentType, text: bytes.toString('utf8') };
+}
+
+function decodeQuotedPrintable(body: string): Buffer {
+  const unfolded = body.replace(/=[ \t]*\r?\n/g, '');
+  const bytes: number[] = [];
+  for (let i = 0; i < unfolded.length; i += 1) {
+    const hex = unfolded.slice(i + 1, i + 3);
+    if (unfolded[i] === '=' && /^[0-9A-Fa-f]{2}$/.test(hex)) {
+      bytes.push(Number.parseInt(hex, 16));
+      i += 2;
+    } else {
+      bytes.push(unfolded.charCodeAt(i) & 0xff);
+    }
+  }
+  return Buffer.from(bytes);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -247,10 +317,9 @@ interface OriginalHeaders {
   returnPath: string | null;
 }
 
-function originalHeaders(attachments: Attachment[]): OriginalHeaders {
-  const part = attachments.find((a) => ['text/rfc822-headers', 'message/rfc822', 'message/global', 'message/global-headers'].includes(typeOf(a)));
-  if (!part) return { messageId: null, to: null, returnPath: null };
-  return headersOf(partText(part));
+function originalHeaders(parts: ReportPart[]): OriginalHeaders {
+  const part = parts.find((p) => ['text/rfc822-headers', 'message/rfc822', 'message/global', 'message/global-headers'].includes(p.contentType));
+  return headersOf(part?.text ?? '');
 }
 
 function headersOf(text: string): OriginalHeaders {
@@ -312,7 +381,7 @@ function readTextBounce(mail: ParsedMail, original: OriginalHeaders): ParsedRepo
     blocks = [{ address: recipientMentioned(text), text: diagnostic }];
   }
   const recipients = blocks.slice(0, MAX_RECIPIENTS).map((block): DsnRecipient => {
-    const diagnostic = diagnosticLine(block.text) ?? block.text.replace(/\s+/g, ' ').trim();
+    const diagnostic = diagnosticLine(block.text, true) ?? oneLine(block.text);
     const status = findStatus(diagnostic);
     return {
       recipient: block.address,
@@ -366,28 +435,36 @@ function addressBlocks(text: string): AddressBlock[] {
   return [...blocks].map(([address, lines]) => ({ address, text: lines.join('\n') }));
 }
 
-/** The remote's reply: after "Remote Server returned" / "The response from the remote server was:", else the first line with a 4xx/5xx reply or status. */
-function diagnosticLine(text: string): string | null {
+/**
+ * The remote's reply: after "Remote Server returned" / "The response from the remote server was:",
+ * else from the first line with a 4xx/5xx reply or status: to the end of a block (`wholeRest`),
+ * or over the indented lines that continue it (Postfix, Exim fold long replies).
+ */
+function diagnosticLine(text: string, wholeRest = false): string | null {
   const exchange = /Remote Server returned '([^']+)'/i.exec(text);
   if (exchange) return exchange[1]!.trim();
   const gmail = /The response (?:from the remote server )?was:\s*\n?([^\n]+(?:\n(?!\s*\n)[^\n]+)*)/i.exec(text);
-  if (gmail && REPLY_LINE.test(gmail[1]!)) return gmail[1]!.replace(/\s+/g, ' ').trim();
+  if (gmail && REPLY_LINE.test(gmail[1]!)) return oneLine(gmail[1]!);
   const lines = text.split(/\r?\n/);
   const index = lines.findIndex((line) => REPLY_LINE.test(line));
   if (index < 0) return null;
-  // a reply folded over indented lines (Postfix, Exim) is read whole
-  let reply = lines[index]!.trim();
+  if (wholeRest) return oneLine(lines.slice(index).join(' '));
+  let reply = lines[index]!;
   for (const next of lines.slice(index + 1)) {
     if (!/^[ \t]+\S/.test(next) || ADDRESS_LINE.test(next)) break;
-    reply += ` ${next.trim()}`;
+    reply += ` ${next}`;
   }
-  return reply.replace(/\s+/g, ' ').slice(0, 1000);
+  return oneLine(reply);
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim().slice(0, 1000);
 }
 
 function recipientMentioned(text: string): string | null {
   const patterns = [
-    /(?:wasn't|was not|couldn't be|could not be|cannot be|can't be|has not yet been) delivered to\s+<?([^\s<>]+@[^\s<>]+?)>?[\s.,;]/i,
-    /following (?:recipients?|address(?:\(es\))?|addresses)[^:\n]*:\s*<?([^\s<>]+@[^\s<>]+?)>?\s/i,
+    /(?:wasn't|was not|couldn't be|could not be|cannot be|can't be|has not yet been) delivered to\s+<?([^\s<>]+@[^\s<>]+)/i,
+    /following (?:recipients?|address(?:\(es\))?|addresses)[^:\n]*:\s*<?([^\s<>]+@[^\s<>]+)/i,
     /RCPT TO:?\s*<([^\s<>]+@[^\s<>]+)>/i,
   ];
   for (const pattern of patterns) {
@@ -402,12 +479,4 @@ function returnedHeaderBlock(tail: string): string {
   const lines = tail.split(/\r?\n/).slice(1);
   while (lines.length > 0 && /^\s*$/.test(lines[0]!)) lines.shift();
   return lines.join('\n');
-}
-
-function typeOf(part: Attachment): string {
-  return (part.contentType ?? '').toLowerCase();
-}
-
-function partText(part: Attachment): string {
-  return Buffer.isBuffer(part.content) ? part.content.toString('utf8') : String(part.content ?? '');
 }
