@@ -114,8 +114,8 @@ function toRelayEvent(item: unknown): RelayEvent | null {
   switch (name) {
     case 'bounce': {
       const diagnostic = str(e.reason);
-      const status = normaliseStatus(str(e.status));
-      return { ...base, kind: 'bounced', status, diagnostic, bounce: classifySendgridBounce(str(e.type) ?? 'bounce', status, diagnostic) };
+      const bounce = classifySendgridBounce(str(e.type) ?? 'bounce', normaliseStatus(str(e.status)), diagnostic);
+      return { ...base, kind: 'bounced', status: bounce.status, diagnostic, bounce };
     }
     case 'dropped': {
       const diagnostic = str(e.reason);
@@ -123,8 +123,8 @@ function toRelayEvent(item: unknown): RelayEvent | null {
     }
     case 'deferred': {
       const diagnostic = str(e.response) ?? str(e.reason);
-      const status = normaliseStatus(str(e.status));
-      return { ...base, kind: 'deferred', status, diagnostic, bounce: classifyBounce({ status, action: 'delayed', diagnostic }) };
+      const bounce = classifyBounce({ status: normaliseStatus(str(e.status)), action: 'delayed', diagnostic });
+      return { ...base, kind: 'deferred', status: bounce.status, diagnostic, bounce };
     }
     case 'delivered':
       return { ...base, kind: 'delivered', status: null, diagnostic: str(e.response), bounce: null };

@@ -200,15 +200,15 @@ export function parseSesNotification(message: string | object): SesParseResult {
         events: recipientsOf(bounce.bouncedRecipients).map((entry) => {
           const recipient = lower(entry.emailAddress);
           const diagnostic = str(entry.diagnosticCode);
-          const status = normaliseStatus(str(entry.status));
+          const classification = classifySesBounce(bounceType, subType, normaliseStatus(str(entry.status)), diagnostic);
           return {
             ...base,
             kind: 'bounced',
             eventId: `${feedbackId}:${recipient}`,
             recipient,
-            status,
+            status: classification.status,
             diagnostic,
-            bounce: classifySesBounce(bounceType, subType, status, diagnostic),
+            bounce: classification,
             occurredAt: at,
           };
         }),
@@ -267,15 +267,15 @@ export function parseSesNotification(message: string | object): SesParseResult {
         events: recipientsOf(delay.delayedRecipients).map((entry) => {
           const recipient = lower(entry.emailAddress);
           const diagnostic = str(entry.diagnosticCode) ?? str(delay.delayType);
-          const status = normaliseStatus(str(entry.status));
+          const classification = classifyBounce({ status: normaliseStatus(str(entry.status)), action: 'delayed', diagnostic });
           return {
             ...base,
             kind: 'deferred',
             eventId: `${relayMessageId ?? 'unknown'}:delay:${at}:${recipient}`,
             recipient,
-            status,
+            status: classification.status,
             diagnostic,
-            bounce: classifyBounce({ status, action: 'delayed', diagnostic }),
+            bounce: classification,
             occurredAt: at,
           };
         }),
