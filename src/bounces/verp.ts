@@ -3,8 +3,10 @@ import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 /**
  * VERP return path (variable envelope return path): each recipient's message goes out with the
  * envelope sender `<local>+<token>@<domain>` of the configured BOUNCE_ADDRESS
- * (`bounces@mail.example.com` → `bounces+0ld5q3x7a9kzm2vbc4pj7rneyqwtk@mail.example.com`), so a
- * delivery report names the recipient it is about in its own envelope, whatever its body says.
+ * (`bounces@mail.example.com` → `bounces+0rqyyoiahb1xlfbkryme6uboipjm2@mail.example.com` for the
+ * recipient 3652397000002181001), so a delivery report names the recipient it is about in its own
+ * envelope, whatever its body says. One SMTP transaction per recipient follows from this (each
+ * has its own envelope sender).
  *
  * Token (29 characters, [0-9a-z] only, so an MTA that lowercases local parts changes nothing):
  * - 13 characters: the recipient id (a decimal id below 10^19, src/ids.ts) in base 36, zero-padded;
