@@ -18,6 +18,8 @@ export interface RelayEvent {
   messageId: string | null;
   /** The relay's own id of the message (SES `mail.messageId`, SendGrid `sg_message_id`). */
   relayMessageId: string | null;
+  /** The envelope sender the relay was given (SES `mail.source`): our VERP address when there is one, so `readVerpAddress` can name the recipient. */
+  envelopeSender: string | null;
   /** The recipient's address, lowercased. */
   recipient: string;
   /** RFC 3463 status (`5.1.1`) when the relay gave one. */

@@ -107,6 +107,7 @@ function toRelayEvent(item: unknown): RelayEvent | null {
     eventId: str(e.sg_event_id) ?? `${relayMessageId ?? 'unknown'}:${name}:${String(e.timestamp)}:${recipient}`,
     messageId: normaliseMessageId(e['smtp-id']),
     relayMessageId,
+    envelopeSender: null,
     recipient,
     occurredAt: typeof e.timestamp === 'number' && Number.isFinite(e.timestamp) ? e.timestamp * 1000 : 0,
     feedbackType: null,

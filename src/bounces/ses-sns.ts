@@ -185,7 +185,7 @@ export function parseSesNotification(message: string | object): SesParseResult {
   const mail = isObject(value.mail) ? value.mail : {};
   const relayMessageId = str(mail.messageId);
   const messageId = ourMessageId(mail, relayMessageId);
-  const base = { relay: 'ses' as const, messageId, relayMessageId, feedbackType: null };
+  const base = { relay: 'ses' as const, messageId, relayMessageId, envelopeSender: str(mail.source), feedbackType: null };
 
   switch (type) {
     case 'Bounce': {

@@ -209,6 +209,7 @@ test('SES Bounce (Permanent): one bounced event per recipient, our Message-ID, S
   );
   assert.equal(result.events[0]!.diagnostic, 'smtp; 550 5.1.1 user unknown');
   assert.equal(result.events[0]!.bounce?.category, 'Permanently blocked');
+  assert.equal(result.events[0]!.envelopeSender, 'bounces+token@mail.example.com');
 });
 
 test('SES Bounce (Transient, Undetermined, suppression list) and event publishing (eventType) forms', () => {
