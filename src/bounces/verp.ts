@@ -33,9 +33,11 @@ const LOCAL_PART = /^[A-Za-z0-9!#$%&'*/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*/=?^_`{|}
 const DOMAIN = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 /** The 32-byte VERP MAC key, derived (HKDF-SHA-256) from the 32-byte secrets key for this purpose alone. */
+export const VERP_KEY_INFO = 'mailroom verp v1';
+
 export function deriveVerpKey(secretsKey: Buffer): Buffer {
   if (secretsKey.length !== 32) throw new Error('secret key must be 32 bytes');
-  return Buffer.from(hkdfSync('sha256', secretsKey, Buffer.alloc(0), 'mailroom verp v1', 32));
+  return Buffer.from(hkdfSync('sha256', secretsKey, Buffer.alloc(0), VERP_KEY_INFO, 32));
 }
 
 /**
