@@ -63,7 +63,7 @@ test('only src/mail/lifecycle-repository.ts writes mails or mail_recipients', ()
 test('the owner exists and holds the writes', () => {
   const text = fs.readFileSync(path.join(ROOT, OWNER), 'utf8');
   const writes = lifecycleWrites(text);
-  for (const expected of ["insertInto('mails'", "insertInto('mail_recipients'", "updateTable('mails'", "updateTable('mail_recipients'", 'update mails set', 'update mail_recipients set']) {
+  for (const expected of ["insertInto('mails", "insertInto('mail_recipients", "updateTable('mails", "updateTable('mail_recipients", 'update mails set', 'update mail_recipients set']) {
     assert.ok(writes.some((w) => w.includes(expected)), `${OWNER} should contain ${expected}`);
   }
 });
