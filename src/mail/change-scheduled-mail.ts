@@ -82,8 +82,7 @@ export async function rescheduleMail(
       // Lost to a worker (or a cancel): undo the quota move with the rest of the transaction.
       throw new AppError('MAIL_ALREADY_STARTED', { details: { message_id: mail.message_id } });
     }
-    // inTransaction hands over a transaction; the wakeup's signature still names Kysely's type.
-    await ctx.wakeup.notifyInTransaction(tx as Parameters<Context['wakeup']['notifyInTransaction']>[0]);
+    await ctx.wakeup.notifyInTransaction(tx);
   });
   ctx.wakeup.notifyLocal();
   return { messageId: mail.message_id };
