@@ -62,6 +62,9 @@ const RECIPIENT_EDGES = [
   'skip: deferred → skipped',
   'cancel: queued → skipped',
   'release: deferred → deferred',
+  'lateBounce: sent → bounced',
+  'remoteDelay: sent → sent',
+  'remoteDelivery: sent → sent',
 ];
 
 const edge = (name: string, from: string | null, to: string) => `${name}: ${from ?? '-'} → ${to}`;
