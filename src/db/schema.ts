@@ -458,7 +458,7 @@ export interface AttemptCounterTable {
 }
 
 /**
- * A message the inbound SMTP listener accepted (migration 0013), committed before its 250:
+ * A message the inbound SMTP listener accepted (migration 0014), committed before its 250:
  * `pending` until processed, then `processed` (recognised and applied) or `ignored` (unknown or
  * unparseable: kept for admins, changed nothing).
  */
