@@ -65,6 +65,7 @@ describeEachDatabase('mailroom CLI', (get) => {
         edition: 'professional',
         time_zone: 'Asia/Kolkata',
         privacy_settings: false,
+        one_click_unsubscribe: false,
         daily_mail_limit: null,
         api_credit_limit: null,
         api_concurrency_limit: null,
@@ -95,12 +96,30 @@ describeEachDatabase('mailroom CLI', (get) => {
       edition: 'professional',
       time_zone: 'Asia/Kolkata',
       privacy_settings: true,
+      one_click_unsubscribe: false,
       daily_mail_limit: null,
       api_credit_limit: null,
       api_concurrency_limit: null,
     });
     const org = await get().app.db.selectFrom('orgs').select('privacy_settings').where('id', '=', orgId()).executeTakeFirstOrThrow();
     assert.equal(org.privacy_settings, 1);
+  });
+
+  test('org update --one-click-unsubscribe true|false switches the List-Unsubscribe headers for that org, stored and audited', async () => {
+    const on = await cliJson(['org', 'update', '--id', orgId(), '--one-click-unsubscribe', 'true']);
+    assert.equal(on.one_click_unsubscribe, true);
+    assert.equal(on.privacy_settings, true, 'the other switch is left as it was');
+    const stored = async () =>
+      (await get().app.db.selectFrom('orgs').select('one_click_unsubscribe').where('id', '=', orgId()).executeTakeFirstOrThrow()).one_click_unsubscribe;
+    assert.equal(await stored(), 1);
+    const bad = await cli(['org', 'update', '--id', orgId(), '--one-click-unsubscribe', 'maybe']);
+    assert.equal(bad.code, 2, describeRun(['org', 'update', '--one-click-unsubscribe', 'maybe'], bad));
+    assert.equal(await stored(), 1, 'a bad value changes nothing');
+    const off = await cliJson(['org', 'update', '--id', orgId(), '--one-click-unsubscribe', 'false']);
+    assert.equal(off.one_click_unsubscribe, false);
+    assert.equal(await stored(), 0);
+    const audit = await get().app.db.selectFrom('audit_log').select(['action', 'actor_type', 'details']).where('org_id', '=', orgId()).where('action', '=', 'one_click_unsubscribe.changed').orderBy('id').execute();
+    assert.deepEqual(audit.map((a) => [a.actor_type, JSON.parse(a.details)]), [['cli', { one_click_unsubscribe: true }], ['cli', { one_click_unsubscribe: false }]]);
   });
 
   test('user create adds a standard user, and the same email again exits 1 with ALREADY_EXISTS', async () => {
