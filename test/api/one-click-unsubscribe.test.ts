@@ -211,6 +211,16 @@ for (const kind of DATABASE_KINDS) {
       const body = `--${boundary}\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--${boundary}--\r\n`;
       assert.equal((await post(url, body, `multipart/form-data; boundary=${boundary}`)).status, 200);
       assert.equal((await record('Contacts', carol)).Email_Opt_Out, true);
+
+      // Each link is bounded: 20 requests a minute, then 429 with Retry-After (and nothing read).
+      let last: Response | undefined;
+      for (let i = 0; i < 19; i += 1) last = await fetch(url); // after the POST above: 20 in this minute
+      assert.equal(last?.status, 200, 'the 20th request of the minute still goes');
+      const limited = await post(url, 'List-Unsubscribe=One-Click');
+      assert.equal(limited.status, 429);
+      assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+      world.clock.advance(60_000);
+      assert.equal((await fetch(url)).status, 200, 'a new window');
     });
 
     test('the web UI settings page switches it (administrators only), through its CSRF-protected form', async () => {
