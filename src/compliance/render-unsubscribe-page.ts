@@ -1,6 +1,5 @@
 import { standalonePage } from '../html/standalone-page.js';
 import { html, type SafeHtml } from '../html/template.js';
-import { ONE_CLICK_FIELD, ONE_CLICK_VALUE } from '../wire/one-click-form.js';
 import { CONSENT_PAGE_HEADERS } from './render-consent-page.js';
 import type { UnsubscribeView } from './view-unsubscribe.js';
 
@@ -30,7 +29,7 @@ export function renderUnsubscribePage(view: UnsubscribeView): string {
     html`<h1>Unsubscribe</h1>
 <p>Stop email from ${view.orgName} to <strong>${maskAddress(view.email)}</strong>?</p>
 <form method="post">
-<input type="hidden" name="${ONE_CLICK_FIELD}" value="${ONE_CLICK_VALUE}">
+<input type="hidden" name="List-Unsubscribe" value="One-Click">
 <button type="submit">Unsubscribe</button>
 </form>`,
   );
