@@ -51,15 +51,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   return {
     config,
     db: handle.db,
-    dialect: handle.dialect,
     clock,
     ids: createIdSource(() => clock.now()),
     log,
     secrets: createSecretBox(loadSecretKey(config)),
     wakeup,
     lookup: options.lookup ?? systemLookup,
-    // PostgreSQL deployments may run processes on several machines: bytes live in the database.
-    files: handle.dialect === 'postgres' ? createDatabaseStorage(handle.db) : createDiskStorage(path.join(config.dataDir, 'files')),
+    files: config.fileStorage === 'database' ? createDatabaseStorage(handle.db) : createDiskStorage(path.join(config.dataDir, 'files')),
     heartbeat,
     close: async () => {
       await heartbeat.stop();

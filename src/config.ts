@@ -64,6 +64,14 @@ export const ENVIRONMENT = {
     meaning: "PostgreSQL schema for Mailroom's tables (created if missing).",
   },
   DATABASE_POOL_SIZE: { kind: 'integer', default: 10, min: 1, max: 200, meaning: 'PostgreSQL connections per process.' },
+  FILE_STORAGE: {
+    kind: 'text',
+    default: null,
+    shownDefault: '`database` with a PostgreSQL `DATABASE_URL`, `disk` otherwise',
+    values: '`disk`, `database`',
+    meaning:
+      'Where the bytes of uploaded and generated files live. `disk`: under `DATA_DIR/files` (one machine). `database`: the `file_blobs` table, so every process on every machine sees them (what several API or worker processes need).',
+  },
   SMTP_URL: {
     kind: 'text',
     default: null,
@@ -218,6 +226,10 @@ export type DatabaseTarget =
   | { kind: 'sqlite'; file: string }
   | { kind: 'postgres'; url: string; schema: string; poolSize: number };
 
+/** Where file bytes live (FILE_STORAGE). */
+export type FileStorageKind = 'disk' | 'database';
+const FILE_STORAGE_KINDS: readonly FileStorageKind[] = ['disk', 'database'];
+
 /** The parsed configuration; each field names the variable it comes from (see `ENVIRONMENT`). */
 export type Config = Readonly<{
   /** PORT */
@@ -230,6 +242,8 @@ export type Config = Readonly<{
   dataDir: string;
   /** DATABASE_URL, DATABASE_SCHEMA, DATABASE_POOL_SIZE */
   database: DatabaseTarget;
+  /** FILE_STORAGE */
+  fileStorage: FileStorageKind;
   /** SMTP_URL; null = the local mailbox. */
   smtpUrl: string | null;
   /** LOG_LEVEL */
@@ -354,6 +368,13 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
 
+  const fileStorageText = text('FILE_STORAGE')?.toLowerCase();
+  let fileStorage: FileStorageKind = database.kind === 'postgres' ? 'database' : 'disk';
+  if (fileStorageText !== undefined) {
+    if ((FILE_STORAGE_KINDS as readonly string[]).includes(fileStorageText)) fileStorage = fileStorageText as FileStorageKind;
+    else problems.push(`FILE_STORAGE=${fileStorageText} must be disk or database (default: database with a PostgreSQL DATABASE_URL, disk otherwise)`);
+  }
+
   const smtpUrl = text('SMTP_URL') ?? null;
   if (smtpUrl !== null && !/^smtps?:\/\//i.test(smtpUrl)) {
     problems.push('SMTP_URL must look like smtp://user:pass@host:587 or smtps://host:465');
@@ -400,6 +421,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl,
     dataDir,
     database,
+    fileStorage,
     smtpUrl,
     logLevel,
     defaultTimeZone,

@@ -1,6 +1,6 @@
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
-import type { Database, Dialect } from './db/database.js';
+import type { Database } from './db/database.js';
 import type { IdSource } from './ids.js';
 import type { Logger } from './logger.js';
 import type { SecretBox } from './secrets.js';
@@ -17,7 +17,6 @@ import type { ProcessHeartbeat } from './db/process-heartbeat.js';
 export interface Context {
   readonly config: Config;
   readonly db: Database;
-  readonly dialect: Dialect;
   readonly clock: Clock;
   readonly ids: IdSource;
   readonly log: Logger;

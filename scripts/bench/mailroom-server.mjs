@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import { createApp } from '../../dist/src/app.js';
 import { issueTokenPair } from '../../dist/src/auth/issue-tokens.js';
 import { loadConfig } from '../../dist/src/config.js';
+import { dialectOf } from '../../dist/src/db/database.js';
 import { createWorker } from '../../dist/src/delivery/worker.js';
 import { buildServer } from '../../dist/src/http/server.js';
 import { createOrg } from '../../dist/src/orgs/create-org.js';
@@ -55,7 +56,7 @@ const counts = async () => {
 
 /** Installs the claim trace (see the header); idempotent per database. */
 const traceClaims = async () => {
-  if (app.dialect === 'postgres') {
+  if (dialectOf(app.db) === 'postgres') {
     await sql`create table bench_claims (message_id text not null, claimed_at bigint not null, owner text, attempts integer not null)`.execute(app.db);
     await sql`create function bench_claim() returns trigger language plpgsql as $$
       begin
@@ -101,4 +102,4 @@ serve({
     return true;
   },
 });
-emit('ready', { port, token: tokens.access_token, leadId, leadEmail, adminEmail, dialect: app.dialect });
+emit('ready', { port, token: tokens.access_token, leadId, leadEmail, adminEmail, dialect: dialectOf(app.db) });

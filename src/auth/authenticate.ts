@@ -1,6 +1,7 @@
 import type { Context, Principal } from '../context.js';
 import { AppError } from '../errors.js';
 import { digest, OAUTH_TOKEN_PATTERN } from '../ids.js';
+import { findTokenWithOwner } from './token-repository.js';
 
 /**
  * Resolves an `Authorization` header to the calling user.
@@ -12,13 +13,7 @@ export async function authenticate(ctx: Context, header: string | undefined): Pr
   if (!match) throw new AppError('AUTHENTICATION_FAILURE');
   const token = match[2]!;
   if (!OAUTH_TOKEN_PATTERN.test(token)) throw new AppError('INVALID_TOKEN');
-  const row = await ctx.db
-    .selectFrom('oauth_tokens as t')
-    .innerJoin('users as u', (join) => join.onRef('u.id', '=', 't.user_id').onRef('u.org_id', '=', 't.org_id'))
-    .innerJoin('orgs as o', 'o.id', 't.org_id')
-    .select(['t.kind', 't.org_id', 't.user_id', 't.scopes', 't.expires_at', 't.revoked_at', 'u.status', 'u.time_zone', 'o.time_zone as org_time_zone'])
-    .where('t.token_digest', '=', digest(token))
-    .executeTakeFirst();
+  const row = await findTokenWithOwner(ctx.db, digest(token));
   if (
     !row ||
     row.kind !== 'access' ||

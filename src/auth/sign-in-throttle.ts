@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import { clientNetwork } from '../ip-address.js';
 import { counterId, recordAttempt, type WindowLimit } from '../limits/attempt-limits.js';
-import { clearCounter, markCounter, readCounters, type Counter, type CounterId } from '../limits/attempt-counters.js';
+import { clearCounter, markCounter, readCounters, type Counter, type CounterId } from '../limits/attempt-counter-repository.js';
 
 /**
  * Limits on wrong passwords (the web UI's sign-in form and the mailbox's HTTP Basic together),

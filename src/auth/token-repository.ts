@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.js';
-import type { OAuthClientTable, OAuthGrantTable, OAuthTokenTable } from '../db/schema.js';
+import type { OAuthClientTable, OAuthGrantTable, OAuthTokenTable, OrgTable, UserTable } from '../db/schema.js';
 
 export type TokenRow = OAuthTokenTable;
 export type ClientRow = OAuthClientTable;
@@ -59,4 +59,19 @@ export async function consumeGrant(db: Database, codeDigest: string, at: number)
     .where('used_at', 'is', null)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1 ? grant : undefined;
+}
+
+/** A token with what authenticating a request needs of its user and org. */
+export type TokenWithOwner = Pick<TokenRow, 'kind' | 'org_id' | 'user_id' | 'scopes' | 'expires_at' | 'revoked_at'> &
+  Pick<UserTable, 'status' | 'time_zone'> & { org_time_zone: OrgTable['time_zone'] };
+
+/** A token by its digest, with its user's status and time zone and its org's time zone. */
+export async function findTokenWithOwner(db: Database, tokenDigest: string): Promise<TokenWithOwner | undefined> {
+  return db
+    .selectFrom('oauth_tokens as t')
+    .innerJoin('users as u', (join) => join.onRef('u.id', '=', 't.user_id').onRef('u.org_id', '=', 't.org_id'))
+    .innerJoin('orgs as o', 'o.id', 't.org_id')
+    .select(['t.kind', 't.org_id', 't.user_id', 't.scopes', 't.expires_at', 't.revoked_at', 'u.status', 'u.time_zone', 'o.time_zone as org_time_zone'])
+    .where('t.token_digest', '=', tokenDigest)
+    .executeTakeFirst();
 }

@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context, Principal } from '../context.js';
 import { findOrg } from '../orgs/org-repository.js';
 import { findUserById } from '../users/user-repository.js';
+import { deleteExpiredSessions, deleteSession, findSessionRow, insertSession } from './web-session-repository.js';
 
 /**
  * Browser sessions of the web UI and the local mailbox (one sign-in for both). The cookie carries
@@ -21,18 +22,15 @@ export const newToken = (): string => randomBytes(32).toString('base64url');
 export async function startSession(ctx: Context, principal: Pick<Principal, 'orgId' | 'userId'>): Promise<string> {
   const token = newToken();
   const now = ctx.clock.now();
-  await ctx.db.deleteFrom('ui_sessions').where('expires_at', '<=', now).execute();
-  await ctx.db
-    .insertInto('ui_sessions')
-    .values({ id: digest(token), org_id: principal.orgId, user_id: principal.userId, csrf_token: newToken(), created_at: now, expires_at: now + SESSION_TTL_MS })
-    .execute();
+  await deleteExpiredSessions(ctx.db, now);
+  await insertSession(ctx.db, { id: digest(token), org_id: principal.orgId, user_id: principal.userId, csrf_token: newToken(), created_at: now, expires_at: now + SESSION_TTL_MS });
   return token;
 }
 
 /** The session a cookie token names, or null (unknown, expired, or its user is no longer active). */
 export async function findSession(ctx: Context, token: string | undefined): Promise<Session | null> {
   if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
-  const row = await ctx.db.selectFrom('ui_sessions').selectAll().where('id', '=', digest(token)).executeTakeFirst();
+  const row = await findSessionRow(ctx.db, digest(token));
   if (!row || row.expires_at <= ctx.clock.now()) return null;
   const [user, org] = await Promise.all([findUserById(ctx.db, row.org_id, row.user_id), findOrg(ctx.db, row.org_id)]);
   if (!user || !org || user.status !== 'active') return null;
@@ -47,7 +45,7 @@ export async function findSession(ctx: Context, token: string | undefined): Prom
 
 export async function endSession(ctx: Context, token: string | undefined): Promise<void> {
   if (!token) return;
-  await ctx.db.deleteFrom('ui_sessions').where('id', '=', digest(token)).execute();
+  await deleteSession(ctx.db, digest(token));
 }
 
 /** Constant-time comparison of a submitted token with the expected one. */

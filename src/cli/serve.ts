@@ -1,5 +1,6 @@
 import { createApp } from '../app.js';
 import type { Config } from '../config.js';
+import { dialectOf } from '../db/database.js';
 import { createWorker, type Worker } from '../delivery/worker.js';
 import { buildServer } from '../http/server.js';
 import { ensureDemoOrg, type DemoCredentials } from '../orgs/ensure-demo-org.js';
@@ -22,7 +23,7 @@ export async function serve(config: Config, options: { worker: boolean }): Promi
   await worker?.start();
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  app.log.info({ event: 'server.listening', port, database: app.dialect }, `Mailroom listening on ${config.host}:${port}`);
+  app.log.info({ event: 'server.listening', port, database: dialectOf(app.db) }, `Mailroom listening on ${config.host}:${port}`);
   if (demo) process.stdout.write(demoBanner(demo, config.publicUrl));
 
   return new Promise((resolve) => {

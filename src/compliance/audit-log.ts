@@ -3,6 +3,7 @@ import type { Database } from '../db/database.js';
 import type { AuditActorType, AuditLogTable } from '../db/schema.js';
 import type { ErrorCode } from '../errors.js';
 import { formatZohoDateTime } from '../time.js';
+import { insertAuditRow, listAuditRows } from './audit-log-repository.js';
 
 /**
  * The compliance audit trail (issue 6 item 7): consent changes, locks and unlocks, blocks and
@@ -38,21 +39,18 @@ export type AuditEntry = {
 const MAX_REASON = 500;
 
 export async function recordAudit(ctx: Pick<Context, 'clock' | 'ids'>, db: Database, entry: AuditEntry): Promise<void> {
-  await db
-    .insertInto('audit_log')
-    .values({
-      id: ctx.ids.next(),
-      org_id: entry.orgId,
-      at: ctx.clock.now(),
-      actor_type: entry.actor.type,
-      actor_id: entry.actor.id,
-      action: entry.action,
-      module: entry.module ?? null,
-      record_id: entry.recordId ?? null,
-      reason: entry.reason.slice(0, MAX_REASON),
-      details: JSON.stringify(entry.details ?? {}),
-    })
-    .execute();
+  await insertAuditRow(db, {
+    id: ctx.ids.next(),
+    org_id: entry.orgId,
+    at: ctx.clock.now(),
+    actor_type: entry.actor.type,
+    actor_id: entry.actor.id,
+    action: entry.action,
+    module: entry.module ?? null,
+    record_id: entry.recordId ?? null,
+    reason: entry.reason.slice(0, MAX_REASON),
+    details: JSON.stringify(entry.details ?? {}),
+  });
 }
 
 export type AuditQuery = { page: number; perPage: number; action?: string; recordId?: string };
@@ -61,14 +59,7 @@ export type AuditPage = { entries: Record<string, unknown>[]; moreRecords: boole
 
 /** Newest first, paged; `action` and `record_id` narrow the list. */
 export async function listAudit(db: Database, orgId: string, timeZone: string, query: AuditQuery): Promise<AuditPage> {
-  let q = db.selectFrom('audit_log').selectAll().where('org_id', '=', orgId);
-  if (query.action) q = q.where('action', '=', query.action);
-  if (query.recordId) q = q.where('record_id', '=', query.recordId);
-  const rows = await q
-    .orderBy('id', 'desc')
-    .limit(query.perPage + 1)
-    .offset((query.page - 1) * query.perPage)
-    .execute();
+  const rows = await listAuditRows(db, orgId, { action: query.action, recordId: query.recordId }, query.perPage + 1, (query.page - 1) * query.perPage);
   return { entries: rows.slice(0, query.perPage).map((r) => presentAudit(r, timeZone)), moreRecords: rows.length > query.perPage };
 }
 

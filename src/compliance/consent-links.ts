@@ -2,6 +2,10 @@ import { createHash } from 'node:crypto';
 import type { Context } from '../context.js';
 import type { Database } from '../db/database.js';
 import type { ConsentLinkTable } from '../db/schema.js';
+import { consentLinkOfMail, findConsentLinkByHash, insertConsentLink } from './consent-link-repository.js';
+
+// Kept importable from here for acceptance and delivery, which write and read the links.
+export { consentLinkOfMail, insertConsentLink };
 
 /**
  * Consent-form links (`${ConsentForm.en_US}` in a consent email, docs/zoho-contract.md §12).
@@ -60,16 +64,7 @@ export function fillConsentLinks(text: string, url: string): string {
   return text.replace(CONSENT_TOKEN, () => url);
 }
 
-export async function insertConsentLink(db: Database, row: ConsentLinkTable): Promise<void> {
-  await db.insertInto('consent_links').values(row).execute();
-}
-
 export async function findConsentLink(db: Database, secret: string): Promise<ConsentLinkTable | undefined> {
   if (!isWellFormedSecret(secret)) return undefined;
-  return db.selectFrom('consent_links').selectAll().where('token_hash', '=', hashSecret(secret)).executeTakeFirst();
-}
-
-/** The consent link of a consent email (one per mail). */
-export async function consentLinkOfMail(db: Database, orgId: string, messageId: string): Promise<ConsentLinkTable | undefined> {
-  return db.selectFrom('consent_links').selectAll().where('org_id', '=', orgId).where('message_id', '=', messageId).executeTakeFirst();
+  return findConsentLinkByHash(db, hashSecret(secret));
 }

@@ -1,10 +1,11 @@
 import type { Context, Principal } from '../context.js';
-import type { Database } from '../db/database.js';
+import { inTransaction, type Database } from '../db/database.js';
 import type { Profile } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import type { ModuleDefinition } from '../records/modules.js';
 import { resolveModule } from '../records/module-registry.js';
 import { recordAudit } from './audit-log.js';
+import { findLockingConfigRow, upsertLockingConfig } from './locking-config-repository.js';
 import { requireAdmin } from './require-admin.js';
 
 /**
@@ -43,12 +44,7 @@ export const DEFAULT_LOCKING_SETTINGS: LockingSettings = Object.freeze({
 type StoredConfig = { id: string | null; settings: LockingSettings; modifiedBy: string | null; modifiedAt: number | null };
 
 export async function loadLockingSettings(db: Database, orgId: string, moduleApiName: string): Promise<StoredConfig> {
-  const row = await db
-    .selectFrom('record_locking_configurations')
-    .selectAll()
-    .where('org_id', '=', orgId)
-    .where('module', '=', moduleApiName)
-    .executeTakeFirst();
+  const row = await findLockingConfigRow(db, orgId, moduleApiName);
   if (!row) return { id: null, settings: DEFAULT_LOCKING_SETTINGS, modifiedBy: null, modifiedAt: null };
   return {
     id: row.id,
@@ -112,14 +108,8 @@ export async function updateLockingConfiguration(ctx: Context, principal: Princi
 
   const now = ctx.clock.now();
   const id = stored.id ?? ctx.ids.next();
-  await ctx.db.transaction().execute(async (tx) => {
-    await tx
-      .insertInto('record_locking_configurations')
-      .values({ id, org_id: principal.orgId, module: module.apiName, settings: JSON.stringify(next), modified_by: principal.userId, modified_at: now })
-      .onConflict((oc) =>
-        oc.columns(['org_id', 'module']).doUpdateSet({ settings: JSON.stringify(next), modified_by: principal.userId, modified_at: now }),
-      )
-      .execute();
+  await inTransaction(ctx.db, async (tx) => {
+    await upsertLockingConfig(tx, { id, org_id: principal.orgId, module: module.apiName, settings: JSON.stringify(next), modified_by: principal.userId, modified_at: now });
     await recordAudit(ctx, tx, {
       orgId: principal.orgId,
       actor: { type: 'user', id: principal.userId },

@@ -1,8 +1,9 @@
 import type { Context } from '../context.js';
-import type { Database } from '../db/database.js';
+import { inTransaction, type Database } from '../db/database.js';
 import type { Profile } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { recordAudit, type AuditEntry } from './audit-log.js';
+import { findPermissionEnabled, listPermissionRows, upsertPermission } from './permission-repository.js';
 
 /**
  * Profile permissions (docs/zoho-contract.md §3.3 step 4). Mailroom has two profiles per org, Administrator
@@ -19,14 +20,8 @@ export const PERMISSION_KEYS = Object.keys(PERMISSIONS) as PermissionKey[];
 export const PROFILES: readonly Profile[] = ['admin', 'standard'];
 
 export async function hasPermission(db: Database, orgId: string, profile: Profile, permission: PermissionKey): Promise<boolean> {
-  const row = await db
-    .selectFrom('profile_permissions')
-    .select('enabled')
-    .where('org_id', '=', orgId)
-    .where('profile', '=', profile)
-    .where('permission', '=', permission)
-    .executeTakeFirst();
-  return row === undefined || row.enabled === 1;
+  const enabled = await findPermissionEnabled(db, orgId, profile, permission);
+  return enabled === undefined || enabled === 1;
 }
 
 /** NO_PERMISSION (403) naming the missing permission, unless the profile has it. */
@@ -39,7 +34,7 @@ export async function requirePermission(db: Database, orgId: string, profile: Pr
 export type ProfilePermissions = { profile: Profile; permissions: Record<PermissionKey, boolean> };
 
 export async function listProfilePermissions(db: Database, orgId: string): Promise<ProfilePermissions[]> {
-  const rows = await db.selectFrom('profile_permissions').selectAll().where('org_id', '=', orgId).execute();
+  const rows = await listPermissionRows(db, orgId);
   return PROFILES.map((profile) => ({
     profile,
     permissions: Object.fromEntries(
@@ -64,12 +59,8 @@ export function checkPermissionChange(input: Pick<SetPermissionInput, 'profile' 
 export async function setProfilePermission(ctx: Context, input: SetPermissionInput): Promise<ProfilePermissions[]> {
   const { profile, permission } = checkPermissionChange(input);
   const before = await hasPermission(ctx.db, input.orgId, profile, permission);
-  await ctx.db.transaction().execute(async (tx) => {
-    await tx
-      .insertInto('profile_permissions')
-      .values({ org_id: input.orgId, profile, permission, enabled: input.enabled ? 1 : 0 })
-      .onConflict((oc) => oc.columns(['org_id', 'profile', 'permission']).doUpdateSet({ enabled: input.enabled ? 1 : 0 }))
-      .execute();
+  await inTransaction(ctx.db, async (tx) => {
+    await upsertPermission(tx, { org_id: input.orgId, profile, permission, enabled: input.enabled ? 1 : 0 });
     if (before !== input.enabled) {
       await recordAudit(ctx, tx, {
         orgId: input.orgId,

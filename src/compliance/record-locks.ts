@@ -1,6 +1,6 @@
 import type { Context, Principal } from '../context.js';
-import type { Database } from '../db/database.js';
-import type { Profile, RecordLockTable } from '../db/schema.js';
+import { inTransaction, type Database } from '../db/database.js';
+import type { Profile } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import type { SavedRecord } from '../records/create-records.js';
 import type { ItemOutcome, ReadItem } from '../refusals.js';
@@ -9,16 +9,13 @@ import { findRecord, parseData, updateRecordRow, type RecordRow } from '../recor
 import { findUserById, fullName } from '../users/user-repository.js';
 import { recordAudit } from './audit-log.js';
 import { isLockable, loadLockingSettings, lockRestricts, type LockingSettings } from './locking-config.js';
+import { deleteLock, findLock, insertLockIfUnlocked } from './record-lock-repository.js';
 
 /**
  * `Locking_Information__s` of a record (docs/zoho-contract.md §11): lock with a reason, read the lock,
  * unlock by the lock's id. A record has at most one lock; its `Locked__s` shows it.
  */
 export const MAX_LOCK_REASON = 500;
-
-export async function findLock(db: Database, orgId: string, recordId: string): Promise<RecordLockTable | undefined> {
-  return db.selectFrom('record_locks').selectAll().where('org_id', '=', orgId).where('record_id', '=', recordId).executeTakeFirst();
-}
 
 /**
  * Refuses an update or delete of a locked record when the module's locking configuration
@@ -87,13 +84,9 @@ export async function lockRecord(
   const reason = item.input.reason !== null && item.input.reason.trim() !== '' ? item.input.reason.trim() : null;
   const now = ctx.clock.now();
   const id = ctx.ids.next();
-  const inserted = await ctx.db.transaction().execute(async (tx) => {
-    const result = await tx
-      .insertInto('record_locks')
-      .values({ id, org_id: principal.orgId, module: module.apiName, record_id: record.id, reason, source: 'manual', locked_by: principal.userId, locked_at: now })
-      .onConflict((oc) => oc.columns(['org_id', 'record_id']).doNothing())
-      .executeTakeFirst();
-    if (Number(result.numInsertedOrUpdatedRows ?? 0n) === 0) return false;
+  const inserted = await inTransaction(ctx.db, async (tx) => {
+    const lock = { id, org_id: principal.orgId, module: module.apiName, record_id: record.id, reason, source: 'manual', locked_by: principal.userId, locked_at: now };
+    if (!(await insertLockIfUnlocked(tx, lock))) return false;
     const fresh = await findRecord(tx, principal.orgId, module.apiName, record.id);
     if (fresh) await setLockedFlag(tx, fresh, true);
     await recordAudit(ctx, tx, {
@@ -139,14 +132,8 @@ export async function getLockInformation(ctx: Context, principal: Principal, mod
 /** Unlocks a record by its lock's id (`DELETE …/Locking_Information__s/{lock_id}`); a wrong id is refused. */
 export async function unlockRecord(ctx: Context, principal: Principal, module: ModuleDefinition, recordId: string, lockId: string): Promise<ItemOutcome<{ id: string }>> {
   const record = await lockedRecord(ctx, principal, module, recordId);
-  const removed = await ctx.db.transaction().execute(async (tx) => {
-    const result = await tx
-      .deleteFrom('record_locks')
-      .where('org_id', '=', principal.orgId)
-      .where('record_id', '=', record.id)
-      .where('id', '=', lockId)
-      .executeTakeFirst();
-    if (Number(result.numDeletedRows) === 0) return false;
+  const removed = await inTransaction(ctx.db, async (tx) => {
+    if (!(await deleteLock(tx, principal.orgId, record.id, lockId))) return false;
     const fresh = await findRecord(tx, principal.orgId, module.apiName, record.id);
     if (fresh) await setLockedFlag(tx, fresh, false);
     await recordAudit(ctx, tx, {

@@ -1,11 +1,13 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Context } from '../context.js';
+import { inTransaction } from '../db/database.js';
 import type { ConsentLinkTable } from '../db/schema.js';
 import { findOrg } from '../orgs/org-repository.js';
 import { findRecord, parseData, updateRecordRow, type RecordData } from '../records/record-repository.js';
 import { formatZohoDateTime } from '../time.js';
 import { recordAudit } from './audit-log.js';
 import { EMAIL_CONSENT_WITHDRAWN, setEmailConsentWithdrawn } from './consent-details.js';
+import { markConsentLinkAnswered } from './consent-link-repository.js';
 import { findConsentLink } from './consent-links.js';
 
 /**
@@ -100,7 +102,7 @@ export async function submitConsent(ctx: Context, secret: string, form: ConsentS
   const choice: ConsentChoice = form.choice;
 
   const now = ctx.clock.now();
-  await ctx.db.transaction().execute(async (tx) => {
+  await inTransaction(ctx.db, async (tx) => {
     // Read again inside the transaction: the answer is applied to the record as it is now.
     const [record, org] = await Promise.all([findRecord(tx, link.org_id, link.module, link.record_id), findOrg(tx, link.org_id)]);
     if (!record || !org) return;
@@ -128,7 +130,7 @@ export async function submitConsent(ctx: Context, secret: string, form: ConsentS
       delete data.Unsubscribed_Time;
     }
     await updateRecordRow(tx, link.org_id, record.id, { data: JSON.stringify(data), modified_at: now });
-    await tx.updateTable('consent_links').set({ answer: choice, answered_at: now }).where('id', '=', link.id).execute();
+    await markConsentLinkAnswered(tx, link.id, choice, now);
     await recordAudit(ctx, tx, {
       orgId: link.org_id,
       actor: { type: 'data_subject', id: link.recipient_email },

@@ -29,6 +29,11 @@ export function dialectOf(db: Kysely<DB>): Dialect {
   return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
 }
 
+/** One trivial statement: resolves once the database answers (health checks). */
+export async function pingDatabase(db: Database): Promise<void> {
+  await sql`select 1`.execute(db);
+}
+
 export interface DatabaseHandle {
   db: Database;
   dialect: Dialect;

@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { dialectOf } from '../db/database.js';
 import { markHandedOver, type Claim } from './queue-repository.js';
 
 /**
@@ -15,7 +16,7 @@ export interface HandoverLog {
 
 type Waiting = { claim: Claim; ids: readonly string[]; resolve: () => void; reject: (error: unknown) => void };
 
-export function createHandoverLog(ctx: Pick<Context, 'db' | 'dialect'>): HandoverLog {
+export function createHandoverLog(ctx: Pick<Context, 'db'>): HandoverLog {
   let waiting: Waiting[] = [];
   let busy = false;
 
@@ -24,7 +25,7 @@ export function createHandoverLog(ctx: Pick<Context, 'db' | 'dialect'>): Handove
       const batch = waiting;
       waiting = [];
       try {
-        const marked = await markHandedOver(ctx.db, ctx.dialect, batch.map((w) => w.claim), batch.flatMap((w) => w.ids));
+        const marked = await markHandedOver(ctx.db, dialectOf(ctx.db), batch.map((w) => w.claim), batch.flatMap((w) => w.ids));
         for (const w of batch) {
           if (w.ids.every((id) => marked.has(id))) w.resolve();
           else w.reject(new Error('the lease of this attempt ran out and the mail was claimed again'));

@@ -1,5 +1,6 @@
 import nodemailer from 'nodemailer';
 import type { Context } from '../context.js';
+import { insertMailboxMessage } from '../mailbox/mailbox-repository.js';
 import { withSubjectField, type MailTransport, type OutgoingMail, type SendResult } from './transport.js';
 
 /**
@@ -15,19 +16,16 @@ export function createMailboxTransport(ctx: Context): MailTransport {
       const raw = withSubjectField(info.message as Buffer, mail.message).toString('utf8');
       // Storing the message is this transport's point of no return.
       await mail.handOver(mail.envelope.to);
-      await ctx.db
-        .insertInto('mailbox_messages')
-        .values({
-          id: ctx.ids.next(),
-          org_id: mail.orgId,
-          message_id: mail.messageId,
-          envelope_from: mail.envelope.from,
-          envelope_to: JSON.stringify(mail.envelope.to),
-          subject: String(mail.message.subject ?? ''),
-          raw,
-          created_at: ctx.clock.now(),
-        })
-        .execute();
+      await insertMailboxMessage(ctx.db, {
+        id: ctx.ids.next(),
+        org_id: mail.orgId,
+        message_id: mail.messageId,
+        envelope_from: mail.envelope.from,
+        envelope_to: JSON.stringify(mail.envelope.to),
+        subject: String(mail.message.subject ?? ''),
+        raw,
+        created_at: ctx.clock.now(),
+      });
       return {
         remoteMta: 'mailbox',
         outcomes: mail.envelope.to.map((email) => ({ email, kind: 'sent', statusCode: '2.0.0', diagnostic: '250 2.0.0 kept in the local mailbox' })),

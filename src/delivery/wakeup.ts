@@ -1,10 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { sql, type Transaction } from 'kysely';
-import pg from 'pg';
 import type { DatabaseTarget } from '../config.js';
 import { backoffMs, errorCode } from '../db/availability.js';
-import { pgConnectionOptions } from '../db/database.js';
-import type { DB } from '../db/schema.js';
+import type { Database } from '../db/database.js';
+import { notifyChannel, openListenConnection, type ListenConnection } from '../db/notify.js';
 import type { Logger } from '../logger.js';
 
 /**
@@ -18,7 +16,7 @@ import type { Logger } from '../logger.js';
  */
 export interface Wakeup {
   /** Inside the accepting transaction. */
-  notifyInTransaction(tx: Transaction<DB>): Promise<void>;
+  notifyInTransaction(tx: Database): Promise<void>;
   /** After the commit, for workers in this process. */
   notifyLocal(): void;
   /** Starts listening (PostgreSQL) and calls `listener` on every wake-up; returns an unsubscribe. */
@@ -30,7 +28,7 @@ export function createWakeup(target: DatabaseTarget, log: Logger, applicationNam
   const events = new EventEmitter();
   events.setMaxListeners(100);
   const channel = target.kind === 'postgres' ? `mailroom_due_${target.schema}` : '';
-  let client: pg.Client | null = null;
+  let client: ListenConnection | null = null;
   let connecting: Promise<void> | null = null;
   let closed = false;
   let retryTimer: NodeJS.Timeout | null = null;
@@ -39,18 +37,10 @@ export function createWakeup(target: DatabaseTarget, log: Logger, applicationNam
 
   const connect = async (): Promise<void> => {
     if (target.kind !== 'postgres') return;
-    const c = new pg.Client(pgConnectionOptions(target, applicationName));
-    c.on('notification', () => events.emit('wake'));
-    // Without an 'error' listener a lost connection would kill the process (node-postgres emits it).
-    c.on('error', (error) => lost(c, error));
-    c.on('end', () => lost(c, new Error('LISTEN connection ended')));
-    try {
-      await c.connect();
-      await c.query(`LISTEN "${channel}"`);
-    } catch (error) {
-      await c.end().catch(() => undefined);
-      throw error;
-    }
+    const c = await openListenConnection(target, applicationName, channel, {
+      notification: () => events.emit('wake'),
+      lost: (connection, error) => lost(connection, error),
+    });
     if (closed) {
       await c.end().catch(() => undefined);
       return;
@@ -59,7 +49,7 @@ export function createWakeup(target: DatabaseTarget, log: Logger, applicationNam
   };
 
   /** The LISTEN connection broke (restart, pg_terminate_backend, network): reconnect with back-off. */
-  const lost = (c: pg.Client, error: unknown) => {
+  const lost = (c: ListenConnection, error: unknown) => {
     if (client !== c) return;
     client = null;
     lostAt = Date.now();
@@ -93,7 +83,7 @@ export function createWakeup(target: DatabaseTarget, log: Logger, applicationNam
 
   return {
     async notifyInTransaction(tx) {
-      if (target.kind === 'postgres') await sql`select pg_notify(${channel}, '')`.execute(tx);
+      if (target.kind === 'postgres') await notifyChannel(tx, channel);
     },
     notifyLocal() {
       events.emit('wake');

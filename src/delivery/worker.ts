@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Context } from '../context.js';
 import { backoffMs, errorCode, isDatabaseUnavailable } from '../db/availability.js';
+import { dialectOf } from '../db/database.js';
 import type { MailRow } from '../mail/mail-repository.js';
 import { deliverMail } from './deliver-mail.js';
 import { createHandoverLog } from './handover-log.js';
@@ -49,7 +50,7 @@ export function createWorker(ctx: Context, options: { transports?: TransportRegi
   let firstLane: 0 | 1 = 0;
   const claim = (limit: number): Promise<MailRow[]> => {
     firstLane = firstLane === 0 ? 1 : 0;
-    return claimDueMails(ctx.db, ctx.dialect, { workerId: id, now: ctx.clock.now(), leaseMs, limit, firstLane });
+    return claimDueMails(ctx.db, dialectOf(ctx.db), { workerId: id, now: ctx.clock.now(), leaseMs, limit, firstLane });
   };
 
   const deliver = (mail: MailRow): Promise<void> => {

@@ -1,11 +1,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Database } from '../db/database.js';
+import { findFileBlob, insertFileBlob } from './file-blob-repository.js';
 
 /**
- * Where file bytes live. Keys are Mailroom's random file ids (never user-given names).
- * - disk: under DATA_DIR/files (the embedded default: one machine, one process);
- * - database: the `file_blobs` table (PostgreSQL: every process on every machine sees the bytes).
+ * Where file bytes live, as FILE_STORAGE says (src/config.ts). Keys are Mailroom's random file
+ * ids (never user-given names).
+ * - disk: under DATA_DIR/files (the default on SQLite: one machine);
+ * - database: the `file_blobs` table (the default on PostgreSQL: every process on every machine sees the bytes).
  * An S3-compatible store would be one more implementation of this interface.
  */
 export interface FileStorage {
@@ -52,11 +54,10 @@ export function createDatabaseStorage(db: Database): FileStorage {
   return {
     kind: 'database',
     async put(fileId, bytes, tx = db) {
-      await tx.insertInto('file_blobs').values({ file_id: fileId, bytes }).execute();
+      await insertFileBlob(tx, fileId, bytes);
     },
     async get(fileId) {
-      const row = await db.selectFrom('file_blobs').select('bytes').where('file_id', '=', fileId).executeTakeFirst();
-      return row ? Buffer.from(row.bytes) : null;
+      return findFileBlob(db, fileId);
     },
   };
 }

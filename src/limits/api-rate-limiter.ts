@@ -89,7 +89,7 @@ export function createApiRateLimiter(ctx: Context, options: { cacheTtlMs?: numbe
       };
       try {
         const hour = hourOf(now);
-        const credit = await consumeApiCredit(ctx.db, ctx.dialect, { orgId: principal.orgId, hour, limit: org.credits });
+        const credit = await consumeApiCredit(ctx.db, { orgId: principal.orgId, hour, limit: org.credits });
         // Credits used in hour h are back when hour h + 24 starts.
         const resetMs = (credit.oldestHour + WINDOW_HOURS) * HOUR_MS;
         const remaining = Math.max(0, org.credits - credit.used);

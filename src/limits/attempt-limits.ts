@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { countAttempt, purgeEndedCounters, type AttemptScope, type Counter, type CounterId } from './attempt-counters.js';
+import { countAttempt, purgeEndedCounters, type AttemptScope, type Counter, type CounterId } from './attempt-counter-repository.js';
 
 /** At most `max` attempts per window of `windowMs` (the window starts with its first attempt). */
 export type WindowLimit = Readonly<{ max: number; windowMs: number }>;

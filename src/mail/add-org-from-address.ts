@@ -2,6 +2,7 @@ import type { Context } from '../context.js';
 import { AppError } from '../errors.js';
 import { findOrg } from '../orgs/org-repository.js';
 import { isValidEmail } from '../records/email-address.js';
+import { findOrgFromAddressId, insertOrgFromAddress } from './from-address-repository.js';
 import { normaliseEmail } from './mail-input.js';
 
 /** Adds an organisation From address (Zoho: Setup › Channels › Email › Organization Emails). */
@@ -15,14 +16,8 @@ export async function addOrgFromAddress(
   const name = input.name.trim();
   if (name === '' || name.length > 200 || /[\r\n\0]/.test(name)) throw new AppError('INVALID_DATA', { details: { api_name: 'name' } });
   const email = normaliseEmail(raw);
-  const existing = await ctx.db
-    .selectFrom('org_from_addresses')
-    .select('id')
-    .where('org_id', '=', input.orgId)
-    .where('email', '=', email)
-    .executeTakeFirst();
-  if (existing) throw new AppError('ALREADY_EXISTS', { details: { api_name: 'email' } });
+  if ((await findOrgFromAddressId(ctx.db, input.orgId, email)) !== undefined) throw new AppError('ALREADY_EXISTS', { details: { api_name: 'email' } });
   const id = ctx.ids.next();
-  await ctx.db.insertInto('org_from_addresses').values({ id, org_id: input.orgId, email, user_name: name, created_at: ctx.clock.now() }).execute();
+  await insertOrgFromAddress(ctx.db, { id, org_id: input.orgId, email, user_name: name, created_at: ctx.clock.now() });
   return { id, email, user_name: name };
 }

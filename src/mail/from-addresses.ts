@@ -1,6 +1,11 @@
 import type { Database } from '../db/database.js';
 import type { OrgFromAddressTable, UserSmtpSettingsTable } from '../db/schema.js';
 import { findUserById, fullName, type UserRow } from '../users/user-repository.js';
+import { listOrgFromAddresses } from './from-address-repository.js';
+import { findUserSmtp } from './user-smtp-repository.js';
+
+// Kept importable from here: acceptance, transports and the settings pages read both.
+export { findUserSmtp, listOrgFromAddresses };
 
 /**
  * A user's allowed From addresses (docs/zoho-contract.md §4): the primary address, the org's addresses
@@ -13,14 +18,6 @@ export type FromAddress = {
   id: string | null;
   default: boolean;
 };
-
-export async function listOrgFromAddresses(db: Database, orgId: string): Promise<OrgFromAddressTable[]> {
-  return db.selectFrom('org_from_addresses').selectAll().where('org_id', '=', orgId).orderBy('email').execute();
-}
-
-export async function findUserSmtp(db: Database, orgId: string, userId: string): Promise<UserSmtpSettingsTable | undefined> {
-  return db.selectFrom('user_smtp_settings').selectAll().where('org_id', '=', orgId).where('user_id', '=', userId).executeTakeFirst();
-}
 
 export function fromAddressesOf(
   user: UserRow,

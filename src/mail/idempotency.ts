@@ -3,8 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from '../context.js';
 import { backoffMs } from '../db/availability.js';
 import type { Database } from '../db/database.js';
-import type { IdempotencyKeyTable } from '../db/schema.js';
 import { AppError } from '../errors.js';
+import { completeHeldKey, deleteHeldKey, findKey, insertKeyIfAbsent, takeOverKey, type KeyRow } from './idempotency-repository.js';
 
 /**
  * `Idempotency-Key` (beyond Zoho; IETF draft semantics), per org, kept 24 h:
@@ -38,8 +38,6 @@ export type StoredAnswer = { status: number; body: unknown };
 
 export type IdempotencyClaim = ({ kind: 'new' } & HeldKey) | { kind: 'replay'; answer: StoredAnswer };
 
-type KeyRow = IdempotencyKeyTable & { owner_seen: number | null };
-
 export async function claimIdempotencyKey(
   ctx: Context,
   orgId: string,
@@ -65,27 +63,13 @@ export async function claimIdempotencyKey(
   const row = await findKey(ctx.db, orgId, key);
   if (!row) {
     // Two requests racing for a new key: the insert decides, the loser sees it in progress.
-    const inserted = await ctx.db
-      .insertInto('idempotency_keys')
-      .values(values)
-      .onConflict((oc) => oc.columns(['org_id', 'key']).doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1) return held;
+    if (await insertKeyIfAbsent(ctx.db, values)) return held;
     return claimAfterRace(ctx, orgId, key, fingerprint);
   }
   const verdict = judge(ctx, row, fingerprint, now);
   if (verdict !== 'take') return verdict;
   // Take over an expired or abandoned key only if nobody else did in between (compare-and-set).
-  const updated = await ctx.db
-    .updateTable('idempotency_keys')
-    .set(values)
-    .where('org_id', '=', orgId)
-    .where('key', '=', key)
-    .where('created_at', '=', row.created_at)
-    .where('state', '=', row.state)
-    .where((eb) => (row.claim_token === null ? eb('claim_token', 'is', null) : eb('claim_token', '=', row.claim_token)))
-    .executeTakeFirst();
-  if (Number(updated.numUpdatedRows) === 1) {
+  if (await takeOverKey(ctx.db, { org_id: orgId, key, created_at: row.created_at, state: row.state, claim_token: row.claim_token }, values)) {
     if (row.state === 'running') {
       ctx.log.warn({ event: 'idempotency.taken_over', org_id: orgId, owner_process: row.owner_process, running_ms: now - row.created_at }, 'Idempotency-Key of a request that died was taken over');
     }
@@ -118,17 +102,6 @@ function takeoverTime(ctx: Context, row: KeyRow): number {
   return Math.min(limit, row.owner_seen + ctx.heartbeat.staleAfterMs);
 }
 
-async function findKey(db: Database, orgId: string, key: string): Promise<KeyRow | undefined> {
-  return db
-    .selectFrom('idempotency_keys as k')
-    .leftJoin('process_heartbeats as p', 'p.id', 'k.owner_process')
-    .selectAll('k')
-    .select('p.last_seen as owner_seen')
-    .where('k.org_id', '=', orgId)
-    .where('k.key', '=', key)
-    .executeTakeFirst();
-}
-
 /** Another request changed the key between our read and our write: answer from what it left. */
 async function claimAfterRace(ctx: Context, orgId: string, key: string, fingerprint: string): Promise<IdempotencyClaim> {
   const row = await findKey(ctx.db, orgId, key);
@@ -143,15 +116,8 @@ async function claimAfterRace(ctx: Context, orgId: string, key: string, fingerpr
  * request ran so long that a retry took its key over, and that retry's answer is the one kept.
  */
 export async function completeIdempotencyKey(db: Database, orgId: string, held: HeldKey, answer: StoredAnswer): Promise<void> {
-  const updated = await db
-    .updateTable('idempotency_keys')
-    .set({ state: 'done', response_status: answer.status, response_body: JSON.stringify(answer.body), owner_process: null })
-    .where('org_id', '=', orgId)
-    .where('key', '=', held.key)
-    .where('claim_token', '=', held.token)
-    .where('state', '=', 'running')
-    .executeTakeFirst();
-  if (Number(updated.numUpdatedRows) !== 1) throw new AppError('IDEMPOTENCY_IN_PROGRESS', { retryAfterSeconds: 1 });
+  const completed = await completeHeldKey(db, orgId, held.key, held.token, { status: answer.status, bodyText: JSON.stringify(answer.body) });
+  if (!completed) throw new AppError('IDEMPOTENCY_IN_PROGRESS', { retryAfterSeconds: 1 });
 }
 
 /**
@@ -161,7 +127,7 @@ export async function completeIdempotencyKey(db: Database, orgId: string, held: 
  */
 export async function releaseIdempotencyKey(ctx: Context, orgId: string, held: HeldKey): Promise<void> {
   try {
-    await deleteHeldKey(ctx.db, orgId, held);
+    await deleteHeldKey(ctx.db, orgId, held.key, held.token);
   } catch (error) {
     ctx.log.warn({ event: 'idempotency.release_failed', org_id: orgId, err: error }, 'could not release an Idempotency-Key; retrying in the background');
     void releaseLater(ctx, orgId, held);
@@ -172,21 +138,11 @@ async function releaseLater(ctx: Context, orgId: string, held: HeldKey): Promise
   for (let attempt = 0; ctx.clock.now() < held.claimedAt + RUNNING_LIMIT_MS; attempt += 1) {
     await sleep(backoffMs(attempt), undefined, { ref: false });
     try {
-      await deleteHeldKey(ctx.db, orgId, held);
+      await deleteHeldKey(ctx.db, orgId, held.key, held.token);
       ctx.log.info({ event: 'idempotency.released_late', org_id: orgId, attempts: attempt + 1 }, 'Idempotency-Key released after the database came back');
       return;
     } catch {
       // Still away: try again after the next back-off.
     }
   }
-}
-
-function deleteHeldKey(db: Database, orgId: string, held: HeldKey): Promise<unknown> {
-  return db
-    .deleteFrom('idempotency_keys')
-    .where('org_id', '=', orgId)
-    .where('key', '=', held.key)
-    .where('claim_token', '=', held.token)
-    .where('state', '=', 'running')
-    .execute();
 }

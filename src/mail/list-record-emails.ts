@@ -5,7 +5,7 @@ import { findRecord } from '../records/record-repository.js';
 import { findUsersByIds } from '../users/user-repository.js';
 import { findMail, listMailsOfRecord, recipientsOf, type MailRow } from './mail-repository.js';
 import { mailView, type MailView } from './mail-view.js';
-import { filesOfMails } from './mail-files.js';
+import { filesOfMails } from './mail-attachment-repository.js';
 
 /** Zoho's Emails related list returns 10 mails a page. */
 export const EMAILS_PAGE_SIZE = 10;

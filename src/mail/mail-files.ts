@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '../db/database.js';
-import type { MailAttachmentTable } from '../db/schema.js';
 import { findFiles, type FileRow } from '../files/file-repository.js';
+import { filesOfMails, insertMailAttachments } from './mail-attachment-repository.js';
+
+// Kept importable from here: acceptance pins a mail's files, delivery loads them.
+export { filesOfMails, insertMailAttachments };
 
 /** Zoho: all files a mail carries together at most 10 MB. */
 export const MAX_MAIL_FILES_BYTES = 10 * 1024 * 1024;
@@ -30,22 +33,4 @@ export const newContentId = (): string => `${randomBytes(12).toString('hex')}@ma
 export async function inlineFilesOf(db: Database, orgId: string, html: string): Promise<FileRow[]> {
   const ids = inlineImageIds(html);
   return (await findFiles(db, orgId, ids)).filter((f) => f.is_inline === 1);
-}
-
-export async function insertMailAttachments(db: Database, rows: readonly MailAttachmentTable[]): Promise<void> {
-  if (rows.length > 0) await db.insertInto('mail_attachments').values([...rows]).execute();
-}
-
-export type CarriedFile = MailAttachmentTable & { name: string; content_type: string; size: number };
-
-export async function filesOfMails(db: Database, messageIds: readonly string[]): Promise<CarriedFile[]> {
-  if (messageIds.length === 0) return [];
-  return db
-    .selectFrom('mail_attachments as a')
-    .innerJoin('files as f', 'f.id', 'a.file_id')
-    .select(['a.message_id', 'a.position', 'a.file_id', 'a.kind', 'a.content_id', 'f.name', 'f.content_type', 'f.size'])
-    .where('a.message_id', 'in', [...messageIds])
-    .orderBy('a.message_id')
-    .orderBy('a.position')
-    .execute();
 }

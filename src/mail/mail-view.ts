@@ -2,7 +2,7 @@ import type { UserRow } from '../users/user-repository.js';
 import { fullName } from '../users/user-repository.js';
 import type { Address } from './mail-input.js';
 import type { MailRow, RecipientRow } from './mail-repository.js';
-import type { CarriedFile } from './mail-files.js';
+import type { CarriedFile } from './mail-attachment-repository.js';
 
 /**
  * A mail as the Emails related list and the web UI show it (docs/zoho-contract.md §8): who sent it

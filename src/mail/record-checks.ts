@@ -4,7 +4,7 @@ import { AppError } from '../errors.js';
 import { emailConsentState } from '../compliance/consent-details.js';
 import { restrictsSendMail, loadLockingSettings } from '../compliance/locking-config.js';
 import { CONSENT_MODULES, privacyOn } from '../compliance/privacy.js';
-import { findLock } from '../compliance/record-locks.js';
+import { findLock } from '../compliance/record-lock-repository.js';
 import type { ModuleDefinition } from '../records/modules.js';
 import { findRecord, parseData, type RecordData } from '../records/record-repository.js';
 

@@ -6,7 +6,7 @@ import { AppError } from '../errors.js';
 import { counterId, takeAttempt, type WindowLimit } from '../limits/attempt-limits.js';
 import { isValidEmail } from '../records/email-address.js';
 import { findUserById, fullName } from '../users/user-repository.js';
-import { findUserSmtp } from './from-addresses.js';
+import { findUserSmtp, upsertUserSmtp } from './user-smtp-repository.js';
 import { normaliseEmail } from './mail-input.js';
 
 export type SetUserSmtpInput = {
@@ -91,11 +91,7 @@ export async function setUserSmtp(ctx: Context, input: SetUserSmtpInput): Promis
     failure_reason: null,
     updated_at: ctx.clock.now(),
   };
-  await ctx.db
-    .insertInto('user_smtp_settings')
-    .values(row)
-    .onConflict((oc) => oc.column('user_id').doUpdateSet(row))
-    .execute();
+  await upsertUserSmtp(ctx.db, row);
   return { user_id: user.id, host: row.host, port: row.port, secure: input.secure, username: row.username, from_email: row.from_email, from_name: row.from_name };
 }
 

@@ -4,7 +4,8 @@ import { recordAudit } from '../compliance/audit-log.js';
 import { settleItem, type ItemOutcome } from '../refusals.js';
 import type { ModuleDefinition } from '../records/modules.js';
 import { findRecord, parseData } from '../records/record-repository.js';
-import { findBlockRow, MAX_UNBLOCKS, unblockAddress } from './blocked-addresses.js';
+import { findBlockRow, unblockAddress } from './blocked-address-repository.js';
+import { MAX_UNBLOCKS } from './blocked-addresses.js';
 
 /** The fields unblock_email can lift a block from (custom email fields cannot be unblocked). */
 export const UNBLOCK_FIELDS = ['Email', 'Secondary_Email'] as const;

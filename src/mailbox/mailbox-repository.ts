@@ -26,3 +26,7 @@ export async function listMailboxRows(db: Database, orgId: string, offset: numbe
 export async function findMailboxRow(db: Database, orgId: string, id: string): Promise<MailboxMessageRow | undefined> {
   return db.selectFrom('mailbox_messages').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
 }
+
+export async function insertMailboxMessage(db: Database, row: MailboxMessageRow): Promise<void> {
+  await db.insertInto('mailbox_messages').values(row).execute();
+}

@@ -73,3 +73,9 @@ export async function findOrgLimitFacts(db: Database, orgId: string): Promise<Or
   if (!row) return undefined;
   return { ...row, active_users: Number(row.active_users ?? 0), confirmed_users: Number(row.confirmed_users ?? 0) };
 }
+
+/** The org's `privacy_settings` flag (1 on, 0 off), undefined for an unknown org. */
+export async function findPrivacySetting(db: Database, orgId: string): Promise<number | undefined> {
+  const row = await db.selectFrom('orgs').select('privacy_settings').where('id', '=', orgId).executeTakeFirst();
+  return row?.privacy_settings;
+}

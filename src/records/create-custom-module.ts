@@ -1,6 +1,7 @@
 import type { Context } from '../context.js';
 import { AppError } from '../errors.js';
 import { findOrg } from '../orgs/org-repository.js';
+import { insertCustomModule } from './custom-module-repository.js';
 import { listModules } from './module-registry.js';
 import { customModule, CUSTOM_MODULE_DEFAULT_FIELDS, FIELD_TYPES, RESERVED_MODULE_NAMES, type FieldDefinition, type FieldType, type ModuleDefinition } from './modules.js';
 
@@ -60,6 +61,6 @@ export async function createCustomModule(ctx: Context, input: CreateCustomModule
     fields: JSON.stringify(fields),
     created_at: ctx.clock.now(),
   };
-  await ctx.db.insertInto('custom_modules').values(row).execute();
+  await insertCustomModule(ctx.db, row);
   return customModule(row);
 }

@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.js';
+import { findCustomModuleRows, listCustomModuleRows } from './custom-module-repository.js';
 import { customModule, STANDARD_MODULES, type ModuleDefinition } from './modules.js';
 
 const STANDARD_BY_LOWER = new Map(STANDARD_MODULES.map((m) => [m.apiName.toLowerCase(), m]));
@@ -10,12 +11,12 @@ const STANDARD_BY_LOWER = new Map(STANDARD_MODULES.map((m) => [m.apiName.toLower
 export async function resolveModule(db: Database, orgId: string, segment: string): Promise<ModuleDefinition | undefined> {
   const standard = STANDARD_BY_LOWER.get(segment.toLowerCase());
   if (standard) return standard;
-  const rows = await db.selectFrom('custom_modules').selectAll().where('org_id', '=', orgId).execute();
+  const rows = await findCustomModuleRows(db, orgId);
   const row = rows.find((r) => r.api_name.toLowerCase() === segment.toLowerCase());
   return row ? customModule(row) : undefined;
 }
 
 export async function listModules(db: Database, orgId: string): Promise<ModuleDefinition[]> {
-  const rows = await db.selectFrom('custom_modules').selectAll().where('org_id', '=', orgId).orderBy('id').execute();
+  const rows = await listCustomModuleRows(db, orgId);
   return [...STANDARD_MODULES, ...rows.map(customModule)];
 }

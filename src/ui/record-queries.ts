@@ -1,21 +1,13 @@
-import { sql } from 'kysely';
 import type { Context, Principal } from '../context.js';
 import type { ModuleDefinition } from '../records/modules.js';
 import { parseData, type RecordRow } from '../records/record-repository.js';
+import { countRecordsByModule as countByModule, findModuleRecordsMentioning, findModuleRecordsWithText, listModuleRecordsNewestFirst } from './record-search-repository.js';
 
-/** Queries the web UI needs beyond the API's: record counts, text search and reverse lookups. */
+/** What the web UI shows beyond the API: record counts, text search and reverse lookups. */
 
 export async function countRecordsByModule(ctx: Context, orgId: string): Promise<Map<string, number>> {
-  const rows = await ctx.db
-    .selectFrom('records')
-    .select(['module', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('org_id', '=', orgId)
-    .groupBy('module')
-    .execute();
-  return new Map(rows.map((r) => [r.module, Number(r.n)]));
+  return countByModule(ctx.db, orgId);
 }
-
-const likePattern = (term: string): string => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /** At most this many stored rows are scanned for one search (newest first). */
 const SEARCH_SCAN_LIMIT = 2000;
@@ -31,20 +23,13 @@ export async function searchRecords(
   module: ModuleDefinition,
   options: { term: string; page: number; perPage: number },
 ): Promise<{ rows: RecordRow[]; more: boolean }> {
-  let query = ctx.db.selectFrom('records').selectAll().where('org_id', '=', principal.orgId).where('module', '=', module.apiName);
   const term = options.term.trim().toLowerCase();
   const offset = (options.page - 1) * options.perPage;
   if (term === '') {
-    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(options.perPage + 1).offset(offset).execute();
+    const rows = await listModuleRecordsNewestFirst(ctx.db, principal.orgId, module.apiName, options.perPage + 1, offset);
     return { rows: rows.slice(0, options.perPage), more: rows.length > options.perPage };
   }
-  // The one dialect branch: SQLite's LIKE ignores ASCII case only after lower(), PostgreSQL has ILIKE.
-  const pattern = likePattern(term);
-  query =
-    ctx.dialect === 'postgres'
-      ? query.where(sql<boolean>`data ilike ${pattern} escape '\\'`)
-      : query.where(sql<boolean>`lower(data) like ${pattern} escape '\\'`);
-  const candidates = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(SEARCH_SCAN_LIMIT).execute();
+  const candidates = await findModuleRecordsWithText(ctx.db, principal.orgId, module.apiName, term, SEARCH_SCAN_LIMIT);
   const matching = candidates.filter((row) =>
     Object.values(parseData(row)).some((value) => (typeof value === 'string' || typeof value === 'number') && String(value).toLowerCase().includes(term)),
   );
@@ -67,15 +52,7 @@ export async function findReferringRecords(
     const fields = module.fields.filter((f) => f.type === 'lookup' && f.lookupModule === target.apiName);
     if (fields.length === 0) continue;
     // The id as a JSON string value narrows the scan; the parsed data decides.
-    const rows = await ctx.db
-      .selectFrom('records')
-      .selectAll()
-      .where('org_id', '=', principal.orgId)
-      .where('module', '=', module.apiName)
-      .where('data', 'like', likePattern(`"${recordId}"`))
-      .orderBy('id', 'desc')
-      .limit(limit * fields.length)
-      .execute();
+    const rows = await findModuleRecordsMentioning(ctx.db, principal.orgId, module.apiName, recordId, limit * fields.length);
     for (const field of fields) {
       const records = rows
         .map((row) => ({ row, data: parseData(row) }))

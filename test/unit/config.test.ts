@@ -38,6 +38,16 @@ test('PostgreSQL needs SECRETS_KEY so every process can read stored SMTP passwor
   assert.deepEqual(config.database, { kind: 'postgres', url: 'postgres://u@h/db', schema: 'mailroom', poolSize: 10 });
 });
 
+test('FILE_STORAGE: disk on SQLite and database on PostgreSQL by default, either when set, anything else named', () => {
+  const pg = { DATABASE_URL: 'postgres://u@h/db', SECRETS_KEY: 'ab'.repeat(32) };
+  assert.equal(loadConfig({}).fileStorage, 'disk');
+  assert.equal(loadConfig(pg).fileStorage, 'database');
+  assert.equal(loadConfig({ FILE_STORAGE: 'database' }).fileStorage, 'database');
+  assert.equal(loadConfig({ ...pg, FILE_STORAGE: 'disk' }).fileStorage, 'disk');
+  assert.equal(loadConfig({ FILE_STORAGE: 'Database' }).fileStorage, 'database');
+  assert.throws(() => loadConfig({ FILE_STORAGE: 's3' }), /FILE_STORAGE=s3 must be disk or database/);
+});
+
 test('API_RATE_LIMITS: on by default, true/false/1/0, anything else named', () => {
   assert.equal(loadConfig({}).apiRateLimits, true);
   assert.equal(loadConfig({ API_RATE_LIMITS: 'false' }).apiRateLimits, false);

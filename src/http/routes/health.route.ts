@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { sql } from 'kysely';
 import type { Context } from '../../context.js';
 import { DATABASE_RETRY_AFTER_SECONDS } from '../../db/availability.js';
+import { dialectOf, pingDatabase } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import * as schemas from '../schemas/health.js';
 
@@ -11,10 +11,10 @@ export const healthRoutes =
   async (fastify) => {
     fastify.get('/health', { schema: schemas.health }, async () => {
       try {
-        await sql`select 1`.execute(ctx.db);
+        await pingDatabase(ctx.db);
       } catch (error) {
         throw new AppError('SERVICE_UNAVAILABLE', { cause: error, retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS });
       }
-      return { status: 'ok', database: ctx.dialect };
+      return { status: 'ok', database: dialectOf(ctx.db) };
     });
   };
