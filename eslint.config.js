@@ -42,9 +42,4 @@ export default [
     files: ['src/**/*-repository.ts', 'src/db/**/*.ts'],
     rules: { 'no-restricted-imports': 'off', 'no-restricted-syntax': 'off' },
   },
-  {
-    // until the lifecycle branch lands: it moves these files' queries into the lifecycle module.
-    files: ['src/delivery/worker.ts', 'src/delivery/deliver-mail.ts', 'src/mail/change-scheduled-mail.ts'],
-    rules: { 'no-restricted-imports': 'off', 'no-restricted-syntax': 'off' },
-  },
 ];

@@ -8,6 +8,8 @@
  * - structured values are JSON text.
  */
 
+import type { DsnAction, MailState, RecipientStatus } from '../mail/lifecycle.js';
+
 export type Edition = 'free' | 'standard' | 'professional' | 'enterprise' | 'ultimate';
 export type Profile = 'admin' | 'standard';
 
@@ -18,7 +20,7 @@ export interface OrgTable {
   edition: Edition;
   time_zone: string;
   privacy_settings: number;
-  /** 1: messages carry RFC 8058 `List-Unsubscribe` headers (migration 0014; docs/compliance.md). */
+  /** 1: messages carry RFC 8058 `List-Unsubscribe` headers (migration 0013; docs/compliance.md). */
   one_click_unsubscribe: number;
   created_at: number;
   /** Individual mails per local day instead of the edition's rule (docs/zoho-contract.md §16); null = the rule. */
@@ -126,12 +128,6 @@ export interface UserSmtpSettingsTable {
   updated_at: number;
 }
 
-/**
- * Mail states (the queue): `queued` (due at `due_at`), `sending` (leased to a worker until
- * `lease_until`), `done` (every recipient reached a final outcome), `cancelled`, `skipped`.
- */
-export type MailState = 'queued' | 'sending' | 'done' | 'cancelled' | 'skipped';
-
 export interface MailTable {
   message_id: string;
   org_id: string;
@@ -154,6 +150,7 @@ export interface MailTable {
   references_header: string | null;
   thread_id: string;
   source: string;
+  /** The mail's place in the queue; its states and transitions: src/mail/lifecycle.ts. */
   state: MailState;
   due_at: number | null;
   /** Queue lane: 0 = first attempt of a mail accepted to go now, 1 = scheduled mail, retries, re-claims. */
@@ -177,13 +174,6 @@ export interface MailTable {
   dsr_type?: 'access' | 'rectify' | 'export' | null;
 }
 
-/**
- * Recipient outcomes, in DSN terms: `queued`, `deferred` (4xx/timeout, retried at
- * `next_attempt_at`), `sent` (the relay answered 250), `bounced` (5xx), `failed` (gave up),
- * `skipped` (blocked, cancelled).
- */
-export type RecipientStatus = 'queued' | 'deferred' | 'sent' | 'bounced' | 'failed' | 'skipped';
-
 export interface MailRecipientTable {
   id: string;
   message_id: string;
@@ -191,8 +181,9 @@ export interface MailRecipientTable {
   kind: 'to' | 'cc' | 'bcc';
   email: string;
   name: string | null;
+  /** Its DSN-like status; the statuses and transitions: src/mail/lifecycle.ts. */
   status: RecipientStatus;
-  action: 'delivered' | 'delayed' | 'failed' | null;
+  action: DsnAction | null;
   status_code: string | null;
   diagnostic: string | null;
   remote_mta: string | null;
@@ -200,7 +191,7 @@ export interface MailRecipientTable {
   /**
    * 0: no attempt under way; 1: claimed for an attempt, the message not yet complete at the
    * receiver; 2: handed over — the final dot may have been sent and no outcome is recorded yet
-   * (a crash now ⇒ the retry is flagged `possible_duplicate`). See queue-repository.ts.
+   * (a crash now ⇒ the retry is flagged `possible_duplicate`). `IN_FLIGHT` in src/mail/lifecycle.ts.
    */
   in_flight: number;
   possible_duplicate: number;

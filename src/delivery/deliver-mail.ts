@@ -1,16 +1,17 @@
 import type { Context } from '../context.js';
 import { retryWhileDatabaseUnavailable } from '../db/availability.js';
-import type { RecipientStatus } from '../db/schema.js';
 import { blockAddress, findBlocked } from '../mail/blocked-addresses.js';
+import { IN_FLIGHT, RECIPIENT_TRANSITIONS, WAITING_STATUSES, outcomeTransition, settleMail, type AttemptOutcome, type SettledRecipient } from '../mail/lifecycle.js';
+import { recordOutcomes as recordOutcomeWrites, skipMail as skipMailWrites, type RecipientOutcomeWrite } from '../mail/lifecycle-repository.js';
 import { recipientsOf, type MailRow, type RecipientRow } from '../mail/mail-repository.js';
 import { composeMessage, type LoadedFile } from './build-mime.js';
 import { consentLinkOfMail, consentUrl } from '../compliance/consent-links.js';
 import { listUnsubscribeUrl } from '../compliance/list-unsubscribe.js';
 import { filesOfMails } from '../mail/mail-files.js';
 import { fireTimeRefusal } from './fire-time-checks.js';
-import { IN_FLIGHT } from './queue-repository.js';
 import { hasExpired, permanentStatus, retryDelayMs } from './retry-policy.js';
-import { TransportConfigError, type RecipientOutcome, type SendResult } from './transport.js';
+import { markUserSmtpFailing } from './smtp-failure-repository.js';
+import { TransportConfigError, type SendResult } from './transport.js';
 import type { TransportRegistry } from './transports.js';
 import type { HandoverLog } from './handover-log.js';
 import { faultPoint } from '../faults.js';
@@ -22,7 +23,8 @@ import { faultPoint } from '../faults.js';
  * Invariant: the mail MUST leave `sending` on every path that returns, and every recipient the
  * claim marked `in_flight` gets an outcome that clears the mark; if the process dies instead, the
  * lease expires and the mail is claimed again, and the new claim flags `possible_duplicate` the
- * recipients whose message had been handed over (queue-repository).
+ * recipients whose message had been handed over. Every state and status it writes is a named
+ * transition of the mail lifecycle (src/mail/lifecycle.ts), applied by lifecycle-repository.ts.
  */
 export async function deliverMail(
   ctx: Context,
@@ -34,7 +36,7 @@ export async function deliverMail(
   const now = ctx.clock.now();
   const all = await recipientsOf(ctx.db, [mail.message_id]);
   // The claim marked the recipients due at that moment `in_flight`: exactly those are attempted.
-  const due = all.filter((r) => r.in_flight === 1 && (r.status === 'queued' || r.status === 'deferred'));
+  const due = all.filter((r) => r.in_flight === IN_FLIGHT.claimed && WAITING_STATUSES.includes(r.status));
   const refusal = due.length > 0 ? await fireTimeRefusal(ctx, mail) : null;
   if (refusal) {
     await skipMail(ctx, mail, due, refusal, workerId);
@@ -85,11 +87,7 @@ export async function deliverMail(
         if (error instanceof TransportConfigError && route.kind === 'user') {
           // The user's server refused our credentials: the user must fix the settings; later
           // send_mail calls answer CUSTOM_ERROR until then.
-          await ctx.db
-            .updateTable('user_smtp_settings')
-            .set({ failing_since: now, failure_reason: error.diagnostic })
-            .where('user_id', '=', route.settings.user_id)
-            .execute();
+          await markUserSmtpFailing(ctx.db, { userId: route.settings.user_id, at: now, reason: error.diagnostic });
           failure = { kind: 'failed', statusCode: '5.7.8', diagnostic: error.diagnostic, remoteMta: null };
         } else {
           const diagnostic = error instanceof TransportConfigError ? error.diagnostic : error instanceof Error ? error.message : String(error);
@@ -126,22 +124,9 @@ function idsOf(attempt: readonly RecipientRow[], emails: readonly string[]): str
   return attempt.filter((r) => wanted.has(r.email.toLowerCase())).map((r) => r.id);
 }
 
-/** Ends a mail that may no longer go: its due recipients `skipped` with the reason, nothing sent. */
+/** Ends a mail that may no longer go (lifecycle `skip`): its due recipients `skipped` with the reason, nothing sent. */
 async function skipMail(ctx: Context, mail: MailRow, due: readonly RecipientRow[], reason: string, workerId: string): Promise<void> {
-  const now = ctx.clock.now();
-  await ctx.db.transaction().execute(async (tx) => {
-    await tx
-      .updateTable('mail_recipients')
-      .set({ status: 'skipped', action: 'failed', status_code: '5.7.1', diagnostic: reason, in_flight: 0, next_attempt_at: null, done_at: now })
-      .where('id', 'in', due.map((r) => r.id))
-      .execute();
-    await tx
-      .updateTable('mails')
-      .set({ state: 'skipped', skip_reason: reason, due_at: null, lease_owner: null, lease_until: null, updated_at: now })
-      .where('message_id', '=', mail.message_id)
-      .where('lease_owner', '=', workerId)
-      .execute();
-  });
+  await skipMailWrites(ctx.db, { messageId: mail.message_id, workerId, recipientIds: due.map((r) => r.id), reason, now: ctx.clock.now() });
   ctx.log.info({ event: 'delivery.skipped', message_id: mail.message_id, reason }, 'mail skipped at send time');
 }
 
@@ -162,7 +147,7 @@ async function loadFiles(ctx: Context, messageId: string): Promise<LoadedFile[] 
  * gave up: refused server, credentials) and `skipped` (blocked address), which block nothing.
  */
 type Outcome = {
-  kind: RecipientOutcome['kind'] | 'skipped';
+  kind: AttemptOutcome;
   statusCode: string;
   diagnostic: string;
   remoteMta: string | null;
@@ -170,6 +155,12 @@ type Outcome = {
   uncertain?: boolean;
 };
 
+/**
+ * Records the attempt (lifecycle-repository `recordOutcomes`, one transaction): each recipient's
+ * outcome as its lifecycle transition, and the mail's next state from every recipient's status
+ * after them (lifecycle `settleMail`). A bounced address is blocked for the org in the same
+ * transaction, by the claim that still holds the lease.
+ */
 async function recordOutcomes(
   ctx: Context,
   mail: MailRow,
@@ -179,84 +170,37 @@ async function recordOutcomes(
 ): Promise<void> {
   const now = ctx.clock.now();
   const { firstRetryMs, maxAgeMs } = ctx.config.delivery;
-  await ctx.db.transaction().execute(async (tx) => {
-    let nextDue: number | null = null;
-    let anySent = false;
-    const writes: { r: RecipientRow; outcome: Outcome; status: RecipientStatus; statusCode: string; next: number | null }[] = [];
-    for (const r of all) {
-      const outcome = outcomes.get(r.id);
-      if (!outcome) {
-        if (r.status === 'queued' || r.status === 'deferred') nextDue = Math.min(nextDue ?? Infinity, r.next_attempt_at ?? now);
-        if (r.status === 'sent') anySent = true;
-        continue;
-      }
-      let status: RecipientStatus;
-      let statusCode = outcome.statusCode;
-      let next: number | null = null;
-      if (outcome.kind === 'sent') {
-        status = 'sent';
-        anySent = true;
-      } else if (outcome.kind === 'bounced') {
-        status = 'bounced';
-      } else if (outcome.kind === 'failed' || outcome.kind === 'skipped') {
-        status = outcome.kind;
-      } else if (hasExpired(mail.created_at, now, maxAgeMs)) {
-        status = 'failed';
-        statusCode = permanentStatus(statusCode);
-      } else {
-        status = 'deferred';
-        next = now + retryDelayMs(r.attempts + 1, firstRetryMs);
-        nextDue = Math.min(nextDue ?? Infinity, next);
-      }
-      writes.push({ r, outcome, status, statusCode, next });
+  const expired = hasExpired(mail.created_at, now, maxAgeMs);
+  const writes: RecipientOutcomeWrite[] = [];
+  const after: SettledRecipient[] = [];
+  for (const r of all) {
+    const outcome = outcomes.get(r.id);
+    if (!outcome) {
+      after.push({ status: r.status, nextAttemptAt: r.next_attempt_at });
+      continue;
     }
-    // Only the claim that still holds the lease moves the mail on. One whose lease ran out
-    // meanwhile (another attempt, by another worker or this one, may be under way now: the mail's
-    // `attempts` moved on with its claim) records only the deliveries it made, and
-    // only over recipients still waiting: a deferral or failure of its own must not overwrite what
-    // the new attempt does. (On PostgreSQL this update also locks the mail row against a claim.)
-    const moved = await tx
-      .updateTable('mails')
-      .set({
-        state: nextDue === null ? 'done' : 'queued',
-        due_at: nextDue,
-        lease_owner: null,
-        lease_until: null,
-        updated_at: now,
-        ...(anySent && mail.sent_at === null ? { sent_at: now } : {}),
-      })
-      .where('message_id', '=', mail.message_id)
-      .where('lease_owner', '=', workerId)
-      .where('attempts', '=', mail.attempts)
-      .executeTakeFirst();
-    const holdsLease = Number(moved.numUpdatedRows) > 0;
-    for (const { r, outcome, status, statusCode, next } of writes) {
-      if (!holdsLease && status !== 'sent') continue;
-      if (status === 'bounced') {
-        // The receiving server refused this address for good: block it for the org.
-        await blockAddress(tx, { orgId: mail.org_id, email: r.email, reason: outcome.diagnostic, statusCode, at: now }, ctx);
-      }
-      let update = tx
-        .updateTable('mail_recipients')
-        .set({
-          status,
-          action: status === 'sent' ? 'delivered' : status === 'deferred' ? 'delayed' : 'failed',
-          status_code: statusCode,
-          diagnostic: outcome.diagnostic,
-          remote_mta: outcome.remoteMta,
-          attempts: r.attempts + 1,
-          in_flight: IN_FLIGHT.none,
-          last_attempt_at: now,
-          next_attempt_at: next,
-          done_at: status === 'deferred' ? null : now,
-          ...(outcome.uncertain ? { possible_duplicate: 1 } : {}),
-        })
-        .where('id', '=', r.id);
-      if (!holdsLease) update = update.where('status', 'in', ['queued', 'deferred']);
-      await update.execute();
-    }
-    if (!holdsLease) ctx.log.warn({ event: 'delivery.lease_lost', message_id: mail.message_id }, 'the lease ran out during the attempt; only its deliveries were recorded');
+    const transition = outcomeTransition(outcome.kind, expired);
+    // A deferral that ran out of time is reported as permanent (4.x.x → 5.x.x).
+    const statusCode = outcome.kind === 'deferred' && transition === 'giveUp' ? permanentStatus(outcome.statusCode) : outcome.statusCode;
+    const nextAttemptAt = transition === 'deferred' ? now + retryDelayMs(r.attempts + 1, firstRetryMs) : null;
+    writes.push({
+      recipient: r,
+      transition,
+      statusCode,
+      diagnostic: outcome.diagnostic,
+      remoteMta: outcome.remoteMta,
+      nextAttemptAt,
+      uncertain: outcome.uncertain === true,
+    });
+    after.push({ status: RECIPIENT_TRANSITIONS[transition].to, nextAttemptAt });
+  }
+  const settle = settleMail(after, now);
+  const { holdsLease } = await recordOutcomeWrites(ctx.db, { mail, workerId, now, settle, outcomes: writes }, async (tx, write) => {
+    if (write.transition !== 'bounced') return;
+    // The receiving server refused this address for good: block it for the org.
+    await blockAddress(tx, { orgId: mail.org_id, email: write.recipient.email, reason: write.diagnostic, statusCode: write.statusCode, at: now }, ctx);
   });
+  if (!holdsLease) ctx.log.warn({ event: 'delivery.lease_lost', message_id: mail.message_id }, 'the lease ran out during the attempt; only its deliveries were recorded');
   const counts = [...outcomes.values()].reduce<Record<string, number>>((acc, o) => ({ ...acc, [o.kind]: (acc[o.kind] ?? 0) + 1 }), {});
   ctx.log.info({ event: 'delivery.attempted', message_id: mail.message_id, ...counts }, 'delivery attempt recorded');
 }

@@ -1,9 +1,8 @@
 import type { Context } from '../context.js';
-import { dialectOf } from '../db/database.js';
-import { markHandedOver, type Claim } from './queue-repository.js';
+import { markHandedOver, type Claim } from '../mail/lifecycle-repository.js';
 
 /**
- * Records "handed over" marks (queue-repository `markHandedOver`, fenced by the claim's lease)
+ * Records "handed over" marks (lifecycle-repository `markHandedOver`, fenced by the claim's lease)
  * for the SMTP transactions of one worker with group commit: the marks asked for within one turn
  * of the event loop, and those asked for while a commit is running, go into one commit together.
  * Each caller's promise settles with the commit that carried its mark; it rejects if the commit
@@ -25,7 +24,7 @@ export function createHandoverLog(ctx: Pick<Context, 'db'>): HandoverLog {
       const batch = waiting;
       waiting = [];
       try {
-        const marked = await markHandedOver(ctx.db, dialectOf(ctx.db), batch.map((w) => w.claim), batch.flatMap((w) => w.ids));
+        const marked = await markHandedOver(ctx.db, batch.map((w) => w.claim), batch.flatMap((w) => w.ids));
         for (const w of batch) {
           if (w.ids.every((id) => marked.has(id))) w.resolve();
           else w.reject(new Error('the lease of this attempt ran out and the mail was claimed again'));

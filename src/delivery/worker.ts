@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Context } from '../context.js';
 import { backoffMs, errorCode, isDatabaseUnavailable } from '../db/availability.js';
-import { dialectOf } from '../db/database.js';
 import type { MailRow } from '../mail/mail-repository.js';
 import { deliverMail } from './deliver-mail.js';
 import { createHandoverLog } from './handover-log.js';
 import { faultPoint } from '../faults.js';
-import { claimDueMails, nextDueAt } from './queue-repository.js';
+import { claimDueMails, releaseMails } from '../mail/lifecycle-repository.js';
+import { nextDueAt } from './queue-repository.js';
 import { createTransportRegistry, type TransportRegistry } from './transports.js';
 
 /**
@@ -46,11 +46,11 @@ export function createWorker(ctx: Context, options: { transports?: TransportRegi
   let pumping: Promise<void> | null = null;
   let again = false;
   let unsubscribe: (() => void) | null = null;
-  // The queue lane a claim serves first; alternated so both lanes get their turn (queue-repository).
+  // The queue lane a claim serves first; alternated so both lanes get their turn (lifecycle-repository).
   let firstLane: 0 | 1 = 0;
   const claim = (limit: number): Promise<MailRow[]> => {
     firstLane = firstLane === 0 ? 1 : 0;
-    return claimDueMails(ctx.db, dialectOf(ctx.db), { workerId: id, now: ctx.clock.now(), leaseMs, limit, firstLane });
+    return claimDueMails(ctx.db, { workerId: id, now: ctx.clock.now(), leaseMs, limit, firstLane });
   };
 
   const deliver = (mail: MailRow): Promise<void> => {
@@ -181,21 +181,8 @@ export function createWorker(ctx: Context, options: { transports?: TransportRegi
         await settled(ABORT_SETTLE_MS);
         // Our own shutdown is no reason to back off: the aborted mails are due again at once, for
         // the next worker; any still leased are given back instead of waiting for the lease.
-        const now = ctx.clock.now();
-        await ctx.db
-          .updateTable('mails')
-          .set({ state: 'queued', due_at: now, lease_owner: null, lease_until: null })
-          .where('message_id', 'in', aborted)
-          .where((eb) => eb.or([eb('state', '=', 'queued'), eb.and([eb('state', '=', 'sending'), eb('lease_owner', '=', id)])]))
-          .execute()
-          .catch(() => undefined);
-        await ctx.db
-          .updateTable('mail_recipients')
-          .set({ next_attempt_at: now })
-          .where('message_id', 'in', aborted)
-          .where('status', '=', 'deferred')
-          .execute()
-          .catch(() => undefined);
+        // (lifecycle `release`; a failure leaves the leases to run out instead.)
+        await releaseMails(ctx.db, { messageIds: aborted, workerId: id, now: ctx.clock.now() }).catch(() => undefined);
       }
       ctx.log.info({ event: 'worker.stopped', worker: id, drained }, drained ? 'delivery worker stopped' : 'delivery worker stopped; unfinished sends were returned to the queue');
       return drained;

@@ -1,18 +1,20 @@
 import type { Context, Principal } from '../context.js';
+import { inTransaction } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { findOrg } from '../orgs/org-repository.js';
 import { dailyLimitError, moveReservation, releaseReservation } from '../limits/daily-quota.js';
 import type { ModuleDefinition } from '../records/modules.js';
 import { findRecord } from '../records/record-repository.js';
+import { cancelQueuedMail, rescheduleQueuedMail } from './lifecycle-repository.js';
 import { findMail, type MailRow } from './mail-repository.js';
 import type { ScheduledTime } from './mail-input.js';
 import { checkScheduleTime } from './schedule-rules.js';
 
 /**
  * Cancel and reschedule a mail that has not started sending (beyond Zoho, which offers this only
- * in its UI). Both are one compare-and-set on the mail row (`state = 'queued' and attempts = 0`),
- * the same row a worker's claim moves to `sending`: whichever commits first wins, the other sees
- * that it lost. A mail a worker has started is refused with NOT_ALLOWED.
+ * in its UI). Both are one compare-and-set on the mail row (`state = 'queued' and attempts = 0`;
+ * lifecycle transitions `cancel` and `reschedule`, lifecycle-repository.ts), the same row a
+ * worker's claim moves to `sending`: whichever commits first wins, the other sees that it lost. A mail a worker has started is refused with NOT_ALLOWED.
  */
 async function requireMail(ctx: Context, principal: Principal, module: ModuleDefinition, recordId: string, messageId: string): Promise<MailRow> {
   const record = /^\d{1,19}$/.test(recordId) ? await findRecord(ctx.db, principal.orgId, module.apiName, recordId) : undefined;
@@ -36,21 +38,8 @@ export async function cancelMail(
 ): Promise<ChangedMail> {
   const mail = await requireMail(ctx, principal, module, recordId, messageId);
   const now = ctx.clock.now();
-  const won = await ctx.db.transaction().execute(async (tx) => {
-    const result = await tx
-      .updateTable('mails')
-      .set({ state: 'cancelled', due_at: null, skip_reason: 'cancelled', updated_at: now })
-      .where('message_id', '=', mail.message_id)
-      .where('state', '=', 'queued')
-      .where('attempts', '=', 0)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) return false;
-    await tx
-      .updateTable('mail_recipients')
-      .set({ status: 'skipped', action: 'failed', status_code: '5.0.0', diagnostic: 'cancelled before sending', done_at: now })
-      .where('message_id', '=', mail.message_id)
-      .where('status', '=', 'queued')
-      .execute();
+  const won = await inTransaction(ctx.db, async (tx) => {
+    if (!(await cancelQueuedMail(tx, { messageId: mail.message_id, now }))) return false;
     // A cancelled mail never goes: it gives its daily quota back.
     if (mail.quota_day && mail.quota_units) {
       await releaseReservation(tx, { orgId: mail.org_id, day: mail.quota_day, amount: mail.quota_units });
@@ -73,7 +62,7 @@ export async function rescheduleMail(
   const org = await findOrg(ctx.db, principal.orgId);
   if (!org) throw new AppError('INVALID_TOKEN');
   checkScheduleTime(ctx, org, scheduled.ms);
-  await ctx.db.transaction().execute(async (tx) => {
+  await inTransaction(ctx.db, async (tx) => {
     // A mail moved to another day takes its daily-quota reservation along; when that day is full
     // the reschedule is refused (LIMIT_EXCEEDED) and the mail keeps its time.
     let quotaDay = mail.quota_day ?? null;
@@ -82,15 +71,14 @@ export async function rescheduleMail(
       if (!moved.ok) throw dailyLimitError(moved.status);
       quotaDay = moved.day;
     }
-    const result = await tx
-      .updateTable('mails')
-      // lane 1: a rescheduled mail is a scheduled mail (queue-repository).
-      .set({ due_at: scheduled.ms, scheduled_at: scheduled.ms, scheduled_offset: scheduled.offset, lane: 1, quota_day: quotaDay, updated_at: ctx.clock.now() })
-      .where('message_id', '=', mail.message_id)
-      .where('state', '=', 'queued')
-      .where('attempts', '=', 0)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) {
+    const won = await rescheduleQueuedMail(tx, {
+      messageId: mail.message_id,
+      scheduledAt: scheduled.ms,
+      scheduledOffset: scheduled.offset,
+      quotaDay,
+      now: ctx.clock.now(),
+    });
+    if (!won) {
       // Lost to a worker (or a cancel): undo the quota move with the rest of the transaction.
       throw new AppError('MAIL_ALREADY_STARTED', { details: { message_id: mail.message_id } });
     }

@@ -4,10 +4,8 @@ import type { MailRecipientTable, MailTable } from '../db/schema.js';
 export type MailRow = MailTable;
 export type RecipientRow = MailRecipientTable;
 
-export async function insertMail(db: Database, mail: MailRow, recipients: readonly RecipientRow[]): Promise<void> {
-  await db.insertInto('mails').values(mail).execute();
-  if (recipients.length > 0) await db.insertInto('mail_recipients').values([...recipients]).execute();
-}
+// Reads of mails and recipients. Every write (accept, claim, outcomes, cancel, …) is a named
+// transition in lifecycle-repository.ts.
 
 export async function findMail(db: Database, orgId: string, messageId: string): Promise<MailRow | undefined> {
   return db.selectFrom('mails').selectAll().where('org_id', '=', orgId).where('message_id', '=', messageId).executeTakeFirst();

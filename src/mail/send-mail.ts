@@ -13,7 +13,8 @@ import { checkScheduleTime } from './schedule-rules.js';
 import { findBlocked } from './blocked-addresses.js';
 import { allowedFrom, findUserSmtp, fromAddressesOf, listOrgFromAddresses } from './from-addresses.js';
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey, type HeldKey, type StoredAnswer } from './idempotency.js';
-import { findMail, insertMail, type MailRow, type RecipientRow } from './mail-repository.js';
+import { acceptMail } from './lifecycle-repository.js';
+import { findMail, type MailRow, type RecipientRow } from './mail-repository.js';
 import { insertMailAttachments, newContentId } from './mail-files.js';
 import { insertFile, type FileRow } from '../files/file-repository.js';
 import { mergeContextLoader, resolveMailContent } from './mail-content.js';
@@ -222,7 +223,7 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
       }
       for (const { mail, recipients, files, generated, consentLink, templateId, inventoryTemplateId } of accepted) {
         if (generated) await insertFile(tx, generated.row);
-        await insertMail(tx, mail, recipients);
+        await acceptMail(tx, mail, recipients);
         if (consentLink) await insertConsentLink(tx, consentLink);
         await insertMailAttachments(tx, files);
         if (templateId) await markTemplateUsed(tx, principal.orgId, templateId, now);

@@ -1,0 +1,368 @@
+import { sql, type RawBuilder } from 'kysely';
+import { dialectOf, inTransaction, type Database } from '../db/database.js';
+import {
+  IN_FLIGHT,
+  MAIL_TRANSITIONS,
+  RECIPIENT_STATUS,
+  RECIPIENT_TRANSITIONS,
+  priorStates,
+  type MailTransition,
+  type OutcomeTransition,
+  type Transition,
+} from './lifecycle.js';
+import type { MailRow, RecipientRow } from './mail-repository.js';
+
+/**
+ * The one writer of `mails` and `mail_recipients` (state, status, attempt marks): each function is
+ * one named transition of src/mail/lifecycle.ts, applied as a compare-and-set — its WHERE names
+ * the prior states the transition may start from (and, where it matters, the claim it runs
+ * under), and it reports whether it applied. test/unit/lifecycle-ownership.test.ts fails on a
+ * write to these tables anywhere else. Reads stay in mail-repository.ts and queue-repository.ts.
+ *
+ * The queue (docs/ARCHITECTURE.md "Delivery"): the mail row is the queue. A mail is due when
+ * `due_at <= now`; claiming it sets `state = 'sending'`, names the worker in `lease_owner`, and
+ * moves `due_at` to the lease expiry, so a mail whose worker died becomes due again by itself —
+ * no sweeper needed.
+ *
+ * Two lanes (`mails.lane`): 0 holds the first attempt of mail accepted to go now, 1 scheduled
+ * mail, retries and re-claims. A claim takes from both in turn — the lane named `firstLane` first,
+ * which the worker alternates — so neither a burst of scheduled mail coming due nor a flood of new
+ * mail holds the other up: each gets at least half of the slots while both have mail due. Each
+ * lane is read in due order through the index (lane, due_at); no query scans future mail.
+ *
+ * The claim also marks the recipients it is about to attempt `in_flight = 1` (claimed), in the
+ * same commit. Right before the final dot of an SMTP transaction can be sent, the transport has
+ * its recipients marked `in_flight = 2` (handed over, `markHandedOver`), and only then lets the
+ * message end. A recipient still at 2 when its mail is claimed again was being attempted by a
+ * worker that never recorded the outcome (it died, or its lease ran out) after the whole message
+ * may have reached the server: it is flagged `possible_duplicate`. One still at 1 never got the
+ * end of the message from that worker (a server discards an incomplete one), so its retry is
+ * clean. See docs/decisions/0004-possible-duplicate.md.
+ */
+
+const M = MAIL_TRANSITIONS;
+const R = RECIPIENT_TRANSITIONS;
+
+/** The prior states of a transition as SQL literals (`'queued', 'sending'`), for raw statements. */
+function literals(transition: Transition<string>): RawBuilder<unknown> {
+  return sql.join(priorStates(transition).map((s) => sql.lit(s)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// accept
+
+/**
+ * `accept`: inserts an accepted mail (`queued`) and its recipients (`queued`, or `skipped` when
+ * the address is blocked: `acceptBlocked`). Runs in the accepting transaction of send_mail.
+ */
+export async function acceptMail(db: Database, mail: MailRow, recipients: readonly RecipientRow[]): Promise<void> {
+  if (mail.state !== M.accept.to) throw new Error(`a mail is accepted ${M.accept.to}, not ${mail.state}`);
+  for (const r of recipients) {
+    if (r.status !== R.accept.to && r.status !== R.acceptBlocked.to) throw new Error(`a recipient is accepted ${R.accept.to} or ${R.acceptBlocked.to}, not ${r.status}`);
+  }
+  await db.insertInto('mails').values(mail).execute();
+  if (recipients.length > 0) await db.insertInto('mail_recipients').values([...recipients]).execute();
+}
+
+// ---------------------------------------------------------------------------------------------
+// claim
+
+export type ClaimInput = { workerId: string; now: number; leaseMs: number; limit: number; firstLane: 0 | 1 };
+
+/** `claim`: leases up to `limit` due mails to a worker and marks their due recipients `in_flight = 1`. */
+export async function claimDueMails(db: Database, input: ClaimInput): Promise<MailRow[]> {
+  if (input.limit <= 0) return [];
+  const dialect = dialectOf(db);
+  const leaseUntil = input.now + input.leaseMs;
+  // PostgreSQL: concurrent workers skip rows another worker is claiming (FOR UPDATE SKIP LOCKED),
+  // and one statement does the claim and the recipients' mark (data-modifying CTEs: one round
+  // trip). SQLite has one writer at a time: the same two steps in one transaction are atomic.
+  const lock = dialect === 'postgres' ? sql`for update skip locked` : sql``;
+  const claimable = sql`state in (${literals(M.claim)})`;
+  const lane = (n: 0 | 1) => sql`
+    select message_id, lane, due_at from (
+      select message_id, lane, due_at from mails
+       where lane = ${n} and due_at <= ${input.now} and ${claimable}
+       order by due_at
+       limit ${input.limit}
+       ${lock}) lane_${sql.raw(String(n))}`;
+  const picked = sql`
+    select message_id from (
+      select message_id, lane, row_number() over (partition by lane order by due_at, message_id) as turn
+        from (${lane(0)} union all ${lane(1)}) candidates) ranked
+     order by turn, case when lane = ${input.firstLane} then 0 else 1 end
+     limit ${input.limit}`;
+  const claimSet = sql`
+    state = ${sql.lit(M.claim.to)}, lease_owner = ${input.workerId}, lease_until = ${leaseUntil},
+    due_at = ${leaseUntil}, attempts = attempts + 1, lane = 1, updated_at = ${input.now}`;
+  const markSet = sql`
+    possible_duplicate = case when in_flight = ${IN_FLIGHT.handedOver} then 1 else possible_duplicate end,
+    in_flight = ${IN_FLIGHT.claimed}`;
+  const dueRecipient = sql`status in (${literals(R.claim)}) and (next_attempt_at is null or next_attempt_at <= ${input.now})`;
+
+  let rows: MailRow[];
+  if (dialect === 'postgres') {
+    ({ rows } = await sql<MailRow>`
+      with picked as (${picked}),
+      claimed as (
+        update mails set ${claimSet} where message_id in (select message_id from picked) returning *),
+      marked as (
+        update mail_recipients set ${markSet}
+         where message_id in (select message_id from claimed) and ${dueRecipient})
+      select * from claimed`.execute(db));
+  } else {
+    rows = await inTransaction(db, async (tx) => {
+      const claimed = (await sql<MailRow>`update mails set ${claimSet} where message_id in (${picked}) returning *`.execute(tx)).rows;
+      if (claimed.length > 0) {
+        const ids = sql.join(claimed.map((m) => sql`${m.message_id}`));
+        await sql`update mail_recipients set ${markSet} where message_id in (${ids}) and ${dueRecipient}`.execute(tx);
+      }
+      return claimed;
+    });
+  }
+  return rows.map((row) => ({ ...row, due_at: num(row.due_at), lease_until: num(row.lease_until), created_at: Number(row.created_at) }));
+}
+
+const num = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+
+/**
+ * One claim of a mail: the worker and the mail's `attempts` after that claim. A later claim —
+ * by another worker, or by the same one after the lease ran out — makes it stale.
+ */
+export type Claim = { workerId: string; messageId: string; attempt: number };
+
+/**
+ * `handOver`: marks recipients handed over (`in_flight = 2`): the transport is about to let the
+ * final dot go, and waits for this commit before it does. The compare-and-set is on the claim:
+ * only recipients of mails still held by the claim they were attempted under are marked — the
+ * fence that keeps an attempt whose lease ran out (and whose mail was claimed again meanwhile)
+ * from delivering it: its transaction ends before the dot. On PostgreSQL the mail rows are locked
+ * (FOR UPDATE) for that check, so a concurrent claim is either seen or comes after this mark (and
+ * then flags the recipient). Returns the ids marked.
+ */
+export async function markHandedOver(db: Database, claims: readonly Claim[], recipientIds: readonly string[]): Promise<Set<string>> {
+  if (recipientIds.length === 0 || claims.length === 0) return new Set();
+  const dialect = dialectOf(db);
+  const marked = new Set<string>();
+  const held = sql.join(claims.map((c) => sql`(message_id = ${c.messageId} and lease_owner = ${c.workerId} and attempts = ${c.attempt})`), sql` or `);
+  const fenced = sql`select message_id from mails where ${held}`;
+  const mark = async (conn: Database) => {
+    for (let i = 0; i < recipientIds.length; i += 500) {
+      const ids = sql.join(recipientIds.slice(i, i + 500).map((id) => sql`${id}`));
+      // PostgreSQL: this statement's own transaction commits without waiting for the WAL flush
+      // (synchronous_commit off for it alone; `cfg` is read so that it runs): see the guarantee
+      // in docs/decisions/0004-possible-duplicate.md.
+      const { rows } =
+        dialect === 'postgres'
+          ? await sql<{ id: string }>`
+              with cfg as (select set_config('synchronous_commit', 'off', true) as value),
+                   fence as (${fenced} for update)
+              update mail_recipients set in_flight = ${IN_FLIGHT.handedOver}
+               where id in (${ids}) and message_id in (select message_id from fence)
+                 and (select value from cfg) = 'off'
+              returning id`.execute(conn)
+          : await sql<{ id: string }>`
+              update mail_recipients set in_flight = ${IN_FLIGHT.handedOver}
+               where id in (${ids}) and message_id in (${fenced}) returning id`.execute(conn);
+      for (const row of rows) marked.add(row.id);
+    }
+  };
+  if (recipientIds.length <= 500) await mark(db);
+  else await inTransaction(db, mark);
+  return marked;
+}
+
+// ---------------------------------------------------------------------------------------------
+// outcomes
+
+/** One recipient's outcome of an attempt, as a named transition with what it records. */
+export type RecipientOutcomeWrite = Readonly<{
+  recipient: RecipientRow;
+  transition: OutcomeTransition;
+  statusCode: string;
+  diagnostic: string;
+  remoteMta: string | null;
+  /** The retry time of a deferral. */
+  nextAttemptAt: number | null;
+  /** The message may have been delivered although no reply was read: flag `possible_duplicate`. */
+  uncertain: boolean;
+}>;
+
+export type OutcomesInput = Readonly<{
+  mail: MailRow;
+  /** The claim the attempt ran under. */
+  workerId: string;
+  now: number;
+  /** The mail's transition (`finish` or `retry`) and its next due time (lifecycle `settleMail`). */
+  settle: Readonly<{ transition: Extract<MailTransition, 'finish' | 'retry'>; dueAt: number | null; anySent: boolean }>;
+  outcomes: readonly RecipientOutcomeWrite[];
+}>;
+
+/**
+ * Records an attempt's outcomes in one transaction: the mail's `finish`/`retry`, then each
+ * recipient's outcome. Only the claim that still holds the lease moves the mail on. One whose
+ * lease ran out meanwhile (another attempt, by another worker or this one, may be under way now:
+ * the mail's `attempts` moved on with its claim) records only the deliveries it made, and only
+ * over recipients still waiting: a deferral or failure of its own must not overwrite what the new
+ * attempt does. (On PostgreSQL the mail's update also locks its row against a claim.)
+ * `beforeRecipient` runs in the same transaction before a recipient's outcome is written (the
+ * block of a bounced address). Returns whether the attempt still held the lease.
+ */
+export async function recordOutcomes(
+  db: Database,
+  input: OutcomesInput,
+  beforeRecipient: (tx: Database, write: RecipientOutcomeWrite) => Promise<void>,
+): Promise<{ holdsLease: boolean }> {
+  const { mail, workerId, now, settle } = input;
+  const transition = M[settle.transition];
+  return inTransaction(db, async (tx) => {
+    const moved = await tx
+      .updateTable('mails')
+      .set({
+        state: transition.to,
+        due_at: settle.dueAt,
+        lease_owner: null,
+        lease_until: null,
+        updated_at: now,
+        ...(settle.anySent && mail.sent_at === null ? { sent_at: now } : {}),
+      })
+      .where('message_id', '=', mail.message_id)
+      .where('state', 'in', priorStates(transition))
+      .where('lease_owner', '=', workerId)
+      .where('attempts', '=', mail.attempts)
+      .executeTakeFirst();
+    const holdsLease = Number(moved.numUpdatedRows) > 0;
+    for (const write of input.outcomes) {
+      if (!holdsLease && write.transition !== 'sent') continue;
+      await beforeRecipient(tx, write);
+      const to = R[write.transition].to;
+      await tx
+        .updateTable('mail_recipients')
+        .set({
+          status: to,
+          action: RECIPIENT_STATUS[to].action,
+          status_code: write.statusCode,
+          diagnostic: write.diagnostic,
+          remote_mta: write.remoteMta,
+          attempts: write.recipient.attempts + 1,
+          in_flight: IN_FLIGHT.none,
+          last_attempt_at: now,
+          next_attempt_at: write.nextAttemptAt,
+          done_at: RECIPIENT_STATUS[to].waiting ? null : now,
+          ...(write.uncertain ? { possible_duplicate: 1 } : {}),
+        })
+        .where('id', '=', write.recipient.id)
+        .where('status', 'in', priorStates(R[write.transition]))
+        .execute();
+    }
+    return { holdsLease };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// skip
+
+/**
+ * `skip` at fire time: the claimed mail may no longer go. Its due recipients end `skipped` with the
+ * reason, nothing sent, and the mail (still under this worker's lease) ends `skipped`. One
+ * transaction. Returns whether the mail moved (false: its lease was lost meanwhile).
+ */
+export async function skipMail(
+  db: Database,
+  input: Readonly<{ messageId: string; workerId: string; recipientIds: readonly string[]; reason: string; now: number }>,
+): Promise<boolean> {
+  const { messageId, workerId, recipientIds, reason, now } = input;
+  return inTransaction(db, async (tx) => {
+    if (recipientIds.length > 0) {
+      await tx
+        .updateTable('mail_recipients')
+        .set({ status: R.skip.to, action: RECIPIENT_STATUS[R.skip.to].action, status_code: '5.7.1', diagnostic: reason, in_flight: IN_FLIGHT.none, next_attempt_at: null, done_at: now })
+        .where('id', 'in', [...recipientIds])
+        .where('status', 'in', priorStates(R.skip))
+        .execute();
+    }
+    const moved = await tx
+      .updateTable('mails')
+      .set({ state: M.skip.to, skip_reason: reason, due_at: null, lease_owner: null, lease_until: null, updated_at: now })
+      .where('message_id', '=', messageId)
+      .where('state', 'in', priorStates(M.skip))
+      .where('lease_owner', '=', workerId)
+      .executeTakeFirst();
+    return Number(moved.numUpdatedRows) > 0;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// cancel, reschedule (the user, before any worker started the mail)
+
+/**
+ * `cancel`: a mail no worker has started (`queued`, `attempts = 0`) ends `cancelled`, its queued
+ * recipients `skipped`. The same row a worker's claim moves to `sending`: whichever commits first
+ * wins. Run inside the caller's transaction (the quota is given back in it). Returns whether it won.
+ */
+export async function cancelQueuedMail(db: Database, input: Readonly<{ messageId: string; now: number }>): Promise<boolean> {
+  const { messageId, now } = input;
+  const result = await db
+    .updateTable('mails')
+    .set({ state: M.cancel.to, due_at: null, skip_reason: 'cancelled', updated_at: now })
+    .where('message_id', '=', messageId)
+    .where('state', 'in', priorStates(M.cancel))
+    .where('attempts', '=', 0)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) return false;
+  await db
+    .updateTable('mail_recipients')
+    .set({ status: R.cancel.to, action: RECIPIENT_STATUS[R.cancel.to].action, status_code: '5.0.0', diagnostic: 'cancelled before sending', done_at: now })
+    .where('message_id', '=', messageId)
+    .where('status', 'in', priorStates(R.cancel))
+    .execute();
+  return true;
+}
+
+/**
+ * `reschedule`: a mail no worker has started (`queued`, `attempts = 0`) is due at its new time, in
+ * lane 1 (a rescheduled mail is a scheduled mail), with its quota day. Run inside the caller's
+ * transaction (the quota reservation moves in it). Returns whether it won against a claim.
+ */
+export async function rescheduleQueuedMail(
+  db: Database,
+  input: Readonly<{ messageId: string; scheduledAt: number; scheduledOffset: string; quotaDay: string | null; now: number }>,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('mails')
+    .set({ due_at: input.scheduledAt, scheduled_at: input.scheduledAt, scheduled_offset: input.scheduledOffset, lane: 1, quota_day: input.quotaDay, updated_at: input.now })
+    .where('message_id', '=', input.messageId)
+    .where('state', 'in', priorStates(M.reschedule))
+    .where('attempts', '=', 0)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// release (a worker's shutdown)
+
+/**
+ * `release`: a stopping worker gives back the mails whose sends it aborted, due at once for the
+ * next worker: those it still leases (`sending` under its own lease) and those the aborted attempt
+ * already put back (`queued`); their deferred recipients are due at once too. Returns the number
+ * of mails released.
+ */
+export async function releaseMails(db: Database, input: Readonly<{ messageIds: readonly string[]; workerId: string; now: number }>): Promise<number> {
+  const { messageIds, workerId, now } = input;
+  if (messageIds.length === 0) return 0;
+  // From `sending` only under this worker's own lease; from any other prior state as it is.
+  const unleased = priorStates(M.release).filter((s) => s !== 'sending');
+  const released = await db
+    .updateTable('mails')
+    .set({ state: M.release.to, due_at: now, lease_owner: null, lease_until: null })
+    .where('message_id', 'in', [...messageIds])
+    .where((eb) => eb.or([eb('state', 'in', unleased), eb.and([eb('state', '=', 'sending'), eb('lease_owner', '=', workerId)])]))
+    .executeTakeFirst();
+  await db
+    .updateTable('mail_recipients')
+    .set({ next_attempt_at: now })
+    .where('message_id', 'in', [...messageIds])
+    .where('status', 'in', priorStates(R.release))
+    .execute();
+  return Number(released.numUpdatedRows);
+}
