@@ -103,6 +103,7 @@ const presentOrgRow = (org: OrgRow) => ({
   edition: org.edition,
   time_zone: org.time_zone,
   privacy_settings: org.privacy_settings === 1,
+  one_click_unsubscribe: org.one_click_unsubscribe === 1,
   daily_mail_limit: org.daily_mail_limit,
   api_credit_limit: org.api_credit_limit,
   api_concurrency_limit: org.api_concurrency_limit,
@@ -204,7 +205,7 @@ export const COMMANDS: Command[] = [
   {
     name: ['org', 'update'],
     usage:
-      'org update [--id ID] [--name N] [--edition E] [--time-zone TZ] [--privacy-settings true|false] ' +
+      'org update [--id ID] [--name N] [--edition E] [--time-zone TZ] [--privacy-settings true|false] [--one-click-unsubscribe true|false] ' +
       '[--daily-mail-limit N|default] [--api-credit-limit N|default] [--api-concurrency-limit N|default]',
     summary: 'change an org (default: the first org)',
     options: {
@@ -213,6 +214,7 @@ export const COMMANDS: Command[] = [
       edition: { type: 'string' },
       'time-zone': { type: 'string' },
       'privacy-settings': { type: 'string' },
+      'one-click-unsubscribe': { type: 'string' },
       'daily-mail-limit': { type: 'string' },
       'api-credit-limit': { type: 'string' },
       'api-concurrency-limit': { type: 'string' },
@@ -220,6 +222,7 @@ export const COMMANDS: Command[] = [
     async run(app, values) {
       const org = await resolveOrg(app, values);
       const privacy = bool(values, 'privacy-settings');
+      const oneClick = bool(values, 'one-click-unsubscribe');
       const name = str(values, 'name');
       const edition = str(values, 'edition');
       const timeZone = str(values, 'time-zone');
@@ -232,6 +235,7 @@ export const COMMANDS: Command[] = [
         ...(edition !== undefined ? { edition: edition as Edition } : {}),
         ...(timeZone !== undefined ? { timeZone } : {}),
         ...(privacy !== undefined ? { privacySettings: privacy } : {}),
+        ...(oneClick !== undefined ? { oneClickUnsubscribe: oneClick } : {}),
         ...(dailyMailLimit !== undefined ? { dailyMailLimit } : {}),
         ...(apiCreditLimit !== undefined ? { apiCreditLimit } : {}),
         ...(apiConcurrencyLimit !== undefined ? { apiConcurrencyLimit } : {}),

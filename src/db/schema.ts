@@ -20,6 +20,8 @@ export interface OrgTable {
   edition: Edition;
   time_zone: string;
   privacy_settings: number;
+  /** 1: messages carry RFC 8058 `List-Unsubscribe` headers (migration 0013; docs/compliance.md). */
+  one_click_unsubscribe: number;
   created_at: number;
   /** Individual mails per local day instead of the edition's rule (docs/zoho-contract.md §16); null = the rule. */
   daily_mail_limit: number | null;

@@ -22,6 +22,9 @@ export type LoadedFile = { kind: 'attachment' | 'inline' | 'generated'; fileId: 
 /**
  * `consentUrl`: for a consent email, its consent-form link, put in place of the
  * `${ConsentForm.…}` tokens its stored content keeps (compliance/consent-links.ts).
+ * `unsubscribeUrl`: when the org has one-click unsubscribe on, the link of
+ * compliance/list-unsubscribe.ts, sent as `List-Unsubscribe` with
+ * `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058 §3.1, §3.2).
  */
 export function composeMessage(
   mail: MailRow,
@@ -29,6 +32,7 @@ export function composeMessage(
   domain: string,
   files: readonly LoadedFile[] = [],
   consentUrl: string | null = null,
+  unsubscribeUrl: string | null = null,
 ): SendMailOptions {
   const headerList = (kind: RecipientRow['kind']) =>
     recipients.filter((r) => r.kind === kind).map((r) => ({ name: r.name ?? '', address: r.email }));
@@ -49,7 +53,10 @@ export function composeMessage(
     ...(mail.mail_format === 'html'
       ? { html: content, text: htmlToText(content) }
       : { text: content }),
-    headers: { 'X-Mailer': 'Mailroom' },
+    headers: {
+      'X-Mailer': 'Mailroom',
+      ...(unsubscribeUrl === null ? {} : { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' }),
+    },
     // Built from our own buffers only: nodemailer never reads a path or URL for us.
     attachments: files.map((f) =>
       f.kind === 'inline'
