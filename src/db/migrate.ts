@@ -29,7 +29,6 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010-ui': m0010,
   '0011-attempt-counters': m0011,
   '0012-process-heartbeats': m0012,
-  // 0013 is reserved for another branch.
   '0013-one-click-unsubscribe': m0013,
   '0014-bounces': m0014,
 };
