@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { checkBounceAddress } from './bounces/verp.js';
 
 /**
  * Configuration, read once from the environment and validated. This is the only file that
@@ -499,9 +500,8 @@ export function loadConfig(env: Env = process.env): Config {
   const trustProxy = parseTrustProxy(text('TRUST_PROXY')!, problems);
 
   const bounceAddress = text('BOUNCE_ADDRESS')?.toLowerCase() ?? null;
-  if (bounceAddress !== null && !/^[a-z0-9!#$%&'*/=?^_`{|}~.-]{1,40}@[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?$/.test(bounceAddress)) {
-    problems.push(`BOUNCE_ADDRESS=${bounceAddress} must be an email address such as bounces@mail.example.com, without "+" and with a local part of at most 40 characters (the VERP token is added to it)`);
-  }
+  const bounceProblem = bounceAddress === null ? null : checkBounceAddress(bounceAddress);
+  if (bounceProblem !== null) problems.push(`BOUNCE_ADDRESS=${bounceAddress} ${bounceProblem} (e.g. bounces@mail.example.com; the VERP token is added to it)`);
   let inboundPort: number | null = null;
   const rawInboundPort = text('INBOUND_SMTP_PORT');
   if (rawInboundPort !== undefined) {
