@@ -22,8 +22,8 @@ import fs from 'node:fs';
  *   written, before the reply is read (run on the next turn of the event loop).
  * - `delivery.after_reply`: deliver-mail, after the transport's result, before the outcome commits.
  * - `inbound.after_commit`: the inbound listener, after a message was committed, before its 250.
- * - `inbound.before_process`: the inbound processor, after it leased a stored message (whose 250
- *   was sent), before it is processed.
+ * - `inbound.after_reply`: the inbound listener, on the turn after it answered 250 for a stored
+ *   message, before processing is started.
  */
 export type FaultPointName =
   | 'api.in_tx'
@@ -33,7 +33,7 @@ export type FaultPointName =
   | 'smtp.after_dot'
   | 'delivery.after_reply'
   | 'inbound.after_commit'
-  | 'inbound.before_process';
+  | 'inbound.after_reply';
 
 type Armed = { name: string; remaining: number };
 

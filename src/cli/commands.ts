@@ -27,6 +27,7 @@ import type { TemplateInput } from '../templates/template-input.js';
 import { emailTemplateJson } from '../wire/email-templates.js';
 import { itemAt, refusalError, withErrorsAt, type ItemPlace } from '../wire/item-errors.js';
 import { createUser } from '../users/create-user.js';
+import { INBOUND_STATES, listInbound, showInbound, type InboundState } from '../inbound/list-inbound-messages.js';
 import { findUserByEmail, findUserById, fullName, listUsers, type UserRow } from '../users/user-repository.js';
 
 export class UsageError extends Error {}
@@ -526,6 +527,32 @@ export const COMMANDS: Command[] = [
         ...(record !== undefined ? { recordId: record } : {}),
       });
       return { audit_log: result.entries, count: result.entries.length, page, more_records: result.moreRecords };
+    },
+  },
+  {
+    name: ['inbound', 'list'],
+    usage: 'inbound list [--state pending|processed|ignored] [--limit N]',
+    summary: 'list what the inbound SMTP listener took (DSNs, complaints; ignored ones with the reason), newest first',
+    options: { state: { type: 'string' }, limit: { type: 'string' } },
+    async run(app, values) {
+      const state = str(values, 'state');
+      if (state !== undefined && !(INBOUND_STATES as readonly string[]).includes(state)) throw new UsageError(`--state takes ${INBOUND_STATES.join(', ')}`);
+      const limit = Number(str(values, 'limit') ?? '50');
+      if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new UsageError('--limit takes 1 to 500');
+      const messages = await listInbound(app, { limit, ...(state !== undefined ? { state: state as InboundState } : {}) });
+      return { inbound_messages: messages, count: messages.length };
+    },
+  },
+  {
+    name: ['inbound', 'show'],
+    usage: 'inbound show --id ID',
+    summary: 'show one message the inbound listener took, with its raw text',
+    options: { id: { type: 'string' } },
+    async run(app, values) {
+      const id = required(values, 'id');
+      const message = await showInbound(app, id);
+      if (!message) throw new AppError('INVALID_DATA', { details: { id } });
+      return { inbound_message: message };
     },
   },
   {

@@ -54,7 +54,7 @@ async function main(rawArgv: string[]): Promise<number> {
 
   if (words[0] === 'worker') return runWorker(config);
 
-  if (words[0] === 'inbound' && (words.length === 1 || words[1] !== 'list')) {
+  if (words[0] === 'inbound' && words[1] !== 'list' && words[1] !== 'show') {
     const { values } = parseArgs({ args: argv.slice(1), options: { port: { type: 'string' } }, strict: true });
     const port = values.port === undefined ? undefined : Number(values.port);
     if (port !== undefined && (!/^\d{1,5}$/.test(values.port ?? '') || port > 65535)) {

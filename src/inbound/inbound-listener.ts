@@ -132,7 +132,10 @@ export async function startInboundListener(ctx: Context, options: StartInboundOp
             faultPoint('inbound.after_commit');
             log.info({ event: 'inbound.accepted', inbound_id: id, size, remote: session.remoteAddress }, 'inbound message stored');
             callback(null, `2.0.0 Stored as ${id}`);
-            options.onStored?.(id);
+            setImmediate(() => {
+              faultPoint('inbound.after_reply');
+              options.onStored?.(id);
+            });
           },
           (error: unknown) => {
             log.error({ err: error, event: 'inbound.store_failed', unavailable: isDatabaseUnavailable(error) }, 'could not store an inbound message');

@@ -1,6 +1,5 @@
 import type { Context } from '../context.js';
 import { isDatabaseUnavailable } from '../db/availability.js';
-import { faultPoint } from '../faults.js';
 import { finishInboundMessage, leasePendingInbound } from './inbound-repository.js';
 import { processInboundMessage } from './process-inbound-message.js';
 
@@ -20,7 +19,8 @@ export interface InboundProcessor {
 }
 
 const SWEEP_MS = 30_000;
-const LEASE_MS = 120_000;
+/** A message whose processor died mid-processing is taken again after this. */
+const LEASE_MS = 60_000;
 const BATCH = 20;
 const MAX_ATTEMPTS = 5;
 
@@ -36,7 +36,6 @@ export function createInboundProcessor(ctx: Context): InboundProcessor {
       if (batch.length === 0) return;
       for (const message of batch) {
         if (stopped) return;
-        faultPoint('inbound.before_process');
         try {
           const result = await processInboundMessage(ctx, message);
           await finishInboundMessage(ctx.db, message.id, { ...result, now: ctx.clock.now() });
