@@ -96,7 +96,7 @@ for (const kind of DATABASE_KINDS) {
     before(async () => {
       sink = await startSmtpSink();
       testApp = await startTestApp(kind, {
-        env: { SMTP_URL: sink.url, MESSAGE_ID_DOMAIN: 'mail.test', SES_SNS_TOPIC_ARNS: `${TOPIC}, arn:aws:sns:us-east-1:123456789012:spare`, SENDGRID_WEBHOOK_PUBLIC_KEY: SENDGRID_KEY },
+        env: { SMTP_URL: sink.url, MESSAGE_ID_DOMAIN: 'mail.test', BOUNCE_ADDRESS: 'bounces@mail.test', SES_SNS_TOPIC_ARNS: `${TOPIC}, arn:aws:sns:us-east-1:123456789012:spare`, SENDGRID_WEBHOOK_PUBLIC_KEY: SENDGRID_KEY },
         relayHttp: {
           fetchSnsCertificate: async (url) => {
             fetched.push(url);
@@ -126,15 +126,17 @@ for (const kind of DATABASE_KINDS) {
     const sendFrom = (leadId: string, email: string, owner = org, sender = from) =>
       testApp.api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, owner.token, { data: [{ from: { email: sender }, to: [{ email }], subject: 'Hello', content: '<p>Hi</p>' }] });
     /** Sends one mail from the lead to its address through the SMTP sink; its message id. */
-    const sent = async (leadId: string, email: string, owner = org, sender = from) => {
+    const sent = async (leadId: string, email: string, owner = org, sender = from) => (await sentWithEnvelope(leadId, email, owner, sender)).messageId;
+    /** …and the envelope sender it went out with (VERP: BOUNCE_ADDRESS is set). */
+    const sentWithEnvelope = async (leadId: string, email: string, owner = org, sender = from) => {
       const response = await sendFrom(leadId, email, owner, sender);
       assert.equal(response.statusCode, 200, response.body);
       const messageId = json(response).data[0].details.message_id as string;
       const before = sink.messages.length;
       assert.equal(await worker.runOnce(), 1);
-      await sink.waitFor(before + 1);
+      const message = (await sink.waitFor(before + 1))[before]!;
       assert.equal((await statusOf(leadId, owner)).type, 'sent');
-      return messageId;
+      return { messageId, envelopeFrom: message.envelopeFrom };
     };
     const statusOf = async (leadId: string, owner = org): Promise<Status> => json(await testApp.api('GET', `/crm/v8/Leads/${leadId}/Emails`, owner.token)).Emails[0].status[0];
     const unblock = (leadId: string) => testApp.api('POST', `/crm/v8/Leads/${leadId}/actions/unblock_email`, org.token, { unblock_fields: ['Email'] });
@@ -169,6 +171,44 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(json(replay), { status: 'ok', applied: 0, replayed: 1, unmatched: 0 });
       assert.deepEqual(await statusOf(leadId), status);
       assert.deepEqual(fetched, [CERT_URL], 'the certificate is fetched once');
+    });
+
+    test('SES events without our Message-ID match by the VERP envelope sender (mail.source); a forged token matches nothing', async () => {
+      const deliveredLead = await createLead('arrived@example.com');
+      const arrived = await sentWithEnvelope(deliveredLead, 'arrived@example.com');
+      assert.match(arrived.envelopeFrom, /^bounces\+[0-9a-z]{29}@mail\.test$/);
+      const delayedLead = await createLead('slow@example.com');
+      const slow = await sentWithEnvelope(delayedLead, 'slow@example.com');
+      const mail = (source: string, email: string) => ({ timestamp: new Date().toISOString(), messageId: `ses-${randomBytes(6).toString('hex')}`, source, destination: [email] });
+      const delivery = { eventType: 'Delivery', mail: mail(arrived.envelopeFrom, 'arrived@example.com'), delivery: { timestamp: new Date().toISOString(), recipients: ['arrived@example.com'], smtpResponse: '250 2.0.0 OK queued' } };
+      const delay = {
+        eventType: 'DeliveryDelay',
+        mail: mail(slow.envelopeFrom, 'slow@example.com'),
+        deliveryDelay: { timestamp: new Date().toISOString(), delayType: 'MailboxFull', delayedRecipients: [{ emailAddress: 'slow@example.com', status: '4.2.2', diagnosticCode: 'smtp; 452 4.2.2 Mailbox full, try later' }] },
+      };
+      const last = slow.envelopeFrom.at(-13) === 'a' ? 'b' : 'a';
+      const forgedSource = `${slow.envelopeFrom.slice(0, -13)}${last}${slow.envelopeFrom.slice(-12)}`;
+      const forged = { ...delay, mail: mail(forgedSource, 'slow@example.com'), deliveryDelay: { ...delay.deliveryDelay, timestamp: new Date(Date.now() + 1000).toISOString() } };
+
+      const forgedAnswer = await testApp.inject(sesRequest(snsNotification(forged)));
+      assert.deepEqual(json(forgedAnswer), { status: 'ok', applied: 0, replayed: 0, unmatched: 1 });
+      const beforeDelay = json(await testApp.api('GET', `/crm/v8/Leads/${delayedLead}/Emails`, org.token)).Emails[0].status[0];
+      const beforeDelivery = json(await testApp.api('GET', `/crm/v8/Leads/${deliveredLead}/Emails`, org.token)).Emails[0].status[0];
+      assert.doesNotMatch(String(beforeDelivery.diagnostic), /OK queued/);
+      assert.notEqual(beforeDelay.action, 'delayed');
+
+      for (const message of [delivery, delay]) {
+        const response = await testApp.inject(sesRequest(snsNotification(message)));
+        assert.deepEqual(json(response), { status: 'ok', applied: 1, replayed: 0, unmatched: 0 }, response.body);
+      }
+      const arrivedStatus = json(await testApp.api('GET', `/crm/v8/Leads/${deliveredLead}/Emails`, org.token)).Emails[0].status[0];
+      assert.equal(arrivedStatus.type, 'sent');
+      assert.equal(arrivedStatus.action, 'delivered');
+      assert.match(arrivedStatus.diagnostic, /OK queued/, "the relay's words are recorded");
+      const slowStatus = json(await testApp.api('GET', `/crm/v8/Leads/${delayedLead}/Emails`, org.token)).Emails[0].status[0];
+      assert.equal(slowStatus.type, 'deferred', 'shown as deferred with the remote\'s reason');
+      assert.equal(slowStatus.action, 'delayed');
+      assert.match(slowStatus.diagnostic, /Mailbox full, try later/);
     });
 
     test('a bad signature, another topic, a malformed body: refused, nothing changes', async () => {
