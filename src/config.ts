@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { checkBounceAddress } from './bounces/verp.js';
+import { sendgridPublicKey } from './bounces/sendgrid.js';
 
 /**
  * Configuration, read once from the environment and validated. This is the only file that
@@ -206,6 +207,22 @@ export const ENVIRONMENT = {
     meaning:
       "Envelope sender (return path) of every message, made per recipient (VERP): `bounces+<token>@mail.example.com`, the token naming the mail's recipient under an HMAC, so a late bounce (DSN) finds its recipient and a forged one changes nothing. Point the domain's MX at the inbound listener (`INBOUND_SMTP_PORT`; [Bounces and complaints](bounces.md)). Unset: the From address is the envelope sender, as before. The header From never changes.",
   },
+  SES_SNS_TOPIC_ARNS: {
+    kind: 'text',
+    default: null,
+    shownDefault: 'unset (`POST /webhooks/ses` answers 404)',
+    values: 'comma-separated SNS topic ARNs such as `arn:aws:sns:eu-west-1:123456789012:ses-events`',
+    meaning:
+      "Amazon SES events through SNS: the topics whose signed messages `POST /webhooks/ses` accepts (bounces, complaints, deliveries, delays; a subscription confirmation is confirmed). A message of any other topic is refused (403). [Relay webhooks](bounces.md#relay-webhooks).",
+  },
+  SENDGRID_WEBHOOK_PUBLIC_KEY: {
+    kind: 'text',
+    default: null,
+    shownDefault: 'unset (`POST /webhooks/sendgrid` answers 404)',
+    values: "the Event Webhook's verification key (base64 DER public key, EC P-256)",
+    meaning:
+      "SendGrid's signed Event Webhook at `POST /webhooks/sendgrid`: every request's ECDSA signature is checked against this key (unsigned or stale requests: 403). Checked at start-up. [Relay webhooks](bounces.md#relay-webhooks).",
+  },
   INBOUND_SMTP_PORT: {
     kind: 'text',
     default: null,
@@ -336,6 +353,10 @@ export type Config = Readonly<{
   heartbeatMs: number;
   /** BOUNCE_ADDRESS, lower-cased; null = the From address is the envelope sender. */
   bounceAddress: string | null;
+  /** SES_SNS_TOPIC_ARNS; empty = the SES webhook is off (404). */
+  sesSnsTopicArns: readonly string[];
+  /** SENDGRID_WEBHOOK_PUBLIC_KEY (checked to be an EC P-256 key); null = the SendGrid webhook is off (404). */
+  sendgridWebhookPublicKey: string | null;
   inbound: Readonly<{
     /** INBOUND_SMTP_PORT; null = no listener inside `serve`. */
     port: number | null;
@@ -514,6 +535,18 @@ export function loadConfig(env: Env = process.env): Config {
   if (inboundPort !== null && bounceAddress === null) {
     problems.push('INBOUND_SMTP_PORT needs BOUNCE_ADDRESS: the inbound listener takes mail for that address only');
   }
+  const sesSnsTopicArns = (text('SES_SNS_TOPIC_ARNS') ?? '').split(',').map((arn) => arn.trim()).filter((arn) => arn !== '');
+  for (const arn of sesSnsTopicArns) {
+    if (!/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]{1,256}$/.test(arn)) problems.push(`SES_SNS_TOPIC_ARNS: ${arn} is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>)`);
+  }
+  const sendgridWebhookPublicKey = text('SENDGRID_WEBHOOK_PUBLIC_KEY') ?? null;
+  if (sendgridWebhookPublicKey !== null) {
+    try {
+      sendgridPublicKey(sendgridWebhookPublicKey);
+    } catch (error) {
+      problems.push(`SENDGRID_WEBHOOK_PUBLIC_KEY is not the Event Webhook's verification key (base64 EC P-256 public key): ${(error as Error).message}`);
+    }
+  }
   const tlsCert = text('INBOUND_TLS_CERT');
   const tlsKey = text('INBOUND_TLS_KEY');
   if ((tlsCert === undefined) !== (tlsKey === undefined)) {
@@ -540,6 +573,8 @@ export function loadConfig(env: Env = process.env): Config {
     consentLinkTtlMs: integer('CONSENT_LINK_TTL_DAYS') * 24 * 3600 * 1000,
     heartbeatMs: integer('HEARTBEAT_SECONDS') * 1000,
     bounceAddress,
+    sesSnsTopicArns: Object.freeze(sesSnsTopicArns),
+    sendgridWebhookPublicKey,
     inbound: Object.freeze({
       port: inboundPort,
       host: text('INBOUND_SMTP_HOST') ?? host,
