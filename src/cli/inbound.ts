@@ -22,24 +22,15 @@ export async function runInbound(config: Config, options: { port?: number }): Pr
   const listener = await startInboundListener(app, { onStored: () => processor.kick(), ...(options.port !== undefined ? { port: options.port } : {}) });
   processor.start();
   process.stdout.write(`Mailroom inbound SMTP listening on ${config.inbound.host}:${listener.port}\n`);
-  return new Promise((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      guard.release();
-      app.log.info({ event: 'inbound.stopping', signal }, 'stopping the inbound listener');
-      Promise.all([listener.close(), processor.stop()])
-        .then(() => app.close())
-        .then(
-          () => resolve(0),
-          (error: unknown) => {
-            app.log.error({ err: error, event: 'inbound.stop_failed' }, 'stopping the inbound listener failed');
-            resolve(1);
-          },
-        );
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+  return guard.untilStopped(async (signal) => {
+    app.log.info({ event: 'inbound.stopping', signal }, 'stopping the inbound listener');
+    try {
+      await Promise.all([listener.close(), processor.stop()]);
+      await app.close();
+      return 0;
+    } catch (error) {
+      app.log.error({ err: error, event: 'inbound.stop_failed' }, 'stopping the inbound listener failed');
+      return 1;
+    }
   });
 }

@@ -36,35 +36,30 @@ export async function serve(config: Config, options: { worker: boolean }): Promi
   app.log.info({ event: 'server.listening', port, database: dialectOf(app.db) }, `Mailroom listening on ${config.host}:${port}`);
   if (demo) process.stdout.write(demoBanner(demo, config.publicUrl));
 
-  return new Promise((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      guard.release();
-      app.log.info({ event: 'server.stopping', signal }, 'shutting down');
-      const grace = config.delivery.shutdownGraceMs;
-      const timer = setTimeout(() => {
-        app.log.error({ event: 'server.shutdown_timeout' }, 'in-flight work did not finish in time');
-        resolve(1);
-      }, grace + 5000);
-      timer.unref();
-      Promise.all([worker?.stop(grace), server.close(), inbound?.listener.close(), inbound?.processor.stop()])
-        .then(() => app.close())
-        .then(
-          () => {
-            clearTimeout(timer);
-            resolve(0);
-          },
-          (error: unknown) => {
-            app.log.error({ err: error, event: 'server.shutdown_failed' }, 'shutdown failed');
-            resolve(1);
-          },
-        );
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  return guard.untilStopped(
+    (signal) =>
+      new Promise<number>((resolve) => {
+        app.log.info({ event: 'server.stopping', signal }, 'shutting down');
+        const grace = config.delivery.shutdownGraceMs;
+        const timer = setTimeout(() => {
+          app.log.error({ event: 'server.shutdown_timeout' }, 'in-flight work did not finish in time');
+          resolve(1);
+        }, grace + 5000);
+        timer.unref();
+        Promise.all([worker?.stop(grace), server.close(), inbound?.listener.close(), inbound?.processor.stop()])
+          .then(() => app.close())
+          .then(
+            () => {
+              clearTimeout(timer);
+              resolve(0);
+            },
+            (error: unknown) => {
+              app.log.error({ err: error, event: 'server.shutdown_failed' }, 'shutdown failed');
+              resolve(1);
+            },
+          );
+      }),
+  );
 }
 
 function demoBanner(demo: DemoCredentials, publicUrl: string): string {

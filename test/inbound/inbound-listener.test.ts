@@ -1,21 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import nodemailer from 'nodemailer';
 import { createInboundProcessor, type InboundProcessor } from '../../src/inbound/inbound-processor.js';
 import { startInboundListener, type InboundListener } from '../../src/inbound/inbound-listener.js';
 import { listInboundMessages } from '../../src/inbound/inbound-repository.js';
+import { sendRaw as sendTo } from '../helpers/reports.js';
 import { DATABASE_KINDS, startTestApp, type TestApp } from '../helpers/test-app.js';
-
-/** Sends one message to the listener; resolves with the server's answer or rejects with its refusal. */
-async function sendTo(port: number, to: string[], raw: string | Buffer, from = ''): Promise<string> {
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
-  try {
-    const info = await transport.sendMail({ envelope: { from, to }, raw });
-    return info.response;
-  } finally {
-    transport.close();
-  }
-}
 
 const DSN = (token: string) =>
   [
