@@ -1,5 +1,6 @@
 import type { Context } from '../context.js';
 import { optOutAddress } from './opt-out-address.js';
+import type { UnsubscribeTarget } from './unsubscribe-repository.js';
 import { resolveUnsubscribeToken } from './view-unsubscribe.js';
 
 /**
@@ -19,6 +20,9 @@ import { resolveUnsubscribeToken } from './view-unsubscribe.js';
  *   honoured.
  */
 export const ONE_CLICK_REASON = 'one_click_unsubscribe';
+/** The audit reason when the mailto form of `List-Unsubscribe` was used (inbound/process-inbound-message.ts). */
+export const MAILTO_REASON = 'mailto_unsubscribe';
+/** `Unsubscribed_Mode` for both forms of `List-Unsubscribe` (the https link and the mailto). */
 export const UNSUBSCRIBED_MODE = 'Unsubscribe link';
 
 export type UnsubscribeOutcome = { kind: 'done'; orgName: string; email: string; optedOut: number } | { kind: 'not_found' };
@@ -26,14 +30,24 @@ export type UnsubscribeOutcome = { kind: 'done'; orgName: string; email: string;
 export async function unsubscribeRecipient(ctx: Context, token: string): Promise<UnsubscribeOutcome> {
   const target = await resolveUnsubscribeToken(ctx, token);
   if (!target) return { kind: 'not_found' };
+  const optedOut = await optOutUnsubscribeTarget(ctx, target, ONE_CLICK_REASON);
+  return { kind: 'done', orgName: target.orgName, email: target.email, optedOut };
+}
+
+/**
+ * The address of the recipient a verified unsubscribe token (the https link's, or the mailto's)
+ * names opts out of its org's mail, as described above; `reason` says which form was used.
+ * Returns how many records changed (0 when all were already opted out).
+ */
+export async function optOutUnsubscribeTarget(ctx: Context, target: UnsubscribeTarget, reason: typeof ONE_CLICK_REASON | typeof MAILTO_REASON): Promise<number> {
   const optedOut = await optOutAddress(ctx, {
     orgId: target.orgId,
     email: target.email,
-    reason: ONE_CLICK_REASON,
+    reason,
     mode: UNSUBSCRIBED_MODE,
     actor: { type: 'data_subject', id: target.email },
     details: { message_id: target.messageId, recipient_id: target.recipientId },
   });
-  if (optedOut > 0) ctx.log.info({ event: 'unsubscribe.opted_out', message_id: target.messageId, records: optedOut }, 'one-click unsubscribe');
-  return { kind: 'done', orgName: target.orgName, email: target.email, optedOut };
+  if (optedOut > 0) ctx.log.info({ event: 'unsubscribe.opted_out', message_id: target.messageId, records: optedOut, reason }, 'unsubscribe');
+  return optedOut;
 }

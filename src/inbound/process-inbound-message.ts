@@ -3,7 +3,9 @@ import { applyRecipientReport, type ReportEffect } from '../bounces/apply-recipi
 import { findReportedRecipient, type ReportedRecipient } from '../bounces/bounce-repository.js';
 import type { DsnRecipient } from '../bounces/parse-report.js';
 import { parseReport } from '../bounces/parse-report.js';
-import { readVerpAddress, VERP_KEY_INFO } from '../bounces/verp.js';
+import { readUnsubscribeAddress, readVerpAddress, UNSUBSCRIBE_TAG, VERP_KEY_INFO } from '../bounces/verp.js';
+import { findUnsubscribeTarget } from '../compliance/unsubscribe-repository.js';
+import { MAILTO_REASON, optOutUnsubscribeTarget } from '../compliance/unsubscribe-recipient.js';
 import type { Context } from '../context.js';
 import type { InboundMessageTable } from '../db/schema.js';
 
@@ -14,6 +16,11 @@ const SEVERITY: Record<string, number> = { hard: 3, soft: 2, delayed: 1, deliver
 
 /**
  * What one stored inbound message means, applied:
+ * - first, a mail to an unsubscribe address (`<local>+u<token>@<domain>`, the mailto of
+ *   `List-Unsubscribe`; bounces/verp.ts) is an unsubscribe request, whatever it says: the address
+ *   of the recipient its token names opts out, as the one-click POST does (audit reason
+ *   `mailto_unsubscribe`). A token that does not verify, or a recipient that no longer exists:
+ *   `ignored`, nothing changes;
  * - the recipient it concerns is the one its VERP token names — in the envelope recipient (a DSN
  *   goes to the return path) or, for a complaint, in the returned message's return path. A token
  *   that does not verify names nobody: a forged or altered report changes nothing;
@@ -25,15 +32,25 @@ const SEVERITY: Record<string, number> = { hard: 3, soft: 2, delayed: 1, deliver
  * Idempotent: processing a message twice changes nothing the second time.
  */
 export async function processInboundMessage(ctx: Context, message: InboundMessageTable): Promise<InboundResult> {
-  const report = await parseReport(message.raw);
   const bounceAddress = ctx.config.bounceAddress;
   const key = ctx.secrets.derive(VERP_KEY_INFO);
   const named = (address: string | null): string | null => (address && bounceAddress ? readVerpAddress(address, bounceAddress, key) : null);
   const ignored = (kind: string, reason: string, orgId: string | null = null): InboundResult => ({ state: 'ignored', kind, orgId, summary: { reason } });
+  const envelopeRecipients = JSON.parse(message.rcpt_to) as string[];
 
+  const unsubscribeRecipients = bounceAddress === null ? [] : envelopeRecipients.filter((a) => looksLikeUnsubscribeAddress(a, bounceAddress));
+  if (bounceAddress !== null && unsubscribeRecipients.length > 0) {
+    const recipientId = unsubscribeRecipients.map((a) => readUnsubscribeAddress(a, bounceAddress, key)).find((id) => id !== null) ?? null;
+    if (recipientId === null) return ignored('unsubscribe', 'no valid unsubscribe token: it names no recipient of ours');
+    const target = await findUnsubscribeTarget(ctx.db, recipientId);
+    if (!target) return ignored('unsubscribe', 'the recipient its token names no longer exists');
+    const changed = await optOutUnsubscribeTarget(ctx, target, MAILTO_REASON);
+    return { state: 'processed', kind: 'unsubscribe', orgId: target.orgId, summary: { recipient_id: target.recipientId, records_opted_out: changed } };
+  }
+
+  const report = await parseReport(message.raw);
   if (report.kind === 'unknown') return ignored('unknown', report.reason);
 
-  const envelopeRecipients = JSON.parse(message.rcpt_to) as string[];
   const candidates = report.kind === 'complaint' ? [...envelopeRecipients, report.originalMailFrom] : envelopeRecipients;
   const recipientId = candidates.map((a) => named(a)).find((id) => id !== null) ?? null;
   if (recipientId === null) return ignored(report.kind, 'no valid VERP token: it names no recipient of ours');
@@ -73,4 +90,12 @@ function worstEntryFor(recipient: ReportedRecipient, entries: readonly DsnRecipi
   const naming = entries.filter((e) => e.recipient === email || e.originalRecipient === email);
   const pool = naming.length > 0 ? naming : entries;
   return [...pool].sort((a, b) => (SEVERITY[b.bounce.outcome] ?? 0) - (SEVERITY[a.bounce.outcome] ?? 0))[0] ?? null;
+}
+
+/** `<local>+u…@<domain>` of the bounce address, whether or not its token verifies (case-insensitive). */
+function looksLikeUnsubscribeAddress(address: string, bounceAddress: string): boolean {
+  const candidate = address.trim().replace(/^<(.*)>$/, '$1').toLowerCase();
+  const at = bounceAddress.lastIndexOf('@');
+  const base = bounceAddress.toLowerCase();
+  return candidate.startsWith(`${base.slice(0, at)}+${UNSUBSCRIBE_TAG}`) && candidate.endsWith(`@${base.slice(at + 1)}`);
 }
