@@ -203,7 +203,7 @@ export const ENVIRONMENT = {
     kind: 'text',
     default: null,
     shownDefault: 'unset',
-    values: 'an email address such as `bounces@mail.example.com`',
+    values: 'an email address such as `bounces@mail.example.com`: no `+`, a local part of at most 33 characters (the token is added to it)',
     meaning:
       "Envelope sender (return path) of every message, made per recipient (VERP): `bounces+<token>@mail.example.com`, the token naming the mail's recipient under an HMAC, so a late bounce (DSN) finds its recipient and a forged one changes nothing. Point the domain's MX at the inbound listener (`INBOUND_SMTP_PORT`; [Bounces and complaints](bounces.md)). Unset: the From address is the envelope sender, as before. The header From never changes.",
   },
