@@ -11,6 +11,7 @@ import { createWakeup } from './delivery/wakeup.js';
 import { systemLookup, type HostLookup } from './delivery/smtp-host-guard.js';
 import { createDatabaseStorage, createDiskStorage } from './files/file-storage.js';
 import path from 'node:path';
+import { systemRelayHttp, type RelayHttp } from './bounces/relay-http.js';
 
 /** Everything a process of Mailroom needs, built in one place. */
 export interface App extends Context {
@@ -24,6 +25,8 @@ export type AppOptions = {
   migrate?: boolean;
   /** Name resolution of users' SMTP hosts (default: the system resolver). */
   lookup?: HostLookup;
+  /** The SES webhook's requests to Amazon SNS (default: https to SNS hosts only). */
+  relayHttp?: RelayHttp;
   /**
    * What this process is (`mailroom-api`, `mailroom-worker`, `mailroom-cli`): with the pid, the
    * `application_name` of its PostgreSQL connections.
@@ -57,6 +60,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     secrets: createSecretBox(loadSecretKey(config)),
     wakeup,
     lookup: options.lookup ?? systemLookup,
+    relayHttp: options.relayHttp ?? systemRelayHttp,
     files: config.fileStorage === 'database' ? createDatabaseStorage(handle.db) : createDiskStorage(path.join(config.dataDir, 'files')),
     heartbeat,
     close: async () => {

@@ -1,5 +1,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { checkBounceAddress } from './bounces/verp.js';
+import { sendgridPublicKey } from './bounces/sendgrid.js';
 
 /**
  * Configuration, read once from the environment and validated. This is the only file that
@@ -197,6 +199,87 @@ export const ENVIRONMENT = {
     meaning:
       "Per-org API limits of the org's edition (Zoho's credits per rolling 24 h, counted in the database, and simultaneous requests, counted per process); beyond them 429. `false`: nothing is counted and no `X-RATELIMIT-*` headers are sent.",
   },
+  BOUNCE_ADDRESS: {
+    kind: 'text',
+    default: null,
+    shownDefault: 'unset',
+    values: 'an email address such as `bounces@mail.example.com`: no `+`, a local part of at most 33 characters (the token is added to it)',
+    meaning:
+      "Envelope sender (return path) of every message, made per recipient (VERP): `bounces+<token>@mail.example.com`, the token naming the mail's recipient under an HMAC, so a late bounce (DSN) finds its recipient and a forged one changes nothing. Point the domain's MX at the inbound listener (`INBOUND_SMTP_PORT`; [Bounces and complaints](bounces.md)). Unset: the From address is the envelope sender, as before. The header From never changes.",
+  },
+  SES_SNS_TOPIC_ARNS: {
+    kind: 'text',
+    default: null,
+    shownDefault: 'unset (`POST /webhooks/ses` answers 404)',
+    values: 'comma-separated SNS topic ARNs such as `arn:aws:sns:eu-west-1:123456789012:ses-events`',
+    meaning:
+      "Amazon SES events through SNS: the topics whose signed messages `POST /webhooks/ses` accepts (bounces, complaints, deliveries, delays; a subscription confirmation is confirmed). A message of any other topic is refused (403). [Relay webhooks](bounces.md#relay-webhooks).",
+  },
+  SENDGRID_WEBHOOK_PUBLIC_KEY: {
+    kind: 'text',
+    default: null,
+    shownDefault: 'unset (`POST /webhooks/sendgrid` answers 404)',
+    values: "the Event Webhook's verification key (base64 DER public key, EC P-256)",
+    meaning:
+      "SendGrid's signed Event Webhook at `POST /webhooks/sendgrid`: every request's ECDSA signature is checked against this key (unsigned or stale requests: 403). Checked at start-up. [Relay webhooks](bounces.md#relay-webhooks).",
+  },
+  INBOUND_SMTP_PORT: {
+    kind: 'text',
+    default: null,
+    shownDefault: 'unset (no listener in `serve`)',
+    values: 'a TCP port (1-65535; 0 picks a free one)',
+    meaning:
+      'Port of the inbound SMTP listener that takes DSNs and complaints for `BOUNCE_ADDRESS`. Set, `serve` runs it too; `mailroom inbound` runs it alone (default port 2525 there). Every message is committed before its 250.',
+  },
+  INBOUND_SMTP_HOST: {
+    kind: 'text',
+    default: null,
+    shownDefault: 'the value of `HOST`',
+    values: 'an address or host name',
+    meaning: 'Interface the inbound SMTP listener binds (`0.0.0.0` for a public MX).',
+  },
+  INBOUND_SMTP_NAME: {
+    kind: 'text',
+    default: null,
+    shownDefault: '`MESSAGE_ID_DOMAIN`',
+    values: 'a host name',
+    meaning: 'Name the inbound listener gives in its greeting (the MX host name).',
+  },
+  INBOUND_MAX_MESSAGE_BYTES: {
+    kind: 'integer',
+    default: 10485760,
+    min: 65536,
+    max: 52428800,
+    meaning: 'Largest message the inbound listener takes (announced with SIZE; larger ones get 552 and are not stored).',
+  },
+  INBOUND_MAX_CONNECTIONS: {
+    kind: 'integer',
+    default: 50,
+    min: 1,
+    max: 1000,
+    meaning: 'Simultaneous connections to the inbound listener; beyond, new ones get 421.',
+  },
+  INBOUND_MESSAGES_PER_MINUTE: {
+    kind: 'integer',
+    default: 120,
+    min: 1,
+    max: 100000,
+    meaning: 'Messages the inbound listener takes per client address per minute (per process); beyond, 421 and the sender retries later.',
+  },
+  INBOUND_TLS_CERT: {
+    kind: 'text',
+    default: null,
+    shownDefault: 'unset (no STARTTLS)',
+    values: 'path of a PEM certificate chain',
+    meaning: 'With `INBOUND_TLS_KEY`: the inbound listener offers STARTTLS with this certificate.',
+  },
+  INBOUND_TLS_KEY: {
+    kind: 'text',
+    default: null,
+    shownDefault: 'unset',
+    values: 'path of a PEM private key',
+    meaning: "Private key of `INBOUND_TLS_CERT`.",
+  },
   MAILROOM_FAULT_AT: {
     kind: 'text',
     default: null,
@@ -268,6 +351,28 @@ export type Config = Readonly<{
   consentLinkTtlMs: number;
   /** HEARTBEAT_SECONDS */
   heartbeatMs: number;
+  /** BOUNCE_ADDRESS, lower-cased; null = the From address is the envelope sender. */
+  bounceAddress: string | null;
+  /** SES_SNS_TOPIC_ARNS; empty = the SES webhook is off (404). */
+  sesSnsTopicArns: readonly string[];
+  /** SENDGRID_WEBHOOK_PUBLIC_KEY (checked to be an EC P-256 key); null = the SendGrid webhook is off (404). */
+  sendgridWebhookPublicKey: string | null;
+  inbound: Readonly<{
+    /** INBOUND_SMTP_PORT; null = no listener inside `serve`. */
+    port: number | null;
+    /** INBOUND_SMTP_HOST (default HOST) */
+    host: string;
+    /** INBOUND_SMTP_NAME (default MESSAGE_ID_DOMAIN) */
+    name: string;
+    /** INBOUND_MAX_MESSAGE_BYTES */
+    maxMessageBytes: number;
+    /** INBOUND_MAX_CONNECTIONS */
+    maxConnections: number;
+    /** INBOUND_MESSAGES_PER_MINUTE */
+    messagesPerMinute: number;
+    /** INBOUND_TLS_CERT, INBOUND_TLS_KEY (paths); null = no STARTTLS. */
+    tls: Readonly<{ certFile: string; keyFile: string }> | null;
+  }>;
   delivery: Readonly<{
     /** WORKER_CONCURRENCY */
     concurrency: number;
@@ -415,6 +520,39 @@ export function loadConfig(env: Env = process.env): Config {
 
   const trustProxy = parseTrustProxy(text('TRUST_PROXY')!, problems);
 
+  const bounceAddress = text('BOUNCE_ADDRESS')?.toLowerCase() ?? null;
+  const bounceProblem = bounceAddress === null ? null : checkBounceAddress(bounceAddress);
+  if (bounceProblem !== null) problems.push(`BOUNCE_ADDRESS=${bounceAddress} ${bounceProblem} (e.g. bounces@mail.example.com; the VERP token is added to it)`);
+  let inboundPort: number | null = null;
+  const rawInboundPort = text('INBOUND_SMTP_PORT');
+  if (rawInboundPort !== undefined) {
+    inboundPort = Number(rawInboundPort);
+    if (!/^\d{1,5}$/.test(rawInboundPort) || inboundPort > 65535) {
+      problems.push(`INBOUND_SMTP_PORT=${rawInboundPort} must be a TCP port from 0 to 65535`);
+      inboundPort = null;
+    }
+  }
+  if (inboundPort !== null && bounceAddress === null) {
+    problems.push('INBOUND_SMTP_PORT needs BOUNCE_ADDRESS: the inbound listener takes mail for that address only');
+  }
+  const sesSnsTopicArns = (text('SES_SNS_TOPIC_ARNS') ?? '').split(',').map((arn) => arn.trim()).filter((arn) => arn !== '');
+  for (const arn of sesSnsTopicArns) {
+    if (!/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]{1,256}$/.test(arn)) problems.push(`SES_SNS_TOPIC_ARNS: ${arn} is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>)`);
+  }
+  const sendgridWebhookPublicKey = text('SENDGRID_WEBHOOK_PUBLIC_KEY') ?? null;
+  if (sendgridWebhookPublicKey !== null) {
+    try {
+      sendgridPublicKey(sendgridWebhookPublicKey);
+    } catch (error) {
+      problems.push(`SENDGRID_WEBHOOK_PUBLIC_KEY is not the Event Webhook's verification key (base64 EC P-256 public key): ${(error as Error).message}`);
+    }
+  }
+  const tlsCert = text('INBOUND_TLS_CERT');
+  const tlsKey = text('INBOUND_TLS_KEY');
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) {
+    problems.push('INBOUND_TLS_CERT and INBOUND_TLS_KEY go together: set both (STARTTLS) or neither');
+  }
+
   const config: Config = {
     port,
     host,
@@ -434,6 +572,18 @@ export function loadConfig(env: Env = process.env): Config {
     apiRateLimits: flag('API_RATE_LIMITS'),
     consentLinkTtlMs: integer('CONSENT_LINK_TTL_DAYS') * 24 * 3600 * 1000,
     heartbeatMs: integer('HEARTBEAT_SECONDS') * 1000,
+    bounceAddress,
+    sesSnsTopicArns: Object.freeze(sesSnsTopicArns),
+    sendgridWebhookPublicKey,
+    inbound: Object.freeze({
+      port: inboundPort,
+      host: text('INBOUND_SMTP_HOST') ?? host,
+      name: text('INBOUND_SMTP_NAME') ?? messageIdDomain,
+      maxMessageBytes: integer('INBOUND_MAX_MESSAGE_BYTES'),
+      maxConnections: integer('INBOUND_MAX_CONNECTIONS'),
+      messagesPerMinute: integer('INBOUND_MESSAGES_PER_MINUTE'),
+      tls: tlsCert !== undefined && tlsKey !== undefined ? Object.freeze({ certFile: path.resolve(tlsCert), keyFile: path.resolve(tlsKey) }) : null,
+    }),
     delivery: Object.freeze({
       concurrency: integer('WORKER_CONCURRENCY'),
       leaseMs: integer('WORKER_LEASE_SECONDS') * 1000,

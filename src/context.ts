@@ -8,6 +8,7 @@ import type { Wakeup } from './delivery/wakeup.js';
 import type { FileStorage } from './files/file-storage.js';
 import type { HostLookup } from './delivery/smtp-host-guard.js';
 import type { ProcessHeartbeat } from './db/process-heartbeat.js';
+import type { RelayHttp } from './bounces/relay-http.js';
 
 /**
  * What every use-case receives: the stateful pieces, built once in `app.ts` (the composition
@@ -29,6 +30,8 @@ export interface Context {
   readonly lookup: HostLookup;
   /** This process's liveness record; the HTTP API starts it, Idempotency-Keys name its id. */
   readonly heartbeat: ProcessHeartbeat;
+  /** The SES webhook's requests to Amazon SNS (signing certificates, subscription confirmations); tests inject their own. */
+  readonly relayHttp: RelayHttp;
 }
 
 /** The caller of an API request, as established from its OAuth token. */

@@ -383,6 +383,12 @@ export const ERROR_CATALOGUE = {
     message: 'Cannot unblock, email has been unblocked 5 times already',
     when: 'unblock_email on an address already unblocked five times.',
   },
+  UNBLOCK_PERMANENT: {
+    status: 400,
+    zohoCode: 'NOT_ALLOWED',
+    message: 'Cannot unblock, Email is blocked permanently',
+    when: 'unblock_email on an address blocked by a hard bounce (e.g. 5.1.1, no such user), learnt at once or later from a DSN or a relay event.',
+  },
   ALREADY_UNBLOCKED: {
     status: 400,
     zohoCode: 'NOT_ALLOWED',
@@ -474,6 +480,26 @@ export const ERROR_CATALOGUE = {
     zohoCode: 'TOO_MANY_REQUESTS',
     message: 'Too many failed sign-in attempts. Please try again later.',
     when: 'Too many wrong passwords for the account and client (web sign-in and mailbox Basic together; `Retry-After`).',
+  },
+
+  // Relay event webhooks (beyond Zoho): `POST /webhooks/ses`, `POST /webhooks/sendgrid`.
+  WEBHOOK_SIGNATURE_INVALID: {
+    status: 403,
+    zohoCode: 'INVALID_SIGNATURE',
+    message: 'The webhook request is not signed by the relay',
+    when: 'A relay webhook request whose signature is missing or does not verify, an SNS message of a topic not in `SES_SNS_TOPIC_ARNS`, or a SendGrid timestamp more than 10 minutes off (`details.reason`); nothing changes.',
+  },
+  WEBHOOK_BODY_INVALID: {
+    status: 400,
+    zohoCode: 'INVALID_DATA',
+    message: 'The webhook body is not an event the relay sends',
+    when: 'A signed relay webhook request whose body is not the JSON the relay sends (`details.reason`); nothing changes.',
+  },
+  WEBHOOK_RATE_LIMITED: {
+    status: 429,
+    zohoCode: 'TOO_MANY_REQUESTS',
+    message: 'Too many webhook requests. Please try again later.',
+    when: 'More than 600 requests a minute to one relay webhook from one client address (per process; `Retry-After`); the relay retries.',
   },
 
   // Admin operations (CLI and admin API).

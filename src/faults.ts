@@ -21,6 +21,9 @@ import fs from 'node:fs';
  * - `smtp.after_dot`: the SMTP transport, after the end of the message and the final dot were
  *   written, before the reply is read (run on the next turn of the event loop).
  * - `delivery.after_reply`: deliver-mail, after the transport's result, before the outcome commits.
+ * - `inbound.after_commit`: the inbound listener, after a message was committed, before its 250.
+ * - `inbound.after_reply`: the inbound listener, on the turn after it answered 250 for a stored
+ *   message, before processing is started.
  */
 export type FaultPointName =
   | 'api.in_tx'
@@ -28,7 +31,9 @@ export type FaultPointName =
   | 'worker.after_claim'
   | 'smtp.before_handover'
   | 'smtp.after_dot'
-  | 'delivery.after_reply';
+  | 'delivery.after_reply'
+  | 'inbound.after_commit'
+  | 'inbound.after_reply';
 
 type Armed = { name: string; remaining: number };
 

@@ -16,12 +16,17 @@ export interface SecretBox {
    * `purpose` alone, so a MAC made for one purpose never verifies for another.
    */
   mac(purpose: string, data: string): string;
+  /** A 32-byte key derived (HKDF-SHA-256) from the secret key with `info`, for one purpose alone. */
+  derive(info: string): Buffer;
 }
 
 export function createSecretBox(key: Buffer): SecretBox {
   if (key.length !== 32) throw new Error('secret key must be 32 bytes');
   const macKeys = new Map<string, Buffer>();
   return {
+    derive(info) {
+      return Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), info, 32));
+    },
     mac(purpose, data) {
       let macKey = macKeys.get(purpose);
       if (!macKey) {

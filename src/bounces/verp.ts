@@ -15,8 +15,13 @@ import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
  * The key is derived from SECRETS_KEY with HKDF (`deriveVerpKey`), so a forged or altered token
  * names no recipient: `readVerpAddress` answers null for it (compared in constant time).
  *
+ * Unsubscribe address (the mailto form of `List-Unsubscribe`, docs/compliance.md#one-click-unsubscribe):
+ * `<local>+u<token>@<domain>`, the same token of the same recipient with `u` before it
+ * (`unsubscribeAddress`, `readUnsubscribeAddress`). A VERP token is exactly 29 characters, so
+ * neither form is ever read as the other.
+ *
  * The local part must fit in 64 octets (RFC 5321 §4.5.3.1.1): the bounce address' own local part
- * may be at most 64 − 1 − 29 = 34 characters (`checkBounceAddress`).
+ * may be at most 64 − 1 − 1 − 29 = 33 characters (`checkBounceAddress`), so both forms fit.
  */
 
 const ID_CHARS = 13;
@@ -24,7 +29,9 @@ const MAC_BYTES = 10;
 const MAC_CHARS = 16;
 export const VERP_TOKEN_LENGTH = ID_CHARS + MAC_CHARS;
 export const MAX_LOCAL_PART = 64;
-export const MAX_BOUNCE_LOCAL_PART = MAX_LOCAL_PART - 1 - VERP_TOKEN_LENGTH;
+/** What goes between the `+` and the token in an unsubscribe address. */
+export const UNSUBSCRIBE_TAG = 'u';
+export const MAX_BOUNCE_LOCAL_PART = MAX_LOCAL_PART - 1 - UNSUBSCRIBE_TAG.length - VERP_TOKEN_LENGTH;
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 const RECIPIENT_ID = /^(0|[1-9][0-9]{0,18})$/;
@@ -33,14 +40,17 @@ const LOCAL_PART = /^[A-Za-z0-9!#$%&'*/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*/=?^_`{|}
 const DOMAIN = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 /** The 32-byte VERP MAC key, derived (HKDF-SHA-256) from the 32-byte secrets key for this purpose alone. */
+export const VERP_KEY_INFO = 'mailroom verp v1';
+
 export function deriveVerpKey(secretsKey: Buffer): Buffer {
   if (secretsKey.length !== 32) throw new Error('secret key must be 32 bytes');
-  return Buffer.from(hkdfSync('sha256', secretsKey, Buffer.alloc(0), 'mailroom verp v1', 32));
+  return Buffer.from(hkdfSync('sha256', secretsKey, Buffer.alloc(0), VERP_KEY_INFO, 32));
 }
 
 /**
  * Why BOUNCE_ADDRESS cannot be used as a VERP base, or null when it can: a plain
- * `local@domain` without `+` in the local part, the local part at most 34 characters.
+ * `local@domain` without `+` in the local part, the local part at most 33 characters (so that
+ * `+u` and the token fit in 64).
  */
 export function checkBounceAddress(address: string): string | null {
   const at = address.lastIndexOf('@');
@@ -49,34 +59,56 @@ export function checkBounceAddress(address: string): string | null {
   const domain = address.slice(at + 1);
   if (!LOCAL_PART.test(local)) return 'its local part must be a plain dot-atom (no quotes, no spaces)';
   if (local.includes('+')) return 'its local part must not contain "+" (the token is added after one)';
-  if (local.length > MAX_BOUNCE_LOCAL_PART) return `its local part must be at most ${MAX_BOUNCE_LOCAL_PART} characters (a ${VERP_TOKEN_LENGTH}-character token is added)`;
+  if (local.length > MAX_BOUNCE_LOCAL_PART) return `its local part must be at most ${MAX_BOUNCE_LOCAL_PART} characters ("+${UNSUBSCRIBE_TAG}" and a ${VERP_TOKEN_LENGTH}-character token are added)`;
   if (!DOMAIN.test(domain)) return 'its domain must be a host name';
   return null;
 }
 
 /** The envelope sender for the recipient `recipientId`: `<local>+<token>@<domain>` of `bounceAddress`. */
 export function verpAddress(bounceAddress: string, recipientId: string, key: Buffer): string {
+  return taggedAddress(bounceAddress, recipientId, key, '');
+}
+
+/**
+ * The unsubscribe address of the recipient `recipientId` (the mailto of its `List-Unsubscribe`):
+ * `<local>+u<token>@<domain>` of `bounceAddress`, the token that of `verpAddress`.
+ */
+export function unsubscribeAddress(bounceAddress: string, recipientId: string, key: Buffer): string {
+  return taggedAddress(bounceAddress, recipientId, key, UNSUBSCRIBE_TAG);
+}
+
+/**
+ * The recipient id a VERP address names, or null when `address` is not a VERP address of
+ * `bounceAddress` (other local part or domain, no token, wrong shape — an unsubscribe address
+ * included) or its token does not verify under `key`. Case-insensitive; surrounding angle brackets
+ * and spaces are ignored.
+ */
+export function readVerpAddress(address: string, bounceAddress: string, key: Buffer): string | null {
+  return readTaggedAddress(address, bounceAddress, key, '');
+}
+
+/** The recipient id an unsubscribe address (`unsubscribeAddress`) names, or null, as `readVerpAddress`. */
+export function readUnsubscribeAddress(address: string, bounceAddress: string, key: Buffer): string | null {
+  return readTaggedAddress(address, bounceAddress, key, UNSUBSCRIBE_TAG);
+}
+
+function taggedAddress(bounceAddress: string, recipientId: string, key: Buffer, tag: string): string {
   const problem = checkBounceAddress(bounceAddress);
   if (problem) throw new Error(`bounce address ${JSON.stringify(bounceAddress)}: ${problem}`);
   if (!RECIPIENT_ID.test(recipientId)) throw new Error(`recipient id ${JSON.stringify(recipientId)} is not a decimal id of at most 19 digits`);
   const at = bounceAddress.lastIndexOf('@');
   const token = BigInt(recipientId).toString(36).padStart(ID_CHARS, '0') + tokenMac(recipientId, key);
-  return `${bounceAddress.slice(0, at)}+${token}@${bounceAddress.slice(at + 1)}`;
+  return `${bounceAddress.slice(0, at)}+${tag}${token}@${bounceAddress.slice(at + 1)}`;
 }
 
-/**
- * The recipient id a VERP address names, or null when `address` is not a VERP address of
- * `bounceAddress` (other local part or domain, no token, wrong shape) or its token does not
- * verify under `key`. Case-insensitive; surrounding angle brackets and spaces are ignored.
- */
-export function readVerpAddress(address: string, bounceAddress: string, key: Buffer): string | null {
+function readTaggedAddress(address: string, bounceAddress: string, key: Buffer, tag: string): string | null {
   const candidate = address.trim().replace(/^<(.*)>$/, '$1').toLowerCase();
   const base = bounceAddress.trim().toLowerCase();
   const at = candidate.lastIndexOf('@');
   const baseAt = base.lastIndexOf('@');
   if (at <= 0 || baseAt <= 0) return null;
   if (candidate.slice(at + 1) !== base.slice(baseAt + 1)) return null;
-  const prefix = `${base.slice(0, baseAt)}+`;
+  const prefix = `${base.slice(0, baseAt)}+${tag}`;
   const local = candidate.slice(0, at);
   if (!local.startsWith(prefix)) return null;
   const token = local.slice(prefix.length);

@@ -27,6 +27,7 @@ import type { TemplateInput } from '../templates/template-input.js';
 import { emailTemplateJson } from '../wire/email-templates.js';
 import { itemAt, refusalError, withErrorsAt, type ItemPlace } from '../wire/item-errors.js';
 import { createUser } from '../users/create-user.js';
+import { INBOUND_STATES, listInbound, showInbound, type InboundState } from '../inbound/list-inbound-messages.js';
 import { findUserByEmail, findUserById, fullName, listUsers, type UserRow } from '../users/user-repository.js';
 
 export class UsageError extends Error {}
@@ -103,6 +104,7 @@ const presentOrgRow = (org: OrgRow) => ({
   edition: org.edition,
   time_zone: org.time_zone,
   privacy_settings: org.privacy_settings === 1,
+  one_click_unsubscribe: org.one_click_unsubscribe === 1,
   daily_mail_limit: org.daily_mail_limit,
   api_credit_limit: org.api_credit_limit,
   api_concurrency_limit: org.api_concurrency_limit,
@@ -204,7 +206,7 @@ export const COMMANDS: Command[] = [
   {
     name: ['org', 'update'],
     usage:
-      'org update [--id ID] [--name N] [--edition E] [--time-zone TZ] [--privacy-settings true|false] ' +
+      'org update [--id ID] [--name N] [--edition E] [--time-zone TZ] [--privacy-settings true|false] [--one-click-unsubscribe true|false] ' +
       '[--daily-mail-limit N|default] [--api-credit-limit N|default] [--api-concurrency-limit N|default]',
     summary: 'change an org (default: the first org)',
     options: {
@@ -213,6 +215,7 @@ export const COMMANDS: Command[] = [
       edition: { type: 'string' },
       'time-zone': { type: 'string' },
       'privacy-settings': { type: 'string' },
+      'one-click-unsubscribe': { type: 'string' },
       'daily-mail-limit': { type: 'string' },
       'api-credit-limit': { type: 'string' },
       'api-concurrency-limit': { type: 'string' },
@@ -220,6 +223,7 @@ export const COMMANDS: Command[] = [
     async run(app, values) {
       const org = await resolveOrg(app, values);
       const privacy = bool(values, 'privacy-settings');
+      const oneClick = bool(values, 'one-click-unsubscribe');
       const name = str(values, 'name');
       const edition = str(values, 'edition');
       const timeZone = str(values, 'time-zone');
@@ -232,6 +236,7 @@ export const COMMANDS: Command[] = [
         ...(edition !== undefined ? { edition: edition as Edition } : {}),
         ...(timeZone !== undefined ? { timeZone } : {}),
         ...(privacy !== undefined ? { privacySettings: privacy } : {}),
+        ...(oneClick !== undefined ? { oneClickUnsubscribe: oneClick } : {}),
         ...(dailyMailLimit !== undefined ? { dailyMailLimit } : {}),
         ...(apiCreditLimit !== undefined ? { apiCreditLimit } : {}),
         ...(apiConcurrencyLimit !== undefined ? { apiConcurrencyLimit } : {}),
@@ -522,6 +527,32 @@ export const COMMANDS: Command[] = [
         ...(record !== undefined ? { recordId: record } : {}),
       });
       return { audit_log: result.entries, count: result.entries.length, page, more_records: result.moreRecords };
+    },
+  },
+  {
+    name: ['inbound', 'list'],
+    usage: 'inbound list [--state pending|processed|ignored] [--limit N]',
+    summary: 'list what the inbound SMTP listener took (DSNs, complaints; ignored ones with the reason), newest first',
+    options: { state: { type: 'string' }, limit: { type: 'string' } },
+    async run(app, values) {
+      const state = str(values, 'state');
+      if (state !== undefined && !(INBOUND_STATES as readonly string[]).includes(state)) throw new UsageError(`--state takes ${INBOUND_STATES.join(', ')}`);
+      const limit = Number(str(values, 'limit') ?? '50');
+      if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new UsageError('--limit takes 1 to 500');
+      const messages = await listInbound(app, { limit, ...(state !== undefined ? { state: state as InboundState } : {}) });
+      return { inbound_messages: messages, count: messages.length };
+    },
+  },
+  {
+    name: ['inbound', 'show'],
+    usage: 'inbound show --id ID',
+    summary: 'show one message the inbound listener took, with its raw text',
+    options: { id: { type: 'string' } },
+    async run(app, values) {
+      const id = required(values, 'id');
+      const message = await showInbound(app, id);
+      if (!message) throw new AppError('INVALID_DATA', { details: { id } });
+      return { inbound_message: message };
     },
   },
   {

@@ -6,6 +6,7 @@ import { createLogger } from '../logger.js';
 import { COMMANDS, UsageError, type Command, type CommandOutput } from './commands.js';
 import { serve } from './serve.js';
 import { runWorker } from './worker.js';
+import { runInbound } from './inbound.js';
 
 /**
  * `mailroom <command> [options]`: the admin CLI. It shares the server's use-cases and database
@@ -19,6 +20,7 @@ const USAGE = `Usage: mailroom <command> [options]   (add --json for machine-rea
 Commands:
   serve [--no-worker]                    run the HTTP API and a delivery worker
   worker                                 run a delivery worker only
+  inbound [--port N]                     run the inbound SMTP listener (bounces, complaints) only
   migrate                                bring the database schema up to date
 ${COMMANDS.map((c) => `  ${c.usage.padEnd(38)} ${c.summary}`).join('\n')}
 
@@ -51,6 +53,16 @@ async function main(rawArgv: string[]): Promise<number> {
   }
 
   if (words[0] === 'worker') return runWorker(config);
+
+  if (words[0] === 'inbound' && words[1] !== 'list' && words[1] !== 'show') {
+    const { values } = parseArgs({ args: argv.slice(1), options: { port: { type: 'string' } }, strict: true });
+    const port = values.port === undefined ? undefined : Number(values.port);
+    if (port !== undefined && (!/^\d{1,5}$/.test(values.port ?? '') || port > 65535)) {
+      process.stderr.write('--port must be a TCP port from 0 to 65535\n');
+      return 2;
+    }
+    return runInbound(config, port === undefined ? {} : { port });
+  }
 
   const command: Command | undefined =
     words[0] === 'migrate' ? undefined : COMMANDS.find((c) => c.name.join(' ') === words.slice(0, c.name.length).join(' '));

@@ -18,6 +18,12 @@ import type { Logger } from '../logger.js';
 export interface ProcessGuard {
   /** The orderly stop is under way: let the process end when its work is done. */
   release(): void;
+  /**
+   * The process's life until an orderly stop: on the first SIGTERM or SIGINT (a second one is
+   * ignored) the guard is released and `stop` runs; resolves with the exit code it gives (1 if it
+   * throws).
+   */
+  untilStopped(stop: (signal: NodeJS.Signals) => Promise<number>): Promise<number>;
 }
 
 export function guardProcess(log: Logger): ProcessGuard {
@@ -45,11 +51,25 @@ export function guardProcess(log: Logger): ProcessGuard {
   process.on('unhandledRejection', onRejection);
   process.on('beforeExit', onBeforeExit);
 
+  const release = (): void => {
+    if (released) return;
+    released = true;
+    clearInterval(keepAlive);
+  };
   return {
-    release() {
-      if (released) return;
-      released = true;
-      clearInterval(keepAlive);
+    release,
+    untilStopped(stop) {
+      return new Promise((resolve) => {
+        let stopping = false;
+        const onSignal = (signal: NodeJS.Signals) => {
+          if (stopping) return;
+          stopping = true;
+          release();
+          stop(signal).then(resolve, () => resolve(1));
+        };
+        process.once('SIGTERM', () => onSignal('SIGTERM'));
+        process.once('SIGINT', () => onSignal('SIGINT'));
+      });
     },
   };
 }

@@ -5,6 +5,8 @@ import { createWorker, type Worker } from '../delivery/worker.js';
 import { buildServer } from '../http/server.js';
 import { ensureDemoOrg, type DemoCredentials } from '../orgs/ensure-demo-org.js';
 import { guardProcess } from './process-guard.js';
+import { createInboundProcessor, type InboundProcessor } from '../inbound/inbound-processor.js';
+import { startInboundListener, type InboundListener } from '../inbound/inbound-listener.js';
 
 /**
  * `mailroom serve`: migrate, create the demo org on an empty database, listen, run the delivery
@@ -21,40 +23,43 @@ export async function serve(config: Config, options: { worker: boolean }): Promi
   await server.listen({ port: config.port, host: config.host });
   const worker: Worker | null = options.worker ? createWorker(app) : null;
   await worker?.start();
+  // INBOUND_SMTP_PORT set: the inbound listener (late bounces, complaints) runs in this process too.
+  let inbound: { listener: InboundListener; processor: InboundProcessor } | null = null;
+  if (config.inbound.port !== null) {
+    const processor = createInboundProcessor(app);
+    const listener = await startInboundListener(app, { onStored: () => processor.kick() });
+    processor.start();
+    inbound = { listener, processor };
+  }
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   app.log.info({ event: 'server.listening', port, database: dialectOf(app.db) }, `Mailroom listening on ${config.host}:${port}`);
   if (demo) process.stdout.write(demoBanner(demo, config.publicUrl));
 
-  return new Promise((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      guard.release();
-      app.log.info({ event: 'server.stopping', signal }, 'shutting down');
-      const grace = config.delivery.shutdownGraceMs;
-      const timer = setTimeout(() => {
-        app.log.error({ event: 'server.shutdown_timeout' }, 'in-flight work did not finish in time');
-        resolve(1);
-      }, grace + 5000);
-      timer.unref();
-      Promise.all([worker?.stop(grace), server.close()])
-        .then(() => app.close())
-        .then(
-          () => {
-            clearTimeout(timer);
-            resolve(0);
-          },
-          (error: unknown) => {
-            app.log.error({ err: error, event: 'server.shutdown_failed' }, 'shutdown failed');
-            resolve(1);
-          },
-        );
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  return guard.untilStopped(
+    (signal) =>
+      new Promise<number>((resolve) => {
+        app.log.info({ event: 'server.stopping', signal }, 'shutting down');
+        const grace = config.delivery.shutdownGraceMs;
+        const timer = setTimeout(() => {
+          app.log.error({ event: 'server.shutdown_timeout' }, 'in-flight work did not finish in time');
+          resolve(1);
+        }, grace + 5000);
+        timer.unref();
+        Promise.all([worker?.stop(grace), server.close(), inbound?.listener.close(), inbound?.processor.stop()])
+          .then(() => app.close())
+          .then(
+            () => {
+              clearTimeout(timer);
+              resolve(0);
+            },
+            (error: unknown) => {
+              app.log.error({ err: error, event: 'server.shutdown_failed' }, 'shutdown failed');
+              resolve(1);
+            },
+          );
+      }),
+  );
 }
 
 function demoBanner(demo: DemoCredentials, publicUrl: string): string {

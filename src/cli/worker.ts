@@ -13,23 +13,16 @@ export async function runWorker(config: Config): Promise<number> {
   const guard = guardProcess(app.log);
   const worker = createWorker(app);
   await worker.start();
-  return new Promise((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      guard.release();
-      app.log.info({ event: 'worker.stopping', signal }, 'stopping the worker');
-      worker
-        .stop()
-        // Unfinished sends were returned to the queue: nothing is lost, so the exit is clean.
-        .then(() => app.close().then(() => resolve(0)))
-        .catch((error: unknown) => {
-          app.log.error({ err: error, event: 'worker.stop_failed' }, 'stopping the worker failed');
-          resolve(1);
-        });
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+  return guard.untilStopped(async (signal) => {
+    app.log.info({ event: 'worker.stopping', signal }, 'stopping the worker');
+    try {
+      // Unfinished sends were returned to the queue: nothing is lost, so the exit is clean.
+      await worker.stop();
+      await app.close();
+      return 0;
+    } catch (error) {
+      app.log.error({ err: error, event: 'worker.stop_failed' }, 'stopping the worker failed');
+      return 1;
+    }
   });
 }

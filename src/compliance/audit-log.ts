@@ -21,6 +21,7 @@ export type AuditAction =
   | 'email.unblocked'
   | 'permission.changed'
   | 'privacy_settings.changed'
+  | 'one_click_unsubscribe.changed'
   | 'send_mail.refused'
   | 'send_mail.skipped';
 

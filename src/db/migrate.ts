@@ -12,6 +12,8 @@ import * as m0009 from './migrations/0009-compliance.js';
 import * as m0010 from './migrations/0010-ui.js';
 import * as m0011 from './migrations/0011-attempt-counters.js';
 import * as m0012 from './migrations/0012-process-heartbeats.js';
+import * as m0013 from './migrations/0013-one-click-unsubscribe.js';
+import * as m0014 from './migrations/0014-bounces.js';
 
 /** Every migration, listed explicitly (no directory scanning), in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -27,6 +29,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010-ui': m0010,
   '0011-attempt-counters': m0011,
   '0012-process-heartbeats': m0012,
+  '0013-one-click-unsubscribe': m0013,
+  '0014-bounces': m0014,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

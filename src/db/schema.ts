@@ -20,6 +20,8 @@ export interface OrgTable {
   edition: Edition;
   time_zone: string;
   privacy_settings: number;
+  /** 1: messages carry RFC 8058 `List-Unsubscribe` headers (migration 0013; docs/compliance.md). */
+  one_click_unsubscribe: number;
   created_at: number;
   /** Individual mails per local day instead of the edition's rule (docs/zoho-contract.md §16); null = the rule. */
   daily_mail_limit: number | null;
@@ -196,6 +198,11 @@ export interface MailRecipientTable {
   last_attempt_at: number | null;
   next_attempt_at: number | null;
   done_at: number | null;
+  /** When a bounce was learnt (at once from a 5xx, or later from a DSN or a relay event). */
+  bounced_at?: number | null;
+  /** Zoho's `category` / `sub_category` of the bounce ("Permanently blocked", "Invalid Mailbox"…). */
+  bounce_category?: string | null;
+  bounce_sub_category?: string | null;
 }
 
 export interface BlockedAddressTable {
@@ -207,6 +214,10 @@ export interface BlockedAddressTable {
   blocked_at: number;
   unblock_count: number;
   unblocked_at: number | null;
+  /** 1 for a hard bounce: `unblock_email` refuses ("Cannot unblock, Email is blocked permanently"). */
+  permanent?: number;
+  category?: string | null;
+  sub_category?: string | null;
 }
 
 export interface IdempotencyKeyTable {
@@ -448,6 +459,38 @@ export interface AttemptCounterTable {
   expires_at: number;
 }
 
+/**
+ * A message the inbound SMTP listener accepted (migration 0014), committed before its 250:
+ * `pending` until processed, then `processed` (recognised and applied) or `ignored` (unknown or
+ * unparseable: kept for admins, changed nothing).
+ */
+export interface InboundMessageTable {
+  id: string;
+  received_at: number;
+  remote_address: string;
+  helo: string | null;
+  mail_from: string;
+  /** JSON array of envelope recipients. */
+  rcpt_to: string;
+  size: number;
+  raw: Buffer;
+  state: 'pending' | 'processed' | 'ignored';
+  kind: string | null;
+  org_id: string | null;
+  /** JSON: what processing found and did. */
+  summary: string | null;
+  attempts: number;
+  lease_until: number | null;
+  processed_at: number | null;
+}
+
+/** A relay webhook event already applied (idempotency of SES / SendGrid deliveries). */
+export interface RelayEventTable {
+  relay: string;
+  event_id: string;
+  received_at: number;
+}
+
 export interface DB {
   orgs: OrgTable;
   users: UserTable;
@@ -481,4 +524,6 @@ export interface DB {
   record_locking_configurations: RecordLockingConfigurationTable;
   profile_permissions: ProfilePermissionTable;
   audit_log: AuditLogTable;
+  inbound_messages: InboundMessageTable;
+  relay_events: RelayEventTable;
 }

@@ -4,6 +4,7 @@ import type { MailRow, RecipientRow } from '../mail/mail-repository.js';
 import { messageIdHeader } from '../mail/send-mail.js';
 import { rewriteInlineImages } from '../mail/mail-files.js';
 import { fillConsentLinks } from '../compliance/consent-links.js';
+import type { ListUnsubscribe } from '../compliance/list-unsubscribe.js';
 
 /**
  * Builds the message for one delivery attempt. The headers always name every To and Cc
@@ -22,6 +23,9 @@ export type LoadedFile = { kind: 'attachment' | 'inline' | 'generated'; fileId: 
 /**
  * `consentUrl`: for a consent email, its consent-form link, put in place of the
  * `${ConsentForm.…}` tokens its stored content keeps (compliance/consent-links.ts).
+ * `unsubscribe`: when the org has one-click unsubscribe on, the link (and, with BOUNCE_ADDRESS,
+ * the mailto) of compliance/list-unsubscribe.ts, sent as `List-Unsubscribe: <https…>, <mailto:…>`
+ * with `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 2369 §3.2, RFC 8058 §3.1, §3.2).
  */
 export function composeMessage(
   mail: MailRow,
@@ -29,6 +33,7 @@ export function composeMessage(
   domain: string,
   files: readonly LoadedFile[] = [],
   consentUrl: string | null = null,
+  unsubscribe: ListUnsubscribe | null = null,
 ): SendMailOptions {
   const headerList = (kind: RecipientRow['kind']) =>
     recipients.filter((r) => r.kind === kind).map((r) => ({ name: r.name ?? '', address: r.email }));
@@ -49,7 +54,10 @@ export function composeMessage(
     ...(mail.mail_format === 'html'
       ? { html: content, text: htmlToText(content) }
       : { text: content }),
-    headers: { 'X-Mailer': 'Mailroom' },
+    headers: {
+      'X-Mailer': 'Mailroom',
+      ...(unsubscribe === null ? {} : { 'List-Unsubscribe': listUnsubscribeHeader(unsubscribe), 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' }),
+    },
     // Built from our own buffers only: nodemailer never reads a path or URL for us.
     attachments: files.map((f) =>
       f.kind === 'inline'
@@ -59,4 +67,8 @@ export function composeMessage(
     disableFileAccess: true,
     disableUrlAccess: true,
   };
+}
+
+function listUnsubscribeHeader(unsubscribe: ListUnsubscribe): string {
+  return [unsubscribe.url, unsubscribe.mailto].filter((uri): uri is string => uri !== null).map((uri) => `<${uri}>`).join(', ');
 }

@@ -1,11 +1,14 @@
 import type { Context } from '../context.js';
 import { retryWhileDatabaseUnavailable } from '../db/availability.js';
 import { blockAddress, findBlocked } from '../mail/blocked-addresses.js';
+import { classifyBounce } from '../bounces/classify.js';
+import { verpAddress, VERP_KEY_INFO } from '../bounces/verp.js';
 import { IN_FLIGHT, RECIPIENT_TRANSITIONS, WAITING_STATUSES, outcomeTransition, settleMail, type AttemptOutcome, type SettledRecipient } from '../mail/lifecycle.js';
 import { recordOutcomes as recordOutcomeWrites, skipMail as skipMailWrites, type RecipientOutcomeWrite } from '../mail/lifecycle-repository.js';
 import { recipientsOf, type MailRow, type RecipientRow } from '../mail/mail-repository.js';
 import { composeMessage, type LoadedFile } from './build-mime.js';
 import { consentLinkOfMail, consentUrl } from '../compliance/consent-links.js';
+import { listUnsubscribe } from '../compliance/list-unsubscribe.js';
 import { filesOfMails } from '../mail/mail-files.js';
 import { fireTimeRefusal } from './fire-time-checks.js';
 import { hasExpired, permanentStatus, retryDelayMs } from './retry-policy.js';
@@ -63,6 +66,7 @@ export async function deliverMail(
     let failure: Outcome | null = null;
     const files = await loadFiles(ctx, mail.message_id);
     const consentLink = mail.consent_email === 1 ? await consentLinkOfMail(ctx.db, mail.org_id, mail.message_id) : null;
+    const unsubscribe = await listUnsubscribe(ctx, mail, all);
     if (files === null) {
       // Never send a mail without the files it was accepted with.
       failure = { kind: 'failed', statusCode: '5.3.0', diagnostic: 'a file this mail carries is no longer stored', remoteMta: null };
@@ -76,8 +80,8 @@ export async function deliverMail(
         result = await route.transport.send({
           orgId: mail.org_id,
           messageId: mail.message_id,
-          message: composeMessage(mail, all, ctx.config.messageIdDomain, files, consentLink ? consentUrl(ctx, consentLink) : null),
-          envelope: { from: mail.from_email, to: attempt.map((r) => r.email) },
+          message: composeMessage(mail, all, ctx.config.messageIdDomain, files, consentLink ? consentUrl(ctx, consentLink) : null, unsubscribe),
+          envelope: { from: mail.from_email, to: attempt.map((r) => r.email), ...returnPathsOf(ctx, attempt) },
           handOver: (recipients) => handovers.record({ workerId, messageId: mail.message_id, attempt: mail.attempts }, idsOf(attempt, recipients)),
         });
         faultPoint('delivery.after_reply');
@@ -189,16 +193,41 @@ async function recordOutcomes(
       remoteMta: outcome.remoteMta,
       nextAttemptAt,
       uncertain: outcome.uncertain === true,
+      ...(transition === 'bounced' ? { bounce: bounceFields(statusCode, outcome.diagnostic) } : {}),
     });
     after.push({ status: RECIPIENT_TRANSITIONS[transition].to, nextAttemptAt });
   }
   const settle = settleMail(after, now);
   const { holdsLease } = await recordOutcomeWrites(ctx.db, { mail, workerId, now, settle, outcomes: writes }, async (tx, write) => {
     if (write.transition !== 'bounced') return;
-    // The receiving server refused this address for good: block it for the org.
-    await blockAddress(tx, { orgId: mail.org_id, email: write.recipient.email, reason: write.diagnostic, statusCode: write.statusCode, at: now }, ctx);
+    // The receiving server refused this address: block it for the org (for ever after a hard
+    // bounce such as 5.1.1, no such user: unblock_email then refuses).
+    const bounce = classifyBounce({ status: write.statusCode, action: 'failed', diagnostic: write.diagnostic });
+    await blockAddress(
+      tx,
+      { orgId: mail.org_id, email: write.recipient.email, reason: write.diagnostic, statusCode: write.statusCode, at: now, permanent: bounce.outcome === 'hard', category: bounce.category, subCategory: bounce.subCategory },
+      ctx,
+    );
   });
   if (!holdsLease) ctx.log.warn({ event: 'delivery.lease_lost', message_id: mail.message_id }, 'the lease ran out during the attempt; only its deliveries were recorded');
   const counts = [...outcomes.values()].reduce<Record<string, number>>((acc, o) => ({ ...acc, [o.kind]: (acc[o.kind] ?? 0) + 1 }), {});
   ctx.log.info({ event: 'delivery.attempted', message_id: mail.message_id, ...counts }, 'delivery attempt recorded');
+}
+
+/** Zoho's category / sub_category of a bounce the next hop answered at once (5xx). */
+function bounceFields(statusCode: string, diagnostic: string): { category: string | null; subCategory: string | null } {
+  const bounce = classifyBounce({ status: statusCode, action: 'failed', diagnostic });
+  return { category: bounce.category, subCategory: bounce.subCategory };
+}
+
+/**
+ * With BOUNCE_ADDRESS, each recipient's own return path (VERP: `bounces+<token>@domain`, the token
+ * naming the recipient under an HMAC), so a late bounce finds its recipient; the transport then
+ * sends one transaction per recipient. Without it, the From address is the return path.
+ */
+function returnPathsOf(ctx: Context, attempt: readonly RecipientRow[]): { returnPaths?: ReadonlyMap<string, string> } {
+  const bounceAddress = ctx.config.bounceAddress;
+  if (bounceAddress === null) return {};
+  const key = ctx.secrets.derive(VERP_KEY_INFO);
+  return { returnPaths: new Map(attempt.map((r) => [r.email.toLowerCase(), verpAddress(bounceAddress, r.id, key)])) };
 }

@@ -101,13 +101,13 @@ export function createSmtpTransport(name: string, target: SmtpTarget, pooling: S
    * was read, the final dot may have reached the server and the outcome is unknown
    * (`uncertain`: a retry may duplicate).
    */
-  const transaction = (mail: OutgoingMail, to: string[]): Promise<RecipientOutcome[]> =>
-    pooling.limiter.run(remoteMta, () => transact(mail, to));
-  const transact = async (mail: OutgoingMail, to: string[]): Promise<RecipientOutcome[]> => {
+  const transaction = (mail: OutgoingMail, to: string[], from = mail.envelope.from): Promise<RecipientOutcome[]> =>
+    pooling.limiter.run(remoteMta, () => transact(mail, to, from));
+  const transact = async (mail: OutgoingMail, to: string[], from: string): Promise<RecipientOutcome[]> => {
     const message = withSubjectField(await new MailComposer({ ...mail.message, disableFileAccess: true, disableUrlAccess: true }).compile().build(), mail.message);
     const stream = new WithheldEnd(() => mail.handOver(to));
     try {
-      const info = await transporter.sendMail({ envelope: { from: mail.envelope.from, to }, raw: message, disableFileAccess: true, disableUrlAccess: true, [WITHHELD_END]: stream } as SendMailOptions);
+      const info = await transporter.sendMail({ envelope: { from, to }, raw: message, disableFileAccess: true, disableUrlAccess: true, [WITHHELD_END]: stream } as SendMailOptions);
       const rejected = new Map<string, SmtpError>();
       for (const error of (info as { rejectedErrors?: SmtpError[] }).rejectedErrors ?? []) {
         if (error.recipient) rejected.set(error.recipient.toLowerCase(), error);
@@ -149,6 +149,13 @@ export function createSmtpTransport(name: string, target: SmtpTarget, pooling: S
   return {
     name,
     async send(mail: OutgoingMail): Promise<SendResult> {
+      const returnPaths = mail.envelope.returnPaths;
+      if (returnPaths) {
+        // VERP: one transaction per recipient, each with its own return path (its bounce names it alone).
+        const single: RecipientOutcome[] = [];
+        for (const email of mail.envelope.to) single.push(...(await transaction(mail, [email], returnPaths.get(email.toLowerCase()) ?? mail.envelope.from)));
+        return { remoteMta, outcomes: single };
+      }
       const outcomes = await transaction(mail, mail.envelope.to);
       // SMTP answers the data once for the whole transaction, and nodemailer does not say which
       // recipients it had already refused at RCPT. When the data was refused and there were

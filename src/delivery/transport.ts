@@ -10,7 +10,12 @@ export type OutgoingMail = {
   messageId: string;
   /** Headers and body (nodemailer options); never carries file paths or URLs. */
   message: SendMailOptions;
-  envelope: { from: string; to: string[] };
+  /**
+   * `returnPaths`: with BOUNCE_ADDRESS, each recipient's own envelope sender (VERP, keyed by the
+   * lower-cased address): the transport then sends one transaction per recipient, so a late bounce
+   * names exactly one recipient.
+   */
+  envelope: { from: string; to: string[]; returnPaths?: ReadonlyMap<string, string> };
   /**
    * The point of no return of one transaction: a transport calls it with that transaction's
    * envelope recipients before the message can be complete at the receiver (SMTP: before the

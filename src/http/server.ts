@@ -23,6 +23,8 @@ import { oauthRoutes } from './routes/oauth-token.route.js';
 import { orgRoutes } from './routes/org.route.js';
 import { complianceRoutes } from './routes/compliance.route.js';
 import { consentRoutes } from './routes/consent.route.js';
+import { unsubscribeRoutes } from './routes/unsubscribe.route.js';
+import { webhookRoutes } from './routes/webhooks.route.js';
 import { recordRoutes } from './routes/records.route.js';
 import { settingsMetadataRoutes } from './routes/settings-metadata.route.js';
 import { userRoutes } from './routes/users.route.js';
@@ -145,6 +147,8 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
   await fastify.register(mailboxRoutes(ctx, webAuth));
   await fastify.register(uiRoutes(ctx, webAuth));
   await fastify.register(consentRoutes(ctx));
+  await fastify.register(unsubscribeRoutes(ctx));
+  await fastify.register(webhookRoutes(ctx));
   await fastify.register(async (crm) => {
     registerCrmAuth(crm, ctx);
     registerCrmRateLimit(crm, ctx);

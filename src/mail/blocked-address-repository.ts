@@ -24,8 +24,22 @@ export async function findBlockRow(db: Database, orgId: string, email: string): 
     .executeTakeFirst();
 }
 
+export type BlockInput = {
+  orgId: string;
+  email: string;
+  reason: string;
+  statusCode: string | null;
+  at: number;
+  /** A hard bounce: `unblock_email` refuses for ever. A permanent block is never made temporary again. */
+  permanent?: boolean;
+  /** Zoho's `category` / `sub_category` of the bounce. */
+  category?: string | null;
+  subCategory?: string | null;
+};
+
 /** Blocks the address: a new row, or the existing one blocked again (its unblock count kept). */
-export async function upsertBlock(db: Database, input: { orgId: string; email: string; reason: string; statusCode: string | null; at: number }): Promise<void> {
+export async function upsertBlock(db: Database, input: BlockInput): Promise<void> {
+  const permanent = input.permanent ? 1 : 0;
   await db
     .insertInto('blocked_addresses')
     .values({
@@ -37,14 +51,20 @@ export async function upsertBlock(db: Database, input: { orgId: string; email: s
       blocked_at: input.at,
       unblock_count: 0,
       unblocked_at: null,
+      permanent,
+      category: input.category ?? null,
+      sub_category: input.subCategory ?? null,
     })
     .onConflict((oc) =>
-      oc.columns(['org_id', 'email']).doUpdateSet({
+      oc.columns(['org_id', 'email']).doUpdateSet((eb) => ({
         is_blocked: 1,
         reason: input.reason,
         status_code: input.statusCode,
         blocked_at: input.at,
-      }),
+        category: input.category ?? null,
+        sub_category: input.subCategory ?? null,
+        permanent: eb.case().when('blocked_addresses.permanent', '=', 1).then(1).else(permanent).end(),
+      })),
     )
     .execute();
 }

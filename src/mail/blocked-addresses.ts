@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import { recordAudit } from '../compliance/audit-log.js';
 import type { Database } from '../db/database.js';
-import { findBlocked, upsertBlock } from './blocked-address-repository.js';
+import { findBlocked, upsertBlock, type BlockInput } from './blocked-address-repository.js';
 
 // Kept importable from here: acceptance and delivery read blocks.
 export { findBlocked };
@@ -13,12 +13,12 @@ export { findBlocked };
 export const MAX_UNBLOCKS = 5;
 
 /**
- * Blocks an address after a hard bounce. With `audit` (ids and clock of the caller's context) the
+ * Blocks an address after a bounce (permanently after a hard one: 5.1.x, no such user or domain). With `audit` (ids and clock of the caller's context) the
  * block is also written to the compliance audit trail, in the same transaction.
  */
 export async function blockAddress(
   db: Database,
-  input: { orgId: string; email: string; reason: string; statusCode: string | null; at: number },
+  input: BlockInput,
   audit?: Pick<Context, 'ids' | 'clock'>,
 ): Promise<void> {
   if (audit) {
@@ -27,7 +27,7 @@ export async function blockAddress(
       actor: { type: 'system', id: null },
       action: 'email.blocked',
       reason: input.reason,
-      details: { email: input.email.toLowerCase(), status_code: input.statusCode },
+      details: { email: input.email.toLowerCase(), status_code: input.statusCode, permanent: input.permanent === true, category: input.category ?? null, sub_category: input.subCategory ?? null },
     });
   }
   await upsertBlock(db, input);

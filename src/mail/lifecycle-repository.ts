@@ -8,6 +8,8 @@ import {
   priorStates,
   type MailTransition,
   type OutcomeTransition,
+  type RecipientTransition,
+  type RecipientStatus,
   type Transition,
 } from './lifecycle.js';
 import type { MailRow, RecipientRow } from './mail-repository.js';
@@ -186,6 +188,8 @@ export type RecipientOutcomeWrite = Readonly<{
   nextAttemptAt: number | null;
   /** The message may have been delivered although no reply was read: flag `possible_duplicate`. */
   uncertain: boolean;
+  /** For a bounce: Zoho's `category` / `sub_category` (shown in the Emails list). */
+  bounce?: Readonly<{ category: string | null; subCategory: string | null }>;
 }>;
 
 export type OutcomesInput = Readonly<{
@@ -250,6 +254,7 @@ export async function recordOutcomes(
           next_attempt_at: write.nextAttemptAt,
           done_at: RECIPIENT_STATUS[to].waiting ? null : now,
           ...(write.uncertain ? { possible_duplicate: 1 } : {}),
+          ...(to === 'bounced' ? { bounced_at: now, bounce_category: write.bounce?.category ?? null, bounce_sub_category: write.bounce?.subCategory ?? null } : {}),
         })
         .where('id', '=', write.recipient.id)
         .where('status', 'in', priorStates(R[write.transition]))
@@ -365,4 +370,42 @@ export async function releaseMails(db: Database, input: Readonly<{ messageIds: r
     .where('status', 'in', priorStates(R.release))
     .execute();
   return Number(released.numUpdatedRows);
+}
+
+// ---------------------------------------------------------------------------------------------
+// late reports (after the next hop's 2xx: DSNs and relay events)
+
+export type LateReportInput = Readonly<{
+  recipientId: string;
+  transition: Extract<RecipientTransition, 'lateBounce' | 'remoteDelay' | 'remoteDelivery'>;
+  /** When the report says it happened (or when it arrived). */
+  at: number;
+  statusCode: string | null;
+  diagnostic: string;
+  remoteMta: string | null;
+  bounce?: Readonly<{ category: string | null; subCategory: string | null }>;
+}>;
+
+/**
+ * A late report about a recipient the next hop took (`sent`): `lateBounce` makes it `bounced` (with
+ * Zoho's bounce fields), `remoteDelay` / `remoteDelivery` keep it `sent` and record the DSN action
+ * and the remote's words. Compare-and-set on `sent`: a replayed or out-of-order report changes
+ * nothing (false).
+ */
+export async function recordLateReport(db: Database, input: LateReportInput): Promise<boolean> {
+  const transition: Transition<RecipientStatus> = R[input.transition];
+  const bounced = input.transition === 'lateBounce';
+  const result = await db
+    .updateTable('mail_recipients')
+    .set({
+      ...(bounced ? { status: 'bounced' as const, done_at: input.at, bounced_at: input.at, bounce_category: input.bounce?.category ?? null, bounce_sub_category: input.bounce?.subCategory ?? null } : {}),
+      action: bounced ? 'failed' : input.transition === 'remoteDelay' ? 'delayed' : 'delivered',
+      ...(input.statusCode !== null ? { status_code: input.statusCode } : {}),
+      diagnostic: input.diagnostic.slice(0, 1000),
+      ...(input.remoteMta !== null ? { remote_mta: input.remoteMta } : {}),
+    })
+    .where('id', '=', input.recipientId)
+    .where('status', 'in', priorStates(transition))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }

@@ -10,10 +10,10 @@
  * `skipped` end it without sending. Each recipient has its own DSN-like status: `queued` and
  * `deferred` wait for an attempt, `sent` / `bounced` / `failed` / `skipped` are outcomes.
  *
- * Adding to the lifecycle (the next issues) is one row per transition:
- * - a bounce that arrives later as a DSN (asynchronous bounce): a recipient row
- *   `dsnBounce: { from: ['sent'], to: 'bounced' }` in RECIPIENT_TRANSITIONS. The mail stays
- *   `done` (its state is the queue's, and the queue has nothing more to do).
+ * After the next hop's 2xx (issue 14), late reports move a `sent` recipient: `lateBounce` (a DSN or
+ * relay event: `bounced`), `remoteDelay` and `remoteDelivery` (status kept, DSN action and the
+ * remote's words recorded). The mail stays `done`: its state is the queue's, and the queue has
+ * nothing more to do. Adding to the lifecycle is one row per transition:
  * - a complaint (feedback loop): a new status `complained` in RECIPIENT_STATUSES (not waiting, DSN
  *   action `delivered`) and a row `complain: { from: ['sent'], to: 'complained' }`.
  * - opened / clicked / replied: engagement *events*, not statuses — a recipient can open, click
@@ -104,6 +104,9 @@ export const RECIPIENT_TRANSITIONS = {
   skip: { from: ['queued', 'deferred'], to: 'skipped', when: 'blocked since acceptance, or the mail may no longer go when it fired' },
   cancel: { from: ['queued'], to: 'skipped', when: 'its mail is cancelled' },
   release: { from: ['deferred'], to: 'deferred', when: 'a stopping worker gives its aborted mails back: due again at once' },
+  lateBounce: { from: ['sent'], to: 'bounced', when: 'a DSN or a relay event reports, after the next hop took the message, that it bounced: the address is blocked for the org' },
+  remoteDelay: { from: ['sent'], to: KEEP, when: "a DSN or a relay event says a later hop is still trying (action `delayed`, the remote's reason recorded)" },
+  remoteDelivery: { from: ['sent'], to: KEEP, when: 'a DSN or a relay event reports delivery by a later hop (action `delivered`)' },
 } as const satisfies Record<string, Transition<RecipientStatus>>;
 export type RecipientTransition = keyof typeof RECIPIENT_TRANSITIONS;
 

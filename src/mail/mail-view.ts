@@ -26,6 +26,8 @@ export type RecipientView = Readonly<{
   nextAttemptAt: number | null;
   doneAt: number | null;
   possibleDuplicate: boolean;
+  /** A bounce (at once or learnt later from a DSN or a relay event): when, and Zoho's category / sub_category. */
+  bounce: Readonly<{ at: number; category: string | null; subCategory: string | null }> | null;
 }>;
 
 export type MailView = Readonly<{
@@ -56,6 +58,8 @@ function recipientView(mail: MailRow, r: RecipientRow): RecipientView {
   let status: RecipientView['status'] = r.status;
   if (mail.state === 'cancelled') status = 'cancelled';
   else if (mail.scheduled_at !== null && r.status === 'queued' && mail.attempts === 0) status = 'scheduled';
+  // The next hop took it, and a DSN or relay event says a later hop is still trying.
+  else if (r.status === 'sent' && r.action === 'delayed') status = 'deferred';
   return {
     kind: r.kind,
     email: r.email,
@@ -70,6 +74,10 @@ function recipientView(mail: MailRow, r: RecipientRow): RecipientView {
     nextAttemptAt: r.next_attempt_at,
     doneAt: r.done_at,
     possibleDuplicate: r.possible_duplicate === 1,
+    bounce:
+      r.status === 'bounced'
+        ? { at: r.bounced_at ?? r.done_at ?? r.last_attempt_at ?? 0, category: r.bounce_category ?? null, subCategory: r.bounce_sub_category ?? null }
+        : null,
   };
 }
 

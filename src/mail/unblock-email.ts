@@ -19,7 +19,8 @@ export type UnblockRequest = Readonly<{ fields: readonly UnblockField[]; recordI
 
 /**
  * `unblock_email`: lifts the block of a record's Email / Secondary_Email addresses (blocked after a
- * bounce). Zoho allows five unblocks per address. A module without those fields refuses the whole
+ * bounce). Zoho allows five unblocks per address, and none of an address blocked permanently (a
+ * hard bounce). A module without those fields refuses the whole
  * request; each record is then an item of its own.
  */
 export async function unblockEmail(
@@ -43,6 +44,7 @@ export async function unblockEmail(
         const rows = await Promise.all(addresses.map((a) => findBlockRow(ctx.db, principal.orgId, a)));
         const blocked = rows.filter((r) => r !== undefined && r.is_blocked === 1);
         if (blocked.length === 0) throw new AppError('ALREADY_UNBLOCKED', { details: { id } });
+        if (blocked.some((r) => r!.permanent === 1)) throw new AppError('UNBLOCK_PERMANENT', { details: { id } });
         if (blocked.some((r) => r!.unblock_count >= MAX_UNBLOCKS)) throw new AppError('UNBLOCK_LIMIT_REACHED', { details: { id } });
         for (const row of blocked) {
           await unblockAddress(ctx.db, principal.orgId, row!.email, ctx.clock.now());

@@ -37,6 +37,7 @@ export async function createOrg(ctx: Context, input: CreateOrgInput): Promise<Cr
       edition,
       time_zone: timeZone,
       privacy_settings: 0,
+      one_click_unsubscribe: 0,
       created_at: ctx.clock.now(),
       daily_mail_limit: null,
       api_credit_limit: null,

@@ -21,6 +21,7 @@ export type OrgSettableColumn =
   | 'edition'
   | 'time_zone'
   | 'privacy_settings'
+  | 'one_click_unsubscribe'
   | 'daily_mail_limit'
   | 'api_credit_limit'
   | 'api_concurrency_limit';
@@ -32,6 +33,12 @@ export async function updateOrgRow(
 ): Promise<void> {
   if (Object.keys(changes).length === 0) return;
   await db.updateTable('orgs').set(changes).where('id', '=', orgId).execute();
+}
+
+/** Whether the org's messages carry one-click unsubscribe headers (read when a message is built). */
+export async function oneClickUnsubscribeOn(db: Database, orgId: string): Promise<boolean> {
+  const row = await db.selectFrom('orgs').select('one_click_unsubscribe').where('id', '=', orgId).executeTakeFirst();
+  return row?.one_click_unsubscribe === 1;
 }
 
 /** What an org's limits are computed from: the org row and its users, in one query. */

@@ -24,6 +24,8 @@ export function presentOrg(org: OrgRow, primaryUser: UserRow | undefined): Recor
     currency_locale: ORG_CURRENCY.locale,
     country_code: null,
     privacy_settings: org.privacy_settings === 1,
+    // Beyond Zoho: RFC 8058 one-click unsubscribe headers on the org's messages (docs/compliance.md).
+    one_click_unsubscribe: org.one_click_unsubscribe === 1,
     mc_status: false,
     gapps_enabled: false,
     translation_enabled: false,

@@ -14,13 +14,15 @@ export type UpdateOrgInput = {
   edition?: Edition;
   timeZone?: string;
   privacySettings?: boolean;
+  /** RFC 8058 `List-Unsubscribe` headers on the org's messages (docs/compliance.md). */
+  oneClickUnsubscribe?: boolean;
   /** Individual mails per local day (docs/zoho-contract.md §16). */
   dailyMailLimit?: LimitOverride;
   /** API credits per rolling 24 hours (docs/zoho-contract.md §15). */
   apiCreditLimit?: LimitOverride;
   /** Simultaneous API requests per process (docs/zoho-contract.md §15). */
   apiConcurrencyLimit?: LimitOverride;
-  /** Who asks (written to the audit trail when privacy settings change); the CLI by default. */
+  /** Who asks (written to the audit trail when privacy settings or one-click unsubscribe change); the CLI by default. */
   actor?: AuditEntry['actor'];
 };
 
@@ -47,6 +49,7 @@ export async function updateOrg(ctx: Context, input: UpdateOrgInput): Promise<Or
     changes.time_zone = input.timeZone;
   }
   if (input.privacySettings !== undefined) changes.privacy_settings = input.privacySettings ? 1 : 0;
+  if (input.oneClickUnsubscribe !== undefined) changes.one_click_unsubscribe = input.oneClickUnsubscribe ? 1 : 0;
   // 0 is allowed for each: it switches the org's mail (or API) off, which an operator may want.
   if (input.dailyMailLimit !== undefined) changes.daily_mail_limit = override('daily_mail_limit', input.dailyMailLimit);
   if (input.apiCreditLimit !== undefined) changes.api_credit_limit = override('api_credit_limit', input.apiCreditLimit);
@@ -62,6 +65,15 @@ export async function updateOrg(ctx: Context, input: UpdateOrgInput): Promise<Or
         action: 'privacy_settings.changed',
         reason: `privacy settings (GDPR compliance) turned ${changes.privacy_settings === 1 ? 'on' : 'off'}`,
         details: { privacy_settings: changes.privacy_settings === 1 },
+      });
+    }
+    if (changes.one_click_unsubscribe !== undefined && changes.one_click_unsubscribe !== org.one_click_unsubscribe) {
+      await recordAudit(ctx, tx, {
+        orgId: org.id,
+        actor: input.actor ?? { type: 'cli', id: null },
+        action: 'one_click_unsubscribe.changed',
+        reason: `one-click unsubscribe (List-Unsubscribe headers) turned ${changes.one_click_unsubscribe === 1 ? 'on' : 'off'}`,
+        details: { one_click_unsubscribe: changes.one_click_unsubscribe === 1 },
       });
     }
   });

@@ -158,8 +158,13 @@ function recipientStatus(s: RecipientView, timeZone: string): SafeHtml {
   const label = STATUS_LABELS[s.status] ?? s.status;
   let detail: SafeHtml | string = '';
   const next = s.nextAttemptAt === null ? null : formatZohoDateTime(s.nextAttemptAt, timeZone);
-  if (s.status === 'deferred') detail = html` — next attempt ${timeElement(next)}${s.diagnostic ? html`; ${s.diagnostic}` : ''}`;
-  else if (s.status === 'bounced' || s.status === 'failed' || s.status === 'skipped') detail = s.diagnostic ? html` — ${s.diagnostic}` : '';
+  if (s.status === 'deferred' && s.delivery === 'sent') detail = html` — the relay took it; a later server is still trying${s.diagnostic ? html`: ${s.diagnostic}` : ''}`;
+  else if (s.status === 'deferred') detail = html` — next attempt ${timeElement(next)}${s.diagnostic ? html`; ${s.diagnostic}` : ''}`;
+  else if (s.bounce) {
+    // Zoho's bounce fields: when, the category (permanently / temporarily blocked) and why.
+    const category = [s.bounce.category, s.bounce.subCategory].filter((part): part is string => part !== null).join(', ');
+    detail = html` — ${category ? html`<span class="bounce-category">${category}</span>, ` : ''}${timeElement(formatZohoDateTime(s.bounce.at, timeZone))}${s.diagnostic ? html`: ${s.diagnostic}` : ''}`;
+  } else if (s.status === 'bounced' || s.status === 'failed' || s.status === 'skipped') detail = s.diagnostic ? html` — ${s.diagnostic}` : '';
   return html`<li>${s.email} <span class="status s-${label}">${label}</span>${detail}</li>`;
 }
 

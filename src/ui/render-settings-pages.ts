@@ -5,7 +5,7 @@ import { html, pathOf, type SafeHtml } from '../html/template.js';
 import { layout, timeElement } from './layout.js';
 import type { Session } from '../auth/web-sessions.js';
 
-/** Settings: daily quota, From addresses, the user's SMTP server, email templates. */
+/** Settings: daily quota, From addresses, one-click unsubscribe, the user's SMTP server, email templates. */
 
 export type FieldErrors = Record<string, string>;
 
@@ -26,6 +26,8 @@ export type SettingsView = {
   fromAddresses: readonly FromAddress[];
   smtp: { host: string; port: number; from_email: string; failing: string | null } | null;
   templateCount: number;
+  /** The org's one-click unsubscribe setting (RFC 8058 headers; docs/compliance.md). */
+  oneClickUnsubscribe: boolean;
   notice: string | null;
   errors: FieldErrors;
   form: { email: string; name: string };
@@ -55,6 +57,17 @@ ${
 ${input('email', 'Email', view.form.email, view.errors, 'email', html`required`)}${input('name', 'Display name', view.form.name, view.errors, 'text', html`required`)}
 <button type="submit">Add address</button></form>`
     : html`<p class="small">Only administrators add organisation addresses.</p>`
+}</section>
+<section class="card" aria-labelledby="unsub-h"><h2 id="unsub-h">One-click unsubscribe</h2>
+<p id="unsub-state">${view.oneClickUnsubscribe ? 'On' : 'Off'}: ${
+  view.oneClickUnsubscribe ? 'every message carries a List-Unsubscribe link' : 'messages carry no List-Unsubscribe link'
+} (RFC 8058; mailbox providers ask it of bulk senders).</p>${view.errors.unsubscribe ? html`<p class="alert" role="alert">${view.errors.unsubscribe}</p>` : ''}
+${
+  session.isAdmin
+    ? html`<form method="post" action="/ui/settings/one-click-unsubscribe" class="row">${csrf(session)}
+<input type="hidden" name="one_click_unsubscribe" value="${view.oneClickUnsubscribe ? 'false' : 'true'}">
+<button type="submit">${view.oneClickUnsubscribe ? 'Turn one-click unsubscribe off' : 'Turn one-click unsubscribe on'}</button></form>`
+    : html`<p class="small">Only administrators change it.</p>`
 }</section>
 <section class="card" aria-labelledby="smtp-h"><h2 id="smtp-h">Your SMTP server</h2>
 ${

@@ -30,10 +30,15 @@ function recipientStatus(r: RecipientView, timeZone: string): Record<string, unk
     next_attempt_time: time(r.nextAttemptAt),
     possible_duplicate: r.possibleDuplicate,
   };
-  if (r.delivery === 'bounced' || r.delivery === 'failed') {
+  if (r.bounce) {
+    entry.bounced_time = time(r.bounce.at);
+    entry.bounced_reason = r.diagnostic;
+    entry.category = r.bounce.category ?? 'Permanently blocked';
+    entry.sub_category = r.bounce.subCategory ?? r.statusCode;
+  } else if (r.delivery === 'failed') {
     entry.bounced_time = time(r.doneAt);
     entry.bounced_reason = r.diagnostic;
-    entry.category = r.delivery === 'bounced' ? 'Permanently blocked' : 'Delivery failed';
+    entry.category = 'Delivery failed';
     entry.sub_category = r.statusCode;
   }
   return entry;

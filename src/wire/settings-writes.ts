@@ -1,7 +1,7 @@
 import { AppError } from '../errors.js';
 
 /**
- * Readers of the two settings writes beyond Zoho's own API: `PUT /settings/profile_permissions`
+ * Readers of the settings writes beyond Zoho's own API: `PUT /settings/profile_permissions`
  * and `PUT /org`. Each reads the whole body (or throws the request's error) before anything is
  * changed; the use-cases call them after their Administrator check.
  */
@@ -23,12 +23,36 @@ export function readProfilePermissionChanges(body: unknown): ProfilePermissionCh
   });
 }
 
-/** `{"org": [{"privacy_settings": true}]}`: the org's GDPR compliance switch. */
-export function readPrivacySettingsChange(body: unknown): { privacySettings: boolean } {
+/** What `PUT /org` may change: at least one of the two keys, each a boolean. */
+export type OrgSettingsChange = Readonly<{ privacySettings?: boolean; oneClickUnsubscribe?: boolean }>;
+
+/** The keys of `PUT /org`, in the order a faulty one is reported. */
+const ORG_KEYS = [
+  ['privacy_settings', 'privacySettings'],
+  ['one_click_unsubscribe', 'oneClickUnsubscribe'],
+] as const;
+
+const invalidOrgKey = (key: string): AppError =>
+  new AppError('INVALID_DATA', { details: { api_name: key, json_path: `$.org[0].${key}`, expected_data_type: 'boolean' } });
+
+/**
+ * `{"org": [{"privacy_settings": true, "one_click_unsubscribe": true}]}`: the org's GDPR
+ * compliance switch (beyond Zoho, which switches it in Setup only) and Mailroom's one-click
+ * unsubscribe switch (RFC 8058 headers, docs/compliance.md). Either or both; a key present with
+ * another type than boolean, or neither key, is INVALID_DATA naming the key (`privacy_settings`
+ * when neither is there, as before the second key existed).
+ */
+export function readOrgSettingsChange(body: unknown): OrgSettingsChange {
   const list = (body as { org?: unknown } | undefined)?.org;
   const item = Array.isArray(list) && list.length === 1 ? (list[0] as Record<string, unknown>) : undefined;
-  if (!item || typeof item !== 'object' || typeof item.privacy_settings !== 'boolean') {
-    throw new AppError('INVALID_DATA', { details: { api_name: 'privacy_settings', json_path: '$.org[0].privacy_settings', expected_data_type: 'boolean' } });
+  if (!item || typeof item !== 'object') throw invalidOrgKey('privacy_settings');
+  const change: { privacySettings?: boolean; oneClickUnsubscribe?: boolean } = {};
+  for (const [key, name] of ORG_KEYS) {
+    if (!(key in item)) continue;
+    const value = item[key];
+    if (typeof value !== 'boolean') throw invalidOrgKey(key);
+    change[name] = value;
   }
-  return { privacySettings: item.privacy_settings };
+  if (Object.keys(change).length === 0) throw invalidOrgKey('privacy_settings');
+  return change;
 }

@@ -8,7 +8,7 @@ import { readAuditLog } from '../../src/compliance/read-audit-log.js';
 import { readProfilePermissions } from '../../src/compliance/read-profile-permissions.js';
 import type { Principal } from '../../src/context.js';
 import { isAppError } from '../../src/errors.js';
-import { changePrivacySettings } from '../../src/orgs/change-privacy-settings.js';
+import { changeOrgSettings } from '../../src/orgs/change-org-settings.js';
 import { createUser } from '../../src/users/create-user.js';
 import { multipartBody, TINY_PNG } from '../helpers/multipart.js';
 import { AnswerChecker, openApiPath } from '../helpers/openapi.js';
@@ -111,7 +111,7 @@ describeEachDatabase('OpenAPI document', (get) => {
       ['readProfilePermissions', () => readProfilePermissions(app.app, rep)],
       ['changeProfilePermissions', () => changeProfilePermissions(app.app, rep, () => [])],
       ['updateLockingConfiguration', () => updateLockingConfiguration(app.app, rep, () => ({ moduleName: 'Leads', changes: () => ({}) }))],
-      ['changePrivacySettings', () => changePrivacySettings(app.app, rep, () => ({ privacySettings: true }))],
+      ['changeOrgSettings', () => changeOrgSettings(app.app, rep, () => ({ privacySettings: true }))],
     ];
     for (const [name, run] of useCases) {
       await assert.rejects(run, (error: unknown) => isAppError(error) && error.code === 'ADMIN_ONLY', name);

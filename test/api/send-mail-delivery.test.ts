@@ -15,7 +15,8 @@ for (const kind of DATABASE_KINDS) {
 
     before(async () => {
       sink = await startSmtpSink({
-        onRcpt: (address) => (address.startsWith('gone@') ? { code: 550, message: '5.1.1 User unknown' } : null),
+        onRcpt: (address) =>
+          address.startsWith('gone@') ? { code: 550, message: '5.1.1 User unknown' } : address.startsWith('full@') ? { code: 552, message: '5.2.2 Mailbox full' } : null,
       });
       testApp = await startTestApp(kind, { env: { SMTP_URL: sink.url, MESSAGE_ID_DOMAIN: 'mail.test' } });
       worker = createWorker(testApp.app);
@@ -108,7 +109,7 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual([answer.parsed.references].flat(), [`<${original}@mail.test>`]);
     });
 
-    test('a 550 bounces that recipient, blocks the address, and unblock_email lifts the block', async () => {
+    test('a 550 5.1.1 bounces that recipient and blocks the address for good; a 552 5.2.2 blocks it until unblock_email lifts it', async () => {
       const blockedLead = json(
         await testApp.api('POST', '/crm/v8/Leads', org.token, { data: [{ Last_Name: 'Gone', Email: 'gone@example.com' }] }),
       ).data[0].details.id;
@@ -120,6 +121,8 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(gone.type, 'bounced');
       assert.equal(gone.status_code, '5.1.1');
       assert.match(gone.diagnostic, /User unknown/);
+      assert.equal(gone.category, 'Permanently blocked');
+      assert.equal(gone.sub_category, 'Invalid Mailbox');
       assert.equal(detail.status.find((s: { email: string }) => s.email === 'smith@example.com').type, 'sent');
 
       const refused = await testApp.api('POST', `/crm/v5/Leads/${blockedLead}/actions/send_mail`, org.token, { data: [mail] });
@@ -130,18 +133,34 @@ for (const kind of DATABASE_KINDS) {
       const skipped = json(await testApp.api('POST', `/crm/v8/Leads/${blockedLead}/actions/send_mail`, org.token, { data: [mail] }));
       assert.equal(skipped.data[0].code, 'SUCCESS');
       assert.deepEqual(skipped.data[0].details.blocked_email_addresses.map((b: { email: string }) => b.email), ['gone@example.com']);
+      await worker.runOnce();
 
-      const unblock = await testApp.api('POST', `/crm/v8/Leads/${blockedLead}/actions/unblock_email`, org.token, { unblock_fields: ['Email'] });
+      // A hard bounce (no such user) is permanent: Zoho refuses to unblock it.
+      const permanent = json(await testApp.api('POST', `/crm/v8/Leads/${blockedLead}/actions/unblock_email`, org.token, { unblock_fields: ['Email'] }));
+      assert.equal(permanent.data[0].code, 'NOT_ALLOWED');
+      assert.equal(permanent.data[0].message, 'Cannot unblock, Email is blocked permanently');
+
+      // A soft one (mailbox full) blocks until unblock_email lifts it.
+      const fullLead = json(await testApp.api('POST', '/crm/v8/Leads', org.token, { data: [{ Last_Name: 'Full', Email: 'full@example.com' }] })).data[0].details.id;
+      const fullMail = { from: { email: adminEmail }, to: [{ email: 'full@example.com' }], subject: 'Bounce' };
+      const sent = json(await testApp.api('POST', `/crm/v8/Leads/${fullLead}/actions/send_mail`, org.token, { data: [fullMail] }));
+      await worker.runOnce();
+      const full = json(await testApp.api('GET', `/crm/v8/Leads/${fullLead}/Emails/${sent.data[0].details.message_id}`, org.token)).Emails[0].status[0];
+      assert.equal(full.type, 'bounced');
+      assert.equal(full.category, 'Temporarily blocked');
+      assert.equal(full.sub_category, 'Mailbox Full');
+      const unblock = await testApp.api('POST', `/crm/v8/Leads/${fullLead}/actions/unblock_email`, org.token, { unblock_fields: ['Email'] });
       assert.equal(unblock.statusCode, 200);
-      assert.deepEqual(json(unblock).data[0], { code: 'SUCCESS', details: { id: blockedLead }, message: 'Unblocked successfully', status: 'success' });
-      // The bounce's block and the unblock are both in the audit trail.
-      const audit = json(await testApp.api('GET', '/crm/v8/settings/audit_log', org.token)).audit_log as { action: string; details: { email?: string } }[];
-      const blockEntry = audit.find((e) => e.action === 'email.blocked');
-      assert.equal(blockEntry?.details.email, 'gone@example.com');
+      assert.deepEqual(json(unblock).data[0], { code: 'SUCCESS', details: { id: fullLead }, message: 'Unblocked successfully', status: 'success' });
+      // Both blocks and the unblock are in the audit trail.
+      const audit = json(await testApp.api('GET', '/crm/v8/settings/audit_log', org.token)).audit_log as { action: string; details: { email?: string; permanent?: boolean } }[];
+      const blocks = audit.filter((e) => e.action === 'email.blocked');
+      assert.equal(blocks.find((e) => e.details.email === 'gone@example.com')?.details.permanent, true);
+      assert.equal(blocks.find((e) => e.details.email === 'full@example.com')?.details.permanent, false);
       assert.ok(audit.some((e) => e.action === 'email.unblocked'));
-      const again = await testApp.api('POST', `/crm/v8/Leads/${blockedLead}/actions/unblock_email`, org.token, { unblock_fields: ['Email'] });
+      const again = await testApp.api('POST', `/crm/v8/Leads/${fullLead}/actions/unblock_email`, org.token, { unblock_fields: ['Email'] });
       assert.equal(json(again).data[0].message, 'Email is already unblocked');
-      const after = json(await testApp.api('POST', `/crm/v5/Leads/${blockedLead}/actions/send_mail`, org.token, { data: [mail] }));
+      const after = json(await testApp.api('POST', `/crm/v5/Leads/${fullLead}/actions/send_mail`, org.token, { data: [fullMail] }));
       assert.equal(after.data[0].code, 'SUCCESS');
       await worker.runOnce();
     });

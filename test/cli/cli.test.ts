@@ -65,6 +65,7 @@ describeEachDatabase('mailroom CLI', (get) => {
         edition: 'professional',
         time_zone: 'Asia/Kolkata',
         privacy_settings: false,
+        one_click_unsubscribe: false,
         daily_mail_limit: null,
         api_credit_limit: null,
         api_concurrency_limit: null,
@@ -87,20 +88,30 @@ describeEachDatabase('mailroom CLI', (get) => {
     state.adminId = out.admin_user_id;
   });
 
-  test('org update --privacy-settings true turns privacy on for that org and stores it', async () => {
-    const out = await cliJson(['org', 'update', '--id', orgId(), '--privacy-settings', 'true']);
+  test('org update --privacy-settings true --one-click-unsubscribe true turns both on for that org, stores and audits them', async () => {
+    const out = await cliJson(['org', 'update', '--id', orgId(), '--privacy-settings', 'true', '--one-click-unsubscribe', 'true']);
     assert.deepEqual(out, {
       id: orgId(),
       name: 'Acme',
       edition: 'professional',
       time_zone: 'Asia/Kolkata',
       privacy_settings: true,
+      one_click_unsubscribe: true,
       daily_mail_limit: null,
       api_credit_limit: null,
       api_concurrency_limit: null,
     });
-    const org = await get().app.db.selectFrom('orgs').select('privacy_settings').where('id', '=', orgId()).executeTakeFirstOrThrow();
+    const org = await get().app.db.selectFrom('orgs').select(['privacy_settings', 'one_click_unsubscribe']).where('id', '=', orgId()).executeTakeFirstOrThrow();
     assert.equal(org.privacy_settings, 1);
+    assert.equal(org.one_click_unsubscribe, 1);
+    const audit = await get().app.db.selectFrom('audit_log').select(['action', 'actor_type', 'details']).where('org_id', '=', orgId()).orderBy('id').execute();
+    assert.deepEqual(
+      audit.map((a) => [a.action, a.actor_type, JSON.parse(a.details)]),
+      [
+        ['privacy_settings.changed', 'cli', { privacy_settings: true }],
+        ['one_click_unsubscribe.changed', 'cli', { one_click_unsubscribe: true }],
+      ],
+    );
   });
 
   test('user create adds a standard user, and the same email again exits 1 with ALREADY_EXISTS', async () => {
@@ -154,6 +165,7 @@ describeEachDatabase('mailroom CLI', (get) => {
     assert.equal(org.company_name, 'Acme');
     assert.equal(org.time_zone, 'Asia/Kolkata');
     assert.equal(org.privacy_settings, true);
+    assert.equal(org.one_click_unsubscribe, true, 'the switch the CLI turned on shows in GET /org');
     assert.equal(org.license_details.paid_type, 'professional');
   });
 

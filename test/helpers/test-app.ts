@@ -15,6 +15,7 @@ import { buildServer } from '../../src/http/server.js';
 import { createOrg } from '../../src/orgs/create-org.js';
 import type { HostLookup } from '../../src/delivery/smtp-host-guard.js';
 import type { Logger } from '../../src/logger.js';
+import type { RelayHttp } from '../../src/bounces/relay-http.js';
 
 /**
  * Test harness: the real app on a real database. Every suite runs on SQLite (a fresh file) and on
@@ -67,6 +68,8 @@ export type TestAppOptions = {
   log?: Logger;
   /** Name resolution of the SMTP host guard (default: the system's). */
   lookup?: HostLookup;
+  /** The SES webhook's requests to Amazon SNS (default: the real ones). */
+  relayHttp?: RelayHttp;
 };
 
 export async function startTestApp(kind: DatabaseKind, options: TestAppOptions = {}): Promise<TestApp> {
@@ -85,6 +88,7 @@ export async function startTestApp(kind: DatabaseKind, options: TestAppOptions =
     log: options.log ?? pino({ level: 'silent' }),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.lookup ? { lookup: options.lookup } : {}),
+    ...(options.relayHttp ? { relayHttp: options.relayHttp } : {}),
   });
   const server = await buildServer(app);
   await server.ready();

@@ -62,6 +62,9 @@ const RECIPIENT_EDGES = [
   'skip: deferred → skipped',
   'cancel: queued → skipped',
   'release: deferred → deferred',
+  'lateBounce: sent → bounced',
+  'remoteDelay: sent → sent',
+  'remoteDelivery: sent → sent',
 ];
 
 const edge = (name: string, from: string | null, to: string) => `${name}: ${from ?? '-'} → ${to}`;
@@ -125,15 +128,17 @@ test('recipient moves: every pair of statuses is allowed by exactly the transiti
     }
   }
   assert.deepEqual(recipientMoves('sent', 'deferred'), [], 'a sent recipient is never overwritten by a later deferral');
-  assert.deepEqual(recipientMoves('sent', 'bounced'), [], 'no asynchronous bounce yet');
+  assert.deepEqual(recipientMoves('sent', 'bounced'), ['lateBounce'], 'only a late report (DSN, relay event) bounces a sent recipient');
+  assert.deepEqual(recipientMoves('bounced', 'bounced'), [], 'a bounced recipient is not bounced again (a replayed report changes nothing)');
   assert.deepEqual(recipientMoves('deferred', 'skipped').sort(), ['skip'], 'cancel only skips recipients still queued');
 });
 
-test('outcomes are final, waiting statuses are queued and deferred, and nothing leaves a final state', () => {
+test('outcomes are final but for late reports on sent, waiting statuses are queued and deferred', () => {
   assert.deepEqual([...WAITING_STATUSES].sort(), ['deferred', 'queued']);
   for (const from of RECIPIENT_STATUSES) {
     const leaves = RECIPIENT_STATUSES.filter((to) => recipientMoves(from, to).length > 0);
     if (RECIPIENT_STATUS[from].waiting) assert.ok(leaves.length > 0, from);
+    else if (from === 'sent') assert.deepEqual(leaves, ['sent', 'bounced'], 'sent: late reports only (remoteDelay/remoteDelivery keep it, lateBounce bounces it)');
     else assert.deepEqual(leaves, [], `${from} is final`);
   }
   for (const from of ['done', 'cancelled', 'skipped'] as const) {

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Context } from '../../context.js';
 import { AppError } from '../../errors.js';
-import { changePrivacySettings } from '../../orgs/change-privacy-settings.js';
-import { readPrivacySettingsChange } from '../../wire/settings-writes.js';
+import { changeOrgSettings } from '../../orgs/change-org-settings.js';
+import { readOrgSettingsChange } from '../../wire/settings-writes.js';
 import { findOrg } from '../../orgs/org-repository.js';
 import { presentOrg } from '../../orgs/present-org.js';
 import { listUsers } from '../../users/user-repository.js';
@@ -23,9 +23,11 @@ export const orgRoutes =
     });
 
     // Beyond Zoho (which switches GDPR compliance in Setup only): Administrators turn
-    // `privacy_settings` on or off with `{"org":[{"privacy_settings":true}]}`.
+    // `privacy_settings` and Mailroom's `one_click_unsubscribe` on or off with
+    // `{"org":[{"privacy_settings":true,"one_click_unsubscribe":true}]}` (either key or both).
     fastify.put('/crm/:version/org', { schema: schemas.updateOrg, config: { scopes: ['ZohoCRM.org.UPDATE'], admin: true } }, async (request) => {
-      const org = await changePrivacySettings(ctx, principalOf(request), () => readPrivacySettingsChange(request.body));
-      return { org: [{ code: 'SUCCESS', details: { id: org.id, privacy_settings: org.privacy_settings === 1 }, message: 'org updated successfully', status: 'success' }] };
+      const org = await changeOrgSettings(ctx, principalOf(request), () => readOrgSettingsChange(request.body));
+      const details = { id: org.id, privacy_settings: org.privacy_settings === 1, one_click_unsubscribe: org.one_click_unsubscribe === 1 };
+      return { org: [{ code: 'SUCCESS', details, message: 'org updated successfully', status: 'success' }] };
     });
   };

@@ -3,6 +3,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Context } from '../../context.js';
 import { AppError, ERROR_CATALOGUE, isAppError } from '../../errors.js';
 import { quotaStatus } from '../../limits/daily-quota.js';
+import { changeOrgSettings } from '../../orgs/change-org-settings.js';
+import { findOrg } from '../../orgs/org-repository.js';
 import { addOrgFromAddress } from '../../mail/add-org-from-address.js';
 import { findUserSmtp, listFromAddresses } from '../../mail/from-addresses.js';
 import { sanitizedHtmlDocument } from '../../mail/sanitize-mail-html.js';
@@ -38,6 +40,8 @@ type Helpers = {
 const NOTICES: Record<string, string> = {
   address: 'The From address was added.',
   smtp: 'Your SMTP settings were checked and saved.',
+  unsubscribe_on: 'One-click unsubscribe is on: messages now carry List-Unsubscribe headers.',
+  unsubscribe_off: 'One-click unsubscribe is off.',
   created: 'The template was created.',
   saved: 'The template was saved.',
 };
@@ -80,17 +84,19 @@ export const settingsRoutes =
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     const settingsPage = async (session: Session, notice: string | null, errors: FieldErrors, form = { email: '', name: '' }) => {
       const { orgId, userId } = session.principal;
-      const [quota, fromAddresses, smtp, templates] = await Promise.all([
+      const [quota, fromAddresses, smtp, templates, org] = await Promise.all([
         quotaStatus(ctx.db, orgId, ctx.clock.now()),
         listFromAddresses(ctx.db, orgId, userId),
         findUserSmtp(ctx.db, orgId, userId),
         listTemplateSummaries(ctx.db, orgId),
+        findOrg(ctx.db, orgId),
       ]);
       return renderSettings(session, {
         quota,
         fromAddresses: fromAddresses ?? [],
         smtp: smtp ? { host: smtp.host, port: smtp.port, from_email: smtp.from_email, failing: smtp.failure_reason } : null,
         templateCount: templates.length,
+        oneClickUnsubscribe: org?.one_click_unsubscribe === 1,
         notice,
         errors,
         form,
@@ -110,6 +116,15 @@ export const settingsRoutes =
         throw error;
       }
       return reply.redirect('/ui/settings?notice=address', 303);
+    });
+
+    app.post('/ui/settings/one-click-unsubscribe', { schema: schemas.setOneClickUnsubscribe }, async (request, reply) => {
+      const session = sessionOf(request);
+      const value = str(request.body, 'one_click_unsubscribe');
+      if (!session.isAdmin) return send(reply, await settingsPage(session, null, { unsubscribe: 'Only administrators change one-click unsubscribe.' }), 403);
+      if (value !== 'true' && value !== 'false') return send(reply, await settingsPage(session, null, { unsubscribe: 'Choose on or off.' }), 400);
+      await changeOrgSettings(ctx, session.principal, () => ({ oneClickUnsubscribe: value === 'true' }));
+      return reply.redirect(`/ui/settings?notice=${value === 'true' ? 'unsubscribe_on' : 'unsubscribe_off'}`, 303);
     });
 
     // ---- The user's own SMTP server (password write-only) ----------------------------------------

@@ -17,21 +17,24 @@ export const getOrg = {
   summary: "The caller's org",
   tags,
   params: VersionParams,
-  response: OneResponses('org', OpenObject({ id: Type.String(), company_name: Type.String(), time_zone: Type.String(), privacy_settings: Type.Boolean() }), 'The org'),
+  response: OneResponses('org', OpenObject({ id: Type.String(), company_name: Type.String(), time_zone: Type.String(), privacy_settings: Type.Boolean(), one_click_unsubscribe: Type.Boolean() }), 'The org'),
 };
 
 export const updateOrg = {
-  summary: 'Switch privacy settings (GDPR compliance) on or off (beyond Zoho)',
+  summary: 'Switch privacy settings (GDPR compliance) and one-click unsubscribe on or off (beyond Zoho)',
   tags,
   params: VersionParams,
-  body: JsonBody('`{"org": [{"privacy_settings": true}]}`', { org: [{ privacy_settings: true }] }),
+  body: JsonBody(
+    '`{"org": [{"privacy_settings": true, "one_click_unsubscribe": true}]}`: either key or both, each a boolean (`one_click_unsubscribe` is a Mailroom key: RFC 8058 `List-Unsubscribe` headers on every message, docs/compliance.md)',
+    { org: [{ privacy_settings: true, one_click_unsubscribe: true }] },
+  ),
   response: {
     200: Type.Object(
       {
         org: Type.Array(
           Type.Object({
             code: Type.Literal('SUCCESS'),
-            details: Type.Object({ id: Type.String(), privacy_settings: Type.Boolean() }),
+            details: Type.Object({ id: Type.String(), privacy_settings: Type.Boolean(), one_click_unsubscribe: Type.Boolean() }),
             message: Type.String(),
             status: Type.Literal('success'),
           }),

@@ -130,6 +130,11 @@ export const addFromAddress = post(
   { body: form({ email: 'The address', name: 'The name shown', ...CSRF }) },
   'Added: to the settings with a notice',
 );
+export const setOneClickUnsubscribe = post(
+  'Turn one-click unsubscribe (RFC 8058 List-Unsubscribe headers) on or off (administrators)',
+  { body: form({ one_click_unsubscribe: '`true` to turn it on, `false` to turn it off', ...CSRF }) },
+  'Saved: to the settings with a notice',
+);
 export const smtpPage = page('Your SMTP server', 'The form (the password is never shown)', { querystring: query({ notice: 'A notice to show' }) });
 export const saveSmtp = post(
   'Check and save your SMTP server',

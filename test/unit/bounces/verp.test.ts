@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { checkBounceAddress, deriveVerpKey, MAX_BOUNCE_LOCAL_PART, MAX_LOCAL_PART, readVerpAddress, verpAddress, VERP_TOKEN_LENGTH } from '../../../src/bounces/verp.js';
+import { checkBounceAddress, deriveVerpKey, MAX_BOUNCE_LOCAL_PART, MAX_LOCAL_PART, readUnsubscribeAddress, readVerpAddress, unsubscribeAddress, verpAddress, VERP_TOKEN_LENGTH } from '../../../src/bounces/verp.js';
 
 const BOUNCE = 'bounces@mail.example.com';
 const key = deriveVerpKey(Buffer.alloc(32, 7));
@@ -61,15 +61,20 @@ test('only addresses of the bounce address are read: other domain, other local p
   }
 });
 
-test('the local part stays within 64 octets; a bounce address whose local part is too long, or not plain, is refused', () => {
+test('the local part stays within 64 octets, for the VERP and the unsubscribe form; a bounce address whose local part is too long, or not plain, is refused', () => {
+  assert.equal(MAX_BOUNCE_LOCAL_PART, 33);
   const longest = `${'b'.repeat(MAX_BOUNCE_LOCAL_PART)}@mail.example.com`;
   assert.equal(checkBounceAddress(longest), null);
   const address = verpAddress(longest, '9999999999999999999', key);
-  assert.equal(address.slice(0, address.lastIndexOf('@')).length, MAX_LOCAL_PART);
+  assert.equal(address.slice(0, address.lastIndexOf('@')).length, MAX_LOCAL_PART - 1);
   assert.equal(readVerpAddress(address, longest, key), '9999999999999999999');
+  const unsubscribe = unsubscribeAddress(longest, '9999999999999999999', key);
+  assert.equal(unsubscribe.slice(0, unsubscribe.lastIndexOf('@')).length, MAX_LOCAL_PART);
+  assert.equal(readUnsubscribeAddress(unsubscribe, longest, key), '9999999999999999999');
   const tooLong = `${'b'.repeat(MAX_BOUNCE_LOCAL_PART + 1)}@mail.example.com`;
-  assert.match(checkBounceAddress(tooLong) ?? '', /at most 34/);
-  assert.throws(() => verpAddress(tooLong, '1', key), /at most 34/);
+  assert.match(checkBounceAddress(tooLong) ?? '', /at most 33/);
+  assert.throws(() => verpAddress(tooLong, '1', key), /at most 33/);
+  assert.throws(() => unsubscribeAddress(tooLong, '1', key), /at most 33/);
   for (const bad of ['bounces', '@mail.example.com', 'a+b@mail.example.com', '"a b"@mail.example.com', 'bounces@', 'bounces@-bad.example']) {
     assert.notEqual(checkBounceAddress(bad), null, bad);
   }
@@ -85,4 +90,25 @@ test('deriveVerpKey: 32 bytes, differs from the secrets key and between secrets 
   assert.notDeepEqual(derived, secrets);
   assert.notDeepEqual(derived, deriveVerpKey(Buffer.alloc(32, 8)));
   assert.throws(() => deriveVerpKey(Buffer.alloc(16)), /32 bytes/);
+});
+
+test('unsubscribe address: bounces+u<the VERP token>@domain; round trip; never read as the other form; altered tokens name no one', () => {
+  for (const id of IDS) {
+    const verp = verpAddress(BOUNCE, id, key);
+    const address = unsubscribeAddress(BOUNCE, id, key);
+    assert.equal(address, verp.replace('bounces+', 'bounces+u'), id);
+    assert.equal(readUnsubscribeAddress(address, BOUNCE, key), id, id);
+    assert.equal(readUnsubscribeAddress(`<${address.toUpperCase()}>`, BOUNCE, key), id, 'case and angle brackets are ignored');
+    assert.equal(readVerpAddress(address, BOUNCE, key), null, 'an unsubscribe address is no VERP address');
+    assert.equal(readUnsubscribeAddress(verp, BOUNCE, key), null, 'a VERP address is no unsubscribe address');
+  }
+  const address = unsubscribeAddress(BOUNCE, '3652397000002181001', key);
+  const at = address.indexOf('@');
+  for (let i = 'bounces+u'.length; i < at; i += 1) {
+    const altered = address.slice(0, i) + (address[i] === 'a' ? 'b' : 'a') + address.slice(i + 1);
+    assert.equal(readUnsubscribeAddress(altered, BOUNCE, key), null, altered);
+  }
+  assert.equal(readUnsubscribeAddress(address, BOUNCE, deriveVerpKey(randomBytes(32))), null, 'another key');
+  assert.equal(readUnsubscribeAddress(address, 'other@mail.example.com', key), null, 'another local part');
+  assert.equal(readUnsubscribeAddress(address.replace('bounces+u', 'bounces+x'), BOUNCE, key), null, 'another tag');
 });

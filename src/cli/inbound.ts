@@ -1,0 +1,36 @@
+import { createApp } from '../app.js';
+import type { Config } from '../config.js';
+import { createInboundProcessor } from '../inbound/inbound-processor.js';
+import { startInboundListener } from '../inbound/inbound-listener.js';
+import { guardProcess } from './process-guard.js';
+
+/**
+ * `mailroom inbound [--port N]`: the inbound SMTP listener (late bounces and complaints for
+ * BOUNCE_ADDRESS) and the processing of what it stored, without the HTTP API. Port:
+ * `--port`, else INBOUND_SMTP_PORT, else 2525. SIGTERM/SIGINT: stop accepting connections, finish
+ * the message being processed, exit 0; everything stored and not yet processed is processed by
+ * the next start (or another listener).
+ */
+export async function runInbound(config: Config, options: { port?: number }): Promise<number> {
+  if (config.bounceAddress === null) {
+    process.stderr.write('mailroom inbound needs BOUNCE_ADDRESS (the address the listener takes bounces for), e.g. BOUNCE_ADDRESS=bounces@mail.example.com\n');
+    return 3;
+  }
+  const app = await createApp(config, { role: 'mailroom-inbound' });
+  const guard = guardProcess(app.log);
+  const processor = createInboundProcessor(app);
+  const listener = await startInboundListener(app, { onStored: () => processor.kick(), ...(options.port !== undefined ? { port: options.port } : {}) });
+  processor.start();
+  process.stdout.write(`Mailroom inbound SMTP listening on ${config.inbound.host}:${listener.port}\n`);
+  return guard.untilStopped(async (signal) => {
+    app.log.info({ event: 'inbound.stopping', signal }, 'stopping the inbound listener');
+    try {
+      await Promise.all([listener.close(), processor.stop()]);
+      await app.close();
+      return 0;
+    } catch (error) {
+      app.log.error({ err: error, event: 'inbound.stop_failed' }, 'stopping the inbound listener failed');
+      return 1;
+    }
+  });
+}
