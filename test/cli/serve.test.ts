@@ -127,7 +127,7 @@ for (const kind of DATABASE_KINDS) {
       const child = spawn(process.execPath, ['bin/mailroom.js', 'serve'], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       child.stdout.setEncoding('utf8').on('data', (c: string) => (output += c));
-      for (let i = 0; i < 200 && !output.includes('server.listening'); i += 1) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 600 && !output.includes('server.listening'); i += 1) await new Promise((r) => setTimeout(r, 50));
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
       assert.equal(await exited, 0);
