@@ -1,4 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
+import nodemailer from 'nodemailer';
 import { after, before, describe, test } from 'node:test';
 import { createInboundProcessor, type InboundProcessor } from '../../src/inbound/inbound-processor.js';
 import { startInboundListener, type InboundListener } from '../../src/inbound/inbound-listener.js';
@@ -81,3 +88,60 @@ for (const kind of DATABASE_KINDS) {
     });
   });
 }
+
+describe('inbound SMTP listener with a certificate offers STARTTLS [sqlite]', () => {
+  let testApp: TestApp;
+  let listener: InboundListener;
+  let dir: string;
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-inbound-tls-'));
+    const keyFile = path.join(dir, 'key.pem');
+    const certFile = path.join(dir, 'cert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=mx.bounce.test'], { stdio: 'pipe' });
+    testApp = await startTestApp('sqlite', { env: { BOUNCE_ADDRESS: 'bounces@bounce.test', INBOUND_TLS_CERT: certFile, INBOUND_TLS_KEY: keyFile } });
+    listener = await startInboundListener(testApp.app, { port: 0 });
+  });
+  after(async () => {
+    await listener.close();
+    await testApp.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a sender that requires TLS upgrades with STARTTLS and gets its 250; the certificate is the configured one', async () => {
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: listener.port, secure: false, requireTLS: true, tls: { rejectUnauthorized: false } });
+    try {
+      const info = await transport.sendMail({ envelope: { from: '', to: ['bounces@bounce.test'] }, raw: DSN('tls') });
+      assert.match(info.response, /^250 /);
+    } finally {
+      transport.close();
+    }
+    // The same listener, asked plainly for its capabilities, names STARTTLS and, once upgraded, presents the configured certificate.
+    const peerName = await new Promise<string | undefined>((resolve, reject) => {
+      const plain = net.connect(listener.port, '127.0.0.1');
+      let buffer = '';
+      plain.setEncoding('utf8');
+      plain.on('error', reject);
+      plain.on('data', (chunk: string) => {
+        buffer += chunk;
+        if (/^220 /m.test(buffer) && !buffer.includes('EHLO-SENT')) {
+          buffer += 'EHLO-SENT';
+          plain.write('EHLO client.test\r\n');
+        } else if (/^250 /m.test(buffer.split('EHLO-SENT')[1] ?? '') && !buffer.includes('TLS-SENT')) {
+          assert.match(buffer, /STARTTLS/);
+          buffer += 'TLS-SENT';
+          plain.write('STARTTLS\r\n');
+        } else if (buffer.includes('TLS-SENT') && /^220 /m.test(buffer.split('TLS-SENT')[1] ?? '')) {
+          plain.removeAllListeners('data');
+          const secure = tls.connect({ socket: plain, rejectUnauthorized: false }, () => {
+            const subject = secure.getPeerCertificate().subject?.CN;
+            secure.destroy();
+            resolve(typeof subject === 'string' ? subject : undefined);
+          });
+          secure.on('error', reject);
+        }
+      });
+    });
+    assert.equal(peerName, 'mx.bounce.test');
+  });
+});
