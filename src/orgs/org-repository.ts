@@ -22,6 +22,7 @@ export type OrgSettableColumn =
   | 'time_zone'
   | 'privacy_settings'
   | 'one_click_unsubscribe'
+  | 'email_tracking'
   | 'daily_mail_limit'
   | 'api_credit_limit'
   | 'api_concurrency_limit';
