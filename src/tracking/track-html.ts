@@ -54,7 +54,8 @@ export function trackHtml(html: string, tracking: HtmlTracking): string {
  * anchors (`#…`), relative and other schemes are left alone.
  */
 export function isTrackable(target: string, publicUrl: string): boolean {
-  if (target.length > MAX_TRACKED_URL_LENGTH || !/^https?:\/\//i.test(target)) return false;
+  // Printable ASCII only: the redirect's Location is then exactly the signed text.
+  if (target.length > MAX_TRACKED_URL_LENGTH || !/^https?:\/\/[\x21-\x7e]+$/i.test(target)) return false;
   let url: URL;
   try {
     url = new URL(target);
