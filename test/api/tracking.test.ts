@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { formatZohoDateTime } from '../../src/time.js';
+import { createUser } from '../../src/users/create-user.js';
 import { eventsOfRecipient } from '../../src/tracking/recipient-event-repository.js';
 import { DATABASE_KINDS, json, type TestApp, type TestOrg } from '../helpers/test-app.js';
+import { postForm, signIn } from '../helpers/ui-session.js';
 import { closeMailWorld, deliveredWithSubject, openMailWorld, type MailWorld } from '../helpers/mail-world.js';
 
 const T0 = Date.UTC(2026, 11, 1, 9, 0, 0);
@@ -188,6 +190,36 @@ for (const kind of DATABASE_KINDS) {
       const freeHtml = String(message.parsed.html);
       assert.equal(pixelOf(freeHtml), undefined);
       assert.deepEqual(hrefs(freeHtml), ['https://example.com/c']);
+    });
+
+    test('the web UI: the settings card switches tracking (administrators only); the record page shows opened and clicked with counts', async () => {
+      await createUser(testApp.app, { orgId: org.orgId, email: 'ui.track@example.com', name: 'Ui Admin', profile: 'admin', password: 'a long passphrase' });
+      await createUser(testApp.app, { orgId: org.orgId, email: 'ui.trackstd@example.com', name: 'Ui Std', password: 'a long passphrase' });
+      const admin = await signIn(testApp, 'ui.track@example.com', 'a long passphrase');
+      const page = await testApp.inject({ method: 'GET', url: '/ui/settings', headers: { cookie: admin.cookie } });
+      assert.match(page.body, /id="tracking-state">On/);
+      const off = await postForm(testApp, admin, '/ui/settings/email-tracking', { email_tracking: 'false' });
+      assert.equal(off.statusCode, 303);
+      assert.equal(off.headers.location, '/ui/settings?notice=tracking_off');
+      assert.equal(json(await testApp.api('GET', '/crm/v8/org', org.token)).org[0].email_tracking, false);
+      const std = await signIn(testApp, 'ui.trackstd@example.com', 'a long passphrase');
+      const refused = await postForm(testApp, std, '/ui/settings/email-tracking', { email_tracking: 'true' });
+      assert.equal(refused.statusCode, 403);
+      assert.equal(json(await testApp.api('GET', '/crm/v8/org', org.token)).org[0].email_tracking, false);
+      assert.equal((await postForm(testApp, admin, '/ui/settings/email-tracking', { email_tracking: 'true' })).statusCode, 303);
+      assert.equal(json(await testApp.api('GET', '/crm/v8/org', org.token)).org[0].email_tracking, true);
+
+      const contact = await create('Contacts', { Email: 'ann@example.com' });
+      const { html } = await send(contact, '<p><a href="https://example.com/ui">ui</a></p>');
+      world.clock.advance(10 * MINUTE);
+      await fetchAs(pixelOf(html)!, BROWSER);
+      await fetchAs(pixelOf(html)!, BROWSER);
+      const opened = await testApp.inject({ method: 'GET', url: `/ui/records/Contacts/${contact}`, headers: { cookie: admin.cookie } });
+      assert.equal(opened.statusCode, 200);
+      assert.match(opened.body, /<span class="status s-opened">opened<\/span> — <span class="engagement">2 opens<\/span>/);
+      await fetchAs(hrefs(html)[0]!, BROWSER);
+      const clicked = await testApp.inject({ method: 'GET', url: `/ui/records/Contacts/${contact}`, headers: { cookie: admin.cookie } });
+      assert.match(clicked.body, /<span class="status s-clicked">clicked<\/span> — <span class="engagement">2 opens, 1 click<\/span>/);
     });
 
     test('privacy: with privacy settings on, a record on the Consent basis without email consent is not tracked; one on another basis is', async () => {
