@@ -42,6 +42,11 @@ export async function oneClickUnsubscribeOn(db: Database, orgId: string): Promis
   return row?.one_click_unsubscribe === 1;
 }
 
+/** What an org's tracking setting is computed from (tracking/tracking-setting.ts); undefined when the org is gone. */
+export async function findTrackingFacts(db: Database, orgId: string): Promise<Pick<OrgRow, 'edition' | 'email_tracking'> | undefined> {
+  return db.selectFrom('orgs').select(['edition', 'email_tracking']).where('id', '=', orgId).executeTakeFirst();
+}
+
 /** What an org's limits are computed from: the org row and its users, in one query. */
 export type OrgLimitFacts = OrgRow & {
   /** Users with status `active` (API credits are granted per user licence). */

@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.js';
-import type { OrgRow } from '../orgs/org-repository.js';
+import { findTrackingFacts, type OrgRow } from '../orgs/org-repository.js';
 
 /**
  * Whether an org's html mail carries the open pixel and tracked links (README "Tracking opens and
@@ -14,6 +14,6 @@ export function emailTrackingOn(org: Pick<OrgRow, 'edition' | 'email_tracking'>)
 
 /** The org's setting, read when a message is built (a change applies from the next attempt on). */
 export async function emailTrackingOfOrg(db: Database, orgId: string): Promise<boolean> {
-  const row = await db.selectFrom('orgs').select(['edition', 'email_tracking']).where('id', '=', orgId).executeTakeFirst();
+  const row = await findTrackingFacts(db, orgId);
   return row ? emailTrackingOn(row) : false;
 }
