@@ -107,7 +107,6 @@ const presentOrgRow = (org: OrgRow) => ({
   privacy_settings: org.privacy_settings === 1,
   one_click_unsubscribe: org.one_click_unsubscribe === 1,
   email_tracking: emailTrackingOn(org),
-  email_tracking_set: org.email_tracking ?? null,
   daily_mail_limit: org.daily_mail_limit,
   api_credit_limit: org.api_credit_limit,
   api_concurrency_limit: org.api_concurrency_limit,
