@@ -29,6 +29,7 @@ import { itemAt, refusalError, withErrorsAt, type ItemPlace } from '../wire/item
 import { createUser } from '../users/create-user.js';
 import { INBOUND_STATES, listInbound, showInbound, type InboundState } from '../inbound/list-inbound-messages.js';
 import { findUserByEmail, findUserById, fullName, listUsers, type UserRow } from '../users/user-repository.js';
+import { emailTrackingOn } from '../tracking/tracking-setting.js';
 
 export class UsageError extends Error {}
 
@@ -105,6 +106,7 @@ const presentOrgRow = (org: OrgRow) => ({
   time_zone: org.time_zone,
   privacy_settings: org.privacy_settings === 1,
   one_click_unsubscribe: org.one_click_unsubscribe === 1,
+  email_tracking: emailTrackingOn(org),
   daily_mail_limit: org.daily_mail_limit,
   api_credit_limit: org.api_credit_limit,
   api_concurrency_limit: org.api_concurrency_limit,
@@ -206,7 +208,7 @@ export const COMMANDS: Command[] = [
   {
     name: ['org', 'update'],
     usage:
-      'org update [--id ID] [--name N] [--edition E] [--time-zone TZ] [--privacy-settings true|false] [--one-click-unsubscribe true|false] ' +
+      'org update [--id ID] [--name N] [--edition E] [--time-zone TZ] [--privacy-settings true|false] [--one-click-unsubscribe true|false] [--email-tracking true|false|default] ' +
       '[--daily-mail-limit N|default] [--api-credit-limit N|default] [--api-concurrency-limit N|default]',
     summary: 'change an org (default: the first org)',
     options: {
@@ -216,6 +218,7 @@ export const COMMANDS: Command[] = [
       'time-zone': { type: 'string' },
       'privacy-settings': { type: 'string' },
       'one-click-unsubscribe': { type: 'string' },
+      'email-tracking': { type: 'string' },
       'daily-mail-limit': { type: 'string' },
       'api-credit-limit': { type: 'string' },
       'api-concurrency-limit': { type: 'string' },
@@ -224,6 +227,8 @@ export const COMMANDS: Command[] = [
       const org = await resolveOrg(app, values);
       const privacy = bool(values, 'privacy-settings');
       const oneClick = bool(values, 'one-click-unsubscribe');
+      // `default`: back to the edition's default (on for paid editions, off for free).
+      const tracking = str(values, 'email-tracking') === 'default' ? null : bool(values, 'email-tracking');
       const name = str(values, 'name');
       const edition = str(values, 'edition');
       const timeZone = str(values, 'time-zone');
@@ -237,6 +242,7 @@ export const COMMANDS: Command[] = [
         ...(timeZone !== undefined ? { timeZone } : {}),
         ...(privacy !== undefined ? { privacySettings: privacy } : {}),
         ...(oneClick !== undefined ? { oneClickUnsubscribe: oneClick } : {}),
+        ...(tracking !== undefined ? { emailTracking: tracking } : {}),
         ...(dailyMailLimit !== undefined ? { dailyMailLimit } : {}),
         ...(apiCreditLimit !== undefined ? { apiCreditLimit } : {}),
         ...(apiConcurrencyLimit !== undefined ? { apiConcurrencyLimit } : {}),

@@ -22,6 +22,7 @@ export type AuditAction =
   | 'permission.changed'
   | 'privacy_settings.changed'
   | 'one_click_unsubscribe.changed'
+  | 'email_tracking.changed'
   | 'send_mail.refused'
   | 'send_mail.skipped';
 

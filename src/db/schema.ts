@@ -22,6 +22,8 @@ export interface OrgTable {
   privacy_settings: number;
   /** 1: messages carry RFC 8058 `List-Unsubscribe` headers (migration 0013; docs/compliance.md). */
   one_click_unsubscribe: number;
+  /** Open and click tracking (migration 0015): 1 on, 0 off, null the edition's default (src/tracking/tracking-setting.ts). */
+  email_tracking?: number | null;
   created_at: number;
   /** Individual mails per local day instead of the edition's rule (docs/zoho-contract.md §16); null = the rule. */
   daily_mail_limit: number | null;
@@ -491,6 +493,22 @@ export interface RelayEventTable {
   received_at: number;
 }
 
+/** An engagement event of a mail recipient (migration 0015; append-only: src/tracking/recipient-event-repository.ts). */
+export interface RecipientEventTable {
+  id: string;
+  org_id: string;
+  message_id: string;
+  recipient_id: string;
+  kind: 'opened' | 'clicked';
+  at: number;
+  /** 1: a prefetching proxy or a scanner (src/tracking/prefetch.ts): recorded, not counted. */
+  flagged: number;
+  flag_reason: string | null;
+  url: string | null;
+  user_agent: string | null;
+  remote_address: string | null;
+}
+
 export interface DB {
   orgs: OrgTable;
   users: UserTable;
@@ -526,4 +544,5 @@ export interface DB {
   audit_log: AuditLogTable;
   inbound_messages: InboundMessageTable;
   relay_events: RelayEventTable;
+  recipient_events: RecipientEventTable;
 }

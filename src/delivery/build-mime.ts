@@ -5,6 +5,7 @@ import { messageIdHeader } from '../mail/send-mail.js';
 import { rewriteInlineImages } from '../mail/mail-files.js';
 import { fillConsentLinks } from '../compliance/consent-links.js';
 import type { ListUnsubscribe } from '../compliance/list-unsubscribe.js';
+import { trackHtml, type HtmlTracking } from '../tracking/track-html.js';
 
 /**
  * Builds the message for one delivery attempt. The headers always name every To and Cc
@@ -26,6 +27,8 @@ export type LoadedFile = { kind: 'attachment' | 'inline' | 'generated'; fileId: 
  * `unsubscribe`: when the org has one-click unsubscribe on, the link (and, with BOUNCE_ADDRESS,
  * the mailto) of compliance/list-unsubscribe.ts, sent as `List-Unsubscribe: <https…>, <mailto:…>`
  * with `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 2369 §3.2, RFC 8058 §3.1, §3.2).
+ * `tracking`: for an html mail of an org with tracking on, the open pixel and tracked links
+ * (tracking/message-tracking.ts), added to the html after the consent links are filled in.
  */
 export function composeMessage(
   mail: MailRow,
@@ -34,12 +37,14 @@ export function composeMessage(
   files: readonly LoadedFile[] = [],
   consentUrl: string | null = null,
   unsubscribe: ListUnsubscribe | null = null,
+  tracking: HtmlTracking | null = null,
 ): SendMailOptions {
   const headerList = (kind: RecipientRow['kind']) =>
     recipients.filter((r) => r.kind === kind).map((r) => ({ name: r.name ?? '', address: r.email }));
   const inline = new Map(files.filter((f) => f.kind === 'inline' && f.contentId).map((f) => [f.fileId, f.contentId!]));
   const stored = consentUrl === null ? mail.content : fillConsentLinks(mail.content, consentUrl);
-  const content = normaliseNewlines(mail.mail_format === 'html' ? rewriteInlineImages(stored, inline) : stored);
+  const html = mail.mail_format === 'html' ? rewriteInlineImages(stored, inline) : null;
+  const content = normaliseNewlines(html === null ? stored : tracking === null ? html : trackHtml(html, tracking));
   const references = mail.references_header ? mail.references_header.split(' ') : undefined;
   return {
     from: { name: mail.from_name ?? '', address: mail.from_email },

@@ -9,6 +9,7 @@ import { recipientsOf, type MailRow, type RecipientRow } from '../mail/mail-repo
 import { composeMessage, type LoadedFile } from './build-mime.js';
 import { consentLinkOfMail, consentUrl } from '../compliance/consent-links.js';
 import { listUnsubscribe } from '../compliance/list-unsubscribe.js';
+import { messageTracking } from '../tracking/message-tracking.js';
 import { filesOfMails } from '../mail/mail-files.js';
 import { fireTimeRefusal } from './fire-time-checks.js';
 import { hasExpired, permanentStatus, retryDelayMs } from './retry-policy.js';
@@ -67,6 +68,7 @@ export async function deliverMail(
     const files = await loadFiles(ctx, mail.message_id);
     const consentLink = mail.consent_email === 1 ? await consentLinkOfMail(ctx.db, mail.org_id, mail.message_id) : null;
     const unsubscribe = await listUnsubscribe(ctx, mail, all);
+    const tracking = await messageTracking(ctx, mail, all);
     if (files === null) {
       // Never send a mail without the files it was accepted with.
       failure = { kind: 'failed', statusCode: '5.3.0', diagnostic: 'a file this mail carries is no longer stored', remoteMta: null };
@@ -80,7 +82,7 @@ export async function deliverMail(
         result = await route.transport.send({
           orgId: mail.org_id,
           messageId: mail.message_id,
-          message: composeMessage(mail, all, ctx.config.messageIdDomain, files, consentLink ? consentUrl(ctx, consentLink) : null, unsubscribe),
+          message: composeMessage(mail, all, ctx.config.messageIdDomain, files, consentLink ? consentUrl(ctx, consentLink) : null, unsubscribe, tracking),
           envelope: { from: mail.from_email, to: attempt.map((r) => r.email), ...returnPathsOf(ctx, attempt) },
           handOver: (recipients) => handovers.record({ workerId, messageId: mail.message_id, attempt: mail.attempts }, idsOf(attempt, recipients)),
         });

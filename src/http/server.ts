@@ -24,6 +24,7 @@ import { orgRoutes } from './routes/org.route.js';
 import { complianceRoutes } from './routes/compliance.route.js';
 import { consentRoutes } from './routes/consent.route.js';
 import { unsubscribeRoutes } from './routes/unsubscribe.route.js';
+import { trackingRoutes } from './routes/tracking.route.js';
 import { webhookRoutes } from './routes/webhooks.route.js';
 import { recordRoutes } from './routes/records.route.js';
 import { settingsMetadataRoutes } from './routes/settings-metadata.route.js';
@@ -148,6 +149,7 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
   await fastify.register(uiRoutes(ctx, webAuth));
   await fastify.register(consentRoutes(ctx));
   await fastify.register(unsubscribeRoutes(ctx));
+  await fastify.register(trackingRoutes(ctx));
   await fastify.register(webhookRoutes(ctx));
   await fastify.register(async (crm) => {
     registerCrmAuth(crm, ctx);

@@ -6,6 +6,7 @@ import { findUsersByIds } from '../users/user-repository.js';
 import { findMail, listMailsOfRecord, recipientsOf, type MailRow } from './mail-repository.js';
 import { mailView, type MailView } from './mail-view.js';
 import { filesOfMails } from './mail-attachment-repository.js';
+import { engagementOf } from '../tracking/recipient-event-repository.js';
 
 /** Zoho's Emails related list returns 10 mails a page. */
 export const EMAILS_PAGE_SIZE = 10;
@@ -27,10 +28,12 @@ async function views(ctx: Context, principal: Principal, mails: readonly MailRow
     findUsersByIds(ctx.db, principal.orgId, [...new Set(mails.map((m) => m.user_id))]),
     filesOfMails(ctx.db, ids),
   ]);
+  const engagement = await engagementOf(ctx.db, recipients.map((r) => r.id));
   return mails.map((mail) =>
     mailView(mail, recipients.filter((r) => r.message_id === mail.message_id), owners.find((u) => u.id === mail.user_id), {
       withContent,
       files: files.filter((f) => f.message_id === mail.message_id),
+      engagement,
     }),
   );
 }

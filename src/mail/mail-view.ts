@@ -3,6 +3,7 @@ import { fullName } from '../users/user-repository.js';
 import type { Address } from './mail-input.js';
 import type { MailRow, RecipientRow } from './mail-repository.js';
 import type { CarriedFile } from './mail-attachment-repository.js';
+import type { EngagementSummary } from '../tracking/recipient-event-repository.js';
 
 /**
  * A mail as the Emails related list and the web UI show it (docs/zoho-contract.md §8): who sent it
@@ -13,8 +14,12 @@ export type RecipientView = Readonly<{
   kind: RecipientRow['kind'];
   email: string;
   name: string | null;
-  /** As the list shows it: the recipient's delivery status, or `scheduled` / `cancelled` while the mail is. */
-  status: RecipientRow['status'] | 'scheduled' | 'cancelled';
+  /**
+   * As the list shows it: the recipient's delivery status, or `scheduled` / `cancelled` while the
+   * mail is; a `sent` recipient with the person's clicks is `clicked`, else with opens `opened`
+   * (clicked > opened > sent: a click implies the mail was read). Other statuses stay as they are.
+   */
+  status: RecipientRow['status'] | 'scheduled' | 'cancelled' | 'opened' | 'clicked';
   /** The recipient's own delivery status (queued, sent, deferred, bounced, failed, skipped). */
   delivery: RecipientRow['status'];
   /** RFC 3464 action (delivered, delayed, failed), RFC 3463 status code, the server's words. */
@@ -28,7 +33,12 @@ export type RecipientView = Readonly<{
   possibleDuplicate: boolean;
   /** A bounce (at once or learnt later from a DSN or a relay event): when, and Zoho's category / sub_category. */
   bounce: Readonly<{ at: number; category: string | null; subCategory: string | null }> | null;
+  /** The person's opens and clicks (tracking; events flagged as prefetches or scanners not counted); null: none. */
+  opens: Engagement | null;
+  clicks: Engagement | null;
 }>;
+
+export type Engagement = Readonly<{ first: number; last: number; count: number }>;
 
 export type MailView = Readonly<{
   messageId: string;
@@ -54,12 +64,20 @@ export type MailView = Readonly<{
 /** The stored form of `mails.linked_record` (written by send_mail). */
 type StoredLink = { module: { api_name: string; id: string }; id: string; name: string | null };
 
-function recipientView(mail: MailRow, r: RecipientRow): RecipientView {
+function recipientView(mail: MailRow, r: RecipientRow, engagement: readonly EngagementSummary[]): RecipientView {
+  const of = (kind: EngagementSummary['kind']): Engagement | null => {
+    const e = engagement.find((x) => x.recipientId === r.id && x.kind === kind);
+    return e ? { first: e.first, last: e.last, count: e.count } : null;
+  };
+  const opens = of('opened');
+  const clicks = of('clicked');
   let status: RecipientView['status'] = r.status;
   if (mail.state === 'cancelled') status = 'cancelled';
   else if (mail.scheduled_at !== null && r.status === 'queued' && mail.attempts === 0) status = 'scheduled';
   // The next hop took it, and a DSN or relay event says a later hop is still trying.
   else if (r.status === 'sent' && r.action === 'delayed') status = 'deferred';
+  else if (r.status === 'sent' && clicks) status = 'clicked';
+  else if (r.status === 'sent' && opens) status = 'opened';
   return {
     kind: r.kind,
     email: r.email,
@@ -78,6 +96,8 @@ function recipientView(mail: MailRow, r: RecipientRow): RecipientView {
       r.status === 'bounced'
         ? { at: r.bounced_at ?? r.done_at ?? r.last_attempt_at ?? 0, category: r.bounce_category ?? null, subCategory: r.bounce_sub_category ?? null }
         : null,
+    opens,
+    clicks,
   };
 }
 
@@ -85,7 +105,7 @@ export function mailView(
   mail: MailRow,
   recipients: readonly RecipientRow[],
   owner: UserRow | undefined,
-  options: { withContent: boolean; files?: readonly CarriedFile[] },
+  options: { withContent: boolean; files?: readonly CarriedFile[]; engagement?: readonly EngagementSummary[] },
 ): MailView {
   const link = mail.linked_record ? (JSON.parse(mail.linked_record) as StoredLink) : null;
   return {
@@ -100,7 +120,7 @@ export function mailView(
     scheduled: mail.scheduled_at === null ? null : { at: mail.scheduled_at, offset: mail.scheduled_offset ?? '+00:00' },
     source: mail.source,
     linkedRecord: link ? { module: { apiName: link.module.api_name, id: link.module.id }, id: link.id, name: link.name } : null,
-    recipients: recipients.map((r) => recipientView(mail, r)),
+    recipients: recipients.map((r) => recipientView(mail, r, options.engagement ?? [])),
     attachments: (options.files ?? []).filter((f) => f.kind !== 'inline').map((f) => ({ fileId: f.file_id, name: f.name, size: Number(f.size) })),
     body: options.withContent ? { content: mail.content, mailFormat: mail.mail_format } : null,
   };

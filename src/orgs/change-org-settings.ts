@@ -6,7 +6,8 @@ import { updateOrg } from './update-org.js';
 
 /**
  * `PUT /org` (beyond Zoho): `privacy_settings` (GDPR compliance, which Zoho switches in Setup
- * only) and `one_click_unsubscribe` (RFC 8058 headers, docs/compliance.md), for Administrators
+ * only), `one_click_unsubscribe` (RFC 8058 headers, docs/compliance.md) and `email_tracking`
+ * (open and click tracking, README), for Administrators
  * (ADMIN_ONLY otherwise, checked before `read` reads the request). Each change is audited.
  */
 export async function changeOrgSettings(ctx: Context, principal: Principal, read: () => OrgSettingsChange): Promise<OrgRow> {
@@ -16,6 +17,7 @@ export async function changeOrgSettings(ctx: Context, principal: Principal, read
     orgId: principal.orgId,
     ...(change.privacySettings !== undefined ? { privacySettings: change.privacySettings } : {}),
     ...(change.oneClickUnsubscribe !== undefined ? { oneClickUnsubscribe: change.oneClickUnsubscribe } : {}),
+    ...(change.emailTracking !== undefined ? { emailTracking: change.emailTracking } : {}),
     actor: { type: 'user', id: principal.userId },
   });
 }

@@ -22,6 +22,7 @@ export type OrgSettableColumn =
   | 'time_zone'
   | 'privacy_settings'
   | 'one_click_unsubscribe'
+  | 'email_tracking'
   | 'daily_mail_limit'
   | 'api_credit_limit'
   | 'api_concurrency_limit';
@@ -39,6 +40,11 @@ export async function updateOrgRow(
 export async function oneClickUnsubscribeOn(db: Database, orgId: string): Promise<boolean> {
   const row = await db.selectFrom('orgs').select('one_click_unsubscribe').where('id', '=', orgId).executeTakeFirst();
   return row?.one_click_unsubscribe === 1;
+}
+
+/** What an org's tracking setting is computed from (tracking/tracking-setting.ts); undefined when the org is gone. */
+export async function findTrackingFacts(db: Database, orgId: string): Promise<Pick<OrgRow, 'edition' | 'email_tracking'> | undefined> {
+  return db.selectFrom('orgs').select(['edition', 'email_tracking']).where('id', '=', orgId).executeTakeFirst();
 }
 
 /** What an org's limits are computed from: the org row and its users, in one query. */

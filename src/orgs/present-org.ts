@@ -1,5 +1,6 @@
 import type { UserRow } from '../users/user-repository.js';
 import type { OrgRow } from './org-repository.js';
+import { emailTrackingOn } from '../tracking/tracking-setting.js';
 
 /**
  * An org's home currency. Mailroom has no currency settings yet: every org is US Dollar / en_US.
@@ -26,6 +27,8 @@ export function presentOrg(org: OrgRow, primaryUser: UserRow | undefined): Recor
     privacy_settings: org.privacy_settings === 1,
     // Beyond Zoho: RFC 8058 one-click unsubscribe headers on the org's messages (docs/compliance.md).
     one_click_unsubscribe: org.one_click_unsubscribe === 1,
+    // Beyond Zoho: open and click tracking (README "Tracking opens and clicks"), the edition's default until set.
+    email_tracking: emailTrackingOn(org),
     mc_status: false,
     gapps_enabled: false,
     translation_enabled: false,

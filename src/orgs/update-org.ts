@@ -3,6 +3,7 @@ import type { Context } from '../context.js';
 import type { Edition } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { recordAudit, type AuditEntry } from '../compliance/audit-log.js';
+import { emailTrackingOn } from '../tracking/tracking-setting.js';
 import { EDITIONS, findOrg, updateOrgRow, type OrgRow, type OrgSettableColumn } from './org-repository.js';
 
 /** A limit override: a whole number, or `null` to go back to the edition's rule. */
@@ -16,6 +17,8 @@ export type UpdateOrgInput = {
   privacySettings?: boolean;
   /** RFC 8058 `List-Unsubscribe` headers on the org's messages (docs/compliance.md). */
   oneClickUnsubscribe?: boolean;
+  /** Open and click tracking (README "Tracking opens and clicks"); null: the edition's default. */
+  emailTracking?: boolean | null;
   /** Individual mails per local day (docs/zoho-contract.md §16). */
   dailyMailLimit?: LimitOverride;
   /** API credits per rolling 24 hours (docs/zoho-contract.md §15). */
@@ -50,6 +53,7 @@ export async function updateOrg(ctx: Context, input: UpdateOrgInput): Promise<Or
   }
   if (input.privacySettings !== undefined) changes.privacy_settings = input.privacySettings ? 1 : 0;
   if (input.oneClickUnsubscribe !== undefined) changes.one_click_unsubscribe = input.oneClickUnsubscribe ? 1 : 0;
+  if (input.emailTracking !== undefined) changes.email_tracking = input.emailTracking === null ? null : input.emailTracking ? 1 : 0;
   // 0 is allowed for each: it switches the org's mail (or API) off, which an operator may want.
   if (input.dailyMailLimit !== undefined) changes.daily_mail_limit = override('daily_mail_limit', input.dailyMailLimit);
   if (input.apiCreditLimit !== undefined) changes.api_credit_limit = override('api_credit_limit', input.apiCreditLimit);
@@ -74,6 +78,16 @@ export async function updateOrg(ctx: Context, input: UpdateOrgInput): Promise<Or
         action: 'one_click_unsubscribe.changed',
         reason: `one-click unsubscribe (List-Unsubscribe headers) turned ${changes.one_click_unsubscribe === 1 ? 'on' : 'off'}`,
         details: { one_click_unsubscribe: changes.one_click_unsubscribe === 1 },
+      });
+    }
+    if (changes.email_tracking !== undefined && changes.email_tracking !== (org.email_tracking ?? null)) {
+      const on = emailTrackingOn({ edition: changes.edition ?? org.edition, email_tracking: changes.email_tracking });
+      await recordAudit(ctx, tx, {
+        orgId: org.id,
+        actor: input.actor ?? { type: 'cli', id: null },
+        action: 'email_tracking.changed',
+        reason: `open and click tracking turned ${on ? 'on' : 'off'}${changes.email_tracking === null ? " (the edition's default)" : ''}`,
+        details: { email_tracking: on },
       });
     }
   });

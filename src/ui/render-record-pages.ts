@@ -152,6 +152,8 @@ const STATUS_LABELS: Record<string, string> = {
   scheduled: 'scheduled',
   queued: 'queued',
   cancelled: 'cancelled',
+  opened: 'opened',
+  clicked: 'clicked',
 };
 
 function recipientStatus(s: RecipientView, timeZone: string): SafeHtml {
@@ -165,6 +167,13 @@ function recipientStatus(s: RecipientView, timeZone: string): SafeHtml {
     const category = [s.bounce.category, s.bounce.subCategory].filter((part): part is string => part !== null).join(', ');
     detail = html` — ${category ? html`<span class="bounce-category">${category}</span>, ` : ''}${timeElement(formatZohoDateTime(s.bounce.at, timeZone))}${s.diagnostic ? html`: ${s.diagnostic}` : ''}`;
   } else if (s.status === 'bounced' || s.status === 'failed' || s.status === 'skipped') detail = s.diagnostic ? html` — ${s.diagnostic}` : '';
+  else if (s.opens || s.clicks) {
+    // Tracking: the person's opens and clicks (prefetches and scanners are not counted).
+    const times = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+    const parts = [s.opens ? times(s.opens.count, 'open') : null, s.clicks ? times(s.clicks.count, 'click') : null].filter((p): p is string => p !== null);
+    const last = Math.max(s.opens?.last ?? 0, s.clicks?.last ?? 0);
+    detail = html` — <span class="engagement">${parts.join(', ')}</span>, last ${timeElement(formatZohoDateTime(last, timeZone))}`;
+  }
   return html`<li>${s.email} <span class="status s-${label}">${label}</span>${detail}</li>`;
 }
 

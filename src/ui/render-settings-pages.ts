@@ -28,6 +28,8 @@ export type SettingsView = {
   templateCount: number;
   /** The org's one-click unsubscribe setting (RFC 8058 headers; docs/compliance.md). */
   oneClickUnsubscribe: boolean;
+  /** Open and click tracking (README "Tracking opens and clicks"). */
+  emailTracking: boolean;
   notice: string | null;
   errors: FieldErrors;
   form: { email: string; name: string };
@@ -67,6 +69,17 @@ ${
     ? html`<form method="post" action="/ui/settings/one-click-unsubscribe" class="row">${csrf(session)}
 <input type="hidden" name="one_click_unsubscribe" value="${view.oneClickUnsubscribe ? 'false' : 'true'}">
 <button type="submit">${view.oneClickUnsubscribe ? 'Turn one-click unsubscribe off' : 'Turn one-click unsubscribe on'}</button></form>`
+    : html`<p class="small">Only administrators change it.</p>`
+}</section>
+<section class="card" aria-labelledby="tracking-h"><h2 id="tracking-h">Open and click tracking</h2>
+<p id="tracking-state">${view.emailTracking ? 'On' : 'Off'}: ${
+  view.emailTracking ? 'html mail carries an open pixel and tracked links; the Emails list shows opened and clicked' : 'mail carries no open pixel and its links are left as written'
+} (prefetches by mail proxies and scanners are recorded but not counted).</p>${view.errors.tracking ? html`<p class="alert" role="alert">${view.errors.tracking}</p>` : ''}
+${
+  session.isAdmin
+    ? html`<form method="post" action="/ui/settings/email-tracking" class="row">${csrf(session)}
+<input type="hidden" name="email_tracking" value="${view.emailTracking ? 'false' : 'true'}">
+<button type="submit">${view.emailTracking ? 'Turn tracking off' : 'Turn tracking on'}</button></form>`
     : html`<p class="small">Only administrators change it.</p>`
 }</section>
 <section class="card" aria-labelledby="smtp-h"><h2 id="smtp-h">Your SMTP server</h2>

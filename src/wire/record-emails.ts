@@ -5,7 +5,8 @@ import { formatWithOffset, formatZohoDateTime } from '../time.js';
 /**
  * The Emails related list on the wire (docs/zoho-contract.md §8, §19.11): Zoho's keys, times in
  * the caller's time zone. `status` holds one entry per recipient with Zoho's `type` (sent,
- * bounced, scheduled …) plus Mailroom's DSN fields: `email`, `action`, `status_code`,
+ * bounced, scheduled, opened, clicked …; `first_open`, `last_open`, `count` with opens) plus
+ * Mailroom's click trio (`first_click`, `last_click`, `click_count`) and DSN fields: `email`, `action`, `status_code`,
  * `diagnostic`, `remote_mta`, `last_attempt_time`, `next_attempt_time`, `possible_duplicate`.
  */
 export function recordEmailsJson(page: RecordEmailsPage, timeZone: string): { Emails: Record<string, unknown>[]; info: Record<string, unknown> } {
@@ -30,6 +31,10 @@ function recipientStatus(r: RecipientView, timeZone: string): Record<string, unk
     next_attempt_time: time(r.nextAttemptAt),
     possible_duplicate: r.possibleDuplicate,
   };
+  // Tracking (README "Tracking opens and clicks"): Zoho's open trio, `count` a string as Zoho's;
+  // Mailroom's click trio beside it. Only the person's events count (prefetches and scanners not).
+  if (r.opens) Object.assign(entry, { first_open: time(r.opens.first), last_open: time(r.opens.last), count: String(r.opens.count) });
+  if (r.clicks) Object.assign(entry, { first_click: time(r.clicks.first), last_click: time(r.clicks.last), click_count: String(r.clicks.count) });
   if (r.bounce) {
     entry.bounced_time = time(r.bounce.at);
     entry.bounced_reason = r.diagnostic;

@@ -24,12 +24,13 @@ export function readProfilePermissionChanges(body: unknown): ProfilePermissionCh
 }
 
 /** What `PUT /org` may change: at least one of the two keys, each a boolean. */
-export type OrgSettingsChange = Readonly<{ privacySettings?: boolean; oneClickUnsubscribe?: boolean }>;
+export type OrgSettingsChange = Readonly<{ privacySettings?: boolean; oneClickUnsubscribe?: boolean; emailTracking?: boolean }>;
 
 /** The keys of `PUT /org`, in the order a faulty one is reported. */
 const ORG_KEYS = [
   ['privacy_settings', 'privacySettings'],
   ['one_click_unsubscribe', 'oneClickUnsubscribe'],
+  ['email_tracking', 'emailTracking'],
 ] as const;
 
 const invalidOrgKey = (key: string): AppError =>
@@ -38,7 +39,8 @@ const invalidOrgKey = (key: string): AppError =>
 /**
  * `{"org": [{"privacy_settings": true, "one_click_unsubscribe": true}]}`: the org's GDPR
  * compliance switch (beyond Zoho, which switches it in Setup only) and Mailroom's one-click
- * unsubscribe switch (RFC 8058 headers, docs/compliance.md). Either or both; a key present with
+ * unsubscribe switch (RFC 8058 headers, docs/compliance.md) and open and click tracking switch
+ * (`email_tracking`, README "Tracking opens and clicks"). Any of them; a key present with
  * another type than boolean, or neither key, is INVALID_DATA naming the key (`privacy_settings`
  * when neither is there, as before the second key existed).
  */
@@ -46,7 +48,7 @@ export function readOrgSettingsChange(body: unknown): OrgSettingsChange {
   const list = (body as { org?: unknown } | undefined)?.org;
   const item = Array.isArray(list) && list.length === 1 ? (list[0] as Record<string, unknown>) : undefined;
   if (!item || typeof item !== 'object') throw invalidOrgKey('privacy_settings');
-  const change: { privacySettings?: boolean; oneClickUnsubscribe?: boolean } = {};
+  const change: { privacySettings?: boolean; oneClickUnsubscribe?: boolean; emailTracking?: boolean } = {};
   for (const [key, name] of ORG_KEYS) {
     if (!(key in item)) continue;
     const value = item[key];

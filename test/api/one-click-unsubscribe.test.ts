@@ -81,7 +81,7 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(both.statusCode, 200, both.body);
       assert.deepEqual(json(both).org[0], {
         code: 'SUCCESS',
-        details: { id: org.orgId, privacy_settings: false, one_click_unsubscribe: true },
+        details: { id: org.orgId, privacy_settings: false, one_click_unsubscribe: true, email_tracking: true },
         message: 'org updated successfully',
         status: 'success',
       });

@@ -66,6 +66,7 @@ describeEachDatabase('mailroom CLI', (get) => {
         time_zone: 'Asia/Kolkata',
         privacy_settings: false,
         one_click_unsubscribe: false,
+        email_tracking: true,
         daily_mail_limit: null,
         api_credit_limit: null,
         api_concurrency_limit: null,
@@ -97,6 +98,7 @@ describeEachDatabase('mailroom CLI', (get) => {
       time_zone: 'Asia/Kolkata',
       privacy_settings: true,
       one_click_unsubscribe: true,
+      email_tracking: true,
       daily_mail_limit: null,
       api_credit_limit: null,
       api_concurrency_limit: null,
@@ -112,6 +114,18 @@ describeEachDatabase('mailroom CLI', (get) => {
         ['one_click_unsubscribe.changed', 'cli', { one_click_unsubscribe: true }],
       ],
     );
+  });
+
+  test('org update --email-tracking false turns tracking off (audited); default goes back to the edition\'s (on for professional)', async () => {
+    const off = await cliJson(['org', 'update', '--id', orgId(), '--email-tracking', 'false']);
+    assert.equal(off.email_tracking, false);
+    const stored = () => get().app.db.selectFrom('orgs').select('email_tracking').where('id', '=', orgId()).executeTakeFirstOrThrow();
+    assert.equal((await stored()).email_tracking, 0);
+    const back = await cliJson(['org', 'update', '--id', orgId(), '--email-tracking', 'default']);
+    assert.equal(back.email_tracking, true);
+    assert.equal((await stored()).email_tracking, null);
+    const audit = await get().app.db.selectFrom('audit_log').select(['details']).where('org_id', '=', orgId()).where('action', '=', 'email_tracking.changed').orderBy('id').execute();
+    assert.deepEqual(audit.map((a) => JSON.parse(a.details)), [{ email_tracking: false }, { email_tracking: true }]);
   });
 
   test('user create adds a standard user, and the same email again exits 1 with ALREADY_EXISTS', async () => {

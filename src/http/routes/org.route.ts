@@ -4,6 +4,7 @@ import { AppError } from '../../errors.js';
 import { changeOrgSettings } from '../../orgs/change-org-settings.js';
 import { readOrgSettingsChange } from '../../wire/settings-writes.js';
 import { findOrg } from '../../orgs/org-repository.js';
+import { emailTrackingOn } from '../../tracking/tracking-setting.js';
 import { presentOrg } from '../../orgs/present-org.js';
 import { listUsers } from '../../users/user-repository.js';
 import { principalOf } from '../auth-hooks.js';
@@ -24,10 +25,10 @@ export const orgRoutes =
 
     // Beyond Zoho (which switches GDPR compliance in Setup only): Administrators turn
     // `privacy_settings` and Mailroom's `one_click_unsubscribe` on or off with
-    // `{"org":[{"privacy_settings":true,"one_click_unsubscribe":true}]}` (either key or both).
+    // `{"org":[{"privacy_settings":true,"one_click_unsubscribe":true,"email_tracking":true}]}` (any of them).
     fastify.put('/crm/:version/org', { schema: schemas.updateOrg, config: { scopes: ['ZohoCRM.org.UPDATE'], admin: true } }, async (request) => {
       const org = await changeOrgSettings(ctx, principalOf(request), () => readOrgSettingsChange(request.body));
-      const details = { id: org.id, privacy_settings: org.privacy_settings === 1, one_click_unsubscribe: org.one_click_unsubscribe === 1 };
+      const details = { id: org.id, privacy_settings: org.privacy_settings === 1, one_click_unsubscribe: org.one_click_unsubscribe === 1, email_tracking: emailTrackingOn(org) };
       return { org: [{ code: 'SUCCESS', details, message: 'org updated successfully', status: 'success' }] };
     });
   };

@@ -1,3 +1,4 @@
+import { emailTrackingOn } from '../../tracking/tracking-setting.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Context } from '../../context.js';
@@ -42,6 +43,8 @@ const NOTICES: Record<string, string> = {
   smtp: 'Your SMTP settings were checked and saved.',
   unsubscribe_on: 'One-click unsubscribe is on: messages now carry List-Unsubscribe headers.',
   unsubscribe_off: 'One-click unsubscribe is off.',
+  tracking_on: 'Open and click tracking is on for html mail sent from now on.',
+  tracking_off: 'Open and click tracking is off.',
   created: 'The template was created.',
   saved: 'The template was saved.',
 };
@@ -97,6 +100,7 @@ export const settingsRoutes =
         smtp: smtp ? { host: smtp.host, port: smtp.port, from_email: smtp.from_email, failing: smtp.failure_reason } : null,
         templateCount: templates.length,
         oneClickUnsubscribe: org?.one_click_unsubscribe === 1,
+        emailTracking: org ? emailTrackingOn(org) : false,
         notice,
         errors,
         form,
@@ -125,6 +129,15 @@ export const settingsRoutes =
       if (value !== 'true' && value !== 'false') return send(reply, await settingsPage(session, null, { unsubscribe: 'Choose on or off.' }), 400);
       await changeOrgSettings(ctx, session.principal, () => ({ oneClickUnsubscribe: value === 'true' }));
       return reply.redirect(`/ui/settings?notice=${value === 'true' ? 'unsubscribe_on' : 'unsubscribe_off'}`, 303);
+    });
+
+    app.post('/ui/settings/email-tracking', { schema: schemas.setEmailTracking }, async (request, reply) => {
+      const session = sessionOf(request);
+      const value = str(request.body, 'email_tracking');
+      if (!session.isAdmin) return send(reply, await settingsPage(session, null, { tracking: 'Only administrators change tracking.' }), 403);
+      if (value !== 'true' && value !== 'false') return send(reply, await settingsPage(session, null, { tracking: 'Choose on or off.' }), 400);
+      await changeOrgSettings(ctx, session.principal, () => ({ emailTracking: value === 'true' }));
+      return reply.redirect(`/ui/settings?notice=${value === 'true' ? 'tracking_on' : 'tracking_off'}`, 303);
     });
 
     // ---- The user's own SMTP server (password write-only) ----------------------------------------

@@ -17,15 +17,15 @@ export const getOrg = {
   summary: "The caller's org",
   tags,
   params: VersionParams,
-  response: OneResponses('org', OpenObject({ id: Type.String(), company_name: Type.String(), time_zone: Type.String(), privacy_settings: Type.Boolean(), one_click_unsubscribe: Type.Boolean() }), 'The org'),
+  response: OneResponses('org', OpenObject({ id: Type.String(), company_name: Type.String(), time_zone: Type.String(), privacy_settings: Type.Boolean(), one_click_unsubscribe: Type.Boolean(), email_tracking: Type.Boolean() }), 'The org'),
 };
 
 export const updateOrg = {
-  summary: 'Switch privacy settings (GDPR compliance) and one-click unsubscribe on or off (beyond Zoho)',
+  summary: 'Switch privacy settings (GDPR compliance), one-click unsubscribe and open and click tracking on or off (beyond Zoho)',
   tags,
   params: VersionParams,
   body: JsonBody(
-    '`{"org": [{"privacy_settings": true, "one_click_unsubscribe": true}]}`: either key or both, each a boolean (`one_click_unsubscribe` is a Mailroom key: RFC 8058 `List-Unsubscribe` headers on every message, docs/compliance.md)',
+    '`{"org": [{"privacy_settings": true, "one_click_unsubscribe": true, "email_tracking": true}]}`: any of the keys, each a boolean (`one_click_unsubscribe` and `email_tracking` are Mailroom keys: RFC 8058 `List-Unsubscribe` headers on every message, docs/compliance.md; the open pixel and tracked links in html mail, README "Tracking opens and clicks" — until set, on for paid editions and off for the free edition)',
     { org: [{ privacy_settings: true, one_click_unsubscribe: true }] },
   ),
   response: {
@@ -34,7 +34,7 @@ export const updateOrg = {
         org: Type.Array(
           Type.Object({
             code: Type.Literal('SUCCESS'),
-            details: Type.Object({ id: Type.String(), privacy_settings: Type.Boolean(), one_click_unsubscribe: Type.Boolean() }),
+            details: Type.Object({ id: Type.String(), privacy_settings: Type.Boolean(), one_click_unsubscribe: Type.Boolean(), email_tracking: Type.Boolean() }),
             message: Type.String(),
             status: Type.Literal('success'),
           }),

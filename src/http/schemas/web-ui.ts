@@ -135,6 +135,11 @@ export const setOneClickUnsubscribe = post(
   { body: form({ one_click_unsubscribe: '`true` to turn it on, `false` to turn it off', ...CSRF }) },
   'Saved: to the settings with a notice',
 );
+export const setEmailTracking = post(
+  'Turn open and click tracking on or off (administrators)',
+  { body: form({ email_tracking: '`true` to turn it on, `false` to turn it off', ...CSRF }) },
+  'Saved: to the settings with a notice',
+);
 export const smtpPage = page('Your SMTP server', 'The form (the password is never shown)', { querystring: query({ notice: 'A notice to show' }) });
 export const saveSmtp = post(
   'Check and save your SMTP server',
