@@ -23,9 +23,16 @@ export interface SecretBox {
 export function createSecretBox(key: Buffer): SecretBox {
   if (key.length !== 32) throw new Error('secret key must be 32 bytes');
   const macKeys = new Map<string, Buffer>();
+  const derivedKeys = new Map<string, Buffer>();
   return {
     derive(info) {
-      return Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), info, 32));
+      // Asked for on every delivery (the VERP key) and inbound report: derived once per purpose.
+      let derived = derivedKeys.get(info);
+      if (!derived) {
+        derived = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), info, 32));
+        derivedKeys.set(info, derived);
+      }
+      return derived;
     },
     mac(purpose, data) {
       let macKey = macKeys.get(purpose);

@@ -60,28 +60,28 @@ ${input('email', 'Email', view.form.email, view.errors, 'email', html`required`)
 <button type="submit">Add address</button></form>`
     : html`<p class="small">Only administrators add organisation addresses.</p>`
 }</section>
-<section class="card" aria-labelledby="unsub-h"><h2 id="unsub-h">One-click unsubscribe</h2>
-<p id="unsub-state">${view.oneClickUnsubscribe ? 'On' : 'Off'}: ${
-  view.oneClickUnsubscribe ? 'every message carries a List-Unsubscribe link' : 'messages carry no List-Unsubscribe link'
-} (RFC 8058; mailbox providers ask it of bulk senders).</p>${view.errors.unsubscribe ? html`<p class="alert" role="alert">${view.errors.unsubscribe}</p>` : ''}
-${
-  session.isAdmin
-    ? html`<form method="post" action="/ui/settings/one-click-unsubscribe" class="row">${csrf(session)}
-<input type="hidden" name="one_click_unsubscribe" value="${view.oneClickUnsubscribe ? 'false' : 'true'}">
-<button type="submit">${view.oneClickUnsubscribe ? 'Turn one-click unsubscribe off' : 'Turn one-click unsubscribe on'}</button></form>`
-    : html`<p class="small">Only administrators change it.</p>`
-}</section>
-<section class="card" aria-labelledby="tracking-h"><h2 id="tracking-h">Open and click tracking</h2>
-<p id="tracking-state">${view.emailTracking ? 'On' : 'Off'}: ${
-  view.emailTracking ? 'html mail carries an open pixel and tracked links; the Emails list shows opened and clicked' : 'mail carries no open pixel and its links are left as written'
-} (prefetches by mail proxies and scanners are recorded but not counted).</p>${view.errors.tracking ? html`<p class="alert" role="alert">${view.errors.tracking}</p>` : ''}
-${
-  session.isAdmin
-    ? html`<form method="post" action="/ui/settings/email-tracking" class="row">${csrf(session)}
-<input type="hidden" name="email_tracking" value="${view.emailTracking ? 'false' : 'true'}">
-<button type="submit">${view.emailTracking ? 'Turn tracking off' : 'Turn tracking on'}</button></form>`
-    : html`<p class="small">Only administrators change it.</p>`
-}</section>
+${switchCard(session, {
+  id: 'unsub',
+  title: 'One-click unsubscribe',
+  on: view.oneClickUnsubscribe,
+  says: view.oneClickUnsubscribe ? 'every message carries a List-Unsubscribe link' : 'messages carry no List-Unsubscribe link',
+  note: '(RFC 8058; mailbox providers ask it of bulk senders).',
+  error: view.errors.unsubscribe,
+  action: '/ui/settings/one-click-unsubscribe',
+  field: 'one_click_unsubscribe',
+  button: view.oneClickUnsubscribe ? 'Turn one-click unsubscribe off' : 'Turn one-click unsubscribe on',
+})}
+${switchCard(session, {
+  id: 'tracking',
+  title: 'Open and click tracking',
+  on: view.emailTracking,
+  says: view.emailTracking ? 'html mail carries an open pixel and tracked links; the Emails list shows opened and clicked' : 'mail carries no open pixel and its links are left as written',
+  note: '(prefetches by mail proxies and scanners are recorded but not counted).',
+  error: view.errors.tracking,
+  action: '/ui/settings/email-tracking',
+  field: 'email_tracking',
+  button: view.emailTracking ? 'Turn tracking off' : 'Turn tracking on',
+})}
 <section class="card" aria-labelledby="smtp-h"><h2 id="smtp-h">Your SMTP server</h2>
 ${
   view.smtp
@@ -182,4 +182,20 @@ ${input('subject', 'Subject', f.subject, view.errors, 'text', html`required`)}
 </form>
 ${preview}`,
   );
+}
+
+/** An org-wide on/off setting: its state, what it means, and (for administrators) the form that flips it. */
+function switchCard(
+  session: Session,
+  card: { id: string; title: string; on: boolean; says: string; note: string; error: string | undefined; action: string; field: string; button: string },
+): SafeHtml {
+  return html`<section class="card" aria-labelledby="${card.id}-h"><h2 id="${card.id}-h">${card.title}</h2>
+<p id="${card.id}-state">${card.on ? 'On' : 'Off'}: ${card.says} ${card.note}</p>${card.error ? html`<p class="alert" role="alert">${card.error}</p>` : ''}
+${
+  session.isAdmin
+    ? html`<form method="post" action="${card.action}" class="row">${csrf(session)}
+<input type="hidden" name="${card.field}" value="${card.on ? 'false' : 'true'}">
+<button type="submit">${card.button}</button></form>`
+    : html`<p class="small">Only administrators change it.</p>`
+}</section>`;
 }
