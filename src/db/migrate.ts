@@ -15,6 +15,7 @@ import * as m0012 from './migrations/0012-process-heartbeats.js';
 import * as m0013 from './migrations/0013-one-click-unsubscribe.js';
 import * as m0014 from './migrations/0014-bounces.js';
 import * as m0015 from './migrations/0015-tracking.js';
+import * as m0016 from './migrations/0016-webhooks.js';
 
 /** Every migration, listed explicitly (no directory scanning), in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013-one-click-unsubscribe': m0013,
   '0014-bounces': m0014,
   '0015-tracking': m0015,
+  '0016-webhooks': m0016,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

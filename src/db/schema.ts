@@ -509,6 +509,66 @@ export interface RecipientEventTable {
   remote_address: string | null;
 }
 
+/** An org's webhook endpoint (migration 0016). */
+export interface WebhookEndpointTable {
+  id: string;
+  org_id: string;
+  url: string;
+  description: string | null;
+  /** SecretBox ciphertext of the `whsec_…` signing secret. */
+  secret: string;
+  /** JSON array of event types. */
+  event_types: string;
+  enabled: number;
+  disabled_reason: string | null;
+  disabled_at: number | null;
+  failing_since: number | null;
+  last_success_at: number | null;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One event type an endpoint wants (migration 0016). */
+export interface WebhookSubscriptionTable {
+  endpoint_id: string;
+  org_id: string;
+  event_type: string;
+}
+
+/** One event for one endpoint: the outbox row and its delivery state (migration 0016). */
+export interface WebhookMessageTable {
+  event_id: string;
+  endpoint_id: string;
+  org_id: string;
+  event_type: string;
+  payload: string;
+  occurred_at: number;
+  created_at: number;
+  state: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  due_at: number | null;
+  lease_owner: string | null;
+  lease_until: number | null;
+  last_attempt_at: number | null;
+  last_status: number | null;
+  last_error: string | null;
+  delivered_at: number | null;
+  possible_duplicate: number;
+}
+
+/** One attempt to deliver a webhook message (migration 0016). */
+export interface WebhookAttemptTable {
+  id: string;
+  endpoint_id: string;
+  event_id: string;
+  attempt: number;
+  at: number;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+}
+
 export interface DB {
   orgs: OrgTable;
   users: UserTable;
@@ -545,4 +605,8 @@ export interface DB {
   inbound_messages: InboundMessageTable;
   relay_events: RelayEventTable;
   recipient_events: RecipientEventTable;
+  webhook_endpoints: WebhookEndpointTable;
+  webhook_subscriptions: WebhookSubscriptionTable;
+  webhook_messages: WebhookMessageTable;
+  webhook_attempts: WebhookAttemptTable;
 }
