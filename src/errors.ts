@@ -502,6 +502,26 @@ export const ERROR_CATALOGUE = {
     when: 'More than 600 requests a minute to one relay webhook from one client address (per process; `Retry-After`); the relay retries.',
   },
 
+  // Webhook endpoints of an org (beyond Zoho): `/crm/{v}/settings/webhooks`, `mailroom webhook …`, the web UI.
+  WEBHOOK_URL_NOT_ALLOWED: {
+    status: 400,
+    zohoCode: 'INVALID_DATA',
+    message: 'The webhook URL is not allowed: its host must be a public internet address',
+    when: 'A webhook URL whose host is `localhost` or an IP address that is not public (loopback, private, link-local, …) while neither `WEBHOOK_ALLOW_PRIVATE_HOSTS` nor `SMTP_ALLOW_PRIVATE_HOSTS` is on; nothing changes.',
+  },
+  WEBHOOK_LIMIT_REACHED: {
+    status: 400,
+    zohoCode: 'LIMIT_EXCEEDED',
+    message: 'the number of webhooks exceeds the maximum allowed',
+    when: 'Adding an 11th webhook endpoint to an org (`details.maximum: 10`); nothing changes.',
+  },
+  WEBHOOK_DISABLED: {
+    status: 400,
+    zohoCode: 'NOT_ALLOWED',
+    message: 'The webhook is disabled. Enable it before sending again',
+    when: '"Send again" of a delivery of a disabled webhook endpoint (`details.disabled_reason`); nothing changes.',
+  },
+
   // Admin operations (CLI and admin API).
   NOT_FOUND: {
     status: 404,

@@ -26,6 +26,7 @@ import { consentRoutes } from './routes/consent.route.js';
 import { unsubscribeRoutes } from './routes/unsubscribe.route.js';
 import { trackingRoutes } from './routes/tracking.route.js';
 import { webhookRoutes } from './routes/webhooks.route.js';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints.route.js';
 import { recordRoutes } from './routes/records.route.js';
 import { settingsMetadataRoutes } from './routes/settings-metadata.route.js';
 import { userRoutes } from './routes/users.route.js';
@@ -162,6 +163,7 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
     await crm.register(emailLimitRoutes(ctx));
     await crm.register(inventoryTemplateRoutes(ctx));
     await crm.register(complianceRoutes(ctx));
+    await crm.register(webhookEndpointRoutes(ctx));
     await crm.register(recordRoutes(ctx));
     await crm.register(mailRoutes(ctx));
     await crm.register(fileRoutes(ctx));
