@@ -12,6 +12,7 @@ import { changeOrgSettings } from '../../src/orgs/change-org-settings.js';
 import { createUser } from '../../src/users/create-user.js';
 import { multipartBody, TINY_PNG } from '../helpers/multipart.js';
 import { AnswerChecker, openApiPath } from '../helpers/openapi.js';
+import { insertDelivery } from '../helpers/webhook-rows.js';
 import { ALL_SCOPES, describeEachDatabase, json, type TestApp, type TestOrg } from '../helpers/test-app.js';
 
 type Operation = { security?: Record<string, string[]>[]; 'x-admin-only'?: boolean; responses: Record<string, unknown> };
@@ -84,7 +85,16 @@ describeEachDatabase('OpenAPI document', (get) => {
       'PUT /crm/{version}/org',
       'PUT /crm/{version}/settings/profile_permissions',
       'PUT /crm/{version}/settings/record_locking_configurations',
-    ]);
+      'GET /crm/{version}/settings/webhooks',
+      'POST /crm/{version}/settings/webhooks',
+      'DELETE /crm/{version}/settings/webhooks/{id}',
+      'GET /crm/{version}/settings/webhooks/{id}',
+      'PUT /crm/{version}/settings/webhooks/{id}',
+      'POST /crm/{version}/settings/webhooks/{id}/actions/rotate_secret',
+      'GET /crm/{version}/settings/webhooks/{id}/deliveries',
+      'GET /crm/{version}/settings/webhooks/{id}/deliveries/{event_id}',
+      'POST /crm/{version}/settings/webhooks/{id}/deliveries/{event_id}/actions/send_again',
+    ].sort());
   });
 
   test('what the document calls administrators only answers ADMIN_ONLY to anyone else, and the use-cases hold the rule', async () => {
@@ -98,6 +108,8 @@ describeEachDatabase('OpenAPI document', (get) => {
       ['PUT', '/crm/{version}/settings/profile_permissions', '/crm/v8/settings/profile_permissions', { profile_permissions: 'not even an array' }],
       ['PUT', '/crm/{version}/settings/record_locking_configurations', '/crm/v8/settings/record_locking_configurations?module=Leads', {}],
       ['PUT', '/crm/{version}/org', '/crm/v8/org', { org: 'not even an array' }],
+      ['GET', '/crm/{version}/settings/webhooks', '/crm/v8/settings/webhooks'],
+      ['POST', '/crm/{version}/settings/webhooks', '/crm/v8/settings/webhooks', { webhooks: 'not even an array' }],
     ];
     for (const [method, route, url, body] of calls) {
       const response = await call(app, method, route.replace('{version}', ':version'), url, repToken, body);
@@ -190,6 +202,28 @@ describeEachDatabase('OpenAPI document', (get) => {
     assert.equal((await call(app, 'DELETE', '/crm/:version/settings/email_templates', `/crm/v8/settings/email_templates?ids=${id}`, wideToken)).statusCode, 200);
     assert.equal((await call(app, 'GET', '/crm/:version/settings/inventory_templates', '/crm/v8/settings/inventory_templates', wideToken)).statusCode, 200);
     assert.equal((await call(app, 'GET', '/crm/:version/settings/inventory_templates/:id', '/crm/v8/settings/inventory_templates/1', wideToken)).statusCode, 400);
+  });
+
+  test('webhook endpoints and their delivery log answer as documented', async () => {
+    const app = get();
+    const base = '/crm/:version/settings/webhooks';
+    const created = await call(app, 'POST', base, '/crm/v8/settings/webhooks', org.token, { webhooks: [{ url: 'https://hooks.example.com/doc', events: ['*'] }] });
+    assert.equal(created.statusCode, 201, created.body);
+    const id = json(created).webhooks[0].details.id as string;
+    const event = await insertDelivery(app, org, id, { state: 'failed' });
+    const calls: [string, string, string, number, unknown?][] = [
+      ['POST', base, '/crm/v8/settings/webhooks', 400, { webhooks: [{ url: 'http://x.example' }] }],
+      ['GET', base, '/crm/v8/settings/webhooks', 200],
+      ['GET', `${base}/:id`, `/crm/v8/settings/webhooks/${id}`, 200],
+      ['GET', `${base}/:id`, '/crm/v8/settings/webhooks/1', 404],
+      ['PUT', `${base}/:id`, `/crm/v8/settings/webhooks/${id}`, 200, { webhooks: [{ description: 'doc' }] }],
+      ['POST', `${base}/:id/actions/rotate_secret`, `/crm/v8/settings/webhooks/${id}/actions/rotate_secret`, 200],
+      ['GET', `${base}/:id/deliveries`, `/crm/v8/settings/webhooks/${id}/deliveries`, 200],
+      ['GET', `${base}/:id/deliveries/:event_id`, `/crm/v8/settings/webhooks/${id}/deliveries/${event}`, 200],
+      ['POST', `${base}/:id/deliveries/:event_id/actions/send_again`, `/crm/v8/settings/webhooks/${id}/deliveries/${event}/actions/send_again`, 200],
+      ['DELETE', `${base}/:id`, `/crm/v8/settings/webhooks/${id}`, 200],
+    ];
+    for (const [method, route, url, status, body] of calls) assert.equal((await call(app, method, route, url, org.token, body)).statusCode, status, `${method} ${url}`);
   });
 
   test('the token endpoint answers as documented: tokens, OAuth errors, and a broken request', async () => {
