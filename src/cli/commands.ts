@@ -30,25 +30,28 @@ import { createUser } from '../users/create-user.js';
 import { INBOUND_STATES, listInbound, showInbound, type InboundState } from '../inbound/list-inbound-messages.js';
 import { findUserByEmail, findUserById, fullName, listUsers, type UserRow } from '../users/user-repository.js';
 import { emailTrackingOn } from '../tracking/tracking-setting.js';
+import { WEBHOOK_COMMANDS } from './webhook-commands.js';
 
 export class UsageError extends Error {}
 
 export type CommandOutput = Record<string, unknown>;
-type Values = Record<string, string | boolean | string[] | undefined>;
+export type Values = Record<string, string | boolean | string[] | undefined>;
 
 export type Command = {
   name: string[];
   usage: string;
   summary: string;
   options: NonNullable<ParseArgsConfig['options']>;
+  /** Names of the positional arguments the command takes, in order (`webhook update ID` → `['endpoint']`); none by default. */
+  positionals?: readonly string[];
   run(app: App, values: Values): Promise<CommandOutput>;
 };
 
-const str = (values: Values, key: string): string | undefined => {
+export const str = (values: Values, key: string): string | undefined => {
   const value = values[key];
   return typeof value === 'string' ? value : undefined;
 };
-const required = (values: Values, key: string): string => {
+export const required = (values: Values, key: string): string => {
   const value = str(values, key);
   if (value === undefined || value.trim() === '') throw new UsageError(`--${key} is required`);
   return value;
@@ -72,7 +75,7 @@ const limitOverride = (values: Values, key: string): number | null | undefined =
 const multiline = (value: string | undefined): string | null => (value === undefined ? null : value.replace(/\\n/g, '\n'));
 
 /** `--org ID`, or the first org when there is exactly one obvious choice. */
-async function resolveOrg(app: App, values: Values): Promise<OrgRow> {
+export async function resolveOrg(app: App, values: Values): Promise<OrgRow> {
   const id = str(values, 'org') ?? str(values, 'id');
   const org = id ? await findOrg(app.db, id) : await findFirstOrg(app.db);
   if (!org) throw new AppError('NOT_FOUND', { details: { api_name: 'org', id: id ?? null } });
@@ -94,7 +97,7 @@ async function resolveUser(app: App, org: OrgRow, ref: string | undefined): Prom
  * API: the user named by `--user`, else the org's first administrator (docs/cli.md). What it makes
  * is theirs (`created_by`); times are shown in the org's time zone.
  */
-async function actAs(app: App, org: OrgRow, userRef: string | undefined): Promise<Principal> {
+export async function actAs(app: App, org: OrgRow, userRef: string | undefined): Promise<Principal> {
   const user = await resolveUser(app, org, userRef);
   return { orgId: org.id, userId: user.id, scopes: [], timeZone: org.time_zone };
 }
@@ -580,4 +583,5 @@ export const COMMANDS: Command[] = [
       return { profile_permissions: profiles };
     },
   },
+  ...WEBHOOK_COMMANDS,
 ];

@@ -78,18 +78,28 @@ async function main(rawArgv: string[]): Promise<number> {
       args: argv.slice(nameLength),
       options: { json: { type: 'boolean' }, ...(command?.options ?? {}) },
       strict: true,
-      allowPositionals: false,
+      allowPositionals: (command?.positionals?.length ?? 0) > 0,
     });
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\nUsage: mailroom ${command?.usage ?? 'migrate'}\n`);
     return 2;
   }
   const json = globalJson || parsed.values.json === true;
+  // Positional arguments (`webhook update ID`) are named by the command; more than it names is a usage error.
+  const names = command?.positionals ?? [];
+  if (parsed.positionals.length > names.length) {
+    process.stderr.write(`unexpected argument ${parsed.positionals[names.length]}\n\nUsage: mailroom ${command?.usage ?? 'migrate'}\n`);
+    return 2;
+  }
+  const values: Record<string, string | boolean | string[] | undefined> = { ...parsed.values };
+  parsed.positionals.forEach((value, i) => {
+    values[names[i]!] = value;
+  });
 
   let app: App | undefined;
   try {
     app = await createApp(config, { log: quietLogger(), role: 'mailroom-cli' });
-    const output: CommandOutput = command ? await command.run(app, parsed.values) : { migrated: true };
+    const output: CommandOutput = command ? await command.run(app, values) : { migrated: true };
     process.stdout.write(json ? `${JSON.stringify(output, null, 2)}\n` : `${human(output)}\n`);
     return 0;
   } catch (error) {
