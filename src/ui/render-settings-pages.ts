@@ -88,7 +88,12 @@ ${
     ? html`<p>Mail from ${view.smtp.from_email} goes through ${view.smtp.host}:${view.smtp.port}.${view.smtp.failing ? html` <strong>Failing:</strong> ${view.smtp.failing}` : ''}</p>`
     : html`<p>None: your mail goes through the organisation's relay.</p>`
 }<p><a href="/ui/settings/smtp">Edit SMTP settings</a></p></section>
-<section class="card" aria-labelledby="tpl-h"><h2 id="tpl-h">Email templates</h2><p>${view.templateCount} templates. <a href="/ui/settings/templates">Manage email templates</a></p></section>`,
+<section class="card" aria-labelledby="tpl-h"><h2 id="tpl-h">Email templates</h2><p>${view.templateCount} templates. <a href="/ui/settings/templates">Manage email templates</a></p></section>
+<section class="card" aria-labelledby="webhooks-h"><h2 id="webhooks-h">Webhooks</h2>${
+  session.isAdmin
+    ? html`<p>Delivery events pushed to your app, signed. <a href="/ui/settings/webhooks">Manage webhooks</a></p>`
+    : html`<p class="small">Only administrators manage webhooks.</p>`
+}</section>`,
   );
 }
 

@@ -166,3 +166,29 @@ export const template = page('An email template', 'The editor, with a preview fo
   querystring: query({ record_id: 'Preview the template merged with this record', notice: 'A notice to show' }),
 });
 export const saveTemplate = post('Save an email template', { params: TemplateParams, body: TEMPLATE_FORM }, 'Saved: to the editor with a notice');
+
+const WebhookParams = Type.Object({ id: PathSegment('Webhook endpoint id') });
+export const webhooks = page('Webhooks (administrators)', 'The endpoints and the form that adds one', { querystring: query({ notice: 'A notice to show' }) });
+export const createWebhook = {
+  ...post('Add a webhook endpoint (administrators)', { body: form({ url: 'https URL', description: 'Description', events: 'Event types (repeated), or `*`', ...CSRF }) }, 'Never: the answer is a page'),
+  response: { 201: HtmlPage('Added: the endpoints, with the signing secret shown once'), ...HTML_ERRORS },
+};
+export const setWebhookEnabled = post(
+  'Enable or disable a webhook endpoint (administrators)',
+  { params: WebhookParams, body: form({ enabled: '`true` or `false`', ...CSRF }) },
+  'Saved: to the endpoints with a notice',
+);
+export const rotateWebhookSecret = {
+  ...post("Replace a webhook endpoint's signing secret (administrators)", { params: WebhookParams, body: form(CSRF) }, 'Never: the answer is a page'),
+  response: { 200: HtmlPage('The endpoints, with the new secret shown once'), ...HTML_ERRORS },
+};
+export const deleteWebhook = post('Delete a webhook endpoint (administrators)', { params: WebhookParams, body: form(CSRF) }, 'Deleted: to the endpoints with a notice');
+export const webhookDeliveries = page("A webhook endpoint's delivery log (administrators)", 'The log, newest first, with "Send again"', {
+  params: WebhookParams,
+  querystring: query({ state: '`pending`, `delivered` or `failed`', index: 'The page cursor', notice: 'A notice to show' }),
+});
+export const sendWebhookAgain = post(
+  'Send a webhook delivery again (administrators)',
+  { params: Type.Object({ id: PathSegment('Webhook endpoint id'), eventId: PathSegment('Event id') }), body: form(CSRF) },
+  'Pending again: to the log with a notice',
+);
