@@ -143,6 +143,13 @@ export const ENVIRONMENT = {
     meaning: 'Messages sent over one pooled connection before it is replaced.',
   },
   SHUTDOWN_GRACE_SECONDS: { kind: 'integer', default: 30, min: 1, max: 600, meaning: 'On SIGTERM, time in-flight sends and requests get to finish.' },
+  SHUTDOWN_DRAIN_SECONDS: {
+    kind: 'integer',
+    default: 0,
+    min: 0,
+    max: 300,
+    meaning: 'On SIGTERM, how long `/readyz` answers 503 while the server still serves requests, so a load balancer stops sending new ones before it closes (e.g. 10 behind one that probes every 5 s).',
+  },
   SCHEDULE_HORIZON_DAYS: { kind: 'integer', default: 365, min: 1, max: 3650, meaning: 'How far ahead `scheduled_time` may be.' },
   CONSENT_LINK_TTL_DAYS: {
     kind: 'integer',
@@ -390,6 +397,8 @@ export type Config = Readonly<{
     smtpMaxMessagesPerConnection: number;
     /** SHUTDOWN_GRACE_SECONDS */
     shutdownGraceMs: number;
+    /** SHUTDOWN_DRAIN_SECONDS */
+    shutdownDrainMs: number;
     /** SMTP_ALLOW_PRIVATE_HOSTS */
     allowPrivateSmtpHosts: boolean;
     /** SCHEDULE_HORIZON_DAYS */
@@ -593,6 +602,7 @@ export function loadConfig(env: Env = process.env): Config {
       smtpMaxConnections: integer('SMTP_MAX_CONNECTIONS'),
       smtpMaxMessagesPerConnection: integer('SMTP_MAX_MESSAGES_PER_CONNECTION'),
       shutdownGraceMs: integer('SHUTDOWN_GRACE_SECONDS') * 1000,
+      shutdownDrainMs: integer('SHUTDOWN_DRAIN_SECONDS') * 1000,
       allowPrivateSmtpHosts: flag('SMTP_ALLOW_PRIVATE_HOSTS'),
       scheduleHorizonMs: integer('SCHEDULE_HORIZON_DAYS') * 24 * 3600 * 1000,
     }),
