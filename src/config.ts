@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { checkBounceAddress } from './bounces/verp.js';
@@ -418,10 +419,26 @@ export class ConfigError extends Error {
 /** Parses the environment; throws a ConfigError listing every problem with its fix. */
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
-  /** A documented variable's value; empty counts as unset. */
+  /**
+   * A documented variable's value; empty counts as unset. Any variable may instead be given as
+   * `<NAME>_FILE`, the path of a file holding the value (container platforms' secrets:
+   * `SECRETS_KEY_FILE=/run/secrets/mailroom_key`); its content is trimmed. Both at once is a problem.
+   */
   const read = (name: VariableName): string | undefined => {
-    const value = env[name];
-    return value === undefined || value.trim() === '' ? undefined : value.trim();
+    const given = (value: string | undefined): string | undefined => (value === undefined || value.trim() === '' ? undefined : value.trim());
+    const value = given(env[name]);
+    const file = given(env[`${name}_FILE`]);
+    if (file === undefined) return value;
+    if (value !== undefined) {
+      problems.push(`${name} and ${name}_FILE are both set: keep one`);
+      return value;
+    }
+    try {
+      return given(fs.readFileSync(file, 'utf8'));
+    } catch (error) {
+      problems.push(`${name}_FILE=${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}): give the path of a file holding ${name}`);
+      return undefined;
+    }
   };
   const text = (name: NamesOf<'text'>): string | undefined => read(name) ?? ENVIRONMENT[name].default ?? undefined;
   const integer = (name: NamesOf<'integer'>): number => {
