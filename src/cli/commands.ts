@@ -31,8 +31,11 @@ import { INBOUND_STATES, listInbound, showInbound, type InboundState } from '../
 import { findUserByEmail, findUserById, fullName, listUsers, type UserRow } from '../users/user-repository.js';
 import { emailTrackingOn } from '../tracking/tracking-setting.js';
 import { WEBHOOK_COMMANDS } from './webhook-commands.js';
+import { backupCommand } from './backup.js';
 
 export class UsageError extends Error {}
+/** The command could not do what it was asked, for the reason in its message (exit 1). */
+export class CommandFailed extends Error {}
 
 export type CommandOutput = Record<string, unknown>;
 export type Values = Record<string, string | boolean | string[] | undefined>;
@@ -182,6 +185,7 @@ const TEMPLATE_OPTIONS = {
 } as const;
 
 export const COMMANDS: Command[] = [
+  backupCommand,
   {
     name: ['org', 'create'],
     usage: 'org create --name N [--edition E] [--time-zone TZ] [--admin-email A] [--admin-name N] [--admin-password P]',
