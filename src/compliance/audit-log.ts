@@ -23,6 +23,10 @@ export type AuditAction =
   | 'privacy_settings.changed'
   | 'one_click_unsubscribe.changed'
   | 'email_tracking.changed'
+  | 'webhook.created'
+  | 'webhook.changed'
+  | 'webhook.deleted'
+  | 'webhook.secret_rotated'
   | 'send_mail.refused'
   | 'send_mail.skipped';
 

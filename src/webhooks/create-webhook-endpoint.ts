@@ -1,7 +1,9 @@
+import { recordAudit } from '../compliance/audit-log.js';
 import { requireAdmin } from '../compliance/require-admin.js';
 import type { Context, Principal } from '../context.js';
+import { inTransaction } from '../db/database.js';
 import { AppError } from '../errors.js';
-import { countEndpoints, insertEndpoint, type WebhookEndpointRow } from './endpoint-repository.js';
+import { countEndpoints, insertEndpointRows, type WebhookEndpointRow } from './endpoint-repository.js';
 import {
   checkDescription,
   checkEventTypes,
@@ -19,7 +21,7 @@ export type CreatedWebhookEndpoint = Readonly<{ endpoint: WebhookEndpointRow; se
  * `POST /settings/webhooks` (beyond Zoho), `mailroom webhook create`, the web UI: an Administrator
  * (ADMIN_ONLY otherwise, checked before `read` reads the request) adds an endpoint for the event
  * types given. At most MAX_WEBHOOK_ENDPOINTS per org (WEBHOOK_LIMIT_REACHED). The secret
- * (`whsec_…`) is stored sealed with SECRETS_KEY and answered once, here.
+ * (`whsec_…`) is stored sealed with SECRETS_KEY and answered once, here. Audited (`webhook.created`).
  */
 export async function createWebhookEndpoint(ctx: Context, principal: Principal, read: () => WebhookEndpointInput): Promise<CreatedWebhookEndpoint> {
   await requireAdmin(ctx, principal);
@@ -49,7 +51,16 @@ export async function createWebhookEndpoint(ctx: Context, principal: Principal, 
     created_at: now,
     updated_at: now,
   };
-  await insertEndpoint(ctx.db, endpoint, events.types);
+  await inTransaction(ctx.db, async (tx) => {
+    await insertEndpointRows(tx, endpoint, events.types);
+    await recordAudit(ctx, tx, {
+      orgId: principal.orgId,
+      actor: { type: 'user', id: principal.userId },
+      action: 'webhook.created',
+      reason: `webhook endpoint ${endpoint.id} added`,
+      details: { id: endpoint.id, url, events: events.given, enabled },
+    });
+  });
   return { endpoint, secret };
 }
 

@@ -19,10 +19,13 @@ export type WebhookMessageState = WebhookMessageTable['state'];
  * is the SecretBox ciphertext (`ctx.secrets.seal`) of the `whsec_…` secret, never the secret.
  */
 export async function insertEndpoint(db: Database, row: WebhookEndpointRow, eventTypes: readonly WebhookEventType[]): Promise<void> {
-  await inTransaction(db, async (tx) => {
-    await tx.insertInto('webhook_endpoints').values(row).execute();
-    await insertSubscriptions(tx, row.id, row.org_id, eventTypes);
-  });
+  await inTransaction(db, (tx) => insertEndpointRows(tx, row, eventTypes));
+}
+
+/** `insertEndpoint` inside the caller's transaction `tx` (with its audit entry). */
+export async function insertEndpointRows(tx: Database, row: WebhookEndpointRow, eventTypes: readonly WebhookEventType[]): Promise<void> {
+  await tx.insertInto('webhook_endpoints').values(row).execute();
+  await insertSubscriptions(tx, row.id, row.org_id, eventTypes);
 }
 
 async function insertSubscriptions(tx: Database, endpointId: string, orgId: string, eventTypes: readonly WebhookEventType[]): Promise<void> {
@@ -53,51 +56,47 @@ export type EndpointChange = Partial<
 > & { updated_at: number };
 
 /**
- * Changes an endpoint in one transaction: its columns, its subscriptions when `eventTypes` is
- * given (rewritten), and, when `failPending` is given, its pending messages become `failed` with
- * that reason (an administrator disabled it). Undefined when the endpoint is not the org's.
+ * Changes an endpoint, inside the caller's transaction `tx`: its columns, its subscriptions when
+ * `eventTypes` is given (rewritten), and, when `failPending` is given, its pending messages become
+ * `failed` with that reason (an administrator disabled it). Undefined when the endpoint is not the org's.
  */
 export async function updateEndpoint(
-  db: Database,
+  tx: Database,
   orgId: string,
   id: string,
   change: EndpointChange,
   options: { eventTypes?: readonly WebhookEventType[]; failPending?: { reason: string; now: number } } = {},
 ): Promise<WebhookEndpointRow | undefined> {
-  return inTransaction(db, async (tx) => {
-    const updated = await tx.updateTable('webhook_endpoints').set(change).where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 0) return undefined;
-    if (options.eventTypes) {
-      await tx.deleteFrom('webhook_subscriptions').where('endpoint_id', '=', id).execute();
-      await insertSubscriptions(tx, id, orgId, options.eventTypes);
-    }
-    if (options.failPending) {
-      await tx
-        .updateTable('webhook_messages')
-        .set({ state: 'failed', due_at: null, lease_owner: null, lease_until: null, last_error: options.failPending.reason })
-        .where('endpoint_id', '=', id)
-        .where('org_id', '=', orgId)
-        .where('state', '=', 'pending')
-        .execute();
-    }
-    return tx.selectFrom('webhook_endpoints').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirstOrThrow();
-  });
+  const updated = await tx.updateTable('webhook_endpoints').set(change).where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  if (Number(updated.numUpdatedRows) === 0) return undefined;
+  if (options.eventTypes) {
+    await tx.deleteFrom('webhook_subscriptions').where('endpoint_id', '=', id).execute();
+    await insertSubscriptions(tx, id, orgId, options.eventTypes);
+  }
+  if (options.failPending) {
+    await tx
+      .updateTable('webhook_messages')
+      .set({ state: 'failed', due_at: null, lease_owner: null, lease_until: null, last_error: options.failPending.reason })
+      .where('endpoint_id', '=', id)
+      .where('org_id', '=', orgId)
+      .where('state', '=', 'pending')
+      .execute();
+  }
+  return tx.selectFrom('webhook_endpoints').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirstOrThrow();
 }
 
 /**
  * Deletes an endpoint with its subscriptions and its whole delivery log (messages, pending ones
- * included, and attempts): nothing is sent to it any more and nothing of it is left to read.
- * False when the endpoint is not the org's.
+ * included, and attempts), inside the caller's transaction `tx`: nothing is sent to it any more
+ * and nothing of it is left to read. False when the endpoint is not the org's.
  */
-export async function deleteEndpoint(db: Database, orgId: string, id: string): Promise<boolean> {
-  return inTransaction(db, async (tx) => {
-    const deleted = await tx.deleteFrom('webhook_endpoints').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
-    if (Number(deleted.numDeletedRows) === 0) return false;
-    await tx.deleteFrom('webhook_subscriptions').where('endpoint_id', '=', id).execute();
-    await tx.deleteFrom('webhook_attempts').where('endpoint_id', '=', id).execute();
-    await tx.deleteFrom('webhook_messages').where('endpoint_id', '=', id).execute();
-    return true;
-  });
+export async function deleteEndpoint(tx: Database, orgId: string, id: string): Promise<boolean> {
+  const deleted = await tx.deleteFrom('webhook_endpoints').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  if (Number(deleted.numDeletedRows) === 0) return false;
+  await tx.deleteFrom('webhook_subscriptions').where('endpoint_id', '=', id).execute();
+  await tx.deleteFrom('webhook_attempts').where('endpoint_id', '=', id).execute();
+  await tx.deleteFrom('webhook_messages').where('endpoint_id', '=', id).execute();
+  return true;
 }
 
 /**

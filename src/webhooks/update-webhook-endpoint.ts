@@ -1,5 +1,7 @@
+import { recordAudit } from '../compliance/audit-log.js';
 import { requireAdmin } from '../compliance/require-admin.js';
 import type { Context, Principal } from '../context.js';
+import { inTransaction } from '../db/database.js';
 import { DISABLED_BY_ADMIN } from './create-webhook-endpoint.js';
 import { updateEndpoint, type EndpointChange, type WebhookEndpointRow } from './endpoint-repository.js';
 import type { WebhookEventType } from './event-types.js';
@@ -12,7 +14,7 @@ import { checkDescription, checkEventTypes, checkWebhookUrl, privateWebhookHosts
  * and enabled. Enabling clears the disabled reason and the failing streak, so the sender starts
  * afresh; disabling (reason "Disabled by an administrator") fails the endpoint's pending
  * deliveries, as the sender does when it disables an endpoint ("send again" brings one back once
- * enabled). Every key is checked before anything is written.
+ * enabled). Every key is checked before anything is written; the change is audited (`webhook.changed`).
  */
 export async function updateWebhookEndpoint(ctx: Context, principal: Principal, id: string, read: () => WebhookEndpointInput): Promise<WebhookEndpointRow> {
   await requireAdmin(ctx, principal);
@@ -35,6 +37,18 @@ export async function updateWebhookEndpoint(ctx: Context, principal: Principal, 
     Object.assign(change, { enabled: 0, disabled_reason: DISABLED_BY_ADMIN, disabled_at: now });
     failPending = { reason: `endpoint disabled: ${DISABLED_BY_ADMIN.toLowerCase()}`, now };
   }
-  const updated = await updateEndpoint(ctx.db, principal.orgId, current.id, change, { ...(eventTypes ? { eventTypes } : {}), ...(failPending ? { failPending } : {}) });
+  const updated = await inTransaction(ctx.db, async (tx) => {
+    const row = await updateEndpoint(tx, principal.orgId, current.id, change, { ...(eventTypes ? { eventTypes } : {}), ...(failPending ? { failPending } : {}) });
+    if (!row) return undefined;
+    const { updated_at: _at, secret: _secret, ...changed } = change;
+    await recordAudit(ctx, tx, {
+      orgId: principal.orgId,
+      actor: { type: 'user', id: principal.userId },
+      action: 'webhook.changed',
+      reason: `webhook endpoint ${current.id} changed`,
+      details: { id: current.id, ...changed, ...(changed.event_types !== undefined ? { event_types: JSON.parse(changed.event_types) as unknown } : {}) },
+    });
+    return row;
+  });
   return updated ?? (await requireEndpoint(ctx, principal, id));
 }

@@ -387,6 +387,28 @@ describeEachDatabase('Webhook endpoints API', (get) => {
     );
     assert.ok(await app.app.db.selectFrom('webhook_messages').select('event_id').where('event_id', '=', keptEvent).executeTakeFirst());
   });
+
+  test('every change is in the audit trail (a refused one is not), never with the secret', async () => {
+    const app = get();
+    const org = await app.createOrg();
+    const { id, secret } = await createEndpoint(app, org);
+    await app.api('PUT', `${BASE}/${id}`, org.token, { webhooks: [{ enabled: false, events: ['recipient.bounced'] }] });
+    const rotated = json(await app.api('POST', `${BASE}/${id}/actions/rotate_secret`, org.token)).webhooks[0].details.secret as string;
+    await app.api('DELETE', `${BASE}/${id}`, org.token);
+    // A refused change leaves no entry.
+    await app.api('POST', BASE, org.token, { webhooks: [{ url: 'https://10.0.0.1/x', events: ['*'] }] });
+    const response = await app.api('GET', '/crm/v8/settings/audit_log', org.token);
+    assert.equal(response.statusCode, 200, response.body);
+    assert.ok(!response.body.includes(secret.slice(6)) && !response.body.includes(rotated.slice(6)));
+    const entries = json(response).audit_log.filter((e: { action: string }) => e.action.startsWith('webhook.'));
+    assert.deepEqual(
+      entries.map((e: { action: string }) => e.action).reverse(),
+      ['webhook.created', 'webhook.changed', 'webhook.secret_rotated', 'webhook.deleted'],
+    );
+    const changed = entries.find((e: { action: string }) => e.action === 'webhook.changed');
+    assert.equal(JSON.stringify(changed).includes('Disabled by an administrator'), true, JSON.stringify(changed));
+    assert.equal(JSON.stringify(changed).includes('recipient.bounced'), true);
+  });
 });
 
 // http and private hosts are accepted when private hosts are allowed (a receiver on the same network, tests).
