@@ -569,6 +569,21 @@ export interface WebhookAttemptTable {
   duration_ms: number;
 }
 
+/** A DKIM signing key of an org's From domain (migration 0018). */
+export interface DkimKeyTable {
+  id: string;
+  org_id: string;
+  /** Lower-case. */
+  domain: string;
+  selector: string;
+  algorithm: 'rsa-sha256' | 'ed25519-sha256';
+  /** SecretBox ciphertext of the PKCS#8 PEM private key. */
+  private_key: string;
+  /** The DNS record's `p=` (base64). */
+  public_key: string;
+  created_at: number;
+}
+
 export interface DB {
   orgs: OrgTable;
   users: UserTable;
@@ -609,4 +624,5 @@ export interface DB {
   webhook_subscriptions: WebhookSubscriptionTable;
   webhook_messages: WebhookMessageTable;
   webhook_attempts: WebhookAttemptTable;
+  dkim_keys: DkimKeyTable;
 }

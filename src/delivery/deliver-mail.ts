@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { dkimSignerFor } from '../dkim/dkim-signing.js';
 import { retryWhileDatabaseUnavailable } from '../db/availability.js';
 import { blockAddress, findBlocked } from '../mail/blocked-addresses.js';
 import { classifyBounce } from '../bounces/classify.js';
@@ -69,6 +70,7 @@ export async function deliverMail(
     const consentLink = mail.consent_email === 1 ? await consentLinkOfMail(ctx.db, mail.org_id, mail.message_id) : null;
     const unsubscribe = await listUnsubscribe(ctx, mail, all);
     const tracking = await messageTracking(ctx, mail, all);
+    const sign = await dkimSignerFor(ctx, mail.org_id, mail.from_email);
     if (files === null) {
       // Never send a mail without the files it was accepted with.
       failure = { kind: 'failed', statusCode: '5.3.0', diagnostic: 'a file this mail carries is no longer stored', remoteMta: null };
@@ -87,6 +89,7 @@ export async function deliverMail(
           message: composeMessage(mail, all, ctx.config.messageIdDomain, files, consentLink ? consentUrl(ctx, consentLink) : null, unsubscribe, tracking),
           envelope: { from: mail.from_email, to: attempt.map((r) => r.email), ...returnPathsOf(ctx, attempt) },
           handOver: (recipients) => handovers.record({ workerId, messageId: mail.message_id, attempt: mail.attempts }, idsOf(attempt, recipients)),
+          ...(sign ? { sign } : {}),
         });
         faultPoint('delivery.after_reply');
         ctx.metrics.smtpTransaction(destination, 'ok', (performance.now() - started) / 1000);
