@@ -23,7 +23,7 @@ export async function serve(config: Config, options: { worker: boolean }): Promi
   await server.listen({ port: config.port, host: config.host });
   const worker: Worker | null = options.worker ? createWorker(app) : null;
   await worker?.start();
-  // INBOUND_SMTP_PORT set: the inbound listener (late bounces, complaints) runs in this process too.
+  // INBOUND_SMTP_PORT set: the inbound listener (late bounces, complaints, replies) runs in this process too.
   let inbound: { listener: InboundListener; processor: InboundProcessor } | null = null;
   if (config.inbound.port !== null) {
     const processor = createInboundProcessor(app);
