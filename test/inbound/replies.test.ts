@@ -337,4 +337,25 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(all[1].message_id, expected[5]);
     });
   });
+
+  describe(`the listener with REPLY_ADDRESS alone [${kind}]`, () => {
+    test('it runs, takes the reply address (bare, tokenised) and its postmaster, refuses the rest', async () => {
+      const testApp = await startTestApp(kind, { env: { MESSAGE_ID_DOMAIN: 'mail.test', REPLY_ADDRESS: 'replies@reply.test' } });
+      const processor = createInboundProcessor(testApp.app);
+      const listener = await startInboundListener(testApp.app, { port: 0, onStored: () => processor.kick() });
+      try {
+        for (const to of ['replies@reply.test', 'Replies+anything@Reply.test', 'postmaster@reply.test']) assert.match(await sendRaw(listener.port, [to], replyMessage({ from: 'a@example.com', messageId: '<x@y.example>' })), /^250 /, to);
+        for (const to of ['bounces@reply.test', 'replies@other.test', 'bounces@bounce.test']) await assert.rejects(sendRaw(listener.port, [to], replyMessage({ from: 'a@example.com', messageId: '<x@y.example>' })), /550/, to);
+        await processor.idle();
+        const rows = await listInboundMessages(testApp.app.db, { limit: 10 });
+        assert.equal(rows.length, 3);
+        // Not replies to anything of ours, and not reports: kept, ignored.
+        assert.ok(rows.every((r) => r.state === 'ignored'));
+      } finally {
+        await listener.close();
+        await processor.stop();
+        await testApp.close();
+      }
+    });
+  });
 }
