@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { checkBounceAddress } from './bounces/verp.js';
@@ -143,6 +144,13 @@ export const ENVIRONMENT = {
     meaning: 'Messages sent over one pooled connection before it is replaced.',
   },
   SHUTDOWN_GRACE_SECONDS: { kind: 'integer', default: 30, min: 1, max: 600, meaning: 'On SIGTERM, time in-flight sends and requests get to finish.' },
+  SHUTDOWN_DRAIN_SECONDS: {
+    kind: 'integer',
+    default: 0,
+    min: 0,
+    max: 300,
+    meaning: 'On SIGTERM, how long `/readyz` answers 503 while the server still serves requests, so a load balancer stops sending new ones before it closes (e.g. 10 behind one that probes every 5 s).',
+  },
   SCHEDULE_HORIZON_DAYS: { kind: 'integer', default: 365, min: 1, max: 3650, meaning: 'How far ahead `scheduled_time` may be.' },
   CONSENT_LINK_TTL_DAYS: {
     kind: 'integer',
@@ -400,6 +408,8 @@ export type Config = Readonly<{
     smtpMaxMessagesPerConnection: number;
     /** SHUTDOWN_GRACE_SECONDS */
     shutdownGraceMs: number;
+    /** SHUTDOWN_DRAIN_SECONDS */
+    shutdownDrainMs: number;
     /** SMTP_ALLOW_PRIVATE_HOSTS */
     allowPrivateSmtpHosts: boolean;
     /** SCHEDULE_HORIZON_DAYS */
@@ -419,10 +429,26 @@ export class ConfigError extends Error {
 /** Parses the environment; throws a ConfigError listing every problem with its fix. */
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
-  /** A documented variable's value; empty counts as unset. */
+  /**
+   * A documented variable's value; empty counts as unset. Any variable may instead be given as
+   * `<NAME>_FILE`, the path of a file holding the value (container platforms' secrets:
+   * `SECRETS_KEY_FILE=/run/secrets/mailroom_key`); its content is trimmed. Both at once is a problem.
+   */
   const read = (name: VariableName): string | undefined => {
-    const value = env[name];
-    return value === undefined || value.trim() === '' ? undefined : value.trim();
+    const given = (value: string | undefined): string | undefined => (value === undefined || value.trim() === '' ? undefined : value.trim());
+    const value = given(env[name]);
+    const file = given(env[`${name}_FILE`]);
+    if (file === undefined) return value;
+    if (value !== undefined) {
+      problems.push(`${name} and ${name}_FILE are both set: keep one`);
+      return value;
+    }
+    try {
+      return given(fs.readFileSync(file, 'utf8'));
+    } catch (error) {
+      problems.push(`${name}_FILE=${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}): give the path of a file holding ${name}`);
+      return undefined;
+    }
   };
   const text = (name: NamesOf<'text'>): string | undefined => read(name) ?? ENVIRONMENT[name].default ?? undefined;
   const integer = (name: NamesOf<'integer'>): number => {
@@ -608,6 +634,7 @@ export function loadConfig(env: Env = process.env): Config {
       smtpMaxConnections: integer('SMTP_MAX_CONNECTIONS'),
       smtpMaxMessagesPerConnection: integer('SMTP_MAX_MESSAGES_PER_CONNECTION'),
       shutdownGraceMs: integer('SHUTDOWN_GRACE_SECONDS') * 1000,
+      shutdownDrainMs: integer('SHUTDOWN_DRAIN_SECONDS') * 1000,
       allowPrivateSmtpHosts: flag('SMTP_ALLOW_PRIVATE_HOSTS'),
       scheduleHorizonMs: integer('SCHEDULE_HORIZON_DAYS') * 24 * 3600 * 1000,
     }),

@@ -13,8 +13,10 @@ export async function runWorker(config: Config): Promise<number> {
   const guard = guardProcess(app.log);
   const worker = createWorker(app);
   await worker.start();
+  app.health.watch('worker', worker);
   return guard.untilStopped(async (signal) => {
     app.log.info({ event: 'worker.stopping', signal }, 'stopping the worker');
+    app.health.markStopping();
     try {
       // Unfinished sends were returned to the queue: nothing is lost, so the exit is clean.
       await worker.stop();
