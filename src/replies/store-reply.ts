@@ -137,6 +137,12 @@ export async function storeReply(ctx: Context, message: InboundMessageTable): Pr
       }
     }
     return { id, replied, stored: true };
+  }).catch(async (error: unknown) => {
+    // Two processes storing the same message at once: the unique inbound_id refuses the second
+    // insert (and rolls back its transition); the first one's reply stands.
+    const winner = await findReplyByInbound(ctx.db, message.id);
+    if (!winner) throw error;
+    return { id: winner.id, replied: false, stored: false };
   });
   return processed(repliedMail.org_id, reply.autoReply, {
     reply_id: outcome.id,

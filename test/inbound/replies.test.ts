@@ -182,6 +182,31 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(reply.from.email, 'assistant@other.example');
     });
 
+    test('who replied: the recipient the From names (a Cc here); the sender\'s own answer through the dropbox changes no status', async () => {
+      const leadId = await newLead('main@example.com');
+      const sent = json(
+        await testApp.api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, {
+          data: [{ from: { email: adminEmail }, to: [{ email: 'main@example.com' }], cc: [{ email: 'boss@example.com' }], subject: 'Offer', content: 'Hi' }],
+        }),
+      );
+      const messageId = sent.data[0].details.message_id as string;
+      const count = sink.messages.length;
+      await worker.runOnce();
+      await sink.waitFor(count + 2);
+      await deliver('replies@reply.test', replyMessage({ from: 'Boss <BOSS@example.com>', messageId: '<boss@client.example>', inReplyTo: `<${messageId}@mail.test>` }));
+      assert.equal(await statusOf(leadId, messageId, 'boss@example.com'), 'replied');
+      assert.equal(await statusOf(leadId, messageId, 'main@example.com'), 'sent');
+
+      const ownId = await deliver('replies@reply.test', replyMessage({ from: adminEmail, to: 'main@example.com', messageId: '<own@client.example>', references: `<${messageId}@mail.test> <boss@client.example>` }));
+      const own = await inboundRow(ownId);
+      assert.equal(own.state, 'processed');
+      assert.equal(own.summary.recipient_id, null);
+      assert.equal(own.summary.matched_by, 'references');
+      assert.equal(await statusOf(leadId, messageId, 'main@example.com'), 'sent');
+      const replies = (await emailsOf(leadId)).Emails.filter((e: { sent: boolean }) => !e.sent);
+      assert.deepEqual(replies.map((r: { from: { email: string } }) => r.from.email).sort(), [adminEmail, 'boss@example.com'].sort());
+    });
+
     test('an auto-reply (RFC 3834 and common marks) is listed and marked, the status stays sent', async () => {
       const { leadId, messageId, delivered } = await mailedLead('away@example.com');
       const replyTo = delivered.parsed.replyTo!.value[0]!.address!;
