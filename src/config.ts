@@ -178,7 +178,28 @@ export const ENVIRONMENT = {
     choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
     meaning:
       'Logs are JSON (pino); tokens, secrets and passwords are redacted: headers and fields by name (an OAuth grant `code` in a request body or query; error codes stay readable), and in every logged URL (request line, error message, stack) the values of `access_token`, `refresh_token`, `id_token`, `client_secret`, `code`, `token`, `password`, `passwd`, `pass`, `secret`, `api_key`, `apikey`, `key`, `signature`, `authorization`, `_csrf` and the consent link\'s secret become `[redacted]`, the rest stays readable.',
+  },  METRICS_TOKEN: {
+    kind: 'text',
+    default: null,
+    shownDefault: 'unset (open)',
+    values: 'a secret of at least 16 characters',
+    meaning: 'Set, `/metrics` (on the API and on the ops port) answers only requests with `Authorization: Bearer <token>`; others get 401.',
   },
+  METRICS_PORT: {
+    kind: 'text',
+    default: null,
+    shownDefault: 'unset (no ops port)',
+    values: 'a TCP port (1-65535; 0 picks a free one)',
+    meaning:
+      'Port of the small HTTP server of `mailroom worker` and `mailroom inbound` with `/metrics`, `/livez` and `/readyz` (on `HOST`). The API serves these on its own port.',
+  },
+  METRICS_USER_SMTP_HOSTS: {
+    kind: 'flag',
+    default: false,
+    meaning:
+      "Label SMTP metrics of users' own servers with their host (`user:smtp.example.com`) instead of `user`: as many series as there are such hosts, so off by default.",
+  },
+
   DEFAULT_TIME_ZONE: {
     kind: 'text',
     default: 'UTC',
@@ -367,6 +388,14 @@ export type Config = Readonly<{
   consentLinkTtlMs: number;
   /** HEARTBEAT_SECONDS */
   heartbeatMs: number;
+  metrics: Readonly<{
+    /** METRICS_TOKEN; null = `/metrics` is open. */
+    token: string | null;
+    /** METRICS_PORT; null = no ops port in `worker` / `inbound`. */
+    port: number | null;
+    /** METRICS_USER_SMTP_HOSTS */
+    userSmtpHosts: boolean;
+  }>;
   /** BOUNCE_ADDRESS, lower-cased; null = the From address is the envelope sender. */
   bounceAddress: string | null;
   /** REPLY_ADDRESS, lower-cased; null = no Reply-To added, replies not taken (src/replies/). */
@@ -556,6 +585,18 @@ export function loadConfig(env: Env = process.env): Config {
 
   const trustProxy = parseTrustProxy(text('TRUST_PROXY')!, problems);
 
+  const metricsToken = text('METRICS_TOKEN') ?? null;
+  if (metricsToken !== null && metricsToken.length < 16) problems.push('METRICS_TOKEN must be at least 16 characters (e.g. `openssl rand -hex 16`)');
+  let metricsPort: number | null = null;
+  const rawMetricsPort = text('METRICS_PORT');
+  if (rawMetricsPort !== undefined) {
+    metricsPort = Number(rawMetricsPort);
+    if (!/^\d{1,5}$/.test(rawMetricsPort) || metricsPort > 65535) {
+      problems.push(`METRICS_PORT=${rawMetricsPort} must be a TCP port from 0 to 65535`);
+      metricsPort = null;
+    }
+  }
+
   const bounceAddress = text('BOUNCE_ADDRESS')?.toLowerCase() ?? null;
   const bounceProblem = bounceAddress === null ? null : checkBounceAddress(bounceAddress);
   if (bounceProblem !== null) problems.push(`BOUNCE_ADDRESS=${bounceAddress} ${bounceProblem} (e.g. bounces@mail.example.com; the VERP token is added to it)`);
@@ -612,6 +653,7 @@ export function loadConfig(env: Env = process.env): Config {
     apiRateLimits: flag('API_RATE_LIMITS'),
     consentLinkTtlMs: integer('CONSENT_LINK_TTL_DAYS') * 24 * 3600 * 1000,
     heartbeatMs: integer('HEARTBEAT_SECONDS') * 1000,
+    metrics: Object.freeze({ token: metricsToken, port: metricsPort, userSmtpHosts: flag('METRICS_USER_SMTP_HOSTS') }),
     bounceAddress,
     replyAddress,
     sesSnsTopicArns: Object.freeze(sesSnsTopicArns),
