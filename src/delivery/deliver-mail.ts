@@ -8,6 +8,7 @@ import { IN_FLIGHT, RECIPIENT_TRANSITIONS, WAITING_STATUSES, outcomeTransition, 
 import { recordOutcomes as recordOutcomeWrites, skipMail as skipMailWrites, type RecipientOutcomeWrite } from '../mail/lifecycle-repository.js';
 import { recipientsOf, type MailRow, type RecipientRow } from '../mail/mail-repository.js';
 import { composeMessage, type LoadedFile } from './build-mime.js';
+import { replyToOf } from '../replies/reply-address.js';
 import { consentLinkOfMail, consentUrl } from '../compliance/consent-links.js';
 import { listUnsubscribe } from '../compliance/list-unsubscribe.js';
 import { messageTracking } from '../tracking/message-tracking.js';
@@ -86,7 +87,7 @@ export async function deliverMail(
         result = await route.transport.send({
           orgId: mail.org_id,
           messageId: mail.message_id,
-          message: composeMessage(mail, all, ctx.config.messageIdDomain, files, consentLink ? consentUrl(ctx, consentLink) : null, unsubscribe, tracking),
+          message: composeMessage(mail, all, ctx.config.messageIdDomain, files, consentLink ? consentUrl(ctx, consentLink) : null, unsubscribe, tracking, replyToOf(ctx, mail, all)),
           envelope: { from: mail.from_email, to: attempt.map((r) => r.email), ...returnPathsOf(ctx, attempt) },
           handOver: (recipients) => handovers.record({ workerId, messageId: mail.message_id, attempt: mail.attempts }, idsOf(attempt, recipients)),
           ...(sign ? { sign } : {}),
