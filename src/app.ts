@@ -13,6 +13,7 @@ import { createDatabaseStorage, createDiskStorage } from './files/file-storage.j
 import path from 'node:path';
 import { systemRelayHttp, type RelayHttp } from './bounces/relay-http.js';
 import { createProcessHealth } from './health/process-health.js';
+import { createMetrics } from './metrics/metrics.js';
 
 /** Everything a process of Mailroom needs, built in one place. */
 export interface App extends Context {
@@ -65,6 +66,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     files: config.fileStorage === 'database' ? createDatabaseStorage(handle.db) : createDiskStorage(path.join(config.dataDir, 'files')),
     heartbeat,
     health: createProcessHealth(handle.db, handle.schema, clock),
+    metrics: createMetrics(handle.db, clock, { leaseMs: config.delivery.leaseMs, process: options.role ?? 'mailroom' }),
     close: async () => {
       await heartbeat.stop();
       await wakeup.close();

@@ -178,7 +178,28 @@ export const ENVIRONMENT = {
     choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
     meaning:
       'Logs are JSON (pino); tokens, secrets and passwords are redacted: headers and fields by name (an OAuth grant `code` in a request body or query; error codes stay readable), and in every logged URL (request line, error message, stack) the values of `access_token`, `refresh_token`, `id_token`, `client_secret`, `code`, `token`, `password`, `passwd`, `pass`, `secret`, `api_key`, `apikey`, `key`, `signature`, `authorization`, `_csrf` and the consent link\'s secret become `[redacted]`, the rest stays readable.',
+  },  METRICS_TOKEN: {
+    kind: 'text',
+    default: null,
+    shownDefault: 'unset (open)',
+    values: 'a secret of at least 16 characters',
+    meaning: 'Set, `/metrics` (on the API and on the ops port) answers only requests with `Authorization: Bearer <token>`; others get 401.',
   },
+  METRICS_PORT: {
+    kind: 'text',
+    default: null,
+    shownDefault: 'unset (no ops port)',
+    values: 'a TCP port (1-65535; 0 picks a free one)',
+    meaning:
+      'Port of the small HTTP server of `mailroom worker` and `mailroom inbound` with `/metrics`, `/livez` and `/readyz` (on `HOST`). The API serves these on its own port.',
+  },
+  METRICS_USER_SMTP_HOSTS: {
+    kind: 'flag',
+    default: false,
+    meaning:
+      "Label SMTP metrics of users' own servers with their host (`user:smtp.example.com`) instead of `user`: as many series as there are such hosts, so off by default.",
+  },
+
   DEFAULT_TIME_ZONE: {
     kind: 'text',
     default: 'UTC',
@@ -215,6 +236,14 @@ export const ENVIRONMENT = {
     meaning:
       "Envelope sender (return path) of every message, made per recipient (VERP): `bounces+<token>@mail.example.com`, the token naming the mail's recipient under an HMAC, so a late bounce (DSN) finds its recipient and a forged one changes nothing. Point the domain's MX at the inbound listener (`INBOUND_SMTP_PORT`; [Bounces and complaints](bounces.md)). Unset: the From address is the envelope sender, as before. The header From never changes.",
   },
+  REPLY_ADDRESS: {
+    kind: 'text',
+    default: null,
+    shownDefault: 'unset (no Reply-To is added; replies are not tracked)',
+    values: 'an email address such as `replies@in.example.com`: no `+`, a local part of at most 33 characters, not `BOUNCE_ADDRESS`',
+    meaning:
+      "Replies on the record: a mail without a `reply_to` of its own goes out with `Reply-To: <sender's name> <replies+<token>@in.example.com>` (the token names its first To recipient under an HMAC), and the inbound listener takes mail for this address (with or without a token): a reply matched by its token or its In-Reply-To/References is stored on the record and makes the recipient `replied`. Users can Bcc the bare address (a \"BCC dropbox\"). Point the domain's MX at the inbound listener (`INBOUND_SMTP_PORT`; [Replies](replies.md)).",
+  },
   SES_SNS_TOPIC_ARNS: {
     kind: 'text',
     default: null,
@@ -237,7 +266,7 @@ export const ENVIRONMENT = {
     shownDefault: 'unset (no listener in `serve`)',
     values: 'a TCP port (1-65535; 0 picks a free one)',
     meaning:
-      'Port of the inbound SMTP listener that takes DSNs and complaints for `BOUNCE_ADDRESS`. Set, `serve` runs it too; `mailroom inbound` runs it alone (default port 2525 there). Every message is committed before its 250.',
+      'Port of the inbound SMTP listener that takes DSNs and complaints for `BOUNCE_ADDRESS` and replies for `REPLY_ADDRESS`. Set, `serve` runs it too; `mailroom inbound` runs it alone (default port 2525 there). Every message is committed before its 250.',
   },
   INBOUND_SMTP_HOST: {
     kind: 'text',
@@ -359,8 +388,18 @@ export type Config = Readonly<{
   consentLinkTtlMs: number;
   /** HEARTBEAT_SECONDS */
   heartbeatMs: number;
+  metrics: Readonly<{
+    /** METRICS_TOKEN; null = `/metrics` is open. */
+    token: string | null;
+    /** METRICS_PORT; null = no ops port in `worker` / `inbound`. */
+    port: number | null;
+    /** METRICS_USER_SMTP_HOSTS */
+    userSmtpHosts: boolean;
+  }>;
   /** BOUNCE_ADDRESS, lower-cased; null = the From address is the envelope sender. */
   bounceAddress: string | null;
+  /** REPLY_ADDRESS, lower-cased; null = no Reply-To added, replies not taken (src/replies/). */
+  replyAddress: string | null;
   /** SES_SNS_TOPIC_ARNS; empty = the SES webhook is off (404). */
   sesSnsTopicArns: readonly string[];
   /** SENDGRID_WEBHOOK_PUBLIC_KEY (checked to be an EC P-256 key); null = the SendGrid webhook is off (404). */
@@ -546,6 +585,18 @@ export function loadConfig(env: Env = process.env): Config {
 
   const trustProxy = parseTrustProxy(text('TRUST_PROXY')!, problems);
 
+  const metricsToken = text('METRICS_TOKEN') ?? null;
+  if (metricsToken !== null && metricsToken.length < 16) problems.push('METRICS_TOKEN must be at least 16 characters (e.g. `openssl rand -hex 16`)');
+  let metricsPort: number | null = null;
+  const rawMetricsPort = text('METRICS_PORT');
+  if (rawMetricsPort !== undefined) {
+    metricsPort = Number(rawMetricsPort);
+    if (!/^\d{1,5}$/.test(rawMetricsPort) || metricsPort > 65535) {
+      problems.push(`METRICS_PORT=${rawMetricsPort} must be a TCP port from 0 to 65535`);
+      metricsPort = null;
+    }
+  }
+
   const bounceAddress = text('BOUNCE_ADDRESS')?.toLowerCase() ?? null;
   const bounceProblem = bounceAddress === null ? null : checkBounceAddress(bounceAddress);
   if (bounceProblem !== null) problems.push(`BOUNCE_ADDRESS=${bounceAddress} ${bounceProblem} (e.g. bounces@mail.example.com; the VERP token is added to it)`);
@@ -558,8 +609,12 @@ export function loadConfig(env: Env = process.env): Config {
       inboundPort = null;
     }
   }
-  if (inboundPort !== null && bounceAddress === null) {
-    problems.push('INBOUND_SMTP_PORT needs BOUNCE_ADDRESS: the inbound listener takes mail for that address only');
+  const replyAddress = text('REPLY_ADDRESS')?.toLowerCase() ?? null;
+  const replyProblem = replyAddress === null ? null : checkBounceAddress(replyAddress);
+  if (replyProblem !== null) problems.push(`REPLY_ADDRESS=${replyAddress} ${replyProblem} (e.g. replies@in.example.com; the reply token is added to it)`);
+  if (replyAddress !== null && replyAddress === bounceAddress) problems.push('REPLY_ADDRESS must differ from BOUNCE_ADDRESS (replies and delivery reports are told apart by the address they arrive at)');
+  if (inboundPort !== null && bounceAddress === null && replyAddress === null) {
+    problems.push('INBOUND_SMTP_PORT needs BOUNCE_ADDRESS or REPLY_ADDRESS: the inbound listener takes mail for those addresses only');
   }
   const sesSnsTopicArns = (text('SES_SNS_TOPIC_ARNS') ?? '').split(',').map((arn) => arn.trim()).filter((arn) => arn !== '');
   for (const arn of sesSnsTopicArns) {
@@ -598,7 +653,9 @@ export function loadConfig(env: Env = process.env): Config {
     apiRateLimits: flag('API_RATE_LIMITS'),
     consentLinkTtlMs: integer('CONSENT_LINK_TTL_DAYS') * 24 * 3600 * 1000,
     heartbeatMs: integer('HEARTBEAT_SECONDS') * 1000,
+    metrics: Object.freeze({ token: metricsToken, port: metricsPort, userSmtpHosts: flag('METRICS_USER_SMTP_HOSTS') }),
     bounceAddress,
+    replyAddress,
     sesSnsTopicArns: Object.freeze(sesSnsTopicArns),
     sendgridWebhookPublicKey,
     inbound: Object.freeze({

@@ -32,29 +32,17 @@ import { findUserByEmail, findUserById, fullName, listUsers, type UserRow } from
 import { emailTrackingOn } from '../tracking/tracking-setting.js';
 import { WEBHOOK_COMMANDS } from './webhook-commands.js';
 import { backupCommand } from './backup.js';
+import { resolveOrg } from './command-kit.js';
+import { dkimCommands } from './dkim.js';
 
-export class UsageError extends Error {}
-/** The command could not do what it was asked, for the reason in its message (exit 1). */
-export class CommandFailed extends Error {}
+export { CommandFailed, UsageError, type Command, type CommandOutput, type Values } from './command-kit.js';
+import { UsageError, type Command, type CommandOutput, type Values } from './command-kit.js';
 
-export type CommandOutput = Record<string, unknown>;
-export type Values = Record<string, string | boolean | string[] | undefined>;
-
-export type Command = {
-  name: string[];
-  usage: string;
-  summary: string;
-  options: NonNullable<ParseArgsConfig['options']>;
-  /** Names of the positional arguments the command takes, in order (`webhook update ID` → `['endpoint']`); none by default. */
-  positionals?: readonly string[];
-  run(app: App, values: Values): Promise<CommandOutput>;
-};
-
-export const str = (values: Values, key: string): string | undefined => {
+const str = (values: Values, key: string): string | undefined => {
   const value = values[key];
   return typeof value === 'string' ? value : undefined;
 };
-export const required = (values: Values, key: string): string => {
+const required = (values: Values, key: string): string => {
   const value = str(values, key);
   if (value === undefined || value.trim() === '') throw new UsageError(`--${key} is required`);
   return value;
@@ -77,13 +65,6 @@ const limitOverride = (values: Values, key: string): number | null | undefined =
 
 const multiline = (value: string | undefined): string | null => (value === undefined ? null : value.replace(/\\n/g, '\n'));
 
-/** `--org ID`, or the first org when there is exactly one obvious choice. */
-export async function resolveOrg(app: App, values: Values): Promise<OrgRow> {
-  const id = str(values, 'org') ?? str(values, 'id');
-  const org = id ? await findOrg(app.db, id) : await findFirstOrg(app.db);
-  if (!org) throw new AppError('NOT_FOUND', { details: { api_name: 'org', id: id ?? null } });
-  return org;
-}
 
 /** `--user ID|EMAIL`, or the org's first admin. */
 async function resolveUser(app: App, org: OrgRow, ref: string | undefined): Promise<UserRow> {
@@ -100,7 +81,7 @@ async function resolveUser(app: App, org: OrgRow, ref: string | undefined): Prom
  * API: the user named by `--user`, else the org's first administrator (docs/cli.md). What it makes
  * is theirs (`created_by`); times are shown in the org's time zone.
  */
-export async function actAs(app: App, org: OrgRow, userRef: string | undefined): Promise<Principal> {
+async function actAs(app: App, org: OrgRow, userRef: string | undefined): Promise<Principal> {
   const user = await resolveUser(app, org, userRef);
   return { orgId: org.id, userId: user.id, scopes: [], timeZone: org.time_zone };
 }
@@ -186,6 +167,7 @@ const TEMPLATE_OPTIONS = {
 
 export const COMMANDS: Command[] = [
   backupCommand,
+  ...dkimCommands,
   {
     name: ['org', 'create'],
     usage: 'org create --name N [--edition E] [--time-zone TZ] [--admin-email A] [--admin-name N] [--admin-password P]',

@@ -9,7 +9,10 @@ import { sendWebhookAgain } from '../webhooks/send-webhook-again.js';
 import { updateWebhookEndpoint } from '../webhooks/update-webhook-endpoint.js';
 import type { WebhookEndpointInput } from '../webhooks/webhook-endpoint-rules.js';
 import { webhookDeliveryDetailJson, webhookDeliveryJson, webhookEndpointJson } from '../wire/webhook-endpoints.js';
-import { actAs, required, resolveOrg, str, UsageError, type Command, type Values } from './commands.js';
+import type { Principal } from '../context.js';
+import { AppError } from '../errors.js';
+import { listUsers } from '../users/user-repository.js';
+import { resolveOrg, str, UsageError, type Command, type Values } from './command-kit.js';
 
 /**
  * `mailroom webhook …` (README "Webhooks", docs/cli.md): the org's webhook endpoints through the
@@ -35,9 +38,21 @@ const eventId = (values: Values): string => {
   return id;
 };
 
+const required = (values: Values, key: string): string => {
+  const value = str(values, key);
+  if (value === undefined || value.trim() === '') throw new UsageError(`--${key} is required`);
+  return value;
+};
+
+/** The org (`--org`, else the first) and who acts: `--user ID|EMAIL`, else its first administrator (the use-cases refuse anyone else). */
 async function caller(app: App, values: Values) {
   const org = await resolveOrg(app, { org: str(values, 'org') });
-  return { org, principal: await actAs(app, org, str(values, 'user')) };
+  const ref = str(values, 'user');
+  const users = await listUsers(app.db, org.id);
+  const user = ref === undefined ? users.find((u) => u.profile === 'admin') : users.find((u) => u.id === ref || u.email.toLowerCase() === ref.toLowerCase());
+  if (!user) throw new AppError('NOT_FOUND', { details: { api_name: 'user', id: ref ?? null } });
+  const principal: Principal = { orgId: org.id, userId: user.id, scopes: [], timeZone: org.time_zone };
+  return { org, principal };
 }
 
 const ORG = { org: { type: 'string' }, user: { type: 'string' } } as const;

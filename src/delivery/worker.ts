@@ -56,7 +56,10 @@ export function createWorker(ctx: Context, options: { transports?: TransportRegi
   let firstLane: 0 | 1 = 0;
   const claim = (limit: number): Promise<MailRow[]> => {
     firstLane = firstLane === 0 ? 1 : 0;
-    return claimDueMails(ctx.db, { workerId: id, now: ctx.clock.now(), leaseMs, limit, firstLane });
+    return claimDueMails(ctx.db, { workerId: id, now: ctx.clock.now(), leaseMs, limit, firstLane }).then((mails) => {
+      if (mails.length > 0) ctx.metrics.claimed(mails.length);
+      return mails;
+    });
   };
 
   const deliver = (mail: MailRow): Promise<void> => {
