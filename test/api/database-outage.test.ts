@@ -121,6 +121,9 @@ for (const kind of DATABASE_KINDS) {
         assert.equal(health.statusCode, 503);
         assert.equal(health.headers['retry-after'], '2');
         assert.equal(json(health).checks.database, 'failed');
+        const ready = await w.testApp.inject({ method: 'GET', url: '/readyz' });
+        assert.equal(ready.statusCode, 503, '/readyz answers 503 while the database is unreachable');
+        assert.deepEqual(json(ready).checks, { database: 'failed', migrations: 'failed', shutdown: 'ok' });
         // Liveness does not depend on the database: a supervisor must not restart a process that recovers by itself.
         assert.equal((await w.testApp.inject({ method: 'GET', url: '/livez' })).statusCode, 200);
         const page = await w.testApp.inject({ method: 'GET', url: '/ui/records', headers: { cookie: `mailroom_session=${'a'.repeat(43)}` } });
