@@ -88,7 +88,8 @@ ${
     ? html`<p>Mail from ${view.smtp.from_email} goes through ${view.smtp.host}:${view.smtp.port}.${view.smtp.failing ? html` <strong>Failing:</strong> ${view.smtp.failing}` : ''}</p>`
     : html`<p>None: your mail goes through the organisation's relay.</p>`
 }<p><a href="/ui/settings/smtp">Edit SMTP settings</a></p></section>
-<section class="card" aria-labelledby="tpl-h"><h2 id="tpl-h">Email templates</h2><p>${view.templateCount} templates. <a href="/ui/settings/templates">Manage email templates</a></p></section>`,
+<section class="card" aria-labelledby="tpl-h"><h2 id="tpl-h">Email templates</h2><p>${view.templateCount} templates. <a href="/ui/settings/templates">Manage email templates</a></p></section>
+${session.isAdmin ? html`<section class="card" aria-labelledby="dkim-h"><h2 id="dkim-h">DKIM signing</h2><p><a href="/ui/settings/dkim">Manage DKIM keys</a> and the DNS records to publish.</p></section>` : ''}`,
   );
 }
 

@@ -21,6 +21,7 @@ import { renderModuleList, renderRecordList, recordPath } from '../../ui/render-
 import { countRecordsByModule, recordName, searchRecords } from '../../ui/record-queries.js';
 import { endSession, sameToken, startSession, type Session } from '../../auth/web-sessions.js';
 import { settingsRoutes } from './ui-settings.route.js';
+import { dkimUiRoutes } from './ui-dkim.route.js';
 import { PageError, notFound } from '../../ui/page-error.js';
 import { buildRecordPage, type RecordPageExtra } from '../../ui/load-record-page.js';
 import { buildComposePage } from '../../ui/load-compose-page.js';
@@ -281,6 +282,7 @@ export const uiRoutes =
       });
 
       await app.register(settingsRoutes(ctx, { send, sessionOf }));
+      await app.register(dkimUiRoutes(ctx, { send, sessionOf }));
 
       // Any other page under /ui answers with the UI's own 404 page, not an API envelope.
       app.get('/ui/*', { schema: schemas.notFound }, async () => {
