@@ -53,8 +53,9 @@ const MAX_ERROR_BYTES = 1024;
 export function createWebhookSender(ctx: Context, options: { id?: string } = {}): WebhookSender {
   const id = options.id ?? `${hostname()}:${process.pid}:wh:${randomBytes(3).toString('hex')}`;
   const { concurrency, perEndpoint, timeoutMs, pollMs } = ctx.config.webhooks;
-  // Long enough for a POST that waits behind the endpoint's other in-flight POSTs here.
-  const leaseMs = 2 * timeoutMs + 30_000;
+  // Long enough for a POST that waits behind one of the endpoint's in-flight POSTs here, and for
+  // recording it; a worker that died mid-POST holds its messages this long.
+  const leaseMs = 2 * timeoutMs + 5_000;
   const inFlight = new Set<Promise<void>>();
   const leased = new Map<string, WebhookMessageRow>();
   const active = new Map<string, number>();
