@@ -83,13 +83,16 @@ for (const kind of DATABASE_KINDS) {
       const messageId = json(sent).data[0].details.message_id as string;
       return { leadId, messageId };
     }
-    async function deliverAll(): Promise<{ pixel: string; returnPath: string }> {
+    async function deliverAll(to: string): Promise<{ pixel: string; returnPath: string; links: string[]; raw: string }> {
       const before = sink.messages.length;
       assert.ok((await worker.runOnce()) >= 1);
-      const [message] = (await sink.waitFor(before + 1)).slice(before);
+      await sink.waitFor(before + 1);
+      const message = sink.messages.slice(before).find((m) => m.envelopeTo.includes(to));
+      assert.ok(message, `a message to ${to}`);
       const htmlText = typeof message!.parsed.html === 'string' ? message!.parsed.html : '';
       const pixel = /<img src="([^"]*\/t\/o\/[^"]*)"/.exec(htmlText)?.[1] ?? '';
-      return { pixel: pixel.slice(BASE.length), returnPath: message!.envelopeFrom };
+      const links = [...htmlText.matchAll(/<a\b[^>]*\shref="([^"]*\/t\/c\/[^"]*)"/g)].map((m) => m[1]!.replace(/&amp;/g, '&').slice(BASE.length));
+      return { pixel: pixel.slice(BASE.length), returnPath: message!.envelopeFrom, links, raw: message!.raw.toString('utf8') };
     }
 
     test('recipient.sent after a delivery, recipient.opened after the pixel, recipient.bounced after a DSN: each for its mail, signed, verifiable; unsubscribed types are not sent', async () => {
@@ -99,7 +102,7 @@ for (const kind of DATABASE_KINDS) {
         const endpointId = await endpoint(receiver, ['recipient.sent', 'recipient.bounced', 'recipient.opened']);
         await endpoint(other, ['mail.accepted']);
         const { leadId, messageId } = await mailedLead('ann@example.com');
-        const { pixel, returnPath } = await deliverAll();
+        const { pixel, returnPath } = await deliverAll('ann@example.com');
 
         assert.equal(await sender.runOnce(), 2, 'mail.accepted for one endpoint, recipient.sent for the other');
         assert.deepEqual(typesOf(receiver.received), ['recipient.sent']);
@@ -177,7 +180,7 @@ for (const kind of DATABASE_KINDS) {
 
     test('an org without endpoints writes nothing to the outbox', async () => {
       const { messageId } = await mailedLead('solo@example.com');
-      await deliverAll();
+      await deliverAll('solo@example.com');
       const rows = await testApp.app.db.selectFrom('webhook_messages').select('event_id').where('org_id', '=', org.orgId).execute();
       assert.deepEqual(rows, []);
       assert.ok(messageId);
@@ -189,7 +192,7 @@ for (const kind of DATABASE_KINDS) {
         const endpointId = await endpoint(receiver, ['mail.accepted', 'recipient.sent']);
         receiver.status = 500;
         const { messageId } = await mailedLead('bob@example.com');
-        await deliverAll();
+        await deliverAll('bob@example.com');
         assert.equal(await sender.runOnce(), 2);
         assert.equal(receiver.delivered().length, 0);
         let log = await messagesOfEndpoint(testApp.app.db, endpointId);
@@ -246,6 +249,55 @@ for (const kind of DATABASE_KINDS) {
         clock.advance(1000);
         assert.equal(await sender.runOnce(), 1);
         assert.equal((await messagesOfEndpoint(testApp.app.db, endpointId))[0]!.state, 'failed', 'a disabled endpoint gets nothing more');
+      } finally {
+        await receiver.close();
+      }
+    });
+
+    test('mail.scheduled then mail.cancelled; recipient.clicked with its url; recipient.unsubscribed from the one-click link, once', async () => {
+      const receiver = await startWebhookReceiver();
+      try {
+        await endpoint(receiver, ['mail.scheduled', 'mail.cancelled', 'recipient.clicked', 'recipient.unsubscribed']);
+        assert.equal((await testApp.api('PUT', '/crm/v8/org', org.token, { org: [{ one_click_unsubscribe: true }] })).statusCode, 200);
+
+        const leadId = json(await testApp.api('POST', '/crm/v8/Leads', org.token, { data: [{ Last_Name: 'Later', Email: 'later@example.com' }] })).data[0].details.id as string;
+        const when = new Date(Math.ceil((clock.now() + HOUR) / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+        const scheduled = await testApp.api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, {
+          data: [{ from: { email: fromOf.get(org.orgId) }, to: [{ email: 'later@example.com' }], subject: 'Later', content: 'c', scheduled_time: when }],
+        });
+        assert.equal(scheduled.statusCode, 200, scheduled.body);
+        const scheduledId = json(scheduled).data[0].details.message_id as string;
+        assert.equal((await testApp.api('POST', `/crm/v8/Leads/${leadId}/Emails/${scheduledId}/actions/cancel`, org.token)).statusCode, 200);
+        assert.equal(await sender.runOnce(), 2);
+        const byType = new Map(receiver.received.map((r) => [r.verified!.type, r.verified!.data]));
+        assert.deepEqual([...byType.keys()].sort(), ['mail.cancelled', 'mail.scheduled']);
+        assert.equal(byType.get('mail.scheduled')!.message_id, scheduledId);
+        assert.equal(byType.get('mail.scheduled')!.scheduled_time, new Date(when).toISOString());
+        assert.equal(byType.get('mail.cancelled')!.message_id, scheduledId);
+        assert.equal(byType.get('mail.cancelled')!.recipients, 1);
+
+        const { messageId } = await mailedLead('eve@example.com');
+        const { links, raw } = await deliverAll('eve@example.com');
+        assert.equal(links.length, 1);
+        clock.advance(2 * 60_000);
+        const click = await testApp.inject({ method: 'GET', url: links[0]!, headers: { 'user-agent': BROWSER }, remoteAddress: '198.51.100.7' });
+        assert.equal(click.statusCode, 302);
+        const unsubscribe = /List-Unsubscribe:\s*<https:\/\/mailroom\.test(\/unsubscribe\/[a-z0-9]+)>/i.exec(raw)?.[1];
+        assert.ok(unsubscribe, raw.slice(0, 3000));
+        for (let i = 0; i < 2; i += 1) {
+          const posted = await testApp.inject({ method: 'POST', url: unsubscribe, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'List-Unsubscribe=One-Click' });
+          assert.ok(posted.statusCode < 300, posted.body);
+        }
+        assert.equal(await sender.runOnce(), 2, 'the replayed POST changes nothing and reports nothing');
+        const clicked = receiver.received[2]!.verified!;
+        const unsubscribed = receiver.received[3]!.verified!;
+        assert.deepEqual([clicked.type, unsubscribed.type].sort(), ['recipient.clicked', 'recipient.unsubscribed']);
+        const [c, u] = clicked.type === 'recipient.clicked' ? [clicked, unsubscribed] : [unsubscribed, clicked];
+        assert.equal(c.data.message_id, messageId);
+        assert.equal(c.data.url, 'https://example.com/offer');
+        assert.equal(u.data.message_id, messageId);
+        assert.equal(u.data.source, 'one_click');
+        assert.equal(u.data.recipient.email, 'eve@example.com');
       } finally {
         await receiver.close();
       }
