@@ -9,6 +9,7 @@ import {
   claimDueWebhookMessages,
   failPendingOfEndpoint,
   findSendingEndpoint,
+  nextWebhookDueAt,
   recordWebhookFailure,
   recordWebhookSuccess,
   releaseWebhookMessages,
@@ -24,7 +25,8 @@ import { webhookHeaders } from './sign.js';
  * after the next delay of WEBHOOK_RETRY_SCHEDULE, `failed` after the last. An endpoint failing for
  * longer than WEBHOOK_DISABLE_AFTER_HOURS is disabled.
  *
- * Wakes: every WEBHOOK_POLL_MS while idle (events written by any process: no per-event NOTIFY, so
+ * Sleeps until the earliest due message, at most WEBHOOK_POLL_MS (one indexed read per poll while
+ * idle, no claim); wakes: every WEBHOOK_POLL_MS while idle (events written by any process: no per-event NOTIFY, so
  * an emission costs its one INSERT … SELECT and nothing more), at once when mail is accepted (the
  * delivery wake-up, in-process and LISTEN/NOTIFY on PostgreSQL), and when a slot frees during a
  * backlog. At most WEBHOOK_CONCURRENCY POSTs at once, WEBHOOK_PER_ENDPOINT_CONCURRENCY per
@@ -124,6 +126,13 @@ export function createWebhookSender(ctx: Context, options: { id?: string } = {})
         for (;;) {
           const free = concurrency - inFlight.size - [...waiting.values()].reduce((n, q) => n + q.length, 0);
           if (!running || free <= 0) break;
+          // A read first: an idle sender does not take the write lock (SQLite) every poll.
+          const next = await nextWebhookDueAt(ctx.db);
+          const now = ctx.clock.now();
+          if (next === null || next > now) {
+            sleep(next === null ? pollMs : Math.min(pollMs, next - now));
+            break;
+          }
           const messages = await claim(free);
           failures = 0;
           for (const message of messages) void dispatch(message);

@@ -31,6 +31,8 @@ for (const kind of DATABASE_KINDS) {
     let processor: InboundProcessor;
     let org: TestOrg;
     let n = 0;
+    // Names only this resolver knows: the POST must go to the address it answered.
+    const lookup = scriptedLookup({ 'hooks.customer.test': [['127.0.0.1']] });
     const fromOf = new Map<string, string>();
 
     before(async () => {
@@ -39,6 +41,7 @@ for (const kind of DATABASE_KINDS) {
       clock = new FakeClock(Date.now());
       testApp = await startTestApp(kind, {
         clock,
+        lookup,
         env: {
           SMTP_URL: sink.url,
           PUBLIC_URL: BASE,
@@ -230,6 +233,29 @@ for (const kind of DATABASE_KINDS) {
         const after = await testApp.app.db.selectFrom('webhook_endpoints').select(['failing_since', 'last_success_at']).where('id', '=', endpointId).executeTakeFirstOrThrow();
         assert.equal(after.failing_since, null, 'a success clears failing_since');
         assert.equal(Number(after.last_success_at), clock.now());
+      } finally {
+        await receiver.close();
+      }
+    });
+
+    test('the endpoint host is resolved once by the guard and the POST goes to that address, Host naming the endpoint', async () => {
+      const receiver = await startWebhookReceiver();
+      try {
+        await registerEndpoint(testApp.app.db, testApp.app.secrets, {
+          orgId: org.orgId,
+          url: `http://hooks.customer.test:${receiver.port}/in?src=mailroom`,
+          secret: receiver.secret,
+          eventTypes: ['mail.accepted'],
+          now: clock.now(),
+        });
+        const calls = lookup.calls.length;
+        const { messageId } = await mailedLead('host@example.com');
+        assert.equal(await sender.runOnce(), 1);
+        assert.equal(lookup.calls.length, calls + 1);
+        const [request] = receiver.delivered();
+        assert.equal(request!.headers.host, `hooks.customer.test:${receiver.port}`);
+        assert.equal(request!.path, '/in?src=mailroom');
+        assert.equal(request!.verified!.data.message_id, messageId);
       } finally {
         await receiver.close();
       }

@@ -10,6 +10,8 @@ import type { WebhookEventType } from '../../src/webhooks/event-types.js';
 /** One request the receiver got, verified with the `standardwebhooks` package. */
 export type ReceivedWebhook = {
   id: string;
+  /** The request's path and query. */
+  path: string;
   headers: http.IncomingHttpHeaders;
   body: string;
   /** The parsed body when the signature verified; null when it did not. */
@@ -63,7 +65,7 @@ export async function startWebhookReceiver(options: { port?: number; secret?: st
           } catch {
             verified = null;
           }
-          const entry: ReceivedWebhook = { id: String(req.headers['webhook-id']), headers: req.headers, body, verified, answered: null };
+          const entry: ReceivedWebhook = { id: String(req.headers['webhook-id']), path: req.url ?? '', headers: req.headers, body, verified, answered: null };
           received.push(entry);
           if (receiver.hold) {
             held.add(res);
