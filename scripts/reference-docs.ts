@@ -80,7 +80,10 @@ export function renderConfigurationDoc(): string {
 
 Mailroom is configured by environment variables only, read once at start (\`loadConfig\` in
 \`src/config.ts\`) and validated: a bad value stops the process with a message naming the variable
-and the fix, every bad variable at once (exit code 3). An empty value counts as unset. The same
+and the fix, every bad variable at once (exit code 3). An empty value counts as unset. Any
+variable may instead be given as \`<NAME>_FILE\`, the path of a file holding its value (container
+platforms' secrets: \`SECRETS_KEY_FILE=/run/secrets/mailroom_key\`, \`DATABASE_URL_FILE\`); the
+file's content is trimmed, and setting both forms is refused. The same
 variables serve \`serve\`, \`worker\` and every CLI command; processes sharing one PostgreSQL need
 the same \`SECRETS_KEY\` and \`HEARTBEAT_SECONDS\` (see [operations.md](operations.md)).
 

@@ -12,6 +12,8 @@ import { systemLookup, type HostLookup } from './delivery/smtp-host-guard.js';
 import { createDatabaseStorage, createDiskStorage } from './files/file-storage.js';
 import path from 'node:path';
 import { systemRelayHttp, type RelayHttp } from './bounces/relay-http.js';
+import { createProcessHealth } from './health/process-health.js';
+import { createMetrics } from './metrics/metrics.js';
 
 /** Everything a process of Mailroom needs, built in one place. */
 export interface App extends Context {
@@ -63,6 +65,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     relayHttp: options.relayHttp ?? systemRelayHttp,
     files: config.fileStorage === 'database' ? createDatabaseStorage(handle.db) : createDiskStorage(path.join(config.dataDir, 'files')),
     heartbeat,
+    health: createProcessHealth(handle.db, handle.schema, clock),
+    metrics: createMetrics(handle.db, clock, { leaseMs: config.delivery.leaseMs, process: options.role ?? 'mailroom' }),
     close: async () => {
       await heartbeat.stop();
       await wakeup.close();

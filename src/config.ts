@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { checkBounceAddress } from './bounces/verp.js';
@@ -143,6 +144,13 @@ export const ENVIRONMENT = {
     meaning: 'Messages sent over one pooled connection before it is replaced.',
   },
   SHUTDOWN_GRACE_SECONDS: { kind: 'integer', default: 30, min: 1, max: 600, meaning: 'On SIGTERM, time in-flight sends and requests get to finish.' },
+  SHUTDOWN_DRAIN_SECONDS: {
+    kind: 'integer',
+    default: 0,
+    min: 0,
+    max: 300,
+    meaning: 'On SIGTERM, how long `/readyz` answers 503 while the server still serves requests, so a load balancer stops sending new ones before it closes (e.g. 10 behind one that probes every 5 s).',
+  },
   SCHEDULE_HORIZON_DAYS: { kind: 'integer', default: 365, min: 1, max: 3650, meaning: 'How far ahead `scheduled_time` may be.' },
   CONSENT_LINK_TTL_DAYS: {
     kind: 'integer',
@@ -213,7 +221,28 @@ export const ENVIRONMENT = {
     choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
     meaning:
       'Logs are JSON (pino); tokens, secrets and passwords are redacted: headers and fields by name (an OAuth grant `code` in a request body or query; error codes stay readable), and in every logged URL (request line, error message, stack) the values of `access_token`, `refresh_token`, `id_token`, `client_secret`, `code`, `token`, `password`, `passwd`, `pass`, `secret`, `api_key`, `apikey`, `key`, `signature`, `authorization`, `_csrf` and the consent link\'s secret become `[redacted]`, the rest stays readable.',
+  },  METRICS_TOKEN: {
+    kind: 'text',
+    default: null,
+    shownDefault: 'unset (open)',
+    values: 'a secret of at least 16 characters',
+    meaning: 'Set, `/metrics` (on the API and on the ops port) answers only requests with `Authorization: Bearer <token>`; others get 401.',
   },
+  METRICS_PORT: {
+    kind: 'text',
+    default: null,
+    shownDefault: 'unset (no ops port)',
+    values: 'a TCP port (1-65535; 0 picks a free one)',
+    meaning:
+      'Port of the small HTTP server of `mailroom worker` and `mailroom inbound` with `/metrics`, `/livez` and `/readyz` (on `HOST`). The API serves these on its own port.',
+  },
+  METRICS_USER_SMTP_HOSTS: {
+    kind: 'flag',
+    default: false,
+    meaning:
+      "Label SMTP metrics of users' own servers with their host (`user:smtp.example.com`) instead of `user`: as many series as there are such hosts, so off by default.",
+  },
+
   DEFAULT_TIME_ZONE: {
     kind: 'text',
     default: 'UTC',
@@ -394,6 +423,14 @@ export type Config = Readonly<{
   consentLinkTtlMs: number;
   /** HEARTBEAT_SECONDS */
   heartbeatMs: number;
+  metrics: Readonly<{
+    /** METRICS_TOKEN; null = `/metrics` is open. */
+    token: string | null;
+    /** METRICS_PORT; null = no ops port in `worker` / `inbound`. */
+    port: number | null;
+    /** METRICS_USER_SMTP_HOSTS */
+    userSmtpHosts: boolean;
+  }>;
   /** BOUNCE_ADDRESS, lower-cased; null = the From address is the envelope sender. */
   bounceAddress: string | null;
   /** SES_SNS_TOPIC_ARNS; empty = the SES webhook is off (404). */
@@ -449,6 +486,8 @@ export type Config = Readonly<{
     smtpMaxMessagesPerConnection: number;
     /** SHUTDOWN_GRACE_SECONDS */
     shutdownGraceMs: number;
+    /** SHUTDOWN_DRAIN_SECONDS */
+    shutdownDrainMs: number;
     /** SMTP_ALLOW_PRIVATE_HOSTS */
     allowPrivateSmtpHosts: boolean;
     /** SCHEDULE_HORIZON_DAYS */
@@ -468,10 +507,26 @@ export class ConfigError extends Error {
 /** Parses the environment; throws a ConfigError listing every problem with its fix. */
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
-  /** A documented variable's value; empty counts as unset. */
+  /**
+   * A documented variable's value; empty counts as unset. Any variable may instead be given as
+   * `<NAME>_FILE`, the path of a file holding the value (container platforms' secrets:
+   * `SECRETS_KEY_FILE=/run/secrets/mailroom_key`); its content is trimmed. Both at once is a problem.
+   */
   const read = (name: VariableName): string | undefined => {
-    const value = env[name];
-    return value === undefined || value.trim() === '' ? undefined : value.trim();
+    const given = (value: string | undefined): string | undefined => (value === undefined || value.trim() === '' ? undefined : value.trim());
+    const value = given(env[name]);
+    const file = given(env[`${name}_FILE`]);
+    if (file === undefined) return value;
+    if (value !== undefined) {
+      problems.push(`${name} and ${name}_FILE are both set: keep one`);
+      return value;
+    }
+    try {
+      return given(fs.readFileSync(file, 'utf8'));
+    } catch (error) {
+      problems.push(`${name}_FILE=${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}): give the path of a file holding ${name}`);
+      return undefined;
+    }
   };
   const text = (name: NamesOf<'text'>): string | undefined => read(name) ?? ENVIRONMENT[name].default ?? undefined;
   const integer = (name: NamesOf<'integer'>): number => {
@@ -579,6 +634,18 @@ export function loadConfig(env: Env = process.env): Config {
 
   const trustProxy = parseTrustProxy(text('TRUST_PROXY')!, problems);
 
+  const metricsToken = text('METRICS_TOKEN') ?? null;
+  if (metricsToken !== null && metricsToken.length < 16) problems.push('METRICS_TOKEN must be at least 16 characters (e.g. `openssl rand -hex 16`)');
+  let metricsPort: number | null = null;
+  const rawMetricsPort = text('METRICS_PORT');
+  if (rawMetricsPort !== undefined) {
+    metricsPort = Number(rawMetricsPort);
+    if (!/^\d{1,5}$/.test(rawMetricsPort) || metricsPort > 65535) {
+      problems.push(`METRICS_PORT=${rawMetricsPort} must be a TCP port from 0 to 65535`);
+      metricsPort = null;
+    }
+  }
+
   const bounceAddress = text('BOUNCE_ADDRESS')?.toLowerCase() ?? null;
   const bounceProblem = bounceAddress === null ? null : checkBounceAddress(bounceAddress);
   if (bounceProblem !== null) problems.push(`BOUNCE_ADDRESS=${bounceAddress} ${bounceProblem} (e.g. bounces@mail.example.com; the VERP token is added to it)`);
@@ -631,6 +698,7 @@ export function loadConfig(env: Env = process.env): Config {
     apiRateLimits: flag('API_RATE_LIMITS'),
     consentLinkTtlMs: integer('CONSENT_LINK_TTL_DAYS') * 24 * 3600 * 1000,
     heartbeatMs: integer('HEARTBEAT_SECONDS') * 1000,
+    metrics: Object.freeze({ token: metricsToken, port: metricsPort, userSmtpHosts: flag('METRICS_USER_SMTP_HOSTS') }),
     bounceAddress,
     sesSnsTopicArns: Object.freeze(sesSnsTopicArns),
     sendgridWebhookPublicKey,
@@ -661,6 +729,7 @@ export function loadConfig(env: Env = process.env): Config {
       smtpMaxConnections: integer('SMTP_MAX_CONNECTIONS'),
       smtpMaxMessagesPerConnection: integer('SMTP_MAX_MESSAGES_PER_CONNECTION'),
       shutdownGraceMs: integer('SHUTDOWN_GRACE_SECONDS') * 1000,
+      shutdownDrainMs: integer('SHUTDOWN_DRAIN_SECONDS') * 1000,
       allowPrivateSmtpHosts: flag('SMTP_ALLOW_PRIVATE_HOSTS'),
       scheduleHorizonMs: integer('SCHEDULE_HORIZON_DAYS') * 24 * 3600 * 1000,
     }),

@@ -9,6 +9,8 @@ import type { FileStorage } from './files/file-storage.js';
 import type { HostLookup } from './delivery/smtp-host-guard.js';
 import type { ProcessHeartbeat } from './db/process-heartbeat.js';
 import type { RelayHttp } from './bounces/relay-http.js';
+import type { ProcessHealth } from './health/process-health.js';
+import type { Metrics } from './metrics/metrics.js';
 
 /**
  * What every use-case receives: the stateful pieces, built once in `app.ts` (the composition
@@ -32,6 +34,10 @@ export interface Context {
   readonly heartbeat: ProcessHeartbeat;
   /** The SES webhook's requests to Amazon SNS (signing certificates, subscription confirmations); tests inject their own. */
   readonly relayHttp: RelayHttp;
+  /** What `/livez` and `/readyz` report: the loops this process runs, whether it is stopping. */
+  readonly health: ProcessHealth;
+  /** This process's Prometheus metrics (`/metrics`). */
+  readonly metrics: Metrics;
 }
 
 /** The caller of an API request, as established from its OAuth token. */

@@ -30,8 +30,11 @@ import { createUser } from '../users/create-user.js';
 import { INBOUND_STATES, listInbound, showInbound, type InboundState } from '../inbound/list-inbound-messages.js';
 import { findUserByEmail, findUserById, fullName, listUsers, type UserRow } from '../users/user-repository.js';
 import { emailTrackingOn } from '../tracking/tracking-setting.js';
+import { backupCommand } from './backup.js';
 
 export class UsageError extends Error {}
+/** The command could not do what it was asked, for the reason in its message (exit 1). */
+export class CommandFailed extends Error {}
 
 export type CommandOutput = Record<string, unknown>;
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -179,6 +182,7 @@ const TEMPLATE_OPTIONS = {
 } as const;
 
 export const COMMANDS: Command[] = [
+  backupCommand,
   {
     name: ['org', 'create'],
     usage: 'org create --name N [--edition E] [--time-zone TZ] [--admin-email A] [--admin-name N] [--admin-password P]',

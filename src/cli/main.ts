@@ -3,7 +3,7 @@ import { createApp, type App } from '../app.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import { createLogger } from '../logger.js';
-import { COMMANDS, UsageError, type Command, type CommandOutput } from './commands.js';
+import { COMMANDS, CommandFailed, UsageError, type Command, type CommandOutput } from './commands.js';
 import { serve } from './serve.js';
 import { runWorker } from './worker.js';
 import { runInbound } from './inbound.js';
@@ -101,6 +101,10 @@ async function main(rawArgv: string[]): Promise<number> {
     if (error instanceof UsageError) {
       process.stderr.write(`${error.message}\n\nUsage: mailroom ${command?.usage ?? ''}\n`);
       return 2;
+    }
+    if (error instanceof CommandFailed) {
+      process.stderr.write(json ? `${JSON.stringify({ error: 'COMMAND_FAILED', message: error.message })}\n` : `${error.message}\n`);
+      return 1;
     }
     throw error;
   } finally {

@@ -12,7 +12,8 @@ import { startInboundListener, type InboundListener } from '../inbound/inbound-l
 /**
  * `mailroom serve`: migrate, create the demo org on an empty database, listen, run the delivery
  * worker in the same process (unless --no-worker), and shut down in order on SIGTERM/SIGINT:
- * stop claiming mail, stop accepting requests, let in-flight sends and requests finish within
+ * `/readyz` answers 503 at once and requests are still served for SHUTDOWN_DRAIN_SECONDS (the load
+ * balancer drains), then stop claiming mail, stop accepting requests, let in-flight sends and requests finish within
  * SHUTDOWN_GRACE_SECONDS, close the database, exit 0. A database outage does not end it
  * (requests answer 503, the worker pauses): see src/cli/process-guard.ts.
  */
@@ -27,6 +28,7 @@ export async function serve(config: Config, options: { worker: boolean }): Promi
   // The webhook sender runs wherever the delivery worker does.
   const webhooks: WebhookSender | null = options.worker ? createWebhookSender(app) : null;
   await webhooks?.start();
+  if (worker) app.health.watch('worker', worker);
   // INBOUND_SMTP_PORT set: the inbound listener (late bounces, complaints) runs in this process too.
   let inbound: { listener: InboundListener; processor: InboundProcessor } | null = null;
   if (config.inbound.port !== null) {
@@ -43,14 +45,18 @@ export async function serve(config: Config, options: { worker: boolean }): Promi
   return guard.untilStopped(
     (signal) =>
       new Promise<number>((resolve) => {
-        app.log.info({ event: 'server.stopping', signal }, 'shutting down');
+        app.log.info({ event: 'server.stopping', signal, drain_ms: config.delivery.shutdownDrainMs }, 'shutting down');
+        // From now on /readyz answers 503; the server keeps serving for the drain period so a load
+        // balancer sees it and stops sending new requests before the listener closes.
+        app.health.markStopping();
         const grace = config.delivery.shutdownGraceMs;
         const timer = setTimeout(() => {
           app.log.error({ event: 'server.shutdown_timeout' }, 'in-flight work did not finish in time');
           resolve(1);
-        }, grace + 5000);
+        }, config.delivery.shutdownDrainMs + grace + 5000);
         timer.unref();
-        Promise.all([worker?.stop(grace), webhooks?.stop(grace), server.close(), inbound?.listener.close(), inbound?.processor.stop()])
+        new Promise((drained) => setTimeout(drained, config.delivery.shutdownDrainMs))
+          .then(() => Promise.all([worker?.stop(grace), webhooks?.stop(grace), server.close(), inbound?.listener.close(), inbound?.processor.stop()]))
           .then(() => app.close())
           .then(
             () => {

@@ -57,6 +57,16 @@ export async function migrateToLatest(db: Database, schema?: string): Promise<st
 }
 
 /**
+ * The migrations this code knows that the database has not applied (names, in order): empty when
+ * the schema is current. Read-only; `/readyz` asks it (src/health/process-health.ts).
+ */
+export async function pendingMigrations(db: Database, schema?: string): Promise<string[]> {
+  const migrator = new Migrator({ db: schema ? scopedToSchema(db, schema) : db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
+  const known = await migrator.getMigrations();
+  return known.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
+/**
  * The database as the migrator sees it, with table introspection limited to our own schema.
  * Kysely's PostgreSQL introspector reads the columns of every table of every schema and calls
  * `pg_get_serial_sequence` on each; a table another process drops meanwhile (another Mailroom's

@@ -15,7 +15,7 @@ import { fireTimeRefusal } from './fire-time-checks.js';
 import { hasExpired, permanentStatus, retryDelayMs } from './retry-policy.js';
 import { markUserSmtpFailing } from './smtp-failure-repository.js';
 import { TransportConfigError, type SendResult } from './transport.js';
-import type { TransportRegistry } from './transports.js';
+import type { Route, TransportRegistry } from './transports.js';
 import type { HandoverLog } from './handover-log.js';
 import { faultPoint } from '../faults.js';
 
@@ -78,6 +78,8 @@ export async function deliverMail(
     } else if (route.kind === 'refused') {
       failure = { kind: 'failed', statusCode: '5.3.5', diagnostic: `SMTP server refused by policy: ${route.reason}`, remoteMta: null };
     } else {
+      const started = performance.now();
+      const destination = metricsDestination(ctx, route);
       try {
         result = await route.transport.send({
           orgId: mail.org_id,
@@ -87,7 +89,9 @@ export async function deliverMail(
           handOver: (recipients) => handovers.record({ workerId, messageId: mail.message_id, attempt: mail.attempts }, idsOf(attempt, recipients)),
         });
         faultPoint('delivery.after_reply');
+        ctx.metrics.smtpTransaction(destination, 'ok', (performance.now() - started) / 1000);
       } catch (error) {
+        ctx.metrics.smtpTransaction(destination, 'error', (performance.now() - started) / 1000);
         if (error instanceof TransportConfigError && route.kind === 'user') {
           // The user's server refused our credentials: the user must fix the settings; later
           // send_mail calls answer CUSTOM_ERROR until then.
@@ -213,6 +217,7 @@ async function recordOutcomes(
   });
   if (!holdsLease) ctx.log.warn({ event: 'delivery.lease_lost', message_id: mail.message_id }, 'the lease ran out during the attempt; only its deliveries were recorded');
   const counts = [...outcomes.values()].reduce<Record<string, number>>((acc, o) => ({ ...acc, [o.kind]: (acc[o.kind] ?? 0) + 1 }), {});
+  for (const [status, count] of Object.entries(counts)) ctx.metrics.recipientOutcome(status, count);
   ctx.log.info({ event: 'delivery.attempted', message_id: mail.message_id, ...counts }, 'delivery attempt recorded');
 }
 
@@ -232,4 +237,14 @@ function returnPathsOf(ctx: Context, attempt: readonly RecipientRow[]): { return
   if (bounceAddress === null) return {};
   const key = ctx.secrets.derive(VERP_KEY_INFO);
   return { returnPaths: new Map(attempt.map((r) => [r.email.toLowerCase(), verpAddress(bounceAddress, r.id, key)])) };
+}
+
+/**
+ * The SMTP destination as a metrics label, bounded: `relay:<host>` (the operator's one relay),
+ * `mailbox`, and `user` for users' own servers (`user:<host>` with METRICS_USER_SMTP_HOSTS).
+ */
+function metricsDestination(ctx: Context, route: Exclude<Route, { kind: 'refused' }>): string {
+  if (route.kind === 'user') return ctx.config.metrics.userSmtpHosts ? `user:${route.settings.host.toLowerCase()}` : 'user';
+  if (route.kind === 'mailbox') return 'mailbox';
+  return ctx.config.smtpUrl ? `relay:${new URL(ctx.config.smtpUrl).hostname}` : 'relay';
 }

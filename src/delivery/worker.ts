@@ -27,6 +27,12 @@ export interface Worker {
   /** Claims and delivers everything due now (tests); resolves when those deliveries finish. */
   runOnce(): Promise<number>;
   stop(graceMs?: number): Promise<boolean>;
+  /**
+   * Whether its loop turns (readiness, src/health/process-health.ts): false once a claim has been
+   * under way, or the loop asleep, longer than twice its longest sleep — a claim stuck on a hung
+   * connection. A stopped worker is not watched any more (the process is stopping).
+   */
+  alive(): boolean;
 }
 
 /** Longest sleep between checks, as a safety net for a missed wake-up. */
@@ -50,7 +56,10 @@ export function createWorker(ctx: Context, options: { transports?: TransportRegi
   let firstLane: 0 | 1 = 0;
   const claim = (limit: number): Promise<MailRow[]> => {
     firstLane = firstLane === 0 ? 1 : 0;
-    return claimDueMails(ctx.db, { workerId: id, now: ctx.clock.now(), leaseMs, limit, firstLane });
+    return claimDueMails(ctx.db, { workerId: id, now: ctx.clock.now(), leaseMs, limit, firstLane }).then((mails) => {
+      if (mails.length > 0) ctx.metrics.claimed(mails.length);
+      return mails;
+    });
   };
 
   const deliver = (mail: MailRow): Promise<void> => {
@@ -79,6 +88,8 @@ export function createWorker(ctx: Context, options: { transports?: TransportRegi
   // `worker.paused` on the first failure, `worker.resumed` on the first claim that works again.
   let failures = 0;
   let pausedAt = 0;
+  // When the loop last turned (a pump began, or it went to sleep): real time, as its timers.
+  let turnedAt = Date.now();
 
   const schedule = async (): Promise<void> => {
     if (!running) return;
@@ -87,11 +98,13 @@ export function createWorker(ctx: Context, options: { transports?: TransportRegi
     const delay = next === null ? MAX_SLEEP_MS : Math.max(0, Math.min(next - ctx.clock.now(), MAX_SLEEP_MS));
     timer = setTimeout(wake, delay);
     timer.unref();
+    turnedAt = Date.now();
   };
 
   const pump = async (): Promise<void> => {
     do {
       again = false;
+      turnedAt = Date.now();
       try {
         for (;;) {
           const free = concurrency - inFlight.size;
@@ -144,6 +157,7 @@ export function createWorker(ctx: Context, options: { transports?: TransportRegi
 
   return {
     id,
+    alive: () => !running || Date.now() - turnedAt < 2 * MAX_SLEEP_MS + 5_000,
     async start() {
       if (running) return;
       running = true;

@@ -15,6 +15,7 @@ import { errorStatus, zohoError } from '../wire/zoho-envelope.js';
 import { emailLimitRoutes } from './routes/email-limits.route.js';
 import { emailTemplateRoutes } from './routes/email-templates.route.js';
 import { healthRoutes } from './routes/health.route.js';
+import { metricsRoutes } from './routes/metrics.route.js';
 import { inventoryTemplateRoutes } from './routes/inventory-templates.route.js';
 import { mailboxRoutes } from './routes/mailbox.route.js';
 import { mailRoutes } from './routes/mail.route.js';
@@ -111,6 +112,11 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
   fastify.addHook('onReady', () => ctx.heartbeat.start());
   fastify.addHook('onClose', () => ctx.heartbeat.stop());
 
+  // Metrics (src/metrics/metrics.ts): by route template, never the URL itself (ids stay out of labels).
+  fastify.addHook('onResponse', async (request, reply) => {
+    ctx.metrics.httpRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+  });
+
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
     reply.header('x-content-type-options', 'nosniff');
@@ -141,6 +147,7 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
 
   await registerOpenApi(fastify);
   await fastify.register(healthRoutes(ctx));
+  await fastify.register(metricsRoutes(ctx));
   await fastify.register(oauthRoutes(ctx));
   await fastify.register(inlineImageRoutes(ctx));
   // One browser sign-in (session cookie, failure counter) for the web UI and the local mailbox.

@@ -237,6 +237,8 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
       return { mails, accepted: accepted.length, quota };
     });
     faultPoint('api.after_commit_before_response');
+    ctx.metrics.mailsAccepted(outcome.accepted);
+    for (const m of outcome.mails) if ('refused' in m) ctx.metrics.mailRefused(m.refused.code);
     if (outcome.accepted === 0) {
       if (held) await releaseIdempotencyKey(ctx, principal.orgId, held);
     } else {

@@ -120,6 +120,9 @@ for (const kind of DATABASE_KINDS) {
         const health = await w.testApp.inject({ method: 'GET', url: '/health' });
         assert.equal(health.statusCode, 503);
         assert.equal(health.headers['retry-after'], '2');
+        assert.equal(json(health).checks.database, 'failed');
+        // Liveness does not depend on the database: a supervisor must not restart a process that recovers by itself.
+        assert.equal((await w.testApp.inject({ method: 'GET', url: '/livez' })).statusCode, 200);
         const page = await w.testApp.inject({ method: 'GET', url: '/ui/records', headers: { cookie: `mailroom_session=${'a'.repeat(43)}` } });
         assert.equal(page.statusCode, 503);
         assert.equal(page.headers['retry-after'], '2');

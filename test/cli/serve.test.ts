@@ -117,21 +117,40 @@ for (const kind of DATABASE_KINDS) {
       assert.match(server.output(), /"event":"worker\.stopped"/);
     });
 
-    test('a second start on the same database creates no second demo org and prints no token', async () => {
+    test('a second start on the same database creates no second demo org and prints no token; /livez and /readyz, which fails from SIGTERM on for the drain period', async () => {
       const env: Record<string, string> = {
         DATA_DIR: dataDir,
         PORT: '0',
         LOG_LEVEL: 'info',
+        SHUTDOWN_DRAIN_SECONDS: '2',
         ...(kind === 'postgres' ? { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, SECRETS_KEY: randomBytes(32).toString('hex') } : {}),
       };
       const child = spawn(process.execPath, ['bin/mailroom.js', 'serve'], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       child.stdout.setEncoding('utf8').on('data', (c: string) => (output += c));
       for (let i = 0; i < 600 && !output.includes('server.listening'); i += 1) await new Promise((r) => setTimeout(r, 50));
+      const base = `http://127.0.0.1:${/"event":"server\.listening","port":(\d+)/.exec(output)![1]}`;
+      const probe = async (url: string) => {
+        const response = await fetch(`${base}${url}`);
+        return { status: response.status, body: (await response.json()) as { status: string; checks?: Record<string, string> } };
+      };
+      assert.deepEqual(await probe('/livez'), { status: 200, body: { status: 'ok' } });
+      const ready = await probe('/readyz');
+      assert.equal(ready.status, 200);
+      assert.deepEqual(ready.body.checks, { database: 'ok', migrations: 'ok', shutdown: 'ok', worker: 'ok' });
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
+      // SHUTDOWN_DRAIN_SECONDS=2: readiness fails at once while requests are still served, so a
+      // load balancer drains the process before it closes; liveness holds.
+      let draining = await probe('/readyz');
+      for (let i = 0; i < 40 && draining.status !== 503; i += 1) draining = await probe('/readyz');
+      assert.equal(draining.status, 503);
+      assert.equal(draining.body.status, 'unavailable');
+      assert.equal(draining.body.checks!.shutdown, 'stopping');
+      assert.equal((await probe('/livez')).status, 200);
       assert.equal(await exited, 0);
       assert.match(output, /server\.listening/);
+      assert.match(output, /"drain_ms":2000/);
       assert.doesNotMatch(output, /Access token:/);
     });
   });

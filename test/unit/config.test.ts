@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, ENVIRONMENT, loadConfig } from '../../src/config.js';
@@ -81,7 +82,8 @@ test('loadConfig reads exactly the variables of ENVIRONMENT (except the test fac
     .filter(([, spec]) => !('readBy' in spec))
     .map(([name]) => name)
     .sort();
-  assert.deepEqual([...read].sort(), documented);
+  // Each documented variable, and its `<NAME>_FILE` form.
+  assert.deepEqual([...read].sort(), documented.flatMap((name) => [name, `${name}_FILE`]).sort());
 });
 
 test('every environment variable src/ reads is in ENVIRONMENT, and read where the table says', () => {
@@ -103,4 +105,30 @@ test('every environment variable src/ reads is in ENVIRONMENT, and read where th
     }
   }
   assert.ok(found.includes('MAILROOM_FAULT_AT'), 'the scan sees process.env reads');
+});
+
+test('any variable may come from a file (<NAME>_FILE), as container platforms give secrets; both forms at once, or an unreadable file, is refused', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-config-'));
+  try {
+    const key = path.join(dir, 'key');
+    const url = path.join(dir, 'url');
+    fs.writeFileSync(key, `${'ab'.repeat(32)}\n`);
+    fs.writeFileSync(url, 'postgres://mailroom:s3cret@db.internal:5432/mailroom\n');
+    const config = loadConfig({ SECRETS_KEY_FILE: key, DATABASE_URL_FILE: url });
+    assert.equal(config.database.kind, 'postgres');
+    assert.equal(config.database.kind === 'postgres' ? config.database.url : '', 'postgres://mailroom:s3cret@db.internal:5432/mailroom');
+    assert.equal(config.secretsKey, 'ab'.repeat(32));
+    assert.throws(
+      () => loadConfig({ SECRETS_KEY: 'ab'.repeat(32), SECRETS_KEY_FILE: key, PORT_FILE: path.join(dir, 'missing') }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.deepEqual(error.problems.length, 2);
+        assert.match(error.message, /SECRETS_KEY and SECRETS_KEY_FILE are both set/);
+        assert.match(error.message, /PORT_FILE=.*missing cannot be read \(ENOENT\)/);
+        return true;
+      },
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -1,20 +1,24 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Context } from '../../context.js';
 import { DATABASE_RETRY_AFTER_SECONDS } from '../../db/availability.js';
-import { dialectOf, pingDatabase } from '../../db/database.js';
-import { AppError } from '../../errors.js';
+import { dialectOf } from '../../db/database.js';
 import * as schemas from '../schemas/health.js';
 
-/** `GET /health`: 200 once the database answers; 503 otherwise. No authentication. */
+/**
+ * Health probes, no authentication (docs/operations.md "Health checks"): `/livez` — the process
+ * runs; `/readyz` — it should receive traffic (src/health/process-health.ts); `/health` — an alias
+ * of `/readyz` (the probe of earlier versions).
+ */
 export const healthRoutes =
   (ctx: Context): FastifyPluginAsync =>
   async (fastify) => {
-    fastify.get('/health', { schema: schemas.health }, async () => {
-      try {
-        await pingDatabase(ctx.db);
-      } catch (error) {
-        throw new AppError('SERVICE_UNAVAILABLE', { cause: error, retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS });
-      }
-      return { status: 'ok', database: dialectOf(ctx.db) };
-    });
+    fastify.get('/livez', { schema: schemas.livez }, async () => ({ status: 'ok' as const }));
+    for (const [url, schema] of [['/readyz', schemas.readyz], ['/health', schemas.health]] as const) {
+      fastify.get(url, { schema }, async (_request, reply) => {
+        const { ready, checks } = await ctx.health.readiness();
+        const body = { status: ready ? ('ok' as const) : ('unavailable' as const), database: dialectOf(ctx.db), checks };
+        if (ready) return body;
+        return reply.code(503).header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS)).send(body);
+      });
+    }
   };
