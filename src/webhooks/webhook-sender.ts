@@ -219,9 +219,17 @@ async function attempt(ctx: Context, workerId: string, message: WebhookMessageRo
   }
   const startedAt = ctx.clock.now();
   const started = performance.now();
-  const secret = ctx.secrets.open(endpoint.secret);
+  let secret: string | null = null;
+  try {
+    secret = ctx.secrets.open(endpoint.secret);
+  } catch {
+    // Not a crash loop: a failed attempt like any other, retried and in the end given up.
+  }
   const timestamp = Math.floor(startedAt / 1000);
-  const result = await post(ctx, endpoint.url, webhookHeaders(secret, message.event_id, timestamp, message.payload), message.payload);
+  const result: PostResult =
+    secret === null
+      ? { status: null, error: "cannot decrypt the endpoint's signing secret (was SECRETS_KEY changed?)" }
+      : await post(ctx, endpoint.url, webhookHeaders(secret, message.event_id, timestamp, message.payload), message.payload);
   const record = {
     attemptId: ctx.ids.next(),
     message,

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { FakeClock } from '../../src/clock.js';
 import { createWorker, type Worker } from '../../src/delivery/worker.js';
 import { createInboundProcessor, type InboundProcessor } from '../../src/inbound/inbound-processor.js';
 import { startInboundListener, type InboundListener } from '../../src/inbound/inbound-listener.js';
-import { attemptsOfEndpoint, messagesOfEndpoint } from '../../src/webhooks/outbox-repository.js';
+import { attemptsOfEndpoint, failPendingOfEndpoint, messagesOfEndpoint } from '../../src/webhooks/outbox-repository.js';
 import { createWebhookSender, type WebhookSender } from '../../src/webhooks/webhook-sender.js';
 import { dsnMessage, sendRaw } from '../helpers/reports.js';
 import { scriptedLookup } from '../helpers/scripted-lookup.js';
@@ -31,12 +31,17 @@ for (const kind of DATABASE_KINDS) {
     let processor: InboundProcessor;
     let org: TestOrg;
     let n = 0;
+    /** What the relay answers to RCPT TO of these addresses (others: 250). */
+    const rcptAnswers = new Map<string, { code: number; message: string }>([
+      ['later@defer.test', { code: 451, message: '4.7.1 Try again later' }],
+      ['nobody@gone.test', { code: 550, message: '5.1.1 User unknown' }],
+    ]);
     // Names only this resolver knows: the POST must go to the address it answered.
     const lookup = scriptedLookup({ 'hooks.customer.test': [['127.0.0.1']] });
     const fromOf = new Map<string, string>();
 
     before(async () => {
-      sink = await startSmtpSink();
+      sink = await startSmtpSink({ onRcpt: (address) => rcptAnswers.get(address.toLowerCase()) ?? null });
       // Near real time: standardwebhooks checks webhook-timestamp against the receiver's clock.
       clock = new FakeClock(Date.now());
       testApp = await startTestApp(kind, {
@@ -72,8 +77,19 @@ for (const kind of DATABASE_KINDS) {
       fromOf.set(org.orgId, json(await testApp.api('GET', '/crm/v8/users?type=CurrentUser', org.token)).users[0].email);
     });
 
-    const endpoint = (receiver: WebhookReceiver, eventTypes: Parameters<typeof registerEndpoint>[2]['eventTypes'], owner = org) =>
-      registerEndpoint(testApp.app.db, testApp.app.secrets, { orgId: owner.orgId, url: receiver.url, secret: receiver.secret, eventTypes, now: clock.now() });
+    const endpoints: string[] = [];
+    const endpoint = async (receiver: WebhookReceiver, eventTypes: Parameters<typeof registerEndpoint>[2]['eventTypes'], owner = org, url = receiver.url) => {
+      const id = await registerEndpoint(testApp.app.db, testApp.app.secrets, { orgId: owner.orgId, url, secret: receiver.secret, eventTypes, now: clock.now() });
+      endpoints.push(id);
+      return id;
+    };
+    /** A test's endpoints retire with it: later mail of its org (retries) reaches no one. */
+    afterEach(async () => {
+      for (const id of endpoints.splice(0)) {
+        await testApp.app.db.updateTable('webhook_endpoints').set({ enabled: 0 }).where('id', '=', id).execute();
+        await failPendingOfEndpoint(testApp.app.db, id, 'the test is over');
+      }
+    });
 
     /** A Lead mailed once (html, tracked) and handed to the relay: its ids, the pixel and the VERP return path. */
     async function mailedLead(email: string, owner = org) {
@@ -241,13 +257,7 @@ for (const kind of DATABASE_KINDS) {
     test('the endpoint host is resolved once by the guard and the POST goes to that address, Host naming the endpoint', async () => {
       const receiver = await startWebhookReceiver();
       try {
-        await registerEndpoint(testApp.app.db, testApp.app.secrets, {
-          orgId: org.orgId,
-          url: `http://hooks.customer.test:${receiver.port}/in?src=mailroom`,
-          secret: receiver.secret,
-          eventTypes: ['mail.accepted'],
-          now: clock.now(),
-        });
+        await endpoint(receiver, ['mail.accepted'], org, `http://hooks.customer.test:${receiver.port}/in?src=mailroom`);
         const calls = lookup.calls.length;
         const { messageId } = await mailedLead('host@example.com');
         assert.equal(await sender.runOnce(), 1);
@@ -257,6 +267,49 @@ for (const kind of DATABASE_KINDS) {
         assert.equal(request!.path, '/in?src=mailroom');
         assert.equal(request!.verified!.data.message_id, messageId);
       } finally {
+        await receiver.close();
+      }
+    });
+
+    test('recipient.deferred with its next attempt time, recipient.bounced from a 5xx at once, then recipient.skipped for the blocked address', async () => {
+      const receiver = await startWebhookReceiver();
+      try {
+        await endpoint(receiver, ['recipient.deferred', 'recipient.bounced', 'recipient.skipped']);
+        const leadId = json(await testApp.api('POST', '/crm/v8/Leads', org.token, { data: [{ Last_Name: 'Defer', Email: 'later@defer.test' }] })).data[0].details.id as string;
+        const send = (cc: string) =>
+          testApp.api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, {
+            data: [{ from: { email: fromOf.get(org.orgId) }, to: [{ email: 'later@defer.test' }], cc: [{ email: cc }], subject: 'Mixed', content: 'c' }],
+          });
+        const first = await send('nobody@gone.test');
+        assert.equal(first.statusCode, 200, first.body);
+        const messageId = json(first).data[0].details.message_id as string;
+        assert.ok((await worker.runOnce()) >= 1);
+        assert.equal(await sender.runOnce(), 2);
+        const byType = new Map(receiver.received.map((r) => [r.verified!.type, r.verified!.data]));
+        const deferred = byType.get('recipient.deferred')!;
+        assert.equal(deferred.message_id, messageId);
+        assert.equal(deferred.recipient.email, 'later@defer.test');
+        assert.equal(deferred.status, 'deferred');
+        assert.match(deferred.status_code, /^4\./);
+        assert.match(deferred.next_attempt_time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+        assert.ok(Date.parse(deferred.next_attempt_time) > clock.now());
+        const bounced = byType.get('recipient.bounced')!;
+        assert.equal(bounced.recipient.email, 'nobody@gone.test');
+        assert.equal(bounced.recipient.kind, 'cc');
+        assert.equal(bounced.status_code, '5.1.1');
+        assert.equal(bounced.bounce.sub_category, 'Invalid Mailbox');
+
+        // The bounced address is blocked now: a new mail skips it at acceptance.
+        const second = await send('nobody@gone.test');
+        assert.equal(second.statusCode, 200, second.body);
+        assert.equal(await sender.runOnce(), 1, JSON.stringify(receiver.received.map((r) => r.verified)));
+        const skipped = receiver.received[2]!.verified!;
+        assert.equal(skipped.type, 'recipient.skipped');
+        assert.equal(skipped.data.message_id, json(second).data[0].details.message_id);
+        assert.equal(skipped.data.recipient.email, 'nobody@gone.test');
+        assert.equal(skipped.data.status, 'skipped');
+      } finally {
+        rcptAnswers.delete('later@defer.test');
         await receiver.close();
       }
     });
