@@ -12,6 +12,9 @@ import type { WebhookEvent } from './webhook-events.js';
 
 export type WebhookMessageRow = WebhookMessageTable;
 
+/** Events per INSERT statement (one statement up to this many). */
+const EMIT_CHUNK = 2000;
+
 /**
  * Writes `events` to the outbox of every enabled endpoint subscribed to their type, in the
  * caller's transaction: ONE statement (`insert … select` over the events as a VALUES list joined
@@ -20,6 +23,12 @@ export type WebhookMessageRow = WebhookMessageTable;
  */
 export async function emitWebhookEvents(tx: Database, events: readonly WebhookEvent[], now: number): Promise<number> {
   if (events.length === 0) return 0;
+  // 5 parameters an event: a mail with thousands of recipients stays far below both databases' limits.
+  if (events.length > EMIT_CHUNK) {
+    let written = 0;
+    for (let i = 0; i < events.length; i += EMIT_CHUNK) written += await emitWebhookEvents(tx, events.slice(i, i + EMIT_CHUNK), now);
+    return written;
+  }
   // Every value is cast: PostgreSQL types the columns of a VALUES list from its first row's
   // parameters, which are untyped (text) otherwise; SQLite ignores the casts' effect on text.
   const rows = sql.join(

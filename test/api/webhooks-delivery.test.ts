@@ -4,7 +4,9 @@ import { FakeClock } from '../../src/clock.js';
 import { createWorker, type Worker } from '../../src/delivery/worker.js';
 import { createInboundProcessor, type InboundProcessor } from '../../src/inbound/inbound-processor.js';
 import { startInboundListener, type InboundListener } from '../../src/inbound/inbound-listener.js';
-import { attemptsOfEndpoint, failPendingOfEndpoint, messagesOfEndpoint } from '../../src/webhooks/outbox-repository.js';
+import { attemptsOfEndpoint, emitWebhookEvents, failPendingOfEndpoint, messagesOfEndpoint } from '../../src/webhooks/outbox-repository.js';
+import { inTransaction } from '../../src/db/database.js';
+import { recipientEvent } from '../../src/webhooks/webhook-events.js';
 import { createWebhookSender, type WebhookSender } from '../../src/webhooks/webhook-sender.js';
 import { dsnMessage, sendRaw } from '../helpers/reports.js';
 import { scriptedLookup } from '../helpers/scripted-lookup.js';
@@ -203,6 +205,29 @@ for (const kind of DATABASE_KINDS) {
       const rows = await testApp.app.db.selectFrom('webhook_messages').select('event_id').where('org_id', '=', org.orgId).execute();
       assert.deepEqual(rows, []);
       assert.ok(messageId);
+    });
+
+    test('emission: only subscribed types of enabled endpoints of the org; 2,500 events of one change in chunks', async () => {
+      const receiver = await startWebhookReceiver();
+      try {
+        const wanted = await endpoint(receiver, ['recipient.sent']);
+        const other = await testApp.createOrg();
+        await endpoint(receiver, ['recipient.sent'], other);
+        const mail = { org_id: org.orgId, message_id: 'm1', thread_id: 't1', module: 'Leads', record_id: 'r1' };
+        const events = Array.from({ length: 2500 }, (_, i) =>
+          recipientEvent(i % 2 === 0 ? 'recipient.sent' : 'recipient.deferred', mail, { id: `rc${i}`, email: `r${i}@example.com`, kind: 'to', status: 'sent', action: 'delivered', status_code: '2.0.0', diagnostic: 'ok', remote_mta: null }, clock.now(), { next_attempt_time: null }),
+        );
+        const written = await inTransaction(testApp.app.db, (tx) => emitWebhookEvents(tx, events, clock.now()));
+        assert.equal(written, 1250, 'the sent events, for the one endpoint of the org that wants them');
+        const log = await messagesOfEndpoint(testApp.app.db, wanted);
+        assert.equal(log.length, 1250);
+        assert.ok(log.every((m) => m.event_type === 'recipient.sent' && m.state === 'pending' && m.org_id === org.orgId));
+        assert.equal(new Set(log.map((m) => m.event_id)).size, 1250);
+        assert.equal(log.find((m) => m.event_id === events[0]!.id)?.payload, events[0]!.payload, 'the body is stored as built');
+        assert.equal(await inTransaction(testApp.app.db, (tx) => emitWebhookEvents(tx, [], clock.now())), 0);
+      } finally {
+        await receiver.close();
+      }
     });
 
     test('an endpoint answering 500, then down: the events wait and arrive once it is back, each once; every attempt logged', async () => {
