@@ -29,6 +29,7 @@ export async function serve(config: Config, options: { worker: boolean }): Promi
   const webhooks: WebhookSender | null = options.worker ? createWebhookSender(app) : null;
   await webhooks?.start();
   if (worker) app.health.watch('worker', worker);
+  if (webhooks) app.health.watch('webhooks', webhooks);
   // INBOUND_SMTP_PORT set: the inbound listener (late bounces, complaints) runs in this process too.
   let inbound: { listener: InboundListener; processor: InboundProcessor } | null = null;
   if (config.inbound.port !== null) {

@@ -19,6 +19,7 @@ export async function runWorker(config: Config): Promise<number> {
   const webhooks = createWebhookSender(app);
   await webhooks.start();
   app.health.watch('worker', worker);
+  app.health.watch('webhooks', webhooks);
   // METRICS_PORT: /metrics, /livez, /readyz of this worker (it has no HTTP API).
   const ops = config.metrics.port === null ? null : await startOpsServer(app, config.metrics.port);
   return guard.untilStopped(async (signal) => {

@@ -47,7 +47,15 @@ export interface WebhookSender {
   /** Sends everything due now (tests); resolves when those attempts are recorded. */
   runOnce(): Promise<number>;
   stop(graceMs?: number): Promise<void>;
+  /**
+   * Whether its loop turns (readiness, src/health/process-health.ts): it wakes at least every
+   * WEBHOOK_POLL_MS (or back-off) while running, so a minute without a turn is a stuck query.
+   */
+  alive(): boolean;
 }
+
+/** No turn of the loop for this long: the sender is stuck (readiness fails). */
+const STALLED_MS = 60_000;
 
 /** Longest error text kept of an answer's body. */
 const MAX_ERROR_BYTES = 1024;
@@ -68,6 +76,7 @@ export function createWebhookSender(ctx: Context, options: { id?: string } = {})
   let again = false;
   let unsubscribe: (() => void) | null = null;
   let failures = 0;
+  let turnedAt = Date.now();
 
   const keyOf = (m: WebhookMessageRow) => `${m.endpoint_id}\u0000${m.event_id}`;
 
@@ -120,6 +129,7 @@ export function createWebhookSender(ctx: Context, options: { id?: string } = {})
   };
 
   const pump = async (): Promise<void> => {
+    turnedAt = Date.now();
     do {
       again = false;
       try {
@@ -134,6 +144,7 @@ export function createWebhookSender(ctx: Context, options: { id?: string } = {})
             break;
           }
           const messages = await claim(free);
+          turnedAt = Date.now();
           failures = 0;
           for (const message of messages) void dispatch(message);
           if (messages.length < free) {
@@ -164,6 +175,7 @@ export function createWebhookSender(ctx: Context, options: { id?: string } = {})
 
   return {
     id,
+    alive: () => !running || Date.now() - turnedAt < STALLED_MS,
     async start() {
       if (running) return;
       running = true;
