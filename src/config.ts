@@ -279,6 +279,14 @@ export const ENVIRONMENT = {
     meaning:
       "Envelope sender (return path) of every message, made per recipient (VERP): `bounces+<token>@mail.example.com`, the token naming the mail's recipient under an HMAC, so a late bounce (DSN) finds its recipient and a forged one changes nothing. Point the domain's MX at the inbound listener (`INBOUND_SMTP_PORT`; [Bounces and complaints](bounces.md)). Unset: the From address is the envelope sender, as before. The header From never changes.",
   },
+  REPLY_ADDRESS: {
+    kind: 'text',
+    default: null,
+    shownDefault: 'unset (no Reply-To is added; replies are not tracked)',
+    values: 'an email address such as `replies@in.example.com`: no `+`, a local part of at most 33 characters, not `BOUNCE_ADDRESS`',
+    meaning:
+      "Replies on the record: a mail without a `reply_to` of its own goes out with `Reply-To: <sender's name> <replies+<token>@in.example.com>` (the token names its first To recipient under an HMAC), and the inbound listener takes mail for this address (with or without a token): a reply matched by its token or its In-Reply-To/References is stored on the record and makes the recipient `replied`. Users can Bcc the bare address (a \"BCC dropbox\"). Point the domain's MX at the inbound listener (`INBOUND_SMTP_PORT`; [Replies](replies.md)).",
+  },
   SES_SNS_TOPIC_ARNS: {
     kind: 'text',
     default: null,
@@ -301,7 +309,7 @@ export const ENVIRONMENT = {
     shownDefault: 'unset (no listener in `serve`)',
     values: 'a TCP port (1-65535; 0 picks a free one)',
     meaning:
-      'Port of the inbound SMTP listener that takes DSNs and complaints for `BOUNCE_ADDRESS`. Set, `serve` runs it too; `mailroom inbound` runs it alone (default port 2525 there). Every message is committed before its 250.',
+      'Port of the inbound SMTP listener that takes DSNs and complaints for `BOUNCE_ADDRESS` and replies for `REPLY_ADDRESS`. Set, `serve` runs it too; `mailroom inbound` runs it alone (default port 2525 there). Every message is committed before its 250.',
   },
   INBOUND_SMTP_HOST: {
     kind: 'text',
@@ -433,6 +441,8 @@ export type Config = Readonly<{
   }>;
   /** BOUNCE_ADDRESS, lower-cased; null = the From address is the envelope sender. */
   bounceAddress: string | null;
+  /** REPLY_ADDRESS, lower-cased; null = no Reply-To added, replies not taken (src/replies/). */
+  replyAddress: string | null;
   /** SES_SNS_TOPIC_ARNS; empty = the SES webhook is off (404). */
   sesSnsTopicArns: readonly string[];
   /** SENDGRID_WEBHOOK_PUBLIC_KEY (checked to be an EC P-256 key); null = the SendGrid webhook is off (404). */
@@ -658,8 +668,12 @@ export function loadConfig(env: Env = process.env): Config {
       inboundPort = null;
     }
   }
-  if (inboundPort !== null && bounceAddress === null) {
-    problems.push('INBOUND_SMTP_PORT needs BOUNCE_ADDRESS: the inbound listener takes mail for that address only');
+  const replyAddress = text('REPLY_ADDRESS')?.toLowerCase() ?? null;
+  const replyProblem = replyAddress === null ? null : checkBounceAddress(replyAddress);
+  if (replyProblem !== null) problems.push(`REPLY_ADDRESS=${replyAddress} ${replyProblem} (e.g. replies@in.example.com; the reply token is added to it)`);
+  if (replyAddress !== null && replyAddress === bounceAddress) problems.push('REPLY_ADDRESS must differ from BOUNCE_ADDRESS (replies and delivery reports are told apart by the address they arrive at)');
+  if (inboundPort !== null && bounceAddress === null && replyAddress === null) {
+    problems.push('INBOUND_SMTP_PORT needs BOUNCE_ADDRESS or REPLY_ADDRESS: the inbound listener takes mail for those addresses only');
   }
   const sesSnsTopicArns = (text('SES_SNS_TOPIC_ARNS') ?? '').split(',').map((arn) => arn.trim()).filter((arn) => arn !== '');
   for (const arn of sesSnsTopicArns) {
@@ -700,6 +714,7 @@ export function loadConfig(env: Env = process.env): Config {
     heartbeatMs: integer('HEARTBEAT_SECONDS') * 1000,
     metrics: Object.freeze({ token: metricsToken, port: metricsPort, userSmtpHosts: flag('METRICS_USER_SMTP_HOSTS') }),
     bounceAddress,
+    replyAddress,
     sesSnsTopicArns: Object.freeze(sesSnsTopicArns),
     sendgridWebhookPublicKey,
     inbound: Object.freeze({

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { backupSqlite } from '../db/backup.js';
-import { CommandFailed, UsageError, type Command } from './commands.js';
+import { CommandFailed, UsageError, type Command } from './command-kit.js';
 
 /**
  * `mailroom backup --to FILE`: an online copy of the embedded SQLite database (the server may be

@@ -31,21 +31,11 @@ import { INBOUND_STATES, listInbound, showInbound, type InboundState } from '../
 import { findUserByEmail, findUserById, fullName, listUsers, type UserRow } from '../users/user-repository.js';
 import { emailTrackingOn } from '../tracking/tracking-setting.js';
 import { backupCommand } from './backup.js';
+import { resolveOrg } from './command-kit.js';
+import { dkimCommands } from './dkim.js';
 
-export class UsageError extends Error {}
-/** The command could not do what it was asked, for the reason in its message (exit 1). */
-export class CommandFailed extends Error {}
-
-export type CommandOutput = Record<string, unknown>;
-type Values = Record<string, string | boolean | string[] | undefined>;
-
-export type Command = {
-  name: string[];
-  usage: string;
-  summary: string;
-  options: NonNullable<ParseArgsConfig['options']>;
-  run(app: App, values: Values): Promise<CommandOutput>;
-};
+export { CommandFailed, UsageError, type Command, type CommandOutput, type Values } from './command-kit.js';
+import { UsageError, type Command, type CommandOutput, type Values } from './command-kit.js';
 
 const str = (values: Values, key: string): string | undefined => {
   const value = values[key];
@@ -74,13 +64,6 @@ const limitOverride = (values: Values, key: string): number | null | undefined =
 
 const multiline = (value: string | undefined): string | null => (value === undefined ? null : value.replace(/\\n/g, '\n'));
 
-/** `--org ID`, or the first org when there is exactly one obvious choice. */
-async function resolveOrg(app: App, values: Values): Promise<OrgRow> {
-  const id = str(values, 'org') ?? str(values, 'id');
-  const org = id ? await findOrg(app.db, id) : await findFirstOrg(app.db);
-  if (!org) throw new AppError('NOT_FOUND', { details: { api_name: 'org', id: id ?? null } });
-  return org;
-}
 
 /** `--user ID|EMAIL`, or the org's first admin. */
 async function resolveUser(app: App, org: OrgRow, ref: string | undefined): Promise<UserRow> {
@@ -183,6 +166,7 @@ const TEMPLATE_OPTIONS = {
 
 export const COMMANDS: Command[] = [
   backupCommand,
+  ...dkimCommands,
   {
     name: ['org', 'create'],
     usage: 'org create --name N [--edition E] [--time-zone TZ] [--admin-email A] [--admin-name N] [--admin-password P]',

@@ -6,14 +6,14 @@ import { guardProcess } from './process-guard.js';
 
 /**
  * `mailroom inbound [--port N]`: the inbound SMTP listener (late bounces and complaints for
- * BOUNCE_ADDRESS) and the processing of what it stored, without the HTTP API. Port:
+ * BOUNCE_ADDRESS, replies for REPLY_ADDRESS) and the processing of what it stored, without the HTTP API. Port:
  * `--port`, else INBOUND_SMTP_PORT, else 2525. SIGTERM/SIGINT: stop accepting connections, finish
  * the message being processed, exit 0; everything stored and not yet processed is processed by
  * the next start (or another listener).
  */
 export async function runInbound(config: Config, options: { port?: number }): Promise<number> {
-  if (config.bounceAddress === null) {
-    process.stderr.write('mailroom inbound needs BOUNCE_ADDRESS (the address the listener takes bounces for), e.g. BOUNCE_ADDRESS=bounces@mail.example.com\n');
+  if (config.bounceAddress === null && config.replyAddress === null) {
+    process.stderr.write('mailroom inbound needs BOUNCE_ADDRESS or REPLY_ADDRESS (the addresses the listener takes mail for), e.g. BOUNCE_ADDRESS=bounces@mail.example.com\n');
     return 3;
   }
   const app = await createApp(config, { role: 'mailroom-inbound' });

@@ -30,7 +30,7 @@ export async function serve(config: Config, options: { worker: boolean }): Promi
   await webhooks?.start();
   if (worker) app.health.watch('worker', worker);
   if (webhooks) app.health.watch('webhooks', webhooks);
-  // INBOUND_SMTP_PORT set: the inbound listener (late bounces, complaints) runs in this process too.
+  // INBOUND_SMTP_PORT set: the inbound listener (late bounces, complaints, replies) runs in this process too.
   let inbound: { listener: InboundListener; processor: InboundProcessor } | null = null;
   if (config.inbound.port !== null) {
     const processor = createInboundProcessor(app);

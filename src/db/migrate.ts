@@ -16,6 +16,8 @@ import * as m0013 from './migrations/0013-one-click-unsubscribe.js';
 import * as m0014 from './migrations/0014-bounces.js';
 import * as m0015 from './migrations/0015-tracking.js';
 import * as m0016 from './migrations/0016-webhooks.js';
+import * as m0017 from './migrations/0017-replies.js';
+import * as m0018 from './migrations/0018-dkim.js';
 
 /** Every migration, listed explicitly (no directory scanning), in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -35,6 +37,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0014-bounces': m0014,
   '0015-tracking': m0015,
   '0016-webhooks': m0016,
+  '0017-replies': m0017,
+  '0018-dkim': m0018,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

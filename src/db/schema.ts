@@ -509,6 +509,34 @@ export interface RecipientEventTable {
   remote_address: string | null;
 }
 
+/** A reply to one of our mails, on its record (migration 0017; src/replies/). */
+export interface MailReplyTable {
+  /** `r` + a decimal id: never a mail's 64-hex message_id (src/replies/reply-ids.ts). */
+  id: string;
+  org_id: string;
+  inbound_id: string;
+  /** The mail it answers. */
+  message_id: string;
+  /** The recipient who replied; null for a copy of the sender's own message (BCC dropbox). */
+  recipient_id: string | null;
+  thread_id: string;
+  module: string;
+  record_id: string;
+  linked_record_id: string | null;
+  matched_by: 'token' | 'in_reply_to' | 'references';
+  from_email: string;
+  from_name: string | null;
+  to_json: string;
+  subject: string;
+  /** Sanitised (src/mail/sanitize-mail-html.ts) and capped at storage. */
+  html: string | null;
+  text: string | null;
+  received_at: number;
+  auto_reply: number;
+  header_message_id: string | null;
+  attachments_json: string;
+}
+
 /** An org's webhook endpoint (migration 0016). */
 export interface WebhookEndpointTable {
   id: string;
@@ -569,6 +597,21 @@ export interface WebhookAttemptTable {
   duration_ms: number;
 }
 
+/** A DKIM signing key of an org's From domain (migration 0018). */
+export interface DkimKeyTable {
+  id: string;
+  org_id: string;
+  /** Lower-case. */
+  domain: string;
+  selector: string;
+  algorithm: 'rsa-sha256' | 'ed25519-sha256';
+  /** SecretBox ciphertext of the PKCS#8 PEM private key. */
+  private_key: string;
+  /** The DNS record's `p=` (base64). */
+  public_key: string;
+  created_at: number;
+}
+
 export interface DB {
   orgs: OrgTable;
   users: UserTable;
@@ -603,10 +646,12 @@ export interface DB {
   profile_permissions: ProfilePermissionTable;
   audit_log: AuditLogTable;
   inbound_messages: InboundMessageTable;
+  mail_replies: MailReplyTable;
   relay_events: RelayEventTable;
   recipient_events: RecipientEventTable;
   webhook_endpoints: WebhookEndpointTable;
   webhook_subscriptions: WebhookSubscriptionTable;
   webhook_messages: WebhookMessageTable;
   webhook_attempts: WebhookAttemptTable;
+  dkim_keys: DkimKeyTable;
 }

@@ -29,6 +29,8 @@ export type LoadedFile = { kind: 'attachment' | 'inline' | 'generated'; fileId: 
  * with `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 2369 §3.2, RFC 8058 §3.1, §3.2).
  * `tracking`: for an html mail of an org with tracking on, the open pixel and tracked links
  * (tracking/message-tracking.ts), added to the html after the consent links are filled in.
+ * `replyTo`: with REPLY_ADDRESS, the tokenised reply address (replies/reply-address.ts `replyToOf`),
+ * used only when the mail has no `reply_to` of its own (the user's is always kept).
  */
 export function composeMessage(
   mail: MailRow,
@@ -38,6 +40,7 @@ export function composeMessage(
   consentUrl: string | null = null,
   unsubscribe: ListUnsubscribe | null = null,
   tracking: HtmlTracking | null = null,
+  replyTo: { name: string; address: string } | null = null,
 ): SendMailOptions {
   const headerList = (kind: RecipientRow['kind']) =>
     recipients.filter((r) => r.kind === kind).map((r) => ({ name: r.name ?? '', address: r.email }));
@@ -50,7 +53,7 @@ export function composeMessage(
     from: { name: mail.from_name ?? '', address: mail.from_email },
     to: headerList('to'),
     cc: headerList('cc'),
-    ...(mail.reply_to_email ? { replyTo: { name: mail.reply_to_name ?? '', address: mail.reply_to_email } } : {}),
+    ...(mail.reply_to_email ? { replyTo: { name: mail.reply_to_name ?? '', address: mail.reply_to_email } } : replyTo ? { replyTo } : {}),
     subject: mail.subject,
     messageId: messageIdHeader(mail.message_id, domain),
     date: new Date(mail.created_at),

@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import { dkimSignerFor } from '../dkim/dkim-signing.js';
 import { retryWhileDatabaseUnavailable } from '../db/availability.js';
 import { blockAddress, findBlocked } from '../mail/blocked-addresses.js';
 import { classifyBounce } from '../bounces/classify.js';
@@ -7,6 +8,7 @@ import { IN_FLIGHT, RECIPIENT_TRANSITIONS, WAITING_STATUSES, outcomeTransition, 
 import { recordOutcomes as recordOutcomeWrites, skipMail as skipMailWrites, type RecipientOutcomeWrite } from '../mail/lifecycle-repository.js';
 import { recipientsOf, type MailRow, type RecipientRow } from '../mail/mail-repository.js';
 import { composeMessage, type LoadedFile } from './build-mime.js';
+import { replyToOf } from '../replies/reply-address.js';
 import { consentLinkOfMail, consentUrl } from '../compliance/consent-links.js';
 import { listUnsubscribe } from '../compliance/list-unsubscribe.js';
 import { messageTracking } from '../tracking/message-tracking.js';
@@ -69,6 +71,7 @@ export async function deliverMail(
     const consentLink = mail.consent_email === 1 ? await consentLinkOfMail(ctx.db, mail.org_id, mail.message_id) : null;
     const unsubscribe = await listUnsubscribe(ctx, mail, all);
     const tracking = await messageTracking(ctx, mail, all);
+    const sign = await dkimSignerFor(ctx, mail.org_id, mail.from_email);
     if (files === null) {
       // Never send a mail without the files it was accepted with.
       failure = { kind: 'failed', statusCode: '5.3.0', diagnostic: 'a file this mail carries is no longer stored', remoteMta: null };
@@ -84,9 +87,10 @@ export async function deliverMail(
         result = await route.transport.send({
           orgId: mail.org_id,
           messageId: mail.message_id,
-          message: composeMessage(mail, all, ctx.config.messageIdDomain, files, consentLink ? consentUrl(ctx, consentLink) : null, unsubscribe, tracking),
+          message: composeMessage(mail, all, ctx.config.messageIdDomain, files, consentLink ? consentUrl(ctx, consentLink) : null, unsubscribe, tracking, replyToOf(ctx, mail, all)),
           envelope: { from: mail.from_email, to: attempt.map((r) => r.email), ...returnPathsOf(ctx, attempt) },
           handOver: (recipients) => handovers.record({ workerId, messageId: mail.message_id, attempt: mail.attempts }, idsOf(attempt, recipients)),
+          ...(sign ? { sign } : {}),
         });
         faultPoint('delivery.after_reply');
         ctx.metrics.smtpTransaction(destination, 'ok', (performance.now() - started) / 1000);

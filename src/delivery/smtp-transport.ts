@@ -104,7 +104,8 @@ export function createSmtpTransport(name: string, target: SmtpTarget, pooling: S
   const transaction = (mail: OutgoingMail, to: string[], from = mail.envelope.from): Promise<RecipientOutcome[]> =>
     pooling.limiter.run(remoteMta, () => transact(mail, to, from));
   const transact = async (mail: OutgoingMail, to: string[], from: string): Promise<RecipientOutcome[]> => {
-    const message = withSubjectField(await new MailComposer({ ...mail.message, disableFileAccess: true, disableUrlAccess: true }).compile().build(), mail.message);
+    const built = withSubjectField(await new MailComposer({ ...mail.message, disableFileAccess: true, disableUrlAccess: true }).compile().build(), mail.message);
+    const message = mail.sign ? await mail.sign(built) : built;
     const stream = new WithheldEnd(() => mail.handOver(to));
     try {
       const info = await transporter.sendMail({ envelope: { from, to }, raw: message, disableFileAccess: true, disableUrlAccess: true, [WITHHELD_END]: stream } as SendMailOptions);

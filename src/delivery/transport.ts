@@ -24,6 +24,8 @@ export type OutgoingMail = {
    * before that point (nothing was delivered).
    */
   handOver(recipients: readonly string[]): Promise<void>;
+  /** Signs the built message (DKIM, src/dkim/dkim-signing.ts): what goes on the wire; absent: unsigned. */
+  sign?: (raw: Buffer) => Promise<Buffer>;
 };
 
 /** `bounced`: the server refused the recipient (the address gets blocked); `failed`: it refused the session or the sender (nothing is blocked). */

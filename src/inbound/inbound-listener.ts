@@ -8,7 +8,9 @@ import { insertInboundMessage } from './inbound-repository.js';
 
 /**
  * The inbound SMTP listener: where late bounces (DSNs) and complaints (ARF) arrive, at the VERP
- * return path `BOUNCE_ADDRESS` (`bounces+<token>@domain`) or the domain's postmaster.
+ * return path `BOUNCE_ADDRESS` (`bounces+<token>@domain`) or the domain's postmaster, and replies
+ * at `REPLY_ADDRESS` (`replies+<token>@domain`, or the bare address: the BCC dropbox; src/replies/).
+ * It runs when either address is configured.
  *
  * Promise: a message is committed to `inbound_messages` before the listener answers 250, so a
  * crash after the 250 never loses it (a crash before the 250 only makes the sender retry, and
@@ -35,22 +37,29 @@ export type StartInboundOptions = {
   port?: number;
 };
 
-/** Whether `address` is one the listener takes mail for: the bounce address, with or without a `+token`, or postmaster. */
-export function isInboundRecipient(address: string, bounceAddress: string): boolean {
-  const at = bounceAddress.lastIndexOf('@');
-  const local = bounceAddress.slice(0, at);
-  const domain = bounceAddress.slice(at + 1);
+/**
+ * Whether `address` is one the listener takes mail for: one of `bases` (the bounce address, the
+ * reply address), with or without a `+token`, or the postmaster of a base's domain.
+ */
+export function isInboundRecipient(address: string, ...bases: readonly (string | null)[]): boolean {
   const lower = address.toLowerCase();
   const addressAt = lower.lastIndexOf('@');
-  if (addressAt <= 0 || lower.slice(addressAt + 1) !== domain) return false;
+  if (addressAt <= 0) return false;
   const addressLocal = lower.slice(0, addressAt);
-  return addressLocal === local || addressLocal.startsWith(`${local}+`) || addressLocal === 'postmaster';
+  const addressDomain = lower.slice(addressAt + 1);
+  return bases.some((base) => {
+    if (base === null) return false;
+    const at = base.lastIndexOf('@');
+    const local = base.slice(0, at);
+    if (addressDomain !== base.slice(at + 1)) return false;
+    return addressLocal === local || addressLocal.startsWith(`${local}+`) || addressLocal === 'postmaster';
+  });
 }
 
 export async function startInboundListener(ctx: Context, options: StartInboundOptions = {}): Promise<InboundListener> {
   const { config, log, clock, ids, db } = ctx;
-  const bounceAddress = config.bounceAddress;
-  if (bounceAddress === null) throw new Error('the inbound listener needs BOUNCE_ADDRESS');
+  const { bounceAddress, replyAddress } = config;
+  if (bounceAddress === null && replyAddress === null) throw new Error('the inbound listener needs BOUNCE_ADDRESS or REPLY_ADDRESS');
   const inbound = config.inbound;
   const tls = inbound.tls ? { key: fs.readFileSync(inbound.tls.keyFile), cert: fs.readFileSync(inbound.tls.certFile) } : null;
 
@@ -96,7 +105,7 @@ export async function startInboundListener(ctx: Context, options: StartInboundOp
         callback(smtpError(452, '4.5.3 Too many recipients'));
         return;
       }
-      if (!isInboundRecipient(address.address, bounceAddress)) {
+      if (!isInboundRecipient(address.address, bounceAddress, replyAddress)) {
         callback(smtpError(550, '5.1.1 No such recipient here'));
         return;
       }

@@ -8,6 +8,7 @@ import { findUnsubscribeTarget } from '../compliance/unsubscribe-repository.js';
 import { MAILTO_REASON, optOutUnsubscribeTarget } from '../compliance/unsubscribe-recipient.js';
 import type { Context } from '../context.js';
 import type { InboundMessageTable } from '../db/schema.js';
+import { isReplyCandidate, storeReply } from '../replies/store-reply.js';
 
 export type InboundResult = { state: 'processed' | 'ignored'; kind: string; orgId: string | null; summary: Record<string, unknown> };
 
@@ -16,7 +17,10 @@ const SEVERITY: Record<string, number> = { hard: 3, soft: 2, delayed: 1, deliver
 
 /**
  * What one stored inbound message means, applied:
- * - first, a mail to an unsubscribe address (`<local>+u<token>@<domain>`, the mailto of
+ * - first, a message to REPLY_ADDRESS (with or without a token) is a reply candidate
+ *   (replies/store-reply.ts): matched by its token or its In-Reply-To/References, stored on the
+ *   record, the recipient `replied`; unmatched: `ignored` with the reason;
+ * - then, a mail to an unsubscribe address (`<local>+u<token>@<domain>`, the mailto of
  *   `List-Unsubscribe`; bounces/verp.ts) is an unsubscribe request, whatever it says: the address
  *   of the recipient its token names opts out, as the one-click POST does (audit reason
  *   `mailto_unsubscribe`). A token that does not verify, or a recipient that no longer exists:
@@ -37,6 +41,7 @@ export async function processInboundMessage(ctx: Context, message: InboundMessag
   const named = (address: string | null): string | null => (address && bounceAddress ? readVerpAddress(address, bounceAddress, key) : null);
   const ignored = (kind: string, reason: string, orgId: string | null = null): InboundResult => ({ state: 'ignored', kind, orgId, summary: { reason } });
   const envelopeRecipients = JSON.parse(message.rcpt_to) as string[];
+  if (isReplyCandidate(ctx, envelopeRecipients)) return storeReply(ctx, message);
 
   const unsubscribeRecipients = bounceAddress === null ? [] : envelopeRecipients.filter((a) => looksLikeUnsubscribeAddress(a, bounceAddress));
   if (bounceAddress !== null && unsubscribeRecipients.length > 0) {

@@ -464,3 +464,22 @@ export async function recordLateReport(db: Database, input: LateReportInput): Pr
   }
   return moved;
 }
+
+// ---------------------------------------------------------------------------------------------
+// reply
+
+/**
+ * `reply`: the person answered (src/replies/): a `sent` recipient becomes `replied` (its DSN action
+ * stays `delivered`). Compare-and-set on `sent`: a second reply, a reply to a recipient a late
+ * report bounced, or a replayed one changes nothing (false). Runs in the transaction that stores
+ * the reply.
+ */
+export async function recordReply(db: Database, input: Readonly<{ recipientId: string }>): Promise<boolean> {
+  const result = await db
+    .updateTable('mail_recipients')
+    .set({ status: R.reply.to, action: 'delivered' })
+    .where('id', '=', input.recipientId)
+    .where('status', 'in', priorStates(R.reply))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}

@@ -16,11 +16,13 @@
  * nothing more to do. Adding to the lifecycle is one row per transition:
  * - a complaint (feedback loop): a new status `complained` in RECIPIENT_STATUSES (not waiting, DSN
  *   action `delivered`) and a row `complain: { from: ['sent'], to: 'complained' }`.
- * - opened / clicked / replied: engagement *events*, not statuses — a recipient can open, click
- *   and reply in any order and several times, and stays `sent`. They go to an append-only events
- *   table with a repository of their own. Only if one must gate something (a reply stops a
- *   follow-up) does it become a status here, with a row `reply: { from: ['sent', 'complained'],
- *   to: 'replied' }`.
+ * - opened / clicked: engagement *events*, not statuses — a recipient can open and click in any
+ *   order and several times, and stays `sent`. They go to an append-only events table with a
+ *   repository of their own (src/tracking/).
+ * - replied (issue 15 item 3): a status, `replied` (not waiting, DSN action `delivered`: a reply
+ *   proves delivery), reached by `reply` from `sent` only. Its replies themselves are rows of
+ *   `mail_replies` (src/replies/); a second reply keeps the status (the compare-and-set on `sent`
+ *   does not apply), an auto-reply (RFC 3834) never applies it.
  * The unit test (test/unit/lifecycle.test.ts) iterates over every pair of states, so a new row is
  * tested allowed and every pair it does not name stays refused.
  */
@@ -32,9 +34,10 @@ export type MailState = (typeof MAIL_STATES)[number];
 /**
  * The status of one recipient (`mail_recipients.status`), in DSN terms: `queued`, `deferred`
  * (4xx/timeout, retried at `next_attempt_at`), `sent` (the next hop answered 2xx), `bounced` (5xx),
- * `failed` (gave up), `skipped` (blocked, cancelled, no longer allowed when it fired).
+ * `failed` (gave up), `skipped` (blocked, cancelled, no longer allowed when it fired), `replied`
+ * (sent, and the person answered: a reply reached the inbound listener; it counts as delivered).
  */
-export const RECIPIENT_STATUSES = ['queued', 'deferred', 'sent', 'bounced', 'failed', 'skipped'] as const;
+export const RECIPIENT_STATUSES = ['queued', 'deferred', 'sent', 'bounced', 'failed', 'skipped', 'replied'] as const;
 export type RecipientStatus = (typeof RECIPIENT_STATUSES)[number];
 
 /** The DSN `action` (RFC 3464) recorded with a status. */
@@ -51,6 +54,7 @@ export const RECIPIENT_STATUS: Readonly<Record<RecipientStatus, Readonly<{ waiti
   bounced: { waiting: false, action: 'failed' },
   failed: { waiting: false, action: 'failed' },
   skipped: { waiting: false, action: 'failed' },
+  replied: { waiting: false, action: 'delivered' },
 };
 
 /** The statuses the queue still owes an attempt (`queued`, `deferred`). */
@@ -107,6 +111,7 @@ export const RECIPIENT_TRANSITIONS = {
   lateBounce: { from: ['sent'], to: 'bounced', when: 'a DSN or a relay event reports, after the next hop took the message, that it bounced: the address is blocked for the org' },
   remoteDelay: { from: ['sent'], to: KEEP, when: "a DSN or a relay event says a later hop is still trying (action `delayed`, the remote's reason recorded)" },
   remoteDelivery: { from: ['sent'], to: KEEP, when: 'a DSN or a relay event reports delivery by a later hop (action `delivered`)' },
+  reply: { from: ['sent'], to: 'replied', when: 'a reply of the person (not an auto-reply) reaches the inbound listener, matched to this recipient (src/replies/)' },
 } as const satisfies Record<string, Transition<RecipientStatus>>;
 export type RecipientTransition = keyof typeof RECIPIENT_TRANSITIONS;
 
@@ -183,7 +188,7 @@ export type MailSettlement = Readonly<{
   state: MailState;
   /** When the mail is due again (the earliest retry of a waiting recipient); null when done. */
   dueAt: number | null;
-  /** Some recipient is `sent` (the mail's `sent_at` is set, if it was not yet). */
+  /** Some recipient was delivered (`sent`, or later `replied`): the mail's `sent_at` is set, if it was not yet. */
   anySent: boolean;
 }>;
 
@@ -197,7 +202,7 @@ export function settleMail(recipients: readonly SettledRecipient[], now: number)
   let anySent = false;
   for (const r of recipients) {
     if (RECIPIENT_STATUS[r.status].waiting) dueAt = Math.min(dueAt ?? Infinity, r.nextAttemptAt ?? now);
-    if (r.status === 'sent') anySent = true;
+    if (RECIPIENT_STATUS[r.status].action === 'delivered') anySent = true;
   }
   const transition = dueAt === null ? 'finish' : 'retry';
   return { transition, state: MAIL_TRANSITIONS[transition].to, dueAt, anySent };

@@ -4,6 +4,7 @@ import type { Address } from './mail-input.js';
 import type { MailRow, RecipientRow } from './mail-repository.js';
 import type { CarriedFile } from './mail-attachment-repository.js';
 import type { EngagementSummary } from '../tracking/recipient-event-repository.js';
+import type { ReplyRow } from '../replies/reply-repository.js';
 
 /**
  * A mail as the Emails related list and the web UI show it (docs/zoho-contract.md §8): who sent it
@@ -17,7 +18,8 @@ export type RecipientView = Readonly<{
   /**
    * As the list shows it: the recipient's delivery status, or `scheduled` / `cancelled` while the
    * mail is; a `sent` recipient with the person's clicks is `clicked`, else with opens `opened`
-   * (clicked > opened > sent: a click implies the mail was read). Other statuses stay as they are.
+   * (clicked > opened > sent: a click implies the mail was read). Other statuses stay as they are
+   * (`replied`: the person answered; src/replies/).
    */
   status: RecipientRow['status'] | 'scheduled' | 'cancelled' | 'opened' | 'clicked';
   /** The recipient's own delivery status (queued, sent, deferred, bounced, failed, skipped). */
@@ -59,6 +61,12 @@ export type MailView = Readonly<{
   attachments: readonly { fileId: string; name: string; size: number }[];
   /** The content, for a view of one mail. */
   body: { content: string; mailFormat: MailRow['mail_format'] } | null;
+  /**
+   * A reply received on the record (src/replies/), not a mail sent from it: `from` is the replier,
+   * `incoming.to` the addresses of its To header, `inReplyTo` the message_id of the mail it answers;
+   * `autoReply` for an RFC 3834 automatic reply (shown, not counted). Null for a mail.
+   */
+  incoming: Readonly<{ to: readonly Address[]; inReplyTo: string; autoReply: boolean; headerMessageId: string | null }> | null;
 }>;
 
 /** The stored form of `mails.linked_record` (written by send_mail). */
@@ -123,5 +131,40 @@ export function mailView(
     recipients: recipients.map((r) => recipientView(mail, r, options.engagement ?? [])),
     attachments: (options.files ?? []).filter((f) => f.kind !== 'inline').map((f) => ({ fileId: f.file_id, name: f.name, size: Number(f.size) })),
     body: options.withContent ? { content: mail.content, mailFormat: mail.mail_format } : null,
+    incoming: null,
+  };
+}
+
+type StoredReplyAttachment = { index: number; name: string; size: number; content_type: string };
+
+/**
+ * A reply as the Emails list shows it: `from` the replier, `to` the original mail's sender (the
+ * reply went to its Reply-To on the sender's behalf), the thread of the mail it answers, never
+ * `sent`; the content is the HTML sanitised at storage (else the text). Its attachments' ids are
+ * `<reply id>-<index>` (downloaded by re-reading the stored raw message).
+ */
+export function replyView(reply: ReplyRow, original: Pick<MailRow, 'from_email' | 'from_name'> | undefined, options: { withContent: boolean }): MailView {
+  const attachments = JSON.parse(reply.attachments_json) as StoredReplyAttachment[];
+  return {
+    messageId: reply.id,
+    threadId: reply.thread_id,
+    subject: reply.subject,
+    from: { email: reply.from_email, name: reply.from_name },
+    replyTo: null,
+    owner: null,
+    at: reply.received_at,
+    sentAt: null,
+    scheduled: null,
+    source: 'reply',
+    linkedRecord: null,
+    recipients: [],
+    attachments: attachments.map((a) => ({ fileId: `${reply.id}-${a.index}`, name: a.name, size: a.size })),
+    body: options.withContent ? (reply.html !== null ? { content: reply.html, mailFormat: 'html' } : { content: reply.text ?? '', mailFormat: 'text' }) : null,
+    incoming: {
+      to: original ? [{ email: original.from_email, name: original.from_name }] : (JSON.parse(reply.to_json) as Address[]),
+      inReplyTo: reply.message_id,
+      autoReply: reply.auto_reply === 1,
+      headerMessageId: reply.header_message_id,
+    },
   };
 }

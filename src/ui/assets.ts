@@ -51,8 +51,8 @@ fieldset{border:1px solid #dde1e7;border-radius:6px;padding:.75rem 1rem;margin:0
 .alert{border-left:4px solid #b3261e;background:#fdecea;padding:.6rem 1rem;margin:0 0 1rem;border-radius:4px}
 .notice{border-left:4px solid #1e7d32;background:#e8f5e9;padding:.6rem 1rem;margin:0 0 1rem;border-radius:4px}
 .status{display:inline-block;font-size:.8rem;font-weight:600;padding:.05rem .5rem;border-radius:999px;border:1px solid;white-space:nowrap}
-.s-sent,.s-opened,.s-clicked{color:#1e6b2f;background:#e7f4ea}.s-scheduled,.s-queued,.s-sending{color:#0b4f9c;background:#e6eefb}
-.s-deferred{color:#8a5300;background:#fff4e0}.s-bounced,.s-failed{color:#b3261e;background:#fdecea}.s-skipped,.s-cancelled{color:#555;background:#f0f0f0}
+.s-sent,.s-opened,.s-clicked,.s-replied{color:#1e6b2f;background:#e7f4ea}.s-scheduled,.s-queued,.s-sending{color:#0b4f9c;background:#e6eefb}
+.s-deferred{color:#8a5300;background:#fff4e0}.s-bounced,.s-failed{color:#b3261e;background:#fdecea}.s-skipped,.s-cancelled,.s-auto-reply{color:#555;background:#f0f0f0}
 .recipients{list-style:none;margin:0;padding:0}.recipients li{margin:.15rem 0}
 .small{font-size:.85rem;color:#555}
 .pager{display:flex;gap:1.5rem;margin-top:1rem}

@@ -1,5 +1,6 @@
 import type { Context } from '../context.js';
-import { listRecordEmails } from '../mail/list-record-emails.js';
+import { getRecordEmail, listRecordEmails } from '../mail/list-record-emails.js';
+import { isReplyId } from '../replies/reply-ids.js';
 import { getRecord } from '../records/get-records.js';
 import { listModules } from '../records/module-registry.js';
 import type { ModuleDefinition } from '../records/modules.js';
@@ -17,8 +18,12 @@ export async function buildRecordPage(ctx: Context, session: Session, module: Mo
   const row = await findRecord(ctx.db, session.principal.orgId, module.apiName, id);
   const modules = await listModules(ctx.db, session.principal.orgId);
   const related = await findReferringRecords(ctx, session.principal, modules, module, id);
-  const index = extra.emailsIndex && /^[0-9a-f]{64}$/.test(extra.emailsIndex) ? extra.emailsIndex : undefined;
-  const emails = await listRecordEmails(ctx, session.principal, module, id, index ? { index } : {});
+  const index = extra.emailsIndex && (/^[0-9a-f]{64}$/.test(extra.emailsIndex) || isReplyId(extra.emailsIndex)) ? extra.emailsIndex : undefined;
+  const page = await listRecordEmails(ctx, session.principal, module, id, index ? { index } : {});
+  // Replies are shown with their (sanitised) content under their mail: read each one's.
+  const emails = page
+    ? { ...page, emails: await Promise.all(page.emails.map((e) => (e.incoming ? getRecordEmail(ctx, session.principal, module, id, e.messageId) : e))) }
+    : null;
   return renderRecordPage(session, {
     module,
     record,

@@ -1,4 +1,5 @@
 import { subjectText } from '../mailbox/render-mailbox.js';
+import { sanitizedHtmlDocument } from '../mail/sanitize-mail-html.js';
 import type { MailView, RecipientView } from '../mail/mail-view.js';
 import { formatWithOffset, formatZohoDateTime } from '../time.js';
 import type { FieldDefinition, ModuleDefinition } from '../records/modules.js';
@@ -154,6 +155,7 @@ const STATUS_LABELS: Record<string, string> = {
   cancelled: 'cancelled',
   opened: 'opened',
   clicked: 'clicked',
+  replied: 'replied',
 };
 
 function recipientStatus(s: RecipientView, timeZone: string): SafeHtml {
@@ -177,10 +179,29 @@ function recipientStatus(s: RecipientView, timeZone: string): SafeHtml {
   return html`<li>${s.email} <span class="status s-${label}">${label}</span>${detail}</li>`;
 }
 
+/**
+ * A reply received on the record (src/replies/), under the mail it answers: who, when, whether it
+ * is an auto-reply, its attachments' names, and its content — HTML sanitised at storage and again
+ * here, shown only inside `<iframe sandbox="" srcdoc>` (no scripts, no same-origin), or the text.
+ */
+function replyRow(e: MailView, timeZone: string, original: MailView | undefined): SafeHtml {
+  const incoming = e.incoming!;
+  const who = e.from.name ? html`${e.from.name} &lt;${e.from.email}&gt;` : html`${e.from.email}`;
+  const content = e.body
+    ? e.body.mailFormat === 'html'
+      ? html`<iframe sandbox="" referrerpolicy="no-referrer" title="Reply from ${e.from.email}" srcdoc="${sanitizedHtmlDocument(e.body.content)}"></iframe>`
+      : html`<pre class="reply-text">${e.body.content}</pre>`
+    : '';
+  return html`<tr class="reply">
+<td colspan="4"><span aria-hidden="true">↳</span> ${incoming.autoReply ? html`<span class="status s-auto-reply">auto-reply</span> ` : html`<span class="status s-replied">reply</span> `}from ${who}, ${timeElement(formatZohoDateTime(e.at, timeZone))}${original ? '' : html` <span class="small">(to an older mail)</span>`}: ${subjectText(e.subject)}${e.attachments.length > 0 ? html` <span class="small">(attachments: ${e.attachments.map((a) => a.name).join(', ')})</span>` : ''}
+<details><summary>Show the reply</summary>${content}</details></td>
+</tr>`;
+}
+
 function renderEmails(session: Session, view: RecordPageView): SafeHtml {
   const base = recordPath(view.module.apiName, String(view.record.id));
   const timeZone = session.principal.timeZone;
-  const rows = view.emails.map((e) => {
+  const mailRow = (e: MailView): SafeHtml => {
     const subject = subjectText(e.subject);
     const scheduled = e.recipients.some((s) => s.status === 'scheduled');
     const actions = scheduled
@@ -196,13 +217,21 @@ function renderEmails(session: Session, view: RecordPageView): SafeHtml {
 <td><ul class="recipients">${e.recipients.map((s) => recipientStatus(s, timeZone))}</ul></td>
 <td>${actions}</td>
 </tr>`;
+  };
+  // Replies go under the mail they answer when it is on this page (newest reply first), else in
+  // their own place in the list.
+  const mailsHere = new Map(view.emails.filter((e) => e.incoming === null).map((e) => [e.messageId, e]));
+  const rows = view.emails.flatMap((e) => {
+    if (e.incoming !== null) return mailsHere.has(e.incoming.inReplyTo) ? [] : [replyRow(e, timeZone, undefined)];
+    const replies = view.emails.filter((r) => r.incoming !== null && r.incoming.inReplyTo === e.messageId);
+    return [mailRow(e), ...replies.map((r) => replyRow(r, timeZone, e))];
   });
   const more = view.emailsNext ? html`<nav class="pager" aria-label="Emails pages"><a href="${base}?emails_index=${view.emailsNext}#emails-h">Older emails</a></nav>` : '';
   return html`<section class="card" aria-labelledby="emails-h"><h2 id="emails-h">Emails</h2>
 ${
   view.emails.length === 0
     ? html`<p>${none('no emails sent or scheduled from this record yet')}</p>`
-    : html`<table><caption>Sent and scheduled emails, newest first</caption>
+    : html`<table><caption>Sent and scheduled emails and the replies received, newest first</caption>
 <thead><tr><th scope="col">Subject</th><th scope="col">Time</th><th scope="col">Recipients and status</th><th scope="col">Actions</th></tr></thead>
 <tbody>${rows}</tbody></table>`
 }${more}</section>`;

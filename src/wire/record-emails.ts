@@ -8,6 +8,9 @@ import { formatWithOffset, formatZohoDateTime } from '../time.js';
  * bounced, scheduled, opened, clicked …; `first_open`, `last_open`, `count` with opens) plus
  * Mailroom's click trio (`first_click`, `last_click`, `click_count`) and DSN fields: `email`, `action`, `status_code`,
  * `diagnostic`, `remote_mta`, `last_attempt_time`, `next_attempt_time`, `possible_duplicate`.
+ * A reply received on the record (src/replies/) is an entry with `sent: false`, `from` the replier,
+ * `to` the original's sender, the original's `thread_id`, `message_id` its own id (`r…`), an empty
+ * `status`, and beyond Zoho `in_reply_to` (the original's message_id) and `auto_reply`.
  */
 export function recordEmailsJson(page: RecordEmailsPage, timeZone: string): { Emails: Record<string, unknown>[]; info: Record<string, unknown> } {
   return {
@@ -53,12 +56,13 @@ function recipientStatus(r: RecipientView, timeZone: string): Record<string, unk
 export function emailJson(mail: MailView, timeZone: string): Record<string, unknown> {
   const list = (kind: RecipientView['kind']) => mail.recipients.filter((r) => r.kind === kind).map((r) => person(r.email, r.name));
   const cc = list('cc');
+  const incoming = mail.incoming;
   const out: Record<string, unknown> = {
     message_id: mail.messageId,
     thread_id: mail.threadId,
     subject: mail.subject,
     from: person(mail.from.email, mail.from.name),
-    to: list('to'),
+    to: incoming ? incoming.to.map((a) => person(a.email, a.name)) : list('to'),
     cc: cc.length > 0 ? cc : null,
     // Without one, Zoho's sample shows an empty address rather than null.
     reply_to: mail.replyTo ? person(mail.replyTo.email, mail.replyTo.name) : person('', null),
@@ -81,6 +85,7 @@ export function emailJson(mail: MailView, timeZone: string): Record<string, unkn
     // Beyond Zoho: when it was scheduled for, in the offset it was given with.
     scheduled_time: mail.scheduled === null ? null : formatWithOffset(mail.scheduled.at, mail.scheduled.offset),
   };
+  if (incoming) Object.assign(out, { in_reply_to: incoming.inReplyTo, auto_reply: incoming.autoReply });
   if (mail.body) {
     const bcc = list('bcc');
     Object.assign(out, {

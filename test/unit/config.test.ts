@@ -107,6 +107,15 @@ test('every environment variable src/ reads is in ENVIRONMENT, and read where th
   assert.ok(found.includes('MAILROOM_FAULT_AT'), 'the scan sees process.env reads');
 });
 
+test('REPLY_ADDRESS: lower-cased, checked like BOUNCE_ADDRESS, not the bounce address; the listener port needs one of the two', () => {
+  assert.equal(loadConfig({ REPLY_ADDRESS: 'Replies@In.Example.com' }).replyAddress, 'replies@in.example.com');
+  assert.equal(loadConfig({}).replyAddress, null);
+  assert.throws(() => loadConfig({ REPLY_ADDRESS: 'replies+x@in.example.com' }), /REPLY_ADDRESS=replies\+x@in\.example\.com its local part must/);
+  assert.throws(() => loadConfig({ REPLY_ADDRESS: 'same@x.example', BOUNCE_ADDRESS: 'same@x.example' }), /REPLY_ADDRESS must differ from BOUNCE_ADDRESS/);
+  assert.throws(() => loadConfig({ INBOUND_SMTP_PORT: '2525' }), /INBOUND_SMTP_PORT needs BOUNCE_ADDRESS or REPLY_ADDRESS/);
+  assert.equal(loadConfig({ INBOUND_SMTP_PORT: '2525', REPLY_ADDRESS: 'replies@in.example.com' }).inbound.port, 2525);
+});
+
 test('any variable may come from a file (<NAME>_FILE), as container platforms give secrets; both forms at once, or an unreadable file, is refused', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-config-'));
   try {

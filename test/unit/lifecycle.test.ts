@@ -65,6 +65,7 @@ const RECIPIENT_EDGES = [
   'lateBounce: sent → bounced',
   'remoteDelay: sent → sent',
   'remoteDelivery: sent → sent',
+  'reply: sent → replied',
 ];
 
 const edge = (name: string, from: string | null, to: string) => `${name}: ${from ?? '-'} → ${to}`;
@@ -131,6 +132,9 @@ test('recipient moves: every pair of statuses is allowed by exactly the transiti
   assert.deepEqual(recipientMoves('sent', 'bounced'), ['lateBounce'], 'only a late report (DSN, relay event) bounces a sent recipient');
   assert.deepEqual(recipientMoves('bounced', 'bounced'), [], 'a bounced recipient is not bounced again (a replayed report changes nothing)');
   assert.deepEqual(recipientMoves('deferred', 'skipped').sort(), ['skip'], 'cancel only skips recipients still queued');
+  assert.deepEqual(recipientMoves('sent', 'replied'), ['reply'], 'a reply moves a sent recipient to replied');
+  assert.deepEqual(recipientMoves('replied', 'replied'), [], 'a second reply changes no status');
+  assert.deepEqual(recipientMoves('bounced', 'replied'), [], 'a bounced recipient is not made replied');
 });
 
 test('outcomes are final but for late reports on sent, waiting statuses are queued and deferred', () => {
@@ -138,7 +142,7 @@ test('outcomes are final but for late reports on sent, waiting statuses are queu
   for (const from of RECIPIENT_STATUSES) {
     const leaves = RECIPIENT_STATUSES.filter((to) => recipientMoves(from, to).length > 0);
     if (RECIPIENT_STATUS[from].waiting) assert.ok(leaves.length > 0, from);
-    else if (from === 'sent') assert.deepEqual(leaves, ['sent', 'bounced'], 'sent: late reports only (remoteDelay/remoteDelivery keep it, lateBounce bounces it)');
+    else if (from === 'sent') assert.deepEqual(leaves, ['sent', 'bounced', 'replied'], 'sent: late reports (remoteDelay/remoteDelivery keep it, lateBounce bounces it) and a reply');
     else assert.deepEqual(leaves, [], `${from} is final`);
   }
   for (const from of ['done', 'cancelled', 'skipped'] as const) {
@@ -146,7 +150,7 @@ test('outcomes are final but for late reports on sent, waiting statuses are queu
   }
   assert.deepEqual(
     Object.fromEntries(RECIPIENT_STATUSES.map((s) => [s, RECIPIENT_STATUS[s].action])),
-    { queued: null, deferred: 'delayed', sent: 'delivered', bounced: 'failed', failed: 'failed', skipped: 'failed' },
+    { queued: null, deferred: 'delayed', sent: 'delivered', bounced: 'failed', failed: 'failed', skipped: 'failed', replied: 'delivered' },
   );
 });
 
@@ -202,7 +206,7 @@ test('settleMail: done when no recipient waits, else queued at the earliest retr
       assert.equal(settled.state, 'queued', label);
       assert.equal(settled.dueAt, Math.min(...waiting.map((r) => r.nextAttemptAt ?? now)), label);
     }
-    assert.equal(settled.anySent, recipients.some((r) => r.status === 'sent'), label);
+    assert.equal(settled.anySent, recipients.some((r) => r.status === 'sent' || r.status === 'replied'), label);
     assert.ok(mailMayMove(settled.transition, 'sending', settled.state), label);
   }
 });

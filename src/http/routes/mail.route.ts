@@ -9,6 +9,8 @@ import { unblockEmail } from '../../mail/unblock-email.js';
 import { cancelMail, rescheduleMail } from '../../mail/change-scheduled-mail.js';
 import type { ModuleDefinition } from '../../records/modules.js';
 import { findUserById } from '../../users/user-repository.js';
+import { getReplyAttachment } from '../../replies/get-reply-attachment.js';
+import { attachmentDisposition } from './files.route.js';
 import { itemAt, withErrorsAt } from '../../wire/item-errors.js';
 import { emailJson, recordEmailsJson } from '../../wire/record-emails.js';
 import { blockedRecipientsOn, readRescheduleRequest, readSendMailItems } from '../../wire/send-mail-request.js';
@@ -78,6 +80,19 @@ export const mailRoutes =
       const principal = principalOf(request);
       const { id, messageId } = request.params;
       return { Emails: [emailJson(await getRecordEmail(ctx, principal, routeModule(request), id, messageId), principal.timeZone)] };
+    });
+
+    // An attachment of a reply received on the record (beyond Zoho; src/replies/).
+    fastify.get('/crm/:version/:module/:id/Emails/:messageId/attachments/:attachmentId', { schema: schemas.replyAttachment, config: READ_EMAILS }, async (request, reply) => {
+      const { id, messageId, attachmentId } = request.params;
+      const file = await getReplyAttachment(ctx, principalOf(request), routeModule(request), id, messageId, attachmentId);
+      return reply
+        .header('content-type', 'application/octet-stream')
+        .header('content-disposition', attachmentDisposition(file.name))
+        .header('x-content-type-options', 'nosniff')
+        .header('content-security-policy', "default-src 'none'; sandbox")
+        .header('cache-control', 'private, max-age=0')
+        .send(file.content);
     });
 
     // Cancel and reschedule a mail that has not started sending (beyond Zoho).

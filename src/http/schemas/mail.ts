@@ -1,13 +1,13 @@
 import { Type } from 'typebox';
 import { MAX_DATA_ITEMS } from '../../wire/item-array.js';
-import { bulkResponses, ERRORS, OneResponses, JsonBody, ModuleParams, NoContent, OpenObject, PathSegment, QueryValue, RecordParams, VersionParams } from './common.js';
+import { Bytes, bulkResponses, ERRORS, OneResponses, JsonBody, ModuleParams, NoContent, OpenObject, PathSegment, QueryValue, RecordParams, VersionParams } from './common.js';
 
 /** Send Mail, From addresses, the Emails related list, cancel/reschedule and unblock_email (docs/zoho-contract.md §3–§5, §8, §10). */
 const tags = ['Mail'];
 
 const EmailParams = Type.Object({
   ...RecordParams.properties,
-  messageId: PathSegment('The mail\'s `message_id` (64 hex digits) from the Emails list'),
+  messageId: PathSegment('The mail\'s `message_id` (64 hex digits), or a reply\'s (`r…`), from the Emails list'),
 });
 
 const Person = Type.Object({ user_name: Type.Union([Type.String(), Type.Null()]), email: Type.String() }, { additionalProperties: true });
@@ -90,6 +90,17 @@ export const getEmail = {
   tags,
   params: EmailParams,
   response: OneResponses('Emails', EmailSchema, 'The mail'),
+};
+
+export const replyAttachment = {
+  summary: 'Download an attachment of a reply received on the record (beyond Zoho)',
+  tags,
+  params: Type.Object({
+    ...RecordParams.properties,
+    messageId: PathSegment('The reply\'s `message_id` (`r…`) from the Emails list'),
+    attachmentId: PathSegment('The attachment\'s `id` (`r…-<index>`) from the reply\'s `attachments`'),
+  }),
+  response: { 200: Bytes('The attachment, as a download', 'application/octet-stream'), ...ERRORS },
 };
 
 const ChangeResult = Type.Object({ data: Type.Array(Type.Ref('ActionSuccess'), { minItems: 1, maxItems: 1 }) }, { description: 'Done' });
