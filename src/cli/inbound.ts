@@ -3,13 +3,15 @@ import type { Config } from '../config.js';
 import { createInboundProcessor } from '../inbound/inbound-processor.js';
 import { startInboundListener } from '../inbound/inbound-listener.js';
 import { guardProcess } from './process-guard.js';
+import { startOpsServer } from '../metrics/ops-server.js';
 
 /**
  * `mailroom inbound [--port N]`: the inbound SMTP listener (late bounces and complaints for
  * BOUNCE_ADDRESS, replies for REPLY_ADDRESS) and the processing of what it stored, without the HTTP API. Port:
  * `--port`, else INBOUND_SMTP_PORT, else 2525. SIGTERM/SIGINT: stop accepting connections, finish
  * the message being processed, exit 0; everything stored and not yet processed is processed by
- * the next start (or another listener).
+ * the next start (or another listener). With METRICS_PORT it serves `/metrics`, `/livez` and
+ * `/readyz` there, as `mailroom worker` does.
  */
 export async function runInbound(config: Config, options: { port?: number }): Promise<number> {
   if (config.bounceAddress === null && config.replyAddress === null) {
@@ -22,10 +24,14 @@ export async function runInbound(config: Config, options: { port?: number }): Pr
   const listener = await startInboundListener(app, { onStored: () => processor.kick(), ...(options.port !== undefined ? { port: options.port } : {}) });
   processor.start();
   process.stdout.write(`Mailroom inbound SMTP listening on ${config.inbound.host}:${listener.port}\n`);
+  // METRICS_PORT: /metrics (the inbound backlog among them), /livez, /readyz of this process.
+  const ops = config.metrics.port === null ? null : await startOpsServer(app, config.metrics.port);
   return guard.untilStopped(async (signal) => {
     app.log.info({ event: 'inbound.stopping', signal }, 'stopping the inbound listener');
+    app.health.markStopping();
     try {
       await Promise.all([listener.close(), processor.stop()]);
+      await ops?.close();
       await app.close();
       return 0;
     } catch (error) {

@@ -7,6 +7,7 @@ import { COMMANDS, CommandFailed, UsageError, type Command, type CommandOutput }
 import { serve } from './serve.js';
 import { runWorker } from './worker.js';
 import { runInbound } from './inbound.js';
+import { doctorCommand } from './doctor.js';
 
 /**
  * `mailroom <command> [options]`: the admin CLI. It shares the server's use-cases and database
@@ -22,6 +23,7 @@ Commands:
   worker                                 run a delivery worker only
   inbound [--port N]                     run the inbound SMTP listener (bounces, complaints) only
   migrate                                bring the database schema up to date
+  doctor                                 check configuration, database, relay, public URL, DKIM; say what to fix
 ${COMMANDS.map((c) => `  ${c.usage.padEnd(38)} ${c.summary}`).join('\n')}
 
 Environment: see docs/configuration.md (DATA_DIR, DATABASE_URL, PORT, …); every command: docs/cli.md.`;
@@ -53,6 +55,14 @@ async function main(rawArgv: string[]): Promise<number> {
   }
 
   if (words[0] === 'worker') return runWorker(config);
+
+  if (words[0] === 'doctor') {
+    if (argv.length > 1) {
+      process.stderr.write('Usage: mailroom doctor [--json]\n');
+      return 2;
+    }
+    return doctorCommand(config, { json: globalJson });
+  }
 
   if (words[0] === 'inbound' && words[1] !== 'list' && words[1] !== 'show') {
     const { values } = parseArgs({ args: argv.slice(1), options: { port: { type: 'string' } }, strict: true });

@@ -26,3 +26,8 @@ export async function deleteDkimKey(db: Database, orgId: string, domain: string,
   const result = await db.deleteFrom('dkim_keys').where('org_id', '=', orgId).where('domain', '=', domain).where('selector', '=', selector).executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
+
+/** One of the org's keys by id (another org's id: undefined, as a missing one). */
+export async function findDkimKey(db: Database, orgId: string, id: string): Promise<DkimKeyRow | undefined> {
+  return db.selectFrom('dkim_keys').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+}

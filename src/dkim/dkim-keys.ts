@@ -83,7 +83,7 @@ export async function createDkimKey(ctx: Context, input: CreateDkimKeyInput): Pr
   if (!(option in DKIM_ALGORITHMS)) throw new AppError('INVALID_DATA', { details: { api_name: 'algorithm', supported_values: Object.keys(DKIM_ALGORITHMS) } });
   const algorithm = DKIM_ALGORITHMS[option];
   const selector = input.selector === undefined ? await freshSelector(ctx, domain) : checkSelector(input.selector);
-  if (await dkimSelectorTaken(ctx.db, domain, selector)) throw new AppError('DUPLICATE_DATA', { details: { api_name: 'selector', selector } });
+  if (await dkimSelectorTaken(ctx.db, domain, selector)) throw new AppError('ALREADY_EXISTS', { details: { api_name: 'selector', selector } });
   const { privateKey, publicKey } = generate(algorithm);
   const row: DkimKeyRow = {
     id: ctx.ids.next(),

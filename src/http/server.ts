@@ -16,6 +16,7 @@ import { emailLimitRoutes } from './routes/email-limits.route.js';
 import { emailTemplateRoutes } from './routes/email-templates.route.js';
 import { healthRoutes } from './routes/health.route.js';
 import { metricsRoutes } from './routes/metrics.route.js';
+import { dkimKeyRoutes } from './routes/dkim-keys.route.js';
 import { inventoryTemplateRoutes } from './routes/inventory-templates.route.js';
 import { mailboxRoutes } from './routes/mailbox.route.js';
 import { mailRoutes } from './routes/mail.route.js';
@@ -169,6 +170,7 @@ export async function buildServer(ctx: Context): Promise<FastifyInstance> {
     await crm.register(emailLimitRoutes(ctx));
     await crm.register(inventoryTemplateRoutes(ctx));
     await crm.register(complianceRoutes(ctx));
+    await crm.register(dkimKeyRoutes(ctx));
     await crm.register(recordRoutes(ctx));
     await crm.register(mailRoutes(ctx));
     await crm.register(fileRoutes(ctx));

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { REPO_ROOT, describeRun, runCli } from '../helpers/run-cli.js';
 import { DATABASE_KINDS, json } from '../helpers/test-app.js';
+import { createUser } from '../../src/users/create-user.js';
 import { multipartBody } from '../helpers/multipart.js';
 import { closeMailWorld, deliveredWithSubject, openMailWorld, type MailWorld } from '../helpers/mail-world.js';
 
@@ -69,7 +70,7 @@ for (const kind of DATABASE_KINDS) {
       // The same DNS name again is refused, for any org.
       const again = await runCli(world.testApp.env, ['dkim', 'create', '--domain', domain, '--selector', 'rsa1', '--org', world.org.orgId]);
       assert.equal(again.code, 1);
-      assert.match(again.stderr, /DUPLICATE_DATA/);
+      assert.match(again.stderr, /ALREADY_EXISTS/);
 
       await world.testApp.api('PUT', '/crm/v8/org', world.org.token, { org: [{ one_click_unsubscribe: true }] });
       const fileId = await upload('Bericht März.pdf', Buffer.from('%PDF-1.4 a small attachment\n'));
@@ -116,6 +117,56 @@ for (const kind of DATABASE_KINDS) {
       const bad = await runCli(world.testApp.env, ['dkim', 'create', '--domain', 'not a domain', '--org', world.org.orgId]);
       assert.equal(bad.code, 1);
       assert.match(bad.stderr, /INVALID_DATA/);
+    });
+
+    test('the admin API: create (201 with the DNS record), list, rotate, delete; Administrators only; another org\'s key answers like a missing one; bad input changes nothing', async () => {
+      const api = (method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown, token = world.org.token) => world.testApp.api(method, url, token, body);
+      const created = await api('POST', '/crm/v8/settings/dkim_keys', { dkim_keys: [{ domain: 'Mail.Example.org', algorithm: 'ed25519', selector: 'api1' }] });
+      assert.equal(created.statusCode, 201, created.body);
+      const item = json(created).dkim_keys[0];
+      assert.equal(item.code, 'SUCCESS');
+      assert.equal(item.message, 'DKIM key created');
+      assert.equal(item.details.domain, 'mail.example.org');
+      assert.deepEqual(item.details.dns.name, 'api1._domainkey.mail.example.org');
+      assert.match(item.details.dns.value, /^v=DKIM1; k=ed25519; p=/);
+      assert.ok(!created.body.includes('PRIVATE'), 'no private key in the answer');
+
+      const listed = json(await api('GET', '/crm/v8/settings/dkim_keys')).dkim_keys as { id: string; domain: string; selector: string }[];
+      assert.ok(listed.some((k) => k.id === item.details.id && k.selector === 'api1'));
+
+      const rotated = await api('POST', '/crm/v8/settings/dkim_keys/actions/rotate', { dkim_keys: [{ domain: 'mail.example.org', selector: 'api2' }] });
+      assert.equal(rotated.statusCode, 201, rotated.body);
+      assert.deepEqual(json(rotated).dkim_keys[0].details.signing, ['api1', 'api2']);
+      assert.equal(json(rotated).dkim_keys[0].details.algorithm, 'ed25519-sha256', 'a rotation keeps the algorithm unless told');
+
+      for (const [body, code] of [
+        [{ dkim_keys: [{ domain: 'not a domain' }] }, 'INVALID_DATA'],
+        [{ dkim_keys: [{ domain: 'x.example.org', algorithm: 'dsa' }] }, 'INVALID_DATA'],
+        [{ dkim_keys: [{}] }, 'MANDATORY_NOT_FOUND'],
+        [{ dkim_keys: [] }, 'INVALID_DATA'],
+        [{ dkim_keys: [{ domain: 'mail.example.org', selector: 'api1' }] }, 'DUPLICATE_DATA'],
+      ] as const) {
+        const refused = await api('POST', '/crm/v8/settings/dkim_keys', body);
+        assert.equal(json(refused).code, code, `${JSON.stringify(body)} → ${refused.body}`);
+      }
+      assert.equal((json(await api('GET', '/crm/v8/settings/dkim_keys')).dkim_keys as unknown[]).length, listed.length + 1, 'the refusals changed nothing');
+
+      const user = await createUser(world.testApp.app, { orgId: world.org.orgId, email: 'dkim.std@example.com', name: 'Std User' });
+      const standard = await world.testApp.tokenFor(world.org, ['ZohoCRM.settings.ALL'], user.id);
+      const denied = await api('GET', '/crm/v8/settings/dkim_keys', undefined, standard);
+      assert.equal(denied.statusCode, 403);
+      assert.equal(json(denied).code, 'NO_PERMISSION');
+
+      const other = await world.testApp.createOrg({ name: 'Other' });
+      const foreign = await api('DELETE', `/crm/v8/settings/dkim_keys/${item.details.id}`, undefined, other.token);
+      assert.equal(foreign.statusCode, 404);
+      assert.equal(json(foreign).code, 'INVALID_DATA');
+      assert.deepEqual(json(await api('GET', '/crm/v8/settings/dkim_keys', undefined, other.token)).dkim_keys, []);
+
+      const deleted = await api('DELETE', `/crm/v8/settings/dkim_keys/${item.details.id}`);
+      assert.equal(deleted.statusCode, 200, deleted.body);
+      assert.equal(json(deleted).dkim_keys[0].message, 'DKIM key deleted');
+      assert.equal((await api('DELETE', `/crm/v8/settings/dkim_keys/${item.details.id}`)).statusCode, 404);
     });
   });
 }

@@ -79,8 +79,12 @@ describeEachDatabase('OpenAPI document', (get) => {
         .map(([method]) => `${method.toUpperCase()} ${path}`),
     );
     assert.deepEqual(adminOnly.sort(), [
+      'DELETE /crm/{version}/settings/dkim_keys/{id}',
       'GET /crm/{version}/settings/audit_log',
+      'GET /crm/{version}/settings/dkim_keys',
       'GET /crm/{version}/settings/profile_permissions',
+      'POST /crm/{version}/settings/dkim_keys',
+      'POST /crm/{version}/settings/dkim_keys/actions/rotate',
       'PUT /crm/{version}/org',
       'PUT /crm/{version}/settings/profile_permissions',
       'PUT /crm/{version}/settings/record_locking_configurations',

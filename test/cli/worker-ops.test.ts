@@ -80,3 +80,19 @@ test('on PostgreSQL, a worker with METRICS_PORT serves metrics that move as mail
   worker.child.kill('SIGTERM');
   assert.equal((await worker.exited).code, 0);
 });
+
+test('mailroom inbound with METRICS_PORT serves its metrics (the inbound backlog) and health on its ops port', async (t) => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-inbound-ops-'));
+  t.after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  const inbound = start(['inbound', '--port', '0'], { DATA_DIR: dataDir, LOG_LEVEL: 'info', BOUNCE_ADDRESS: 'bounces@mail.example.test', METRICS_PORT: '0' });
+  t.after(() => void inbound.child.kill('SIGKILL'));
+  await until(() => /"event":"ops\.listening","port":\d+/.test(inbound.output()), 30_000, 'the inbound ops port');
+  const ops = `http://127.0.0.1:${/"event":"ops\.listening","port":(\d+)/.exec(inbound.output())![1]}`;
+  const metrics = await (await fetch(`${ops}/metrics`)).text();
+  assert.match(metrics, /^mailroom_inbound_pending_messages\{process="mailroom-inbound"\} 0$/m);
+  const ready = await fetch(`${ops}/readyz`);
+  assert.equal(ready.status, 200);
+  assert.deepEqual(((await ready.json()) as { checks: unknown }).checks, { database: 'ok', migrations: 'ok', shutdown: 'ok' });
+  inbound.child.kill('SIGTERM');
+  assert.equal((await inbound.exited).code, 0);
+});
