@@ -81,6 +81,7 @@ export type RecipientEventExtras = {
   'recipient.opened': { first_open: boolean; user_agent: string | null };
   'recipient.clicked': { url: string; user_agent: string | null };
   'recipient.complained': { feedback_type: string | null };
+  'recipient.replied': { reply: { id: string; from: string; subject: string } };
   'recipient.unsubscribed': { source: 'one_click' | 'mailto' | 'complaint' };
 };
 export type RecipientEventType = keyof RecipientEventExtras;
