@@ -165,6 +165,49 @@ export const ENVIRONMENT = {
     meaning:
       "Let users' own SMTP servers be on loopback, private or other special-purpose addresses (off: the SSRF guard refuses them, see [Users' own SMTP servers](smtp-servers.md)). The host is still resolved once and connected to at the address resolved.",
   },
+  WEBHOOK_TIMEOUT_MS: {
+    kind: 'integer',
+    default: 15000,
+    min: 100,
+    max: 120000,
+    meaning: 'How long one webhook POST may take (connect, send, answer) before it counts as failed and is retried. See [Webhooks](webhooks.md).',
+  },
+  WEBHOOK_CONCURRENCY: { kind: 'integer', default: 8, min: 1, max: 256, meaning: 'Webhook POSTs one worker process makes at once.' },
+  WEBHOOK_PER_ENDPOINT_CONCURRENCY: {
+    kind: 'integer',
+    default: 2,
+    min: 1,
+    max: 64,
+    meaning: 'Webhook POSTs one worker process makes at once to the same endpoint.',
+  },
+  WEBHOOK_RETRY_SCHEDULE: {
+    kind: 'text',
+    default: '5s,1m,5m,30m,2h,6h,12h,24h,24h,24h',
+    values: 'a comma-separated list of delays, each a number with `ms`, `s`, `m`, `h` or `d` (1 to 30 of them)',
+    meaning:
+      'The wait before each retry of a webhook message whose attempt failed (not 2xx, no answer); after the last one the message is `failed`. The default retries for about 4 days. See [Webhooks](webhooks.md).',
+  },
+  WEBHOOK_DISABLE_AFTER_HOURS: {
+    kind: 'integer',
+    default: 120,
+    min: 1,
+    max: 8760,
+    meaning:
+      'An endpoint whose attempts have all failed for longer than this (none succeeded since its first failure) is disabled, with the reason shown, and its pending messages end `failed`.',
+  },
+  WEBHOOK_ALLOW_PRIVATE_HOSTS: {
+    kind: 'flag',
+    default: false,
+    meaning:
+      "Let webhook endpoints be on loopback, private or other special-purpose addresses, and use plain `http://` (off: only `https://` to public addresses; the same SSRF guard as [users' own SMTP servers](smtp-servers.md)). `SMTP_ALLOW_PRIVATE_HOSTS=true` allows it too. The host is still resolved once and connected to at the address resolved.",
+  },
+  WEBHOOK_POLL_MS: {
+    kind: 'integer',
+    default: 1000,
+    min: 50,
+    max: 2000,
+    meaning: 'How often an idle webhook sender looks for new messages (events written by other processes); it wakes at once for mail accepted in any process and for retries coming due.',
+  },
   TRUST_PROXY: {
     kind: 'text',
     default: 'false',
@@ -420,6 +463,22 @@ export type Config = Readonly<{
     /** INBOUND_TLS_CERT, INBOUND_TLS_KEY (paths); null = no STARTTLS. */
     tls: Readonly<{ certFile: string; keyFile: string }> | null;
   }>;
+  webhooks: Readonly<{
+    /** WEBHOOK_TIMEOUT_MS */
+    timeoutMs: number;
+    /** WEBHOOK_CONCURRENCY */
+    concurrency: number;
+    /** WEBHOOK_PER_ENDPOINT_CONCURRENCY */
+    perEndpoint: number;
+    /** WEBHOOK_RETRY_SCHEDULE, in ms. */
+    retryScheduleMs: readonly number[];
+    /** WEBHOOK_DISABLE_AFTER_HOURS, in ms. */
+    disableAfterMs: number;
+    /** WEBHOOK_ALLOW_PRIVATE_HOSTS or SMTP_ALLOW_PRIVATE_HOSTS */
+    allowPrivateHosts: boolean;
+    /** WEBHOOK_POLL_MS */
+    pollMs: number;
+  }>;
   delivery: Readonly<{
     /** WORKER_CONCURRENCY */
     concurrency: number;
@@ -667,6 +726,15 @@ export function loadConfig(env: Env = process.env): Config {
       messagesPerMinute: integer('INBOUND_MESSAGES_PER_MINUTE'),
       tls: tlsCert !== undefined && tlsKey !== undefined ? Object.freeze({ certFile: path.resolve(tlsCert), keyFile: path.resolve(tlsKey) }) : null,
     }),
+    webhooks: Object.freeze({
+      timeoutMs: integer('WEBHOOK_TIMEOUT_MS'),
+      concurrency: integer('WEBHOOK_CONCURRENCY'),
+      perEndpoint: integer('WEBHOOK_PER_ENDPOINT_CONCURRENCY'),
+      retryScheduleMs: Object.freeze(parseRetrySchedule(text('WEBHOOK_RETRY_SCHEDULE') ?? '', problems)),
+      disableAfterMs: integer('WEBHOOK_DISABLE_AFTER_HOURS') * 3600 * 1000,
+      allowPrivateHosts: flag('WEBHOOK_ALLOW_PRIVATE_HOSTS') || flag('SMTP_ALLOW_PRIVATE_HOSTS'),
+      pollMs: integer('WEBHOOK_POLL_MS'),
+    }),
     delivery: Object.freeze({
       concurrency: integer('WORKER_CONCURRENCY'),
       leaseMs: integer('WORKER_LEASE_SECONDS') * 1000,
@@ -683,6 +751,19 @@ export function loadConfig(env: Env = process.env): Config {
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** WEBHOOK_RETRY_SCHEDULE: `5s,1m,…` as milliseconds. */
+function parseRetrySchedule(raw: string, problems: string[]): number[] {
+  const delays = raw.split(',').map((entry) => {
+    const match = /^(\d+)(ms|s|m|h|d)$/.exec(entry.trim());
+    return match ? Number(match[1]) * DURATION_UNITS[match[2]!]! : NaN;
+  });
+  if (delays.length >= 1 && delays.length <= 30 && delays.every((d) => Number.isFinite(d) && d > 0 && d <= 30 * 86_400_000)) return delays;
+  problems.push(`WEBHOOK_RETRY_SCHEDULE=${raw} must be 1 to 30 comma-separated delays such as 5s,1m,5m,30m,2h (units ms, s, m, h, d; each at most 30d)`);
+  return [5000];
 }
 
 const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];

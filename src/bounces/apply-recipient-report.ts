@@ -2,7 +2,7 @@ import type { Context } from '../context.js';
 import { inTransaction } from '../db/database.js';
 import { blockAddress } from '../mail/blocked-addresses.js';
 import { recordLateReport } from '../mail/lifecycle-repository.js';
-import type { ReportedRecipient } from './bounce-repository.js';
+import { webhookSubjectOf, type ReportedRecipient } from './bounce-repository.js';
 import type { BounceClassification } from './classify.js';
 
 /** Where a late report came from (kept in the block's audit entry and the logs). */
@@ -44,7 +44,16 @@ export async function applyRecipientReport(ctx: Context, recipient: ReportedReci
   const permanent = classification.outcome === 'hard';
   const bounce = { category: classification.category, subCategory: classification.subCategory };
   return inTransaction(ctx.db, async (tx) => {
-    const moved = await recordLateReport(tx, { recipientId: recipient.recipientId, transition: 'lateBounce', at: report.at, statusCode, diagnostic, remoteMta: report.remoteMta, bounce });
+    const moved = await recordLateReport(tx, {
+      recipientId: recipient.recipientId,
+      transition: 'lateBounce',
+      at: report.at,
+      statusCode,
+      diagnostic,
+      remoteMta: report.remoteMta,
+      bounce,
+      subject: webhookSubjectOf(recipient),
+    });
     if (!moved) return 'unchanged';
     await blockAddress(
       tx,

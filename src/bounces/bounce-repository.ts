@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.js';
+import type { MailSubject, RecipientSubject } from '../webhooks/webhook-events.js';
 
 /** Reads and idempotency records of the bounce and complaint processing (issue 14). */
 
@@ -10,7 +11,23 @@ export type ReportedRecipient = Readonly<{
   email: string;
   status: string;
   action: string | null;
+  /** For webhook events (docs/webhooks.md): the mail's thread and record, the recipient's kind and last words. */
+  threadId: string;
+  module: string;
+  recordId: string;
+  kind: 'to' | 'cc' | 'bcc';
+  statusCode: string | null;
+  diagnostic: string | null;
+  remoteMta: string | null;
 }>;
+
+/** The recipient and its mail as a webhook event reports them. */
+export function webhookSubjectOf(r: ReportedRecipient): { mail: MailSubject; recipient: RecipientSubject } {
+  return {
+    mail: { org_id: r.orgId, message_id: r.messageId, thread_id: r.threadId, module: r.module, record_id: r.recordId },
+    recipient: { id: r.recipientId, email: r.email, kind: r.kind, status: r.status, action: r.action, status_code: r.statusCode, diagnostic: r.diagnostic, remote_mta: r.remoteMta },
+  };
+}
 
 const recipientColumns = [
   'mail_recipients.id as recipientId',
@@ -19,6 +36,13 @@ const recipientColumns = [
   'mail_recipients.email as email',
   'mail_recipients.status as status',
   'mail_recipients.action as action',
+  'mails.thread_id as threadId',
+  'mails.module as module',
+  'mails.record_id as recordId',
+  'mail_recipients.kind as kind',
+  'mail_recipients.status_code as statusCode',
+  'mail_recipients.diagnostic as diagnostic',
+  'mail_recipients.remote_mta as remoteMta',
 ] as const;
 
 export async function findReportedRecipient(db: Database, recipientId: string): Promise<ReportedRecipient | undefined> {

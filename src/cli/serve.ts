@@ -5,6 +5,7 @@ import { createWorker, type Worker } from '../delivery/worker.js';
 import { buildServer } from '../http/server.js';
 import { ensureDemoOrg, type DemoCredentials } from '../orgs/ensure-demo-org.js';
 import { guardProcess } from './process-guard.js';
+import { createWebhookSender, type WebhookSender } from '../webhooks/webhook-sender.js';
 import { createInboundProcessor, type InboundProcessor } from '../inbound/inbound-processor.js';
 import { startInboundListener, type InboundListener } from '../inbound/inbound-listener.js';
 
@@ -24,7 +25,11 @@ export async function serve(config: Config, options: { worker: boolean }): Promi
   await server.listen({ port: config.port, host: config.host });
   const worker: Worker | null = options.worker ? createWorker(app) : null;
   await worker?.start();
+  // The webhook sender runs wherever the delivery worker does.
+  const webhooks: WebhookSender | null = options.worker ? createWebhookSender(app) : null;
+  await webhooks?.start();
   if (worker) app.health.watch('worker', worker);
+  if (webhooks) app.health.watch('webhooks', webhooks);
   // INBOUND_SMTP_PORT set: the inbound listener (late bounces, complaints, replies) runs in this process too.
   let inbound: { listener: InboundListener; processor: InboundProcessor } | null = null;
   if (config.inbound.port !== null) {
@@ -52,7 +57,7 @@ export async function serve(config: Config, options: { worker: boolean }): Promi
         }, config.delivery.shutdownDrainMs + grace + 5000);
         timer.unref();
         new Promise((drained) => setTimeout(drained, config.delivery.shutdownDrainMs))
-          .then(() => Promise.all([worker?.stop(grace), server.close(), inbound?.listener.close(), inbound?.processor.stop()]))
+          .then(() => Promise.all([worker?.stop(grace), webhooks?.stop(grace), server.close(), inbound?.listener.close(), inbound?.processor.stop()]))
           .then(() => app.close())
           .then(
             () => {

@@ -4,6 +4,8 @@ import { listModules } from '../records/module-registry.js';
 import { parseData, updateRecordRow } from '../records/record-repository.js';
 import { recordAudit, type AuditEntry } from './audit-log.js';
 import { findRecordsMentioningAddress } from './unsubscribe-repository.js';
+import { emitWebhookEvents } from '../webhooks/outbox-repository.js';
+import type { WebhookEvent } from '../webhooks/webhook-events.js';
 
 export type OptOutInput = Readonly<{
   orgId: string;
@@ -16,6 +18,8 @@ export type OptOutInput = Readonly<{
   actor: AuditEntry['actor'];
   /** Added to each audit entry (the mail and recipient it came from). */
   details: Record<string, unknown>;
+  /** The webhook events this opt-out reports, given how many records changed; written in its transaction. */
+  events?: (changed: number) => readonly WebhookEvent[];
 }>;
 
 /**
@@ -56,6 +60,7 @@ export async function optOutAddress(ctx: Context, input: OptOutInput): Promise<n
       });
       changed += 1;
     }
+    if (input.events) await emitWebhookEvents(tx, input.events(changed), now);
     return changed;
   });
 }

@@ -2,6 +2,7 @@ import type { Context } from '../context.js';
 import { optOutAddress } from './opt-out-address.js';
 import type { UnsubscribeTarget } from './unsubscribe-repository.js';
 import { resolveUnsubscribeToken } from './view-unsubscribe.js';
+import { recipientEvent } from '../webhooks/webhook-events.js';
 
 /**
  * `POST /unsubscribe/<token>` (RFC 8058 one-click, or the unsubscribe page's button): the address
@@ -47,6 +48,9 @@ export async function optOutUnsubscribeTarget(ctx: Context, target: UnsubscribeT
     mode: UNSUBSCRIBED_MODE,
     actor: { type: 'data_subject', id: target.email },
     details: { message_id: target.messageId, recipient_id: target.recipientId },
+    // `recipient.unsubscribed` when records opted out (a replay changes nothing and reports nothing).
+    events: (changed) =>
+      changed > 0 ? [recipientEvent('recipient.unsubscribed', target.webhook.mail, target.webhook.recipient, ctx.clock.now(), { source: reason === ONE_CLICK_REASON ? 'one_click' : 'mailto' })] : [],
   });
   if (optedOut > 0) ctx.log.info({ event: 'unsubscribe.opted_out', message_id: target.messageId, records: optedOut, reason }, 'unsubscribe');
   return optedOut;

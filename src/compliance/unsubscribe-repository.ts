@@ -1,9 +1,18 @@
 import { sql } from 'kysely';
+import type { MailSubject, RecipientSubject } from '../webhooks/webhook-events.js';
 import type { Database } from '../db/database.js';
 import type { RecordRow } from '../records/record-repository.js';
 
 /** The mail recipient a one-click unsubscribe token names, with the org its mail belongs to. */
-export type UnsubscribeTarget = Readonly<{ recipientId: string; email: string; messageId: string; orgId: string; orgName: string }>;
+export type UnsubscribeTarget = Readonly<{
+  recipientId: string;
+  email: string;
+  messageId: string;
+  orgId: string;
+  orgName: string;
+  /** For the `recipient.unsubscribed` webhook event. */
+  webhook: Readonly<{ mail: MailSubject; recipient: RecipientSubject }>;
+}>;
 
 export async function findUnsubscribeTarget(db: Database, recipientId: string): Promise<UnsubscribeTarget | undefined> {
   const row = await db
@@ -11,9 +20,21 @@ export async function findUnsubscribeTarget(db: Database, recipientId: string): 
     .innerJoin('mails as m', 'm.message_id', 'r.message_id')
     .innerJoin('orgs as o', 'o.id', 'm.org_id')
     .select(['r.id as recipientId', 'r.email as email', 'r.message_id as messageId', 'm.org_id as orgId', 'o.name as orgName'])
+    .select(['m.thread_id', 'm.module', 'm.record_id', 'r.kind', 'r.status', 'r.action', 'r.status_code', 'r.diagnostic', 'r.remote_mta'])
     .where('r.id', '=', recipientId)
     .executeTakeFirst();
-  return row;
+  if (!row) return undefined;
+  return {
+    recipientId: row.recipientId,
+    email: row.email,
+    messageId: row.messageId,
+    orgId: row.orgId,
+    orgName: row.orgName,
+    webhook: {
+      mail: { org_id: row.orgId, message_id: row.messageId, thread_id: row.thread_id, module: row.module, record_id: row.record_id },
+      recipient: { id: row.recipientId, email: row.email, kind: row.kind, status: row.status, action: row.action, status_code: row.status_code, diagnostic: row.diagnostic, remote_mta: row.remote_mta },
+    },
+  };
 }
 
 const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);

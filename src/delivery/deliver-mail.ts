@@ -138,7 +138,7 @@ function idsOf(attempt: readonly RecipientRow[], emails: readonly string[]): str
 
 /** Ends a mail that may no longer go (lifecycle `skip`): its due recipients `skipped` with the reason, nothing sent. */
 async function skipMail(ctx: Context, mail: MailRow, due: readonly RecipientRow[], reason: string, workerId: string): Promise<void> {
-  await skipMailWrites(ctx.db, { messageId: mail.message_id, workerId, recipientIds: due.map((r) => r.id), reason, now: ctx.clock.now() });
+  await skipMailWrites(ctx.db, { mail, workerId, recipients: due, reason, now: ctx.clock.now() });
   ctx.log.info({ event: 'delivery.skipped', message_id: mail.message_id, reason }, 'mail skipped at send time');
 }
 

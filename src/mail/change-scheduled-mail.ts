@@ -39,7 +39,7 @@ export async function cancelMail(
   const mail = await requireMail(ctx, principal, module, recordId, messageId);
   const now = ctx.clock.now();
   const won = await inTransaction(ctx.db, async (tx) => {
-    if (!(await cancelQueuedMail(tx, { messageId: mail.message_id, now }))) return false;
+    if (!(await cancelQueuedMail(tx, { mail, now }))) return false;
     // A cancelled mail never goes: it gives its daily quota back.
     if (mail.quota_day && mail.quota_units) {
       await releaseReservation(tx, { orgId: mail.org_id, day: mail.quota_day, amount: mail.quota_units });

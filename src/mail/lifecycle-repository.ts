@@ -13,6 +13,8 @@ import {
   type Transition,
 } from './lifecycle.js';
 import type { MailRow, RecipientRow } from './mail-repository.js';
+import { emitWebhookEvents } from '../webhooks/outbox-repository.js';
+import { isoOrNull, mailEvent, recipientEvent, type MailSubject, type RecipientSubject, type WebhookEvent } from '../webhooks/webhook-events.js';
 
 /**
  * The one writer of `mails` and `mail_recipients` (state, status, attempt marks): each function is
@@ -20,6 +22,10 @@ import type { MailRow, RecipientRow } from './mail-repository.js';
  * the prior states the transition may start from (and, where it matters, the claim it runs
  * under), and it reports whether it applied. test/unit/lifecycle-ownership.test.ts fails on a
  * write to these tables anywhere else. Reads stay in mail-repository.ts and queue-repository.ts.
+ *
+ * Each transition that a webhook event reports (docs/webhooks.md) writes it to the outbox in the
+ * same transaction, for the rows whose compare-and-set applied: one INSERT … SELECT, no rows when
+ * no endpoint of the org subscribes.
  *
  * The queue (docs/ARCHITECTURE.md "Delivery"): the mail row is the queue. A mail is due when
  * `due_at <= now`; claiming it sets `state = 'sending'`, names the worker in `lease_owner`, and
@@ -64,6 +70,11 @@ export async function acceptMail(db: Database, mail: MailRow, recipients: readon
   }
   await db.insertInto('mails').values(mail).execute();
   if (recipients.length > 0) await db.insertInto('mail_recipients').values([...recipients]).execute();
+  const events = [
+    mailEvent(mail.scheduled_at === null ? 'mail.accepted' : 'mail.scheduled', mail, recipients.length, mail.created_at),
+    ...recipients.filter((r) => r.status === R.acceptBlocked.to).map((r) => recipientEvent('recipient.skipped', mail, r, mail.created_at, {})),
+  ];
+  await emitWebhookEvents(db, events, mail.created_at);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -236,11 +247,12 @@ export async function recordOutcomes(
       .where('attempts', '=', mail.attempts)
       .executeTakeFirst();
     const holdsLease = Number(moved.numUpdatedRows) > 0;
+    const events: WebhookEvent[] = [];
     for (const write of input.outcomes) {
       if (!holdsLease && write.transition !== 'sent') continue;
       await beforeRecipient(tx, write);
       const to = R[write.transition].to;
-      await tx
+      const applied = await tx
         .updateTable('mail_recipients')
         .set({
           status: to,
@@ -258,10 +270,37 @@ export async function recordOutcomes(
         })
         .where('id', '=', write.recipient.id)
         .where('status', 'in', priorStates(R[write.transition]))
-        .execute();
+        .executeTakeFirst();
+      if (Number(applied.numUpdatedRows) > 0) events.push(outcomeEvent(mail, write, now));
     }
+    await emitWebhookEvents(tx, events, now);
     return { holdsLease };
   });
+}
+
+/** The webhook event of one recorded outcome. */
+function outcomeEvent(mail: MailRow, write: RecipientOutcomeWrite, now: number): WebhookEvent {
+  const to = R[write.transition].to;
+  const recipient: RecipientSubject = {
+    ...write.recipient,
+    status: to,
+    action: RECIPIENT_STATUS[to].action,
+    status_code: write.statusCode,
+    diagnostic: write.diagnostic,
+    remote_mta: write.remoteMta,
+  };
+  switch (write.transition) {
+    case 'sent':
+      return recipientEvent('recipient.sent', mail, recipient, now, {});
+    case 'deferred':
+      return recipientEvent('recipient.deferred', mail, recipient, now, { next_attempt_time: isoOrNull(write.nextAttemptAt) });
+    case 'bounced':
+      return recipientEvent('recipient.bounced', mail, recipient, now, { bounce: { category: write.bounce?.category ?? null, sub_category: write.bounce?.subCategory ?? null } });
+    case 'giveUp':
+      return recipientEvent('recipient.failed', mail, recipient, now, {});
+    case 'skip':
+      return recipientEvent('recipient.skipped', mail, recipient, now, {});
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -274,17 +313,23 @@ export async function recordOutcomes(
  */
 export async function skipMail(
   db: Database,
-  input: Readonly<{ messageId: string; workerId: string; recipientIds: readonly string[]; reason: string; now: number }>,
+  input: Readonly<{ mail: MailRow; workerId: string; recipients: readonly RecipientRow[]; reason: string; now: number }>,
 ): Promise<boolean> {
-  const { messageId, workerId, recipientIds, reason, now } = input;
+  const { mail, workerId, recipients, reason, now } = input;
+  const messageId = mail.message_id;
   return inTransaction(db, async (tx) => {
-    if (recipientIds.length > 0) {
-      await tx
+    if (recipients.length > 0) {
+      const set = { status: R.skip.to, action: RECIPIENT_STATUS[R.skip.to].action, status_code: '5.7.1', diagnostic: reason } as const;
+      const skipped = await tx
         .updateTable('mail_recipients')
-        .set({ status: R.skip.to, action: RECIPIENT_STATUS[R.skip.to].action, status_code: '5.7.1', diagnostic: reason, in_flight: IN_FLIGHT.none, next_attempt_at: null, done_at: now })
-        .where('id', 'in', [...recipientIds])
+        .set({ ...set, in_flight: IN_FLIGHT.none, next_attempt_at: null, done_at: now })
+        .where('id', 'in', recipients.map((r) => r.id))
         .where('status', 'in', priorStates(R.skip))
+        .returning('id')
         .execute();
+      const ids = new Set(skipped.map((r) => r.id));
+      const events = recipients.filter((r) => ids.has(r.id)).map((r) => recipientEvent('recipient.skipped', mail, { ...r, ...set, remote_mta: null }, now, {}));
+      await emitWebhookEvents(tx, events, now);
     }
     const moved = await tx
       .updateTable('mails')
@@ -305,8 +350,9 @@ export async function skipMail(
  * recipients `skipped`. The same row a worker's claim moves to `sending`: whichever commits first
  * wins. Run inside the caller's transaction (the quota is given back in it). Returns whether it won.
  */
-export async function cancelQueuedMail(db: Database, input: Readonly<{ messageId: string; now: number }>): Promise<boolean> {
-  const { messageId, now } = input;
+export async function cancelQueuedMail(db: Database, input: Readonly<{ mail: MailRow; now: number }>): Promise<boolean> {
+  const { mail, now } = input;
+  const messageId = mail.message_id;
   const result = await db
     .updateTable('mails')
     .set({ state: M.cancel.to, due_at: null, skip_reason: 'cancelled', updated_at: now })
@@ -315,12 +361,13 @@ export async function cancelQueuedMail(db: Database, input: Readonly<{ messageId
     .where('attempts', '=', 0)
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) !== 1) return false;
-  await db
+  const cancelled = await db
     .updateTable('mail_recipients')
     .set({ status: R.cancel.to, action: RECIPIENT_STATUS[R.cancel.to].action, status_code: '5.0.0', diagnostic: 'cancelled before sending', done_at: now })
     .where('message_id', '=', messageId)
     .where('status', 'in', priorStates(R.cancel))
-    .execute();
+    .executeTakeFirst();
+  await emitWebhookEvents(db, [mailEvent('mail.cancelled', mail, Number(cancelled.numUpdatedRows), now)], now);
   return true;
 }
 
@@ -384,6 +431,8 @@ export type LateReportInput = Readonly<{
   diagnostic: string;
   remoteMta: string | null;
   bounce?: Readonly<{ category: string | null; subCategory: string | null }>;
+  /** The recipient and its mail, for the `recipient.bounced` webhook event of a `lateBounce`. */
+  subject?: Readonly<{ mail: MailSubject; recipient: Pick<RecipientSubject, 'id' | 'email' | 'kind'> }>;
 }>;
 
 /**
@@ -407,7 +456,13 @@ export async function recordLateReport(db: Database, input: LateReportInput): Pr
     .where('id', '=', input.recipientId)
     .where('status', 'in', priorStates(transition))
     .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+  const moved = Number(result.numUpdatedRows) > 0;
+  if (moved && bounced && input.subject) {
+    const { mail, recipient } = input.subject;
+    const subject: RecipientSubject = { ...recipient, status: 'bounced', action: 'failed', status_code: input.statusCode, diagnostic: input.diagnostic.slice(0, 1000), remote_mta: input.remoteMta };
+    await emitWebhookEvents(db, [recipientEvent('recipient.bounced', mail, subject, input.at, { bounce: { category: input.bounce?.category ?? null, sub_category: input.bounce?.subCategory ?? null } })], input.at);
+  }
+  return moved;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -17,7 +17,17 @@ export type RepliedMail = Readonly<{
   from_name: string | null;
 }>;
 
-export type RepliedRecipient = Readonly<{ id: string; message_id: string; kind: 'to' | 'cc' | 'bcc'; email: string; position: number }>;
+export type RepliedRecipient = Readonly<{
+  id: string;
+  message_id: string;
+  kind: 'to' | 'cc' | 'bcc';
+  email: string;
+  position: number;
+  /** What the `recipient.replied` webhook event reports of it. */
+  status_code: string | null;
+  diagnostic: string | null;
+  remote_mta: string | null;
+}>;
 
 const MAIL_COLUMNS = ['message_id', 'org_id', 'thread_id', 'module', 'record_id', 'linked_record_id', 'from_email', 'from_name'] as const;
 
@@ -37,7 +47,7 @@ export async function findMailOfRecipient(db: Database, recipientId: string): Pr
 }
 
 export async function recipientsOfRepliedMail(db: Database, messageId: string): Promise<RepliedRecipient[]> {
-  return db.selectFrom('mail_recipients').select(['id', 'message_id', 'kind', 'email', 'position']).where('message_id', '=', messageId).orderBy('position').execute();
+  return db.selectFrom('mail_recipients').select(['id', 'message_id', 'kind', 'email', 'position', 'status_code', 'diagnostic', 'remote_mta']).where('message_id', '=', messageId).orderBy('position').execute();
 }
 
 export async function findReplyByInbound(db: Database, inboundId: string): Promise<ReplyRow | undefined> {

@@ -3,6 +3,8 @@ import { inTransaction } from '../db/database.js';
 import type { InboundMessageTable } from '../db/schema.js';
 import type { InboundResult } from '../inbound/process-inbound-message.js';
 import { recordReply } from '../mail/lifecycle-repository.js';
+import { emitWebhookEvents } from '../webhooks/outbox-repository.js';
+import { recipientEvent } from '../webhooks/webhook-events.js';
 import { parseReply, type ParsedReply } from './parse-reply.js';
 import { isReplyAddress, readReplyAddress } from './reply-address.js';
 import { REPLY_ID_PREFIX } from './reply-ids.js';
@@ -40,7 +42,7 @@ export function isReplyCandidate(ctx: Pick<Context, 'config'>, envelopeRecipient
  *
  * Stored (`mail_replies`) with the mail's org, record and thread; an auto-reply (RFC 3834) is
  * stored and marked, and changes no status; a person's reply makes a `sent` recipient `replied`
- * (`recordReply`), in the same transaction as the insert. Idempotent: an inbound message already
+ * (`recordReply`), in the same transaction as the insert and its `recipient.replied` webhook event. Idempotent: an inbound message already
  * stored as a reply is not stored again (unique `inbound_id`).
  */
 export async function storeReply(ctx: Context, message: InboundMessageTable): Promise<InboundResult> {
@@ -132,8 +134,10 @@ export async function storeReply(ctx: Context, message: InboundMessageTable): Pr
     if (!reply.autoReply && replier) {
       replied = await recordReply(tx, { recipientId: replier.id });
       if (replied) {
-        // webhook: recipient.replied — emit the event here, in this transaction (org repliedMail.org_id,
-        // mail repliedMail.message_id, recipient replier.id, reply id `id`).
+        // In the transaction that makes the recipient `replied`: no event without the change.
+        const subject = { ...replier, status: 'replied', action: 'delivered' };
+        const extras = { reply: { id, from: reply.fromEmail!, subject: reply.subject } };
+        await emitWebhookEvents(tx, [recipientEvent('recipient.replied', repliedMail, subject, message.received_at, extras)], ctx.clock.now());
       }
     }
     return { id, replied, stored: true };

@@ -1,5 +1,7 @@
-import type { Database } from '../db/database.js';
+import { inTransaction, type Database } from '../db/database.js';
 import type { RecipientEventTable } from '../db/schema.js';
+import { emitWebhookEvents } from '../webhooks/outbox-repository.js';
+import { recipientEvent, type MailSubject, type RecipientSubject } from '../webhooks/webhook-events.js';
 
 /**
  * `recipient_events` (migration 0015): the opens and clicks of mail recipients, append-only —
@@ -10,21 +12,56 @@ import type { RecipientEventTable } from '../db/schema.js';
 export type RecipientEventRow = RecipientEventTable;
 export type EngagementKind = RecipientEventTable['kind'];
 
-/** The recipient a tracking token names, with what flagging needs; undefined when it is gone. */
-export async function findTrackedRecipient(
-  db: Database,
-  recipientId: string,
-): Promise<{ id: string; message_id: string; org_id: string; last_attempt_at: number | null } | undefined> {
-  return db
+/** The recipient a tracking token names, with what flagging and its webhook event need; undefined when it is gone. */
+export type TrackedRecipient = Readonly<{ id: string; message_id: string; org_id: string; last_attempt_at: number | null; mail: MailSubject; recipient: RecipientSubject }>;
+
+export async function findTrackedRecipient(db: Database, recipientId: string): Promise<TrackedRecipient | undefined> {
+  const row = await db
     .selectFrom('mail_recipients as r')
     .innerJoin('mails as m', 'm.message_id', 'r.message_id')
-    .select(['r.id', 'r.message_id', 'm.org_id', 'r.last_attempt_at'])
+    .select(['r.id', 'r.message_id', 'm.org_id', 'r.last_attempt_at', 'm.thread_id', 'm.module', 'm.record_id'])
+    .select(['r.email', 'r.kind', 'r.status', 'r.action', 'r.status_code', 'r.diagnostic', 'r.remote_mta'])
     .where('r.id', '=', recipientId)
     .executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    message_id: row.message_id,
+    org_id: row.org_id,
+    last_attempt_at: row.last_attempt_at === null ? null : Number(row.last_attempt_at),
+    mail: { org_id: row.org_id, message_id: row.message_id, thread_id: row.thread_id, module: row.module, record_id: row.record_id },
+    recipient: { id: row.id, email: row.email, kind: row.kind, status: row.status, action: row.action, status_code: row.status_code, diagnostic: row.diagnostic, remote_mta: row.remote_mta },
+  };
 }
 
-export async function insertRecipientEvent(db: Database, row: RecipientEventRow): Promise<void> {
-  await db.insertInto('recipient_events').values(row).execute();
+/**
+ * Inserts an open or click and, unless it is flagged (a prefetch or a scanner), its webhook event
+ * (`recipient.opened` with `first_open`: the person's first counted open; `recipient.clicked` with
+ * the `url`) in the same transaction.
+ */
+export async function insertRecipientEvent(db: Database, row: RecipientEventRow, tracked?: TrackedRecipient): Promise<void> {
+  if (!tracked || row.flagged !== 0) {
+    await db.insertInto('recipient_events').values(row).execute();
+    return;
+  }
+  await inTransaction(db, async (tx) => {
+    let event;
+    if (row.kind === 'opened') {
+      const earlier = await tx
+        .selectFrom('recipient_events')
+        .select('id')
+        .where('recipient_id', '=', row.recipient_id)
+        .where('kind', '=', 'opened')
+        .where('flagged', '=', 0)
+        .limit(1)
+        .executeTakeFirst();
+      event = recipientEvent('recipient.opened', tracked.mail, tracked.recipient, row.at, { first_open: earlier === undefined, user_agent: row.user_agent });
+    } else {
+      event = recipientEvent('recipient.clicked', tracked.mail, tracked.recipient, row.at, { url: row.url ?? '', user_agent: row.user_agent });
+    }
+    await tx.insertInto('recipient_events').values(row).execute();
+    await emitWebhookEvents(tx, [event], row.at);
+  });
 }
 
 /** The person's opens or clicks of one recipient (the events not flagged). */

@@ -53,6 +53,6 @@ async function record(ctx: Context, recipientId: string, kind: EngagementKind, u
     url,
     user_agent: userAgent,
     remote_address: fetcher.remoteAddress,
-  });
+  }, recipient);
   ctx.log.info({ event: `tracking.${kind}`, message_id: recipient.message_id, flagged: flag }, `recipient ${kind}`);
 }

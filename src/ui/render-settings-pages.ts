@@ -93,7 +93,8 @@ ${
   session.isAdmin
     ? html`<p>Delivery events pushed to your app, signed. <a href="/ui/settings/webhooks">Manage webhooks</a></p>`
     : html`<p class="small">Only administrators manage webhooks.</p>`
-}</section>`,
+}</section>
+${session.isAdmin ? html`<section class="card" aria-labelledby="dkim-h"><h2 id="dkim-h">DKIM signing</h2><p><a href="/ui/settings/dkim">Manage DKIM keys</a> and the DNS records to publish.</p></section>` : ''}`,
   );
 }
 

@@ -27,13 +27,9 @@ export type WebhookEndpointInput = Readonly<{
 const where = (key: string) => ({ api_name: key, json_path: `$.webhooks[0].${key}` });
 const invalid = (key: string, reason: string, extra: Record<string, unknown> = {}) => new AppError('INVALID_DATA', { details: { ...where(key), reason, ...extra } });
 
-/**
- * Private hosts are allowed when either flag is on: WEBHOOK_ALLOW_PRIVATE_HOSTS (the webhook
- * sender's own, when the configuration has it) or SMTP_ALLOW_PRIVATE_HOSTS.
- */
+/** Private hosts (and http) are allowed when WEBHOOK_ALLOW_PRIVATE_HOSTS or SMTP_ALLOW_PRIVATE_HOSTS is on, as for the sender. */
 export function privateWebhookHostsAllowed(config: Config): boolean {
-  const webhooks = (config as unknown as { webhooks?: { allowPrivateHosts?: unknown } }).webhooks;
-  return webhooks?.allowPrivateHosts === true || config.delivery.allowPrivateSmtpHosts;
+  return config.webhooks.allowPrivateHosts;
 }
 
 /**

@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { REPO_ROOT, describeRun, runCli } from '../helpers/run-cli.js';
 import { DATABASE_KINDS, json } from '../helpers/test-app.js';
 import { createUser } from '../../src/users/create-user.js';
+import { postForm, signIn } from '../helpers/ui-session.js';
 import { multipartBody } from '../helpers/multipart.js';
 import { closeMailWorld, deliveredWithSubject, openMailWorld, type MailWorld } from '../helpers/mail-world.js';
 
@@ -167,6 +168,40 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(deleted.statusCode, 200, deleted.body);
       assert.equal(json(deleted).dkim_keys[0].message, 'DKIM key deleted');
       assert.equal((await api('DELETE', `/crm/v8/settings/dkim_keys/${item.details.id}`)).statusCode, 404);
+    });
+
+    test('the web UI: an administrator adds, rotates and deletes keys and sees the DNS records; others are refused; a bad domain is shown and changes nothing', async () => {
+      await createUser(world.testApp.app, { orgId: world.org.orgId, email: 'dkim.ui@example.com', name: 'Ui Admin', profile: 'admin', password: 'a long passphrase' });
+      await createUser(world.testApp.app, { orgId: world.org.orgId, email: 'dkim.uistd@example.com', name: 'Ui Std', password: 'a long passphrase' });
+      const admin = await signIn(world.testApp, 'dkim.ui@example.com', 'a long passphrase');
+      const get = (session = admin) => world.testApp.inject({ method: 'GET', url: '/ui/settings/dkim', headers: { cookie: session.cookie } });
+
+      const added = await postForm(world.testApp, admin, '/ui/settings/dkim', { domain: 'ui.example.org', selector: 'ui1', algorithm: 'ed25519' });
+      assert.equal(added.statusCode, 303);
+      assert.equal(added.headers.location, '/ui/settings/dkim?notice=created');
+      const page = await get();
+      assert.equal(page.statusCode, 200);
+      assert.match(page.body, /<code class="dns-name">ui1\._domainkey\.ui\.example\.org<\/code> TXT<br><code class="dns-value">v=DKIM1; k=ed25519; p=[A-Za-z0-9+/]+=<\/code>/);
+      assert.doesNotMatch(page.body, /PRIVATE KEY/);
+
+      const rotated = await postForm(world.testApp, admin, '/ui/settings/dkim/rotate', { domain: 'ui.example.org' });
+      assert.equal(rotated.statusCode, 303);
+      const keys = json(await world.testApp.api('GET', '/crm/v8/settings/dkim_keys', world.org.token)).dkim_keys.filter((k: { domain: string }) => k.domain === 'ui.example.org');
+      assert.equal(keys.length, 2);
+
+      const bad = await postForm(world.testApp, admin, '/ui/settings/dkim', { domain: 'not a domain', algorithm: 'rsa-2048' });
+      assert.equal(bad.statusCode, 400);
+      assert.match(bad.body, /role="alert">invalid data \(api_name: domain/);
+      assert.match(bad.body, /value="not a domain"/);
+
+      const std = await signIn(world.testApp, 'dkim.uistd@example.com', 'a long passphrase');
+      assert.equal((await get(std)).statusCode, 403);
+      assert.equal((await postForm(world.testApp, std, `/ui/settings/dkim/${keys[0].id}/delete`, {})).statusCode, 403);
+
+      const deleted = await postForm(world.testApp, admin, `/ui/settings/dkim/${keys[0].id}/delete`, {});
+      assert.equal(deleted.statusCode, 303);
+      assert.equal(json(await world.testApp.api('GET', '/crm/v8/settings/dkim_keys', world.org.token)).dkim_keys.filter((k: { domain: string }) => k.domain === 'ui.example.org').length, 1);
+      assert.equal((await postForm(world.testApp, admin, `/ui/settings/dkim/${keys[0].id}/delete`, {})).statusCode, 400, 'a missing key is refused on the page');
     });
   });
 }

@@ -137,7 +137,7 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(await probe('/livez'), { status: 200, body: { status: 'ok' } });
       const ready = await probe('/readyz');
       assert.equal(ready.status, 200);
-      assert.deepEqual(ready.body.checks, { database: 'ok', migrations: 'ok', shutdown: 'ok', worker: 'ok' });
+      assert.deepEqual(ready.body.checks, { database: 'ok', migrations: 'ok', shutdown: 'ok', worker: 'ok', webhooks: 'ok' });
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
       // SHUTDOWN_DRAIN_SECONDS=2: readiness fails at once while requests are still served, so a

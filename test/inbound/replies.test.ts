@@ -10,6 +10,9 @@ import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { createUser } from '../../src/users/create-user.js';
 import { signIn } from '../helpers/ui-session.js';
 import { DATABASE_KINDS, json, startTestApp, type TestApp, type TestOrg } from '../helpers/test-app.js';
+import { registerEndpoint, startWebhookReceiver } from '../helpers/webhook-receiver.js';
+import { createWebhookSender } from '../../src/webhooks/webhook-sender.js';
+import { failPendingOfEndpoint } from '../../src/webhooks/outbox-repository.js';
 
 const REPLY_TO = /^replies\+[0-9a-z]{29}@reply\.test$/;
 
@@ -53,7 +56,7 @@ for (const kind of DATABASE_KINDS) {
     before(async () => {
       sink = await startSmtpSink();
       testApp = await startTestApp(kind, {
-        env: { SMTP_URL: sink.url, MESSAGE_ID_DOMAIN: 'mail.test', BOUNCE_ADDRESS: 'bounces@bounce.test', REPLY_ADDRESS: 'replies@reply.test' },
+        env: { SMTP_URL: sink.url, MESSAGE_ID_DOMAIN: 'mail.test', BOUNCE_ADDRESS: 'bounces@bounce.test', REPLY_ADDRESS: 'replies@reply.test', WEBHOOK_ALLOW_PRIVATE_HOSTS: 'true' },
       });
       worker = createWorker(testApp.app);
       processor = createInboundProcessor(testApp.app);
@@ -114,6 +117,39 @@ for (const kind of DATABASE_KINDS) {
       const row = rows.find((r) => r.id === id)!;
       return { ...row, summary: JSON.parse(row.summary ?? '{}') };
     }
+
+    test('webhooks: a person\'s reply sends recipient.replied for its mail, signed (standardwebhooks), in the change\'s transaction; an auto-reply sends nothing', async () => {
+      const receiver = await startWebhookReceiver();
+      const sender = createWebhookSender(testApp.app);
+      const endpointId = await registerEndpoint(testApp.app.db, testApp.app.secrets, { orgId: org.orgId, url: receiver.url, secret: receiver.secret, eventTypes: ['recipient.replied'], now: Date.now() });
+      try {
+        const { messageId } = await mailedLead('hook@example.com');
+        const parent = `<${messageId}@mail.test>`;
+        await deliver('replies@reply.test', replyMessage({ from: 'hook@example.com', messageId: '<auto-hook@client.example>', inReplyTo: parent, headers: ['Auto-Submitted: auto-replied'] }));
+        assert.equal(await sender.runOnce(), 0, 'an auto-reply changes no status: no event');
+        await deliver('replies@reply.test', replyMessage({ from: 'Hook Person <hook@example.com>', subject: 'Re: Hello there', messageId: '<person-hook@client.example>', inReplyTo: parent }));
+        assert.equal(await sender.runOnce(), 1);
+        const [hook, ...more] = receiver.delivered();
+        assert.deepEqual(more, []);
+        assert.ok(hook!.verified, 'the signature verifies');
+        assert.equal(hook!.verified.type, 'recipient.replied');
+        const data = hook!.verified.data;
+        assert.equal(data.message_id, messageId);
+        assert.equal(data.org_id, org.orgId);
+        assert.deepEqual([data.recipient.email, data.status, data.action], ['hook@example.com', 'replied', 'delivered']);
+        assert.equal(data.reply.from, 'hook@example.com');
+        assert.equal(data.reply.subject, 'Re: Hello there');
+        assert.match(data.reply.id, /^r\d+$/);
+        // A second reply keeps the status: nothing changed, nothing reported.
+        await deliver('replies@reply.test', replyMessage({ from: 'hook@example.com', messageId: '<person-hook-2@client.example>', inReplyTo: parent }));
+        assert.equal(await sender.runOnce(), 0);
+      } finally {
+        await testApp.app.db.updateTable('webhook_endpoints').set({ enabled: 0 }).where('id', '=', endpointId).execute();
+        await failPendingOfEndpoint(testApp.app.db, endpointId, 'the test is over');
+        await sender.stop(1000);
+        await receiver.close();
+      }
+    });
 
     test('a mail goes out with Reply-To: the sender\'s name and a reply token; a user reply_to is kept as given', async () => {
       const { delivered } = await mailedLead('token@example.com');

@@ -22,6 +22,7 @@ import { countRecordsByModule, recordName, searchRecords } from '../../ui/record
 import { endSession, sameToken, startSession, type Session } from '../../auth/web-sessions.js';
 import { settingsRoutes } from './ui-settings.route.js';
 import { webhookUiRoutes } from './ui-webhooks.route.js';
+import { dkimUiRoutes } from './ui-dkim.route.js';
 import { PageError, notFound } from '../../ui/page-error.js';
 import { buildRecordPage, type RecordPageExtra } from '../../ui/load-record-page.js';
 import { buildComposePage } from '../../ui/load-compose-page.js';
@@ -283,6 +284,7 @@ export const uiRoutes =
 
       await app.register(settingsRoutes(ctx, { send, sessionOf }));
       await app.register(webhookUiRoutes(ctx, { send, sessionOf }));
+      await app.register(dkimUiRoutes(ctx, { send, sessionOf }));
 
       // Any other page under /ui answers with the UI's own 404 page, not an API envelope.
       app.get('/ui/*', { schema: schemas.notFound }, async () => {

@@ -192,3 +192,12 @@ export const sendWebhookAgain = post(
   { params: Type.Object({ id: PathSegment('Webhook endpoint id'), eventId: PathSegment('Event id') }), body: form(CSRF) },
   'Pending again: to the log with a notice',
 );
+
+export const dkimPage = page('DKIM keys (administrators)', "The org's DKIM keys with their DNS records, and the forms to add, rotate and delete", { querystring: query({ notice: 'A notice to show' }) });
+export const createDkimKey = post(
+  'Add a DKIM key for a From domain (administrators)',
+  { body: form({ domain: 'The From domain', selector: 'The selector (optional)', algorithm: '`rsa-2048` or `ed25519`', ...CSRF }) },
+  'Created: to the DKIM page with a notice',
+);
+export const rotateDkimKey = post('Add a new DKIM key beside a domain\'s current ones (administrators)', { body: form({ domain: 'The domain', ...CSRF }) }, 'Added: to the DKIM page with a notice');
+export const deleteDkimKey = post('Delete a DKIM key (administrators)', { params: Type.Object({ id: PathSegment('The key id') }), body: form(CSRF) }, 'Deleted: to the DKIM page with a notice');
