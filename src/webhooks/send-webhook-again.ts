@@ -20,5 +20,7 @@ export async function sendWebhookAgain(ctx: Context, principal: Principal, endpo
   // The statement checks the endpoint is still enabled: a disable racing this click wins.
   const again = await markMessageDueAgain(ctx.db, principal.orgId, endpoint.id, delivery.event_id, ctx.clock.now());
   if (!again) throw disabled();
+  // A sender in this process goes at once; others find it at their next poll (WEBHOOK_POLL_MS).
+  ctx.wakeup.notifyLocal();
   return again;
 }
