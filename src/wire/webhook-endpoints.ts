@@ -28,7 +28,10 @@ export function readWebhookEndpointBody(body: unknown, urlId?: string): WebhookE
   }
   const item = list[0] as Record<string, unknown>;
   const input: { url?: string; description?: string | null; events?: string[]; enabled?: boolean } = {};
-  if ('id' in item && (urlId === undefined || idText(item.id) !== urlId)) throw invalidKey('id', urlId === undefined ? 'none' : 'the id of the URL');
+  if ('id' in item && (urlId === undefined || idText(item.id) !== urlId)) {
+    const reason = urlId === undefined ? 'Mailroom gives a new endpoint its id' : 'the id must be the one in the URL';
+    throw new AppError('INVALID_DATA', { details: { api_name: 'id', json_path: '$.webhooks[0].id', reason } });
+  }
   if ('url' in item) {
     if (typeof item.url !== 'string') throw invalidKey('url', 'string');
     input.url = item.url;
