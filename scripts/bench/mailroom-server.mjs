@@ -10,7 +10,10 @@ import { createApp } from '../../dist/src/app.js';
 import { issueTokenPair } from '../../dist/src/auth/issue-tokens.js';
 import { loadConfig } from '../../dist/src/config.js';
 import { dialectOf } from '../../dist/src/db/database.js';
+import { nextDueAt } from '../../dist/src/delivery/queue-repository.js';
 import { createWorker } from '../../dist/src/delivery/worker.js';
+import { claimDueMails } from '../../dist/src/mail/lifecycle-repository.js';
+import { queueSnapshot } from '../../dist/src/metrics/metrics-repository.js';
 import { buildServer } from '../../dist/src/http/server.js';
 import { createOrg } from '../../dist/src/orgs/create-org.js';
 import { updateOrg } from '../../dist/src/orgs/update-org.js';
@@ -76,8 +79,37 @@ const traceClaims = async () => {
   return true;
 };
 
+/**
+ * The million phase: times, in this process and through the compiled repository functions (not
+ * EXPLAIN), the queries a worker and /metrics run whatever the queue holds: the claim
+ * (`claimDueMails`, as the worker calls it, by a worker id of its own, at the real now: the bench
+ * only calls this while nothing is due), `nextDueAt` and the /metrics `queueSnapshot`. `rounds`
+ * times each, one after the other; returns every duration in ms and how many mails the claims took
+ * (expected 0).
+ */
+const timeQueries = async ({ rounds = 5 }) => {
+  const claim = [];
+  const next = [];
+  const snapshot = [];
+  let claimed = 0;
+  const timed = async (into, run) => {
+    const t0 = performance.now();
+    const result = await run();
+    into.push(performance.now() - t0);
+    return result;
+  };
+  for (let i = 0; i < rounds; i++) {
+    const mails = await timed(claim, () => claimDueMails(app.db, { workerId: 'bench-claim-probe', now: app.clock.now(), leaseMs: config.delivery.leaseMs, limit: config.delivery.concurrency, firstLane: 0 }));
+    claimed += mails.length;
+    await timed(next, () => nextDueAt(app.db));
+    await timed(snapshot, () => queueSnapshot(app.db, app.clock.now(), config.delivery.leaseMs));
+  }
+  return { claim, next, snapshot, claimed };
+};
+
 serve({
   cpu: () => cpuMicros(),
+  timeQueries,
   counts,
   traceClaims,
   /** Every traced claim: [message_id, claimed_at (epoch ms, the worker's clock), owner, attempts]. */
