@@ -83,7 +83,9 @@ const traceClaims = async () => {
  * The million phase: times, in this process and through the compiled repository functions (not
  * EXPLAIN), the queries a worker and /metrics run whatever the queue holds: the claim
  * (`claimDueMails`, as the worker calls it, by a worker id of its own, at the real now: the bench
- * only calls this while nothing is due), `nextDueAt` and the /metrics `queueSnapshot`. `rounds`
+ * only calls this while nothing is due), `nextDueAt` and the /metrics `queueSnapshot`; and the
+ * first page of the Lead's Emails related list (GET …/Emails, through the HTTP API, in-process:
+ * every mail of the bench is filed under that one Lead). `rounds`
  * times each, one after the other; returns every duration in ms and how many mails the claims took
  * (expected 0).
  */
@@ -91,6 +93,7 @@ const timeQueries = async ({ rounds = 5 }) => {
   const claim = [];
   const next = [];
   const snapshot = [];
+  const emails = [];
   let claimed = 0;
   const timed = async (into, run) => {
     const t0 = performance.now();
@@ -103,13 +106,17 @@ const timeQueries = async ({ rounds = 5 }) => {
     claimed += mails.length;
     await timed(next, () => nextDueAt(app.db));
     await timed(snapshot, () => queueSnapshot(app.db, app.clock.now(), config.delivery.leaseMs));
+    const page = await timed(emails, () => server.inject({ method: 'GET', url: `/crm/v8/Leads/${leadId}/Emails`, headers: { authorization: `Zoho-oauthtoken ${tokens.access_token}` } }));
+    if (page.statusCode !== 200 && page.statusCode !== 204) throw new Error(`GET Emails answered ${page.statusCode} ${page.body.slice(0, 300)}`);
   }
-  return { claim, next, snapshot, claimed };
+  return { claim, next, snapshot, emails, claimed };
 };
 
 serve({
   cpu: () => cpuMicros(),
   timeQueries,
+  /** One mail's state (by its primary key: the million phase does not count a million rows each time). */
+  mailState: async ({ id }) => (await sql`select state from mails where message_id = ${id}`.execute(app.db)).rows[0]?.state ?? null,
   counts,
   traceClaims,
   /** Every traced claim: [message_id, claimed_at (epoch ms, the worker's clock), owner, attempts]. */
