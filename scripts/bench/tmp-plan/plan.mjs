@@ -1,0 +1,22 @@
+import { CompiledQuery, sql } from 'kysely';
+import { createApp } from '../../../dist/src/app.js';
+import { loadConfig } from '../../../dist/src/config.js';
+import fs from 'node:fs';
+const dir = fs.mkdtempSync('/tmp/plan-');
+const schema = 'plan_probe_' + process.pid;
+const app = await createApp(loadConfig({ ...process.env, DATA_DIR: dir, DATABASE_URL: process.env.PGURL ?? '', DATABASE_SCHEMA: schema, SECRETS_KEY: 'a'.repeat(64), PUBLIC_URL: 'http://x', LOG_LEVEL: 'silent' }));
+const pg = !!process.env.PGURL;
+// Capture the SQL listMailsOfRecord runs
+const { listMailsOfRecord } = await import('../../../dist/src/mail/mail-repository.js');
+const captured = [];
+const db = app.db.withPlugin({ transformQuery: (a) => a.node, transformResult: async (a) => a.result });
+const orig = app.db.getExecutor();
+const compile = (q) => captured.push(q);
+const proxy = new Proxy(app.db, { get(t, p) { if (p === 'selectFrom') return (...a) => { const b = t.selectFrom(...a); const wrap = (x) => new Proxy(x, { get(tt, pp) { if (pp === 'execute') return async () => { const c = tt.compile(); captured.push(c); return tt.execute(); }; const v = tt[pp]; return typeof v === 'function' ? (...aa) => { const r = v.apply(tt, aa); return r && typeof r === 'object' && 'compile' in r ? wrap(r) : r; } : v; } }); return wrap(b); }; return t[p]; } });
+await listMailsOfRecord(proxy, 'o', 'r', { limit: 11, before: { createdAt: 5, messageId: 'x' } });
+const c = captured[0];
+const r = await app.db.executeQuery(CompiledQuery.raw((pg ? 'explain ' : 'explain query plan ') + c.sql, [...c.parameters]));
+console.log(c.sql);
+for (const row of r.rows) console.log(pg ? row['QUERY PLAN'] : row.detail);
+if (pg) await sql`drop schema ${sql.id(schema)} cascade`.execute(app.db);
+await app.close();
