@@ -937,7 +937,17 @@ async function main() {
     let stage = 'before';
     let queued = 0;
     const samples = [];
-    const sample = () => samples.push({ stage, queued, api: rssMb(apiPid), worker: workerProcess ? rssMb(workerProcess.child.pid) : null });
+    const sample = () => {
+      const row = { stage, queued, api: rssMb(apiPid), worker: workerProcess ? rssMb(workerProcess.child.pid) : null, heap: null };
+      samples.push(row);
+      // The API process's V8 heap in use (MB), to tell the JavaScript heap from the rest of the RSS.
+      mailroom
+        .call('memory', {}, 10_000)
+        .then((m) => {
+          row.heap = m.heapUsed;
+        })
+        .catch(() => undefined);
+    };
     sample();
     const sampler = setInterval(sample, 2000);
     const queries = [];
@@ -1072,6 +1082,7 @@ async function main() {
         queuedTo: Math.max(...s.map((x) => x.queued), ...q.map((x) => x.queued)),
         samples: s.length,
         apiRssMb: { p50: round(med(s.map((x) => x.api))), max: round(max(s.map((x) => x.api))) },
+        apiHeapMb: { p50: round(med(s.map((x) => x.heap))), max: round(max(s.map((x) => x.heap))) },
         workerRssMb: workerProcess ? { p50: round(med(s.map((x) => x.worker))), max: round(max(s.map((x) => x.worker))) } : null,
         claimMs: { p50: round(med(all('claim')), 3), max: round(max(all('claim')), 3), n: all('claim').length },
         nextDueAtMs: { p50: round(med(all('next')), 3), max: round(max(all('next')), 3) },
@@ -1106,9 +1117,9 @@ async function main() {
     const pad = (text, n) => String(text).padEnd(n);
     const table = [
       `million (${dbLabel}): ${fmt(MILLION)} mails due over 7 days, queued in ${(queueMs / 1000).toFixed(0)} s (${fmt((MILLION * 1000) / queueMs)} mails/s, ${PER_REQUEST} per send_mail, 4 at a time); worker: ${workerProcess ? '`mailroom worker` process' : "the API process's own (SQLite)"}`,
-      `  ${pad('stage', 16)}${pad('queued', 20)}${pad('API RSS MB p50/max', 20)}${pad('worker RSS', 14)}${pad('claim ms p50/max', 18)}${pad('nextDueAt ms', 15)}${pad('metrics ms', 15)}${pad('Emails list ms', 16)}late 2 s mail: MAIL FROM p50/max ms (n; its send_mail answer p50 ms; MAIL FROM minus max(due, answer) p50/max)`,
+      `  ${pad('stage', 16)}${pad('queued', 20)}${pad('API RSS (heap) MB p50/max', 28)}${pad('worker RSS', 14)}${pad('claim ms p50/max', 18)}${pad('nextDueAt ms', 15)}${pad('metrics ms', 15)}${pad('Emails list ms', 16)}late 2 s mail: MAIL FROM p50/max ms (n; its send_mail answer p50 ms; MAIL FROM minus max(due, answer) p50/max)`,
       ...byStage.map((r) =>
-        `  ${pad(r.stage, 16)}${pad(`${fmt(r.queuedFrom)}–${fmt(r.queuedTo)}`, 20)}${pad(`${mb(r.apiRssMb.p50)} / ${mb(r.apiRssMb.max)}`, 20)}${pad(r.workerRssMb ? `${mb(r.workerRssMb.p50)} / ${mb(r.workerRssMb.max)}` : '(in API)', 14)}${pad(two(r.claimMs.p50, r.claimMs.max), 18)}${pad(two(r.nextDueAtMs.p50, r.nextDueAtMs.max), 15)}${pad(two(r.snapshotMs.p50, r.snapshotMs.max), 15)}${pad(two(r.emailsMs.p50, r.emailsMs.max), 16)}${two(r.lateStartMs.p50, r.lateStartMs.max)} (${r.lateStartMs.n}; ${fmt(r.probeAcceptMs.p50)}; ${two(r.latePastAcceptMs.p50, r.latePastAcceptMs.max)})`,
+        `  ${pad(r.stage, 16)}${pad(`${fmt(r.queuedFrom)}–${fmt(r.queuedTo)}`, 20)}${pad(`${mb(r.apiRssMb.p50)} / ${mb(r.apiRssMb.max)} (${mb(r.apiHeapMb.p50)} / ${mb(r.apiHeapMb.max)})`, 28)}${pad(r.workerRssMb ? `${mb(r.workerRssMb.p50)} / ${mb(r.workerRssMb.max)}` : '(in API)', 14)}${pad(two(r.claimMs.p50, r.claimMs.max), 18)}${pad(two(r.nextDueAtMs.p50, r.nextDueAtMs.max), 15)}${pad(two(r.snapshotMs.p50, r.snapshotMs.max), 15)}${pad(two(r.emailsMs.p50, r.emailsMs.max), 16)}${two(r.lateStartMs.p50, r.lateStartMs.max)} (${r.lateStartMs.n}; ${fmt(r.probeAcceptMs.p50)}; ${two(r.latePastAcceptMs.p50, r.latePastAcceptMs.max)})`,
       ),
       `  verdict: API RSS ${yes(flat.apiRss)}, worker RSS ${yes(flat.workerRss)}, claim ${yes(flat.claim)}, nextDueAt ${yes(flat.nextDueAt)}, metrics ${yes(flat.snapshot)}, Emails list ${yes(flat.emails)}, lateness ${yes(flat.lateness)}`,
       `  (RSS flat: every sample ≤ 300 MB and the 2nd half's and after's median ≤ 1.2 × the 1st half's + 20 MB; queries: after p50 ≤ 2 × before + 1 ms; lateness: after p50 ≤ before + 50 ms; queries timed by calling the compiled functions in the API process, not EXPLAIN)`,

@@ -115,6 +115,11 @@ const timeQueries = async ({ rounds = 5 }) => {
 serve({
   cpu: () => cpuMicros(),
   timeQueries,
+  /** V8's view of this process's memory (MB), beside the RSS the bench reads from /proc. */
+  memory: () => {
+    const m = process.memoryUsage();
+    return { heapUsed: m.heapUsed / 1048576, heapTotal: m.heapTotal / 1048576, external: m.external / 1048576 };
+  },
   /** One mail's state (by its primary key: the million phase does not count a million rows each time). */
   mailState: async ({ id }) => (await sql`select state from mails where message_id = ${id}`.execute(app.db)).rows[0]?.state ?? null,
   counts,
