@@ -151,12 +151,12 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-bench-'));
 const children = new Set();
 const log = (line) => process.stderr.write(`· ${line}\n`);
 
-function startChild(name, script, { cpu, env = {}, args = [] } = {}) {
+function startChild(name, script, { cpu, env = {}, args = [], nodeArgs = [] } = {}) {
   const logFile = path.join(tmp, `${name}.log`);
   const fd = fs.openSync(logFile, 'a');
   // BENCH_CPU_PROF=<folder>: every child writes a V8 CPU profile there (<name>.cpuprofile).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
-  const node = [...profile, script, ...args];
+  const node = [...profile, ...nodeArgs, script, ...args];
   const [command, commandArgs] = pinned && cpu !== undefined ? ['taskset', ['-c', String(cpu), process.execPath, ...node]] : [process.execPath, node];
   const child = spawn(command, commandArgs, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', fd, fd, 'ipc'] });
   fs.closeSync(fd);
@@ -916,7 +916,8 @@ async function main() {
   if (phases.has('million')) {
     const sleep = (msWait) => new Promise((resolve) => setTimeout(resolve, msWait));
     const env = mailroomEnv('million');
-    const mailroom = startChild('mailroom-million', here('mailroom-server.mjs'), { cpu: 0, env });
+    // --expose-gc: the bench asks for a full collection before reading the live heap (before / after).
+    const mailroom = startChild('mailroom-million', here('mailroom-server.mjs'), { cpu: 0, env, nodeArgs: ['--expose-gc'] });
     const ready = await mailroom.waitEvent('ready', 60_000);
     const mail = mailFor(ready);
     // The worker: on PostgreSQL a `mailroom worker` process beside the API process (which has none,
@@ -994,9 +995,11 @@ async function main() {
     }
     // Before: ~6 s of samples, the queries, 3 mails due 2 s ahead.
     await sleep(3000);
+    const liveHeap = { before: null, after: null };
     await timeQueries(5);
     for (let i = 0; i < 3; i++) await probe();
     await timeQueries(5);
+    liveHeap.before = (await mailroom.call('memory', { gc: true })).heapUsed;
 
     // During: N mails, 100 per send_mail, 4 requests at a time, due evenly from 1 h to 7 days ahead;
     // meanwhile, in turn: the queries, a mail due 2 s ahead, 2 s of rest.
@@ -1053,6 +1056,8 @@ async function main() {
     for (let i = 0; i < 3; i++) await probe();
     await timeQueries(5);
     await sleep(10_000);
+    liveHeap.after = (await mailroom.call('memory', { gc: true })).heapUsed;
+    await sleep(2000);
     clearInterval(sampler);
     sample();
     const counts = await mailroom.call('counts', {}, 300_000);
@@ -1121,11 +1126,12 @@ async function main() {
       ...byStage.map((r) =>
         `  ${pad(r.stage, 16)}${pad(`${fmt(r.queuedFrom)}–${fmt(r.queuedTo)}`, 20)}${pad(`${mb(r.apiRssMb.p50)} / ${mb(r.apiRssMb.max)} (${mb(r.apiHeapMb.p50)} / ${mb(r.apiHeapMb.max)})`, 28)}${pad(r.workerRssMb ? `${mb(r.workerRssMb.p50)} / ${mb(r.workerRssMb.max)}` : '(in API)', 14)}${pad(two(r.claimMs.p50, r.claimMs.max), 18)}${pad(two(r.nextDueAtMs.p50, r.nextDueAtMs.max), 15)}${pad(two(r.snapshotMs.p50, r.snapshotMs.max), 15)}${pad(two(r.emailsMs.p50, r.emailsMs.max), 16)}${two(r.lateStartMs.p50, r.lateStartMs.max)} (${r.lateStartMs.n}; ${fmt(r.probeAcceptMs.p50)}; ${two(r.latePastAcceptMs.p50, r.latePastAcceptMs.max)})`,
       ),
+      `  API process live heap after a full GC: ${mb(liveHeap.before)} MB before, ${mb(liveHeap.after)} MB after the ${fmt(MILLION)} (${liveHeap.after !== null && liveHeap.before !== null && liveHeap.after <= liveHeap.before + 20 ? 'flat' : 'NOT FLAT'}: ≤ before + 20 MB)`,
       `  verdict: API RSS ${yes(flat.apiRss)}, worker RSS ${yes(flat.workerRss)}, claim ${yes(flat.claim)}, nextDueAt ${yes(flat.nextDueAt)}, metrics ${yes(flat.snapshot)}, Emails list ${yes(flat.emails)}, lateness ${yes(flat.lateness)}`,
       `  (RSS flat: every sample ≤ 300 MB and the 2nd half's and after's median ≤ 1.2 × the 1st half's + 20 MB; queries: after p50 ≤ 2 × before + 1 ms; lateness: after p50 ≤ before + 50 ms; queries timed by calling the compiled functions in the API process, not EXPLAIN)`,
     ];
     for (const line of table) log(line);
-    results.million = { mails: MILLION, queueMs: round(queueMs), worker: workerProcess ? 'process' : 'in-process', stages: byStage, flat, samples: process.env.BENCH_KEEP_LOGS ? samples : undefined, table };
+    results.million = { mails: MILLION, queueMs: round(queueMs), liveHeapMb: { before: round(liveHeap.before), after: round(liveHeap.after) }, worker: workerProcess ? 'process' : 'in-process', stages: byStage, flat, samples: process.env.BENCH_KEEP_LOGS ? samples : undefined, table };
     checkNotes.push(`million: ${fmt(MILLION)} accepted and still queued; ${probes.length} mails due 2 s ahead received`);
   }
 
