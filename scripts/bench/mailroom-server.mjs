@@ -5,6 +5,8 @@
 // the results. For the schedule phase it can trace claims: a trigger the bench adds (not part of
 // Mailroom) copies every claim (an update that increments `mails.attempts`) with the claiming
 // worker's clock (`updated_at`, set by the claim) into a table `bench_claims`.
+// For the million phase it times the queue's queries and the Emails list in-process (timeQueries),
+// reads one mail's state, and reports its V8 heap (memory; with --expose-gc, after a full GC).
 import { sql } from 'kysely';
 import { createApp } from '../../dist/src/app.js';
 import { issueTokenPair } from '../../dist/src/auth/issue-tokens.js';
