@@ -14,6 +14,8 @@ import path from 'node:path';
 import { systemRelayHttp, type RelayHttp } from './bounces/relay-http.js';
 import { createProcessHealth } from './health/process-health.js';
 import { createMetrics } from './metrics/metrics.js';
+import { createCaches } from './cache/caches.js';
+import { createApiCreditCounter } from './limits/api-credit-counter.js';
 
 /** Everything a process of Mailroom needs, built in one place. */
 export interface App extends Context {
@@ -53,6 +55,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   }
   const wakeup = createWakeup(config.database, log, applicationName);
   const heartbeat = createProcessHeartbeat(handle.db, clock, log, config.heartbeatMs);
+  const apiCredits = createApiCreditCounter(handle.db, clock, log);
   return {
     config,
     db: handle.db,
@@ -66,9 +69,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     files: config.fileStorage === 'database' ? createDatabaseStorage(handle.db) : createDiskStorage(path.join(config.dataDir, 'files')),
     heartbeat,
     health: createProcessHealth(handle.db, handle.schema, clock),
+    cache: createCaches(clock, config.cacheTtlMs),
+    apiCredits,
     metrics: createMetrics(handle.db, clock, { leaseMs: config.delivery.leaseMs, process: options.role ?? 'mailroom' }),
     close: async () => {
       await heartbeat.stop();
+      // Credits counted in memory are written before the database goes (a failure only gives them back).
+      await apiCredits.close().catch((error: unknown) => log.warn({ event: 'api_credits.close_failed', err: error }, 'API credits not written at close'));
       await wakeup.close();
       await handle.close();
     },

@@ -265,6 +265,14 @@ export const ENVIRONMENT = {
     meaning:
       'How often an API process records that it is alive. One silent for 3 × this is taken for dead and the Idempotency-Keys its requests held are released (see [Idempotency after a crash](operations.md#idempotency-after-a-crash)). The same on every process.',
   },
+  CACHE_TTL_SECONDS: {
+    kind: 'integer',
+    default: 5,
+    min: 0,
+    max: 300,
+    meaning:
+      'How long an API process keeps tokens, org settings, users, permissions, custom modules and org From addresses in memory. A change made through this process is seen at once; one made through another process within this time (a revoked token included). `0`: nothing cached. See [Caches and API credits across processes](operations.md#caches-and-api-credits-across-processes).',
+  },
   API_RATE_LIMITS: {
     kind: 'flag',
     default: true,
@@ -431,6 +439,8 @@ export type Config = Readonly<{
   consentLinkTtlMs: number;
   /** HEARTBEAT_SECONDS */
   heartbeatMs: number;
+  /** CACHE_TTL_SECONDS, in ms; 0 = no per-process caches. */
+  cacheTtlMs: number;
   metrics: Readonly<{
     /** METRICS_TOKEN; null = `/metrics` is open. */
     token: string | null;
@@ -712,6 +722,7 @@ export function loadConfig(env: Env = process.env): Config {
     apiRateLimits: flag('API_RATE_LIMITS'),
     consentLinkTtlMs: integer('CONSENT_LINK_TTL_DAYS') * 24 * 3600 * 1000,
     heartbeatMs: integer('HEARTBEAT_SECONDS') * 1000,
+    cacheTtlMs: integer('CACHE_TTL_SECONDS') * 1000,
     metrics: Object.freeze({ token: metricsToken, port: metricsPort, userSmtpHosts: flag('METRICS_USER_SMTP_HOSTS') }),
     bounceAddress,
     replyAddress,

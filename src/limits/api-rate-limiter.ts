@@ -2,7 +2,7 @@ import type { Context, Principal } from '../context.js';
 import { AppError } from '../errors.js';
 import { findOrgLimitFacts } from '../orgs/org-repository.js';
 import { formatZohoDateTime } from '../time.js';
-import { consumeApiCredit, pruneApiCredits, windowUsage } from './api-credit-repository.js';
+import { pruneApiCredits } from './api-credit-repository.js';
 import { apiConcurrencyLimitFor, apiCreditLimitFor, hourOf, HOUR_MS, WINDOW_HOURS } from './api-limits.js';
 
 /**
@@ -10,7 +10,8 @@ import { apiConcurrencyLimitFor, apiCreditLimitFor, hourOf, HOUR_MS, WINDOW_HOUR
  * database so every process shares them, and simultaneous requests, counted in THIS process (a
  * cross-process count would cost a write when each request ends and leak when a process dies).
  *
- * Each admitted request costs one statement (`consumeApiCredit`). An org's limits are computed
+ * Credits are counted by `ctx.apiCredits` (api-credit-counter.ts): in memory and written in
+ * batches while the org is far from its limit, one conditional statement each near it. An org's limits are computed
  * from its row and users and kept for `cacheTtlMs`: edition, user and override changes take
  * effect within that time.
  */
@@ -70,7 +71,7 @@ export function createApiRateLimiter(ctx: Context, options: { cacheTtlMs?: numbe
       const running = inFlight.get(principal.orgId) ?? 0;
       if (running >= org.concurrency) {
         // Refused before any credit is counted; the credit headers still tell where the org stands.
-        const window = await windowUsage(ctx.db, principal.orgId, hourOf(now));
+        const window = await ctx.apiCredits.usage(principal.orgId);
         return {
           ok: false,
           headers: {
@@ -88,8 +89,7 @@ export function createApiRateLimiter(ctx: Context, options: { cacheTtlMs?: numbe
         release(principal.orgId);
       };
       try {
-        const hour = hourOf(now);
-        const credit = await consumeApiCredit(ctx.db, { orgId: principal.orgId, hour, limit: org.credits });
+        const credit = await ctx.apiCredits.take(principal.orgId, org.credits);
         // Credits used in hour h are back when hour h + 24 starts.
         const resetMs = (credit.oldestHour + WINDOW_HOURS) * HOUR_MS;
         const remaining = Math.max(0, org.credits - credit.used);

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
+import { buildServer } from '../../src/http/server.js';
+import { describeEachDatabase, json } from '../helpers/test-app.js';
+
+/**
+ * How many SQL statements one send_mail runs (issue 16: round trips on the hot path), counted by
+ * a Kysely plugin on a second server over the same app. BEGIN/COMMIT are not counted (Kysely runs
+ * them outside plugins). Printed for docs/benchmarks.md, and bounded so a regression fails.
+ */
+class CountingPlugin implements KyselyPlugin {
+  statements = 0;
+  log: string[] = [];
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    if (process.env.DEBUG_SQL) this.log.push(JSON.stringify(args.node).slice(0, 160));
+    return args.node;
+  }
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    this.statements += 1;
+    return args.result;
+  }
+}
+
+describeEachDatabase('SQL statements of one send_mail', (get, kind) => {
+  test('a warm send_mail (same token, org, user, record module) runs few statements', async () => {
+    const app = get();
+    const org = await app.createOrg();
+    const email = json(await app.api('GET', '/crm/v8/users?type=CurrentUser', org.token)).users[0].email;
+    const leadId = json(await app.api('POST', '/crm/v8/Leads', org.token, { data: [{ Last_Name: 'Smith', Email: 'smith@example.com' }] })).data[0].details.id;
+    const counter = new CountingPlugin();
+    const counted = { ...app.app, db: app.app.db.withPlugin(counter) };
+    const server = await buildServer(counted);
+    try {
+      const send = () =>
+        server.inject({
+          method: 'POST',
+          url: `/crm/v8/Leads/${leadId}/actions/send_mail`,
+          headers: { authorization: `Zoho-oauthtoken ${org.token}` },
+          payload: JSON.stringify({ data: [{ from: { email }, to: [{ email: 'smith@example.com' }], subject: 'Hello', content: '<p>Hi</p>' }] }),
+        });
+      assert.equal((await send()).statusCode, 200); // warms the caches
+      const results: number[] = [];
+      for (let i = 0; i < 3; i += 1) {
+        counter.statements = 0;
+        counter.log = [];
+        const response = await send();
+        assert.equal(response.statusCode, 200);
+        results.push(counter.statements);
+        if (process.env.DEBUG_SQL && i === 0) console.log(counter.log.join("\n"));
+      }
+      console.log(`# send_mail statements [${kind}]: ${results.join(', ')}`);
+      assert.ok(Math.max(...results) <= 100, `${results.join(', ')}`);
+    } finally {
+      await server.close();
+    }
+  });
+});
