@@ -36,6 +36,8 @@ export type AppOptions = {
    * `application_name` of its PostgreSQL connections.
    */
   role?: string;
+  /** How often API credits counted in memory are written (default FLUSH_MS; tests lengthen it). */
+  apiCreditFlushMs?: number;
 };
 
 /** The composition root: database, clock, ids and logger, wired once and handed down. */
@@ -55,7 +57,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   }
   const wakeup = createWakeup(config.database, log, applicationName);
   const heartbeat = createProcessHeartbeat(handle.db, clock, log, config.heartbeatMs);
-  const apiCredits = createApiCreditCounter(handle.db, clock, log);
+  const apiCredits = createApiCreditCounter(handle.db, clock, log, options.apiCreditFlushMs);
   return {
     config,
     db: handle.db,

@@ -51,7 +51,7 @@ type OrgCredits = {
   readAt: number;
 };
 
-export function createApiCreditCounter(db: Database, clock: Clock, log: Logger): ApiCreditCounter {
+export function createApiCreditCounter(db: Database, clock: Clock, log: Logger, flushMs: number = FLUSH_MS): ApiCreditCounter {
   const orgs = new Map<string, OrgCredits>();
   const loading = new Map<string, Promise<OrgCredits>>();
   let timer: NodeJS.Timeout | null = null;
@@ -102,7 +102,7 @@ export function createApiCreditCounter(db: Database, clock: Clock, log: Logger):
     if (timer || closed) return;
     timer = setInterval(() => {
       flushAll().catch(() => undefined); // logged in write()
-    }, FLUSH_MS);
+    }, flushMs);
     timer.unref();
   }
 
@@ -111,7 +111,7 @@ export function createApiCreditCounter(db: Database, clock: Clock, log: Logger):
     const known = orgs.get(orgId);
     if (known && known.hour === hour) {
       // Re-read in the background now and then, so other processes' credits show in the view.
-      if (!known.writing && known.pending === 0 && Date.now() - known.readAt > FLUSH_MS) {
+      if (!known.writing && known.pending === 0 && Date.now() - known.readAt > flushMs) {
         reread(known).catch(() => undefined);
       }
       return known;
