@@ -277,7 +277,7 @@ export const ENVIRONMENT = {
     kind: 'flag',
     default: true,
     meaning:
-      "Per-org API limits of the org's edition (Zoho's credits per rolling 24 h, counted in the database, and simultaneous requests, counted per process); beyond them 429. `false`: nothing is counted and no `X-RATELIMIT-*` headers are sent.",
+      "Per-org API limits of the org's edition (Zoho's credits per rolling 24 h, counted in the database — each process writes its counts in batches, see [Caches and API credits across processes](operations.md#caches-and-api-credits-across-processes) — and simultaneous requests, counted per process); beyond them 429. `false`: nothing is counted and no `X-RATELIMIT-*` headers are sent.",
   },
   BOUNCE_ADDRESS: {
     kind: 'text',
