@@ -11,6 +11,7 @@ import { describeEachDatabase, json } from '../helpers/test-app.js';
  */
 class CountingPlugin implements KyselyPlugin {
   statements = 0;
+  /** With DEBUG_SQL=1, the start of each statement's tree is printed once. */
   log: string[] = [];
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
     if (process.env.DEBUG_SQL) this.log.push(JSON.stringify(args.node).slice(0, 160));
@@ -50,7 +51,10 @@ describeEachDatabase('SQL statements of one send_mail', (get, kind) => {
         if (process.env.DEBUG_SQL && i === 0) console.log(counter.log.join("\n"));
       }
       console.log(`# send_mail statements [${kind}]: ${results.join(', ')}`);
-      assert.ok(Math.max(...results) <= 100, `${results.join(', ')}`);
+      // Before the per-process caches and batched API credits: 18 (SQLite) and 16 (PostgreSQL).
+      // Now 9 and 10 (the credits' batched upsert, once per 250 ms or 100 requests, is not counted:
+      // the counter writes through the app's own handle).
+      assert.ok(Math.max(...results) <= 12, `${results.join(', ')}`);
     } finally {
       await server.close();
     }
