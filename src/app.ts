@@ -16,6 +16,7 @@ import { createProcessHealth } from './health/process-health.js';
 import { createMetrics } from './metrics/metrics.js';
 import { createCaches } from './cache/caches.js';
 import { createApiCreditCounter } from './limits/api-credit-counter.js';
+import { createGroupCommit, defaultGroupCommitConcurrency } from './db/group-commit.js';
 
 /** Everything a process of Mailroom needs, built in one place. */
 export interface App extends Context {
@@ -58,6 +59,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const wakeup = createWakeup(config.database, log, applicationName);
   const heartbeat = createProcessHeartbeat(handle.db, clock, log, config.heartbeatMs);
   const apiCredits = createApiCreditCounter(handle.db, clock, log, options.apiCreditFlushMs);
+  const metrics = createMetrics(handle.db, clock, { leaseMs: config.delivery.leaseMs, process: options.role ?? 'mailroom' });
+  const commits = createGroupCommit(handle.db, {
+    maxBatch: config.groupCommitMaxBatch,
+    maxConcurrent: defaultGroupCommitConcurrency(handle.db),
+    onBatch: (size) => metrics.groupCommitBatch(size),
+  });
   return {
     config,
     db: handle.db,
@@ -73,8 +80,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     health: createProcessHealth(handle.db, handle.schema, clock),
     cache: createCaches(clock, config.cacheTtlMs),
     apiCredits,
-    metrics: createMetrics(handle.db, clock, { leaseMs: config.delivery.leaseMs, process: options.role ?? 'mailroom' }),
+    metrics,
+    commits,
     close: async () => {
+      await commits.idle();
       await heartbeat.stop();
       // Credits counted in memory are written before the database goes (a failure only gives them back).
       await apiCredits.close().catch((error: unknown) => log.warn({ event: 'api_credits.close_failed', err: error }, 'API credits not written at close'));

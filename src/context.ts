@@ -13,6 +13,7 @@ import type { ProcessHealth } from './health/process-health.js';
 import type { Metrics } from './metrics/metrics.js';
 import type { Caches } from './cache/caches.js';
 import type { ApiCreditCounter } from './limits/api-credit-counter.js';
+import type { GroupCommit } from './db/group-commit.js';
 
 /**
  * What every use-case receives: the stateful pieces, built once in `app.ts` (the composition
@@ -44,6 +45,8 @@ export interface Context {
   readonly cache: Caches;
   /** API credits counted in this process and flushed in batches (src/limits/api-credit-counter.ts). */
   readonly apiCredits: ApiCreditCounter;
+  /** Group commit of send_mail acceptances (src/db/group-commit.ts). */
+  readonly commits: GroupCommit;
 }
 
 /** The caller of an API request, as established from its OAuth token. */
