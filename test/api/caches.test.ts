@@ -8,6 +8,7 @@ import { FakeClock } from '../../src/clock.js';
 import { buildServer } from '../../src/http/server.js';
 import { updateOrg } from '../../src/orgs/update-org.js';
 import { createCustomModule } from '../../src/records/create-custom-module.js';
+import { addOrgFromAddress } from '../../src/mail/add-org-from-address.js';
 import { DATABASE_KINDS, json, startTestApp, type TestApp, type TestOrg } from '../helpers/test-app.js';
 
 /**
@@ -117,6 +118,22 @@ for (const kind of DATABASE_KINDS) {
       const refused = await send(second.server);
       assert.equal(refused.statusCode, 400, refused.body);
       assert.equal(json(refused).code, 'NOT_ALLOWED');
+    });
+
+    test('an org From address added is usable at once in the same process', async () => {
+      clock.set(T0);
+      const org = await first.createOrg();
+      const lead = json(await call(first.server, org.token, 'POST', '/crm/v8/Leads', { data: [{ Last_Name: 'Smith', Email: 'smith@example.com' }] })).data[0].details.id;
+      const send = () =>
+        call(first.server, org.token, 'POST', `/crm/v8/Leads/${lead}/actions/send_mail`, {
+          data: [{ from: { email: 'desk@acme.example' }, to: [{ email: 'smith@example.com' }], org_email: true, subject: 'Hi', content: '<p>Hi</p>' }],
+        });
+      const before = await send(); // caches the org's (empty) list
+      assert.equal(json(before).data[0].code, 'INVALID_DATA', before.body);
+      await addOrgFromAddress(first.app, { orgId: org.orgId, email: 'desk@acme.example', name: 'Desk' });
+      const after = await send();
+      assert.equal(after.statusCode, 200, after.body);
+      assert.equal(json(after).data[0].code, 'SUCCESS');
     });
 
     test('a permission taken away refuses send_mail at once in the same process', async () => {
