@@ -34,6 +34,8 @@ export interface Caches {
   tokensChanged(): void;
   /** After an org's row changed (tokens carry its time zone, so they go too). */
   invalidateOrg(orgId: string): void;
+  /** Called with the org's id by `invalidateOrg` (the API limiter drops the org's limits). */
+  onOrgChange(listener: (orgId: string) => void): void;
 }
 
 /** Entries per cache; beyond it the least recently used go. */
@@ -43,6 +45,7 @@ export function createCaches(clock: Clock, ttlMs: number, maxEntries = CACHE_MAX
   const make = <V>() => new TtlCache<string, V>(clock, ttlMs, maxEntries);
   const tokens = make<TokenWithOwner>();
   const orgs = make<OrgRow>();
+  const orgListeners: ((orgId: string) => void)[] = [];
   return {
     tokens,
     orgs,
@@ -54,6 +57,10 @@ export function createCaches(clock: Clock, ttlMs: number, maxEntries = CACHE_MAX
     invalidateOrg(orgId) {
       orgs.invalidate(orgId);
       tokens.clear();
+      for (const listener of orgListeners) listener(orgId);
+    },
+    onOrgChange: (listener) => {
+      orgListeners.push(listener);
     },
   };
 }

@@ -135,6 +135,8 @@ export function createApiCreditCounter(db: Database, clock: Clock, log: Logger, 
         for (const [id, s] of orgs) if (s.pending === 0 && !s.writing) orgs.delete(id);
       }
       orgs.set(orgId, fresh);
+      // Requests that took the earlier state while it was being written: their counts still go out.
+      if (known && known.pending > 0) write(known).catch(() => undefined);
       return fresh;
     })();
     loading.set(orgId, load);

@@ -13,7 +13,7 @@ import { apiConcurrencyLimitFor, apiCreditLimitFor, hourOf, HOUR_MS, WINDOW_HOUR
  * Credits are counted by `ctx.apiCredits` (api-credit-counter.ts): in memory and written in
  * batches while the org is far from its limit, one conditional statement each near it. An org's limits are computed
  * from its row and users and kept for `cacheTtlMs`: edition, user and override changes take
- * effect within that time.
+ * effect within that time (an org change made through this process, at once).
  */
 export type ApiAdmission =
   | { ok: true; headers: Record<string, string>; release: () => void }
@@ -36,6 +36,8 @@ export function createApiRateLimiter(ctx: Context, options: { cacheTtlMs?: numbe
   const ttl = options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS;
   const limits = new Map<string, OrgLimits>();
   const inFlight = new Map<string, number>();
+  // A change of the org made through this process (`org update`) applies to its next request here.
+  ctx.cache.onOrgChange((orgId) => limits.delete(orgId));
 
   async function limitsOf(orgId: string, now: number): Promise<OrgLimits> {
     const cached = limits.get(orgId);

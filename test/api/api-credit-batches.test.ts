@@ -55,6 +55,17 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(await written(first, org.orgId), 5, 'written when the process closed');
     });
 
+    test('a credit limit changed through this process applies to its next request', async () => {
+      clock.set(T0);
+      const org = await first.createOrg();
+      assert.equal((await first.api('GET', '/crm/v8/org', org.token)).headers['x-ratelimit-limit'], '51000');
+      await updateOrg(first.app, { orgId: org.orgId, apiCreditLimit: 2 });
+      const next = await first.api('GET', '/crm/v8/org', org.token);
+      assert.equal(next.headers['x-ratelimit-limit'], '2');
+      assert.equal(next.headers['x-ratelimit-remaining'], '0');
+      assert.equal((await first.api('GET', '/crm/v8/org', org.token)).statusCode, 429);
+    });
+
     test('two processes: beyond the limit, at most what the other counted but had not written', async () => {
       clock.set(T0);
       const org = await first.createOrg();
