@@ -39,6 +39,8 @@ export type AppOptions = {
   role?: string;
   /** How often API credits counted in memory are written (default FLUSH_MS; tests lengthen it). */
   apiCreditFlushMs?: number;
+  /** prom-client's process metrics (CPU, memory, GC, event loop): long-running processes only (default true). */
+  processMetrics?: boolean;
 };
 
 /** The composition root: database, clock, ids and logger, wired once and handed down. */
@@ -59,7 +61,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const wakeup = createWakeup(config.database, log, applicationName);
   const heartbeat = createProcessHeartbeat(handle.db, clock, log, config.heartbeatMs);
   const apiCredits = createApiCreditCounter(handle.db, clock, log, options.apiCreditFlushMs);
-  const metrics = createMetrics(handle.db, clock, { leaseMs: config.delivery.leaseMs, process: options.role ?? 'mailroom' });
+  const metrics = createMetrics(handle.db, clock, { leaseMs: config.delivery.leaseMs, process: options.role ?? 'mailroom', processMetrics: options.processMetrics ?? true });
   const commits = createGroupCommit(handle.db, {
     maxBatch: config.groupCommitMaxBatch,
     maxConcurrent: defaultGroupCommitConcurrency(handle.db),

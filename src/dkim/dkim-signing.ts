@@ -1,4 +1,3 @@
-import { dkimSign } from 'mailauth/lib/dkim/sign.js';
 import type { Context } from '../context.js';
 import { listDkimKeys } from './dkim-key-repository.js';
 
@@ -43,6 +42,9 @@ export async function dkimSignerFor(ctx: Context, orgId: string, fromEmail: stri
     canonicalization: 'relaxed/relaxed',
   }));
   return async (raw) => {
+    // Loaded on the first signature: mailauth (and what it imports) costs start-up time to every
+    // process and CLI command that never signs.
+    const { dkimSign } = await import('mailauth/lib/dkim/sign.js');
     const signed = await dkimSign(raw, {
       // mailauth reads the list as a colon-separated string (its typings say string[]).
       headerList: SIGNED_HEADERS as unknown as string[],
