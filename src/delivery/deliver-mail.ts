@@ -13,7 +13,7 @@ import { consentLinkOfMail, consentUrl } from '../compliance/consent-links.js';
 import { listUnsubscribe } from '../compliance/list-unsubscribe.js';
 import { messageTracking } from '../tracking/message-tracking.js';
 import { filesOfMails } from '../mail/mail-files.js';
-import { fireTimeRefusal } from './fire-time-checks.js';
+import { fireTimeRefusal, loadDeliveryFacts } from './fire-time-checks.js';
 import { hasExpired, permanentStatus, retryDelayMs } from './retry-policy.js';
 import { markUserSmtpFailing } from './smtp-failure-repository.js';
 import { TransportConfigError, type SendResult } from './transport.js';
@@ -42,7 +42,15 @@ export async function deliverMail(
   const all = await recipientsOf(ctx.db, [mail.message_id]);
   // The claim marked the recipients due at that moment `in_flight`: exactly those are attempted.
   const due = all.filter((r) => r.in_flight === IN_FLIGHT.claimed && WAITING_STATUSES.includes(r.status));
-  const refusal = due.length > 0 ? await fireTimeRefusal(ctx, mail) : null;
+  if (due.length === 0) {
+    await retryWhileDatabaseUnavailable(ctx.log, 'delivery.record', { message_id: mail.message_id }, () =>
+      recordOutcomes(ctx, mail, all, new Map(), workerId),
+    );
+    return;
+  }
+  // One read for the fire-time re-checks and everything the message is built and signed with.
+  const facts = await loadDeliveryFacts(ctx, mail);
+  const refusal = await fireTimeRefusal(ctx, mail, facts);
   if (refusal) {
     await skipMail(ctx, mail, due, refusal, workerId);
     return;
@@ -69,9 +77,9 @@ export async function deliverMail(
     let failure: Outcome | null = null;
     const files = await loadFiles(ctx, mail.message_id);
     const consentLink = mail.consent_email === 1 ? await consentLinkOfMail(ctx.db, mail.org_id, mail.message_id) : null;
-    const unsubscribe = await listUnsubscribe(ctx, mail, all);
-    const tracking = await messageTracking(ctx, mail, all);
-    const sign = await dkimSignerFor(ctx, mail.org_id, mail.from_email);
+    const unsubscribe = listUnsubscribe(ctx, all, facts.org);
+    const tracking = await messageTracking(ctx, mail, all, facts);
+    const sign = dkimSignerFor(ctx, mail.from_email, facts.dkimKeys);
     if (files === null) {
       // Never send a mail without the files it was accepted with.
       failure = { kind: 'failed', statusCode: '5.3.0', diagnostic: 'a file this mail carries is no longer stored', remoteMta: null };
