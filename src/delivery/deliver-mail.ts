@@ -12,8 +12,7 @@ import { replyToOf } from '../replies/reply-address.js';
 import { consentLinkOfMail, consentUrl } from '../compliance/consent-links.js';
 import { listUnsubscribe } from '../compliance/list-unsubscribe.js';
 import { messageTracking } from '../tracking/message-tracking.js';
-import { filesOfMails } from '../mail/mail-files.js';
-import { fireTimeRefusal, loadDeliveryFacts } from './fire-time-checks.js';
+import { fireTimeRefusal, loadDeliveryFacts, type DeliveryFacts } from './fire-time-checks.js';
 import { hasExpired, permanentStatus, retryDelayMs } from './retry-policy.js';
 import { markUserSmtpFailing } from './smtp-failure-repository.js';
 import { TransportConfigError, type SendResult } from './transport.js';
@@ -75,7 +74,7 @@ export async function deliverMail(
     const route = await transports.routeFor(mail);
     let result: SendResult | null = null;
     let failure: Outcome | null = null;
-    const files = await loadFiles(ctx, mail.message_id);
+    const files = await loadFiles(ctx, facts.files);
     const consentLink = mail.consent_email === 1 ? await consentLinkOfMail(ctx.db, mail.org_id, mail.message_id) : null;
     const unsubscribe = listUnsubscribe(ctx, all, facts.org);
     const tracking = await messageTracking(ctx, mail, all, facts);
@@ -151,8 +150,7 @@ async function skipMail(ctx: Context, mail: MailRow, due: readonly RecipientRow[
 }
 
 /** The bytes of every file the mail carries, or null when one of them is missing from storage. */
-async function loadFiles(ctx: Context, messageId: string): Promise<LoadedFile[] | null> {
-  const carried = await filesOfMails(ctx.db, [messageId]);
+async function loadFiles(ctx: Context, carried: DeliveryFacts['files']): Promise<LoadedFile[] | null> {
   const loaded: LoadedFile[] = [];
   for (const file of carried) {
     const bytes = await ctx.files.get(file.file_id);

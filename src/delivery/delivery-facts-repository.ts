@@ -2,6 +2,7 @@ import { jsonArrayFrom as pgJsonArrayFrom } from 'kysely/helpers/postgres';
 import { jsonArrayFrom as sqliteJsonArrayFrom } from 'kysely/helpers/sqlite';
 import { dialectOf, type Database } from '../db/database.js';
 import type { DkimKeyTable, OrgTable, Profile } from '../db/schema.js';
+import type { CarriedFile } from '../mail/mail-attachment-repository.js';
 
 /** A DKIM key as a delivery signs with it (the sealed private key, not the public half). */
 export type DeliveryDkimKey = Pick<DkimKeyTable, 'id' | 'domain' | 'selector' | 'algorithm' | 'private_key' | 'created_at'>;
@@ -10,8 +11,8 @@ export type DeliveryDkimKey = Pick<DkimKeyTable, 'id' | 'domain' | 'selector' | 
  * What one delivery attempt reads of the database besides the mail and its recipients, in one
  * statement (issue 16 item 4; before, eight reads one by one): the org's settings (edition,
  * privacy, one-click unsubscribe, tracking), the record the mail is sent from and whether it is
- * locked, the sender's profile and that profile's Send Email permission, and the org's DKIM keys
- * of the From domain. Undefined when the org is gone.
+ * locked, the sender's profile and that profile's Send Email permission, the org's DKIM keys
+ * of the From domain, and the files the mail carries. Undefined when the org is gone.
  */
 export type DeliveryFactsRow = Pick<OrgTable, 'edition' | 'privacy_settings' | 'one_click_unsubscribe' | 'email_tracking'> & {
   /** `records.data` of the mail's record; null when the record is gone. */
@@ -23,11 +24,13 @@ export type DeliveryFactsRow = Pick<OrgTable, 'edition' | 'privacy_settings' | '
   /** Non-null when the record has a lock (record_locks). */
   lock_id: string | null;
   dkim_keys: DeliveryDkimKey[];
+  /** As mail-attachment-repository.ts `filesOfMails` of this one mail, by position. */
+  files: CarriedFile[];
 };
 
 export async function findDeliveryFacts(
   db: Database,
-  q: { orgId: string; module: string; recordId: string; userId: string; fromDomain: string },
+  q: { orgId: string; messageId: string; module: string; recordId: string; userId: string; fromDomain: string },
 ): Promise<DeliveryFactsRow | undefined> {
   // The one place the dialects differ: how a list of rows becomes one JSON column.
   const jsonArrayFrom = dialectOf(db) === 'postgres' ? pgJsonArrayFrom : sqliteJsonArrayFrom;
@@ -68,6 +71,14 @@ export async function findDeliveryFacts(
           .orderBy('k.created_at')
           .orderBy('k.id'),
       ).as('dkim_keys'),
+      jsonArrayFrom(
+        eb
+          .selectFrom('mail_attachments as a')
+          .innerJoin('files as f', 'f.id', 'a.file_id')
+          .select(['a.message_id', 'a.position', 'a.file_id', 'a.kind', 'a.content_id', 'f.name', 'f.content_type', 'f.size'])
+          .where('a.message_id', '=', q.messageId)
+          .orderBy('a.position'),
+      ).as('files'),
     ])
     .executeTakeFirst();
   if (!row) return undefined;
@@ -76,7 +87,11 @@ export async function findDeliveryFacts(
   const raw: unknown = row.dkim_keys;
   const keys = (typeof raw === 'string' ? JSON.parse(raw) : (raw ?? [])) as DeliveryDkimKey[];
   keys.sort((a, b) => Number(a.created_at) - Number(b.created_at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const rawFiles: unknown = row.files;
+  const files = (typeof rawFiles === 'string' ? JSON.parse(rawFiles) : (rawFiles ?? [])) as CarriedFile[];
+  files.sort((a, b) => Number(a.position) - Number(b.position));
   return {
+    files,
     edition: row.edition,
     privacy_settings: row.privacy_settings,
     one_click_unsubscribe: row.one_click_unsubscribe,

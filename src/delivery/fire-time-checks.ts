@@ -13,6 +13,7 @@ import { findUserById } from '../users/user-repository.js';
 import type { Profile } from '../db/schema.js';
 import { findLock } from '../compliance/record-lock-repository.js';
 import { listDkimKeys } from '../dkim/dkim-key-repository.js';
+import { filesOfMails, type CarriedFile } from '../mail/mail-attachment-repository.js';
 import { findDeliveryFacts, type DeliveryDkimKey } from './delivery-facts-repository.js';
 
 /**
@@ -52,13 +53,15 @@ export type DeliveryFacts = {
   locked: boolean;
   /** The org's DKIM keys of the From address's domain, by age. */
   dkimKeys: readonly DeliveryDkimKey[];
+  /** The files the mail carries (their rows; deliver-mail loads the bytes), by position. */
+  files: readonly CarriedFile[];
 };
 
 export async function loadDeliveryFacts(ctx: Pick<Context, 'db'>, mail: MailRow): Promise<DeliveryFacts> {
   const module = await resolveModule(ctx.db, mail.org_id, mail.module);
   const recordModule = module?.apiName ?? mail.module;
   const fromDomain = mail.from_email.slice(mail.from_email.lastIndexOf('@') + 1).toLowerCase();
-  const row = await findDeliveryFacts(ctx.db, { orgId: mail.org_id, module: recordModule, recordId: mail.record_id, userId: mail.user_id, fromDomain });
+  const row = await findDeliveryFacts(ctx.db, { orgId: mail.org_id, messageId: mail.message_id, module: recordModule, recordId: mail.record_id, userId: mail.user_id, fromDomain });
   if (row) {
     return {
       module,
@@ -69,6 +72,7 @@ export async function loadDeliveryFacts(ctx: Pick<Context, 'db'>, mail: MailRow)
       senderMaySend: row.send_email_enabled === null || row.send_email_enabled === 1,
       locked: row.lock_id !== null,
       dkimKeys: row.dkim_keys,
+      files: row.files,
     };
   }
   // The org row is gone (nothing in Mailroom deletes one while its mails exist): the same facts
@@ -84,6 +88,7 @@ export async function loadDeliveryFacts(ctx: Pick<Context, 'db'>, mail: MailRow)
     senderMaySend: sender ? await hasPermission(ctx.db, mail.org_id, sender.profile, 'send_email') : true,
     locked: (await findLock(ctx.db, mail.org_id, mail.record_id)) !== undefined,
     dkimKeys: await listDkimKeys(ctx.db, mail.org_id, fromDomain),
+    files: await filesOfMails(ctx.db, [mail.message_id]),
   };
 }
 
