@@ -14,6 +14,7 @@ import path from 'node:path';
 import { systemRelayHttp, type RelayHttp } from './bounces/relay-http.js';
 import { createProcessHealth } from './health/process-health.js';
 import { createMetrics } from './metrics/metrics.js';
+import { createGroupCommit, defaultGroupCommitConcurrency } from './db/group-commit.js';
 
 /** Everything a process of Mailroom needs, built in one place. */
 export interface App extends Context {
@@ -53,6 +54,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   }
   const wakeup = createWakeup(config.database, log, applicationName);
   const heartbeat = createProcessHeartbeat(handle.db, clock, log, config.heartbeatMs);
+  const metrics = createMetrics(handle.db, clock, { leaseMs: config.delivery.leaseMs, process: options.role ?? 'mailroom' });
+  const commits = createGroupCommit(handle.db, {
+    maxBatch: config.groupCommitMaxBatch,
+    maxConcurrent: defaultGroupCommitConcurrency(handle.db),
+    onBatch: (size) => metrics.groupCommitBatch(size),
+  });
   return {
     config,
     db: handle.db,
@@ -66,8 +73,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     files: config.fileStorage === 'database' ? createDatabaseStorage(handle.db) : createDiskStorage(path.join(config.dataDir, 'files')),
     heartbeat,
     health: createProcessHealth(handle.db, handle.schema, clock),
-    metrics: createMetrics(handle.db, clock, { leaseMs: config.delivery.leaseMs, process: options.role ?? 'mailroom' }),
+    metrics,
+    commits,
     close: async () => {
+      await commits.idle();
       await heartbeat.stop();
       await wakeup.close();
       await handle.close();

@@ -221,7 +221,15 @@ export const ENVIRONMENT = {
     choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
     meaning:
       'Logs are JSON (pino); tokens, secrets and passwords are redacted: headers and fields by name (an OAuth grant `code` in a request body or query; error codes stay readable), and in every logged URL (request line, error message, stack) the values of `access_token`, `refresh_token`, `id_token`, `client_secret`, `code`, `token`, `password`, `passwd`, `pass`, `secret`, `api_key`, `apikey`, `key`, `signature`, `authorization`, `_csrf` and the consent link\'s secret become `[redacted]`, the rest stays readable.',
-  },  METRICS_TOKEN: {
+  },  GROUP_COMMIT_MAX_BATCH: {
+    kind: 'integer',
+    default: 64,
+    min: 1,
+    max: 1000,
+    meaning:
+      'At most this many concurrent send_mail acceptances share one transaction and one durable commit (group commit; each in its own savepoint, each answered only after that commit). 1 turns grouping off: one commit per request.',
+  },
+  METRICS_TOKEN: {
     kind: 'text',
     default: null,
     shownDefault: 'unset (open)',
@@ -431,6 +439,8 @@ export type Config = Readonly<{
   consentLinkTtlMs: number;
   /** HEARTBEAT_SECONDS */
   heartbeatMs: number;
+  /** GROUP_COMMIT_MAX_BATCH */
+  groupCommitMaxBatch: number;
   metrics: Readonly<{
     /** METRICS_TOKEN; null = `/metrics` is open. */
     token: string | null;
@@ -712,6 +722,7 @@ export function loadConfig(env: Env = process.env): Config {
     apiRateLimits: flag('API_RATE_LIMITS'),
     consentLinkTtlMs: integer('CONSENT_LINK_TTL_DAYS') * 24 * 3600 * 1000,
     heartbeatMs: integer('HEARTBEAT_SECONDS') * 1000,
+    groupCommitMaxBatch: integer('GROUP_COMMIT_MAX_BATCH'),
     metrics: Object.freeze({ token: metricsToken, port: metricsPort, userSmtpHosts: flag('METRICS_USER_SMTP_HOSTS') }),
     bounceAddress,
     replyAddress,

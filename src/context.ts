@@ -11,6 +11,7 @@ import type { ProcessHeartbeat } from './db/process-heartbeat.js';
 import type { RelayHttp } from './bounces/relay-http.js';
 import type { ProcessHealth } from './health/process-health.js';
 import type { Metrics } from './metrics/metrics.js';
+import type { GroupCommit } from './db/group-commit.js';
 
 /**
  * What every use-case receives: the stateful pieces, built once in `app.ts` (the composition
@@ -38,6 +39,8 @@ export interface Context {
   readonly health: ProcessHealth;
   /** This process's Prometheus metrics (`/metrics`). */
   readonly metrics: Metrics;
+  /** Group commit of send_mail acceptances (src/db/group-commit.ts). */
+  readonly commits: GroupCommit;
 }
 
 /** The caller of an API request, as established from its OAuth token. */

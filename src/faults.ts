@@ -14,6 +14,8 @@ import fs from 'node:fs';
  * Fault points (add new ones to the list, and call `faultPoint` at the line):
  * - `api.in_tx`: send_mail, inside the accepting transaction, after the mails and the
  *   Idempotency-Key answer were written, before COMMIT (the transaction rolls back).
+ * - `api.batch_before_commit`: the group commit (src/db/group-commit.ts), after every work of a
+ *   batch ran, before its COMMIT (the whole batch rolls back; no caller has an answer).
  * - `api.after_commit_before_response`: send_mail, after COMMIT, before the answer is written.
  * - `worker.after_claim`: the worker, right after a claim that took mail (before connecting).
  * - `smtp.before_handover`: the SMTP transport, mid-DATA, before the recipients' "handed over"
@@ -27,6 +29,7 @@ import fs from 'node:fs';
  */
 export type FaultPointName =
   | 'api.in_tx'
+  | 'api.batch_before_commit'
   | 'api.after_commit_before_response'
   | 'worker.after_claim'
   | 'smtp.before_handover'

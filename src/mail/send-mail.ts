@@ -195,7 +195,10 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
     // between leaves unreachable bytes, never a mail without its file).
     for (const r of results) if ('pending' in r && r.pending.generated) await ctx.files.put(r.pending.generated.row.id, r.pending.generated.bytes);
     const now = ctx.clock.now();
-    const outcome = await ctx.db.transaction().execute(async (tx) => {
+    // Group commit (src/db/group-commit.ts): concurrent acceptances share one transaction and one
+    // durable commit, each in its own savepoint; this resolves only after the commit holding it.
+    // The work is re-runnable (a batch that cannot commit runs it again alone).
+    const outcome = await ctx.commits.run(async (tx) => {
       // The daily quota is reserved in this same transaction, one atomic statement per mail, so
       // concurrent requests in any number of processes can never send past the limit. A mail
       // counts on the org-local day it goes (its scheduled day, if scheduled).

@@ -22,6 +22,7 @@ export interface Metrics {
   recipientOutcome(status: string, count?: number): void;
   smtpTransaction(destination: string, result: 'ok' | 'error', seconds: number): void;
   claimed(mails: number): void;
+  groupCommitBatch(size: number): void;
 }
 
 export function createMetrics(db: Database, clock: Clock, options: { leaseMs: number; process: string }): Metrics {
@@ -49,6 +50,12 @@ export function createMetrics(db: Database, clock: Clock, options: { leaseMs: nu
     registers: [registry],
   });
   const smtpErrors = new Counter({ name: 'mailroom_smtp_errors_total', help: 'SMTP transactions that failed without a reply for the recipients (connection, timeout, TLS), by destination.', labelNames: ['destination'], registers: [registry] });
+  const batches = new Histogram({
+    name: 'mailroom_group_commit_batch_size',
+    help: 'send_mail acceptances committed together in one transaction (group commit): count is the number of commits, sum the acceptances.',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+    registers: [registry],
+  });
   const claims = new Counter({ name: 'mailroom_worker_claimed_mails_total', help: 'Mails claimed by this process’s delivery worker.', registers: [registry] });
 
   let snapshot: ReturnType<typeof queueSnapshot> | null = null;
@@ -98,5 +105,6 @@ export function createMetrics(db: Database, clock: Clock, options: { leaseMs: nu
       if (result === 'error') smtpErrors.inc({ destination });
     },
     claimed: (mails) => claims.inc(mails),
+    groupCommitBatch: (size) => batches.observe(size),
   };
 }

@@ -1,0 +1,148 @@
+import { sql } from 'kysely';
+import { AppError } from '../errors.js';
+import { faultPoint } from '../faults.js';
+import { dialectOf, type Database } from './database.js';
+
+/**
+ * Group commit (docs/decisions/0009-group-commit.md): concurrent units of work — send_mail
+ * acceptances — share one transaction and one durable commit (one fsync) instead of one each.
+ *
+ * `run(work)` queues `work`; a batch starts on the next turn of the event loop with everything
+ * queued by then (at most `maxBatch`), and more batches start as earlier ones finish, at most
+ * `maxConcurrent` at a time (1 on SQLite: one writer; a few on PostgreSQL, whose connections work
+ * in parallel and whose WAL flushes group concurrent commits again). Under load, work arriving
+ * while a batch commits forms the next batch: the more requests wait, the more share a commit.
+ *
+ * Each work runs in its own SAVEPOINT: one that throws is rolled back to it and fails alone, with
+ * its own error; the others commit. `run` resolves only after the COMMIT that holds the work's
+ * writes (never before: an answer that says "accepted" is durable, docs/reliability.md P1); if the
+ * commit fails, or the process dies before it, nothing of the batch was written and every caller
+ * gets an error (or no answer). A work that fails with a database error other than its own
+ * refusal (a deadlock between concurrent batches on PostgreSQL, a lost connection) is run once
+ * more alone, in a transaction of its own, after its batch: a batch never turns a request that
+ * would have succeeded alone into a failure. A work must therefore be re-runnable: it writes only
+ * through `tx` and keeps nothing from a run that failed.
+ */
+export interface GroupCommit {
+  run<T>(work: (tx: Database) => Promise<T>): Promise<T>;
+  /** Resolves when nothing is queued or committing (shutdown, tests). */
+  idle(): Promise<void>;
+}
+
+export type GroupCommitOptions = Readonly<{
+  maxBatch: number;
+  maxConcurrent: number;
+  /** Called after each batch's commit with its size (metrics). */
+  onBatch?: (size: number) => void;
+}>;
+
+type Item = { work: (tx: Database) => Promise<unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void };
+
+/** The outcome of one work inside its batch. */
+type Ran = { ok: true; value: unknown } | { ok: false; error: unknown; alone: boolean };
+
+export function createGroupCommit(db: Database, options: GroupCommitOptions): GroupCommit {
+  const queue: Item[] = [];
+  let running = 0;
+  let scheduled = false;
+  let idleWaiters: (() => void)[] = [];
+
+  const settleIdle = () => {
+    if (running === 0 && queue.length === 0 && !scheduled) {
+      for (const done of idleWaiters) done();
+      idleWaiters = [];
+    }
+  };
+
+  const schedule = () => {
+    if (scheduled || queue.length === 0 || running >= options.maxConcurrent) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      while (queue.length > 0 && running < options.maxConcurrent) {
+        const batch = queue.splice(0, options.maxBatch);
+        running += 1;
+        void commitBatch(batch).finally(() => {
+          running -= 1;
+          schedule();
+          settleIdle();
+        });
+      }
+      settleIdle();
+    });
+  };
+
+  /** A refusal of the work itself (its own error): it fails alone, never re-run. */
+  const isOwnRefusal = (error: unknown): boolean => error instanceof AppError;
+
+  async function commitBatch(batch: Item[]): Promise<void> {
+    if (batch.length === 1) {
+      // Alone: a plain transaction, as before group commit.
+      const [item] = batch;
+      try {
+        const value = await db.transaction().execute(async (tx) => {
+          const value = await item!.work(tx);
+          faultPoint('api.batch_before_commit');
+          return value;
+        });
+        options.onBatch?.(1);
+        item!.resolve(value);
+      } catch (error) {
+        item!.reject(error);
+      }
+      return;
+    }
+    let ran: Ran[];
+    try {
+      ran = await db.transaction().execute(async (tx) => {
+        const results: Ran[] = [];
+        for (const [index, item] of batch.entries()) {
+          const name = sql.raw(`gc_${index}`);
+          await sql`savepoint ${name}`.execute(tx);
+          try {
+            const value = await item.work(tx);
+            await sql`release savepoint ${name}`.execute(tx);
+            results.push({ ok: true, value });
+          } catch (error) {
+            await sql`rollback to savepoint ${name}`.execute(tx);
+            await sql`release savepoint ${name}`.execute(tx);
+            results.push({ ok: false, error, alone: !isOwnRefusal(error) });
+          }
+        }
+        faultPoint('api.batch_before_commit');
+        return results;
+      });
+    } catch (error) {
+      // The batch did not commit: none of it was written. Each work runs again alone, so a
+      // failure of the batch as a whole (a deadlock, a lost connection) fails only those that
+      // fail alone too.
+      await Promise.all(batch.map((item) => commitBatch([item])));
+      return;
+    }
+    options.onBatch?.(batch.filter((_, i) => ran[i]!.ok).length);
+    for (const [index, item] of batch.entries()) {
+      const result = ran[index]!;
+      if (result.ok) item.resolve(result.value);
+      else if (result.alone) void commitBatch([item]);
+      else item.reject(result.error);
+    }
+  }
+
+  return {
+    run<T>(work: (tx: Database) => Promise<T>): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+        schedule();
+      });
+    },
+    idle() {
+      if (running === 0 && queue.length === 0 && !scheduled) return Promise.resolve();
+      return new Promise<void>((resolve) => idleWaiters.push(resolve));
+    },
+  };
+}
+
+/** The default concurrency: one writer on SQLite; a few batches at once on PostgreSQL. */
+export function defaultGroupCommitConcurrency(db: Database): number {
+  return dialectOf(db) === 'sqlite' ? 1 : 4;
+}
