@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import { dkimSignerFor } from '../dkim/dkim-signing.js';
 import { retryWhileDatabaseUnavailable } from '../db/availability.js';
-import { blockAddress, findBlocked } from '../mail/blocked-addresses.js';
+import { blockAddress } from '../mail/blocked-addresses.js';
 import { classifyBounce } from '../bounces/classify.js';
 import { verpAddress, VERP_KEY_INFO } from '../bounces/verp.js';
 import { IN_FLIGHT, RECIPIENT_TRANSITIONS, WAITING_STATUSES, outcomeTransition, settleMail, type AttemptOutcome, type SettledRecipient } from '../mail/lifecycle.js';
@@ -47,8 +47,9 @@ export async function deliverMail(
     );
     return;
   }
-  // One read for the fire-time re-checks and everything the message is built and signed with.
-  const facts = await loadDeliveryFacts(ctx, mail);
+  // One read for the fire-time re-checks, the blocked addresses and everything the message is
+  // built and signed with.
+  const facts = await loadDeliveryFacts(ctx, mail, due.map((r) => r.email));
   const refusal = await fireTimeRefusal(ctx, mail, facts);
   if (refusal) {
     await skipMail(ctx, mail, due, refusal, workerId);
@@ -61,7 +62,7 @@ export async function deliverMail(
   }
 
   // Addresses blocked since acceptance (a bounce of another mail) are not attempted.
-  const blocked = new Set((await findBlocked(ctx.db, mail.org_id, due.map((r) => r.email))).map((b) => b.email));
+  const blocked = new Set(facts.blockedEmails);
   const outcomes = new Map<string, Outcome>();
   for (const r of due) {
     if (blocked.has(r.email.toLowerCase())) {

@@ -12,7 +12,8 @@ export type DeliveryDkimKey = Pick<DkimKeyTable, 'id' | 'domain' | 'selector' | 
  * statement (issue 16 item 4; before, eight reads one by one): the org's settings (edition,
  * privacy, one-click unsubscribe, tracking), the record the mail is sent from and whether it is
  * locked, the sender's profile and that profile's Send Email permission, the org's DKIM keys
- * of the From domain, and the files the mail carries. Undefined when the org is gone.
+ * of the From domain, the files the mail carries, and which of the addresses about to be tried
+ * the org has blocked (an earlier bounce). Undefined when the org is gone.
  */
 export type DeliveryFactsRow = Pick<OrgTable, 'edition' | 'privacy_settings' | 'one_click_unsubscribe' | 'email_tracking'> & {
   /** `records.data` of the mail's record; null when the record is gone. */
@@ -26,11 +27,13 @@ export type DeliveryFactsRow = Pick<OrgTable, 'edition' | 'privacy_settings' | '
   dkim_keys: DeliveryDkimKey[];
   /** As mail-attachment-repository.ts `filesOfMails` of this one mail, by position. */
   files: CarriedFile[];
+  /** Those of `emails` (lower-cased) that are blocked for the org, as blocked-address-repository.ts `findBlocked`. */
+  blocked_emails: string[];
 };
 
 export async function findDeliveryFacts(
   db: Database,
-  q: { orgId: string; messageId: string; module: string; recordId: string; userId: string; fromDomain: string },
+  q: { orgId: string; messageId: string; module: string; recordId: string; userId: string; fromDomain: string; emails: readonly string[] },
 ): Promise<DeliveryFactsRow | undefined> {
   // The one place the dialects differ: how a list of rows becomes one JSON column.
   const jsonArrayFrom = dialectOf(db) === 'postgres' ? pgJsonArrayFrom : sqliteJsonArrayFrom;
@@ -79,6 +82,16 @@ export async function findDeliveryFacts(
           .where('a.message_id', '=', q.messageId)
           .orderBy('a.position'),
       ).as('files'),
+      jsonArrayFrom(
+        eb
+          .selectFrom('blocked_addresses as b')
+          .select('b.email')
+          .where('b.org_id', '=', q.orgId)
+          .where('b.is_blocked', '=', 1)
+          // `in ()` is not SQL: with no address to try, a condition no row meets.
+          .$if(q.emails.length === 0, (qb) => qb.where('b.org_id', '<>', q.orgId))
+          .$if(q.emails.length > 0, (qb) => qb.where('b.email', 'in', q.emails.map((e) => e.toLowerCase()))),
+      ).as('blocked_emails'),
     ])
     .executeTakeFirst();
   if (!row) return undefined;
@@ -90,8 +103,11 @@ export async function findDeliveryFacts(
   const rawFiles: unknown = row.files;
   const files = (typeof rawFiles === 'string' ? JSON.parse(rawFiles) : (rawFiles ?? [])) as CarriedFile[];
   files.sort((a, b) => Number(a.position) - Number(b.position));
+  const rawBlocked: unknown = row.blocked_emails;
+  const blocked = (typeof rawBlocked === 'string' ? JSON.parse(rawBlocked) : (rawBlocked ?? [])) as { email: string }[];
   return {
     files,
+    blocked_emails: blocked.map((b) => b.email),
     edition: row.edition,
     privacy_settings: row.privacy_settings,
     one_click_unsubscribe: row.one_click_unsubscribe,

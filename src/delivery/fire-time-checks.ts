@@ -13,6 +13,7 @@ import { findUserById } from '../users/user-repository.js';
 import type { Profile } from '../db/schema.js';
 import { findLock } from '../compliance/record-lock-repository.js';
 import { listDkimKeys } from '../dkim/dkim-key-repository.js';
+import { findBlocked } from '../mail/blocked-address-repository.js';
 import { filesOfMails, type CarriedFile } from '../mail/mail-attachment-repository.js';
 import { findDeliveryFacts, type DeliveryDkimKey } from './delivery-facts-repository.js';
 
@@ -55,13 +56,16 @@ export type DeliveryFacts = {
   dkimKeys: readonly DeliveryDkimKey[];
   /** The files the mail carries (their rows; deliver-mail loads the bytes), by position. */
   files: readonly CarriedFile[];
+  /** Which of the addresses about to be tried are blocked for the org (lower-case). */
+  blockedEmails: readonly string[];
 };
 
-export async function loadDeliveryFacts(ctx: Pick<Context, 'db'>, mail: MailRow): Promise<DeliveryFacts> {
+/** `emails`: the addresses the attempt is about to try (whether the org has blocked them is read too). */
+export async function loadDeliveryFacts(ctx: Pick<Context, 'db'>, mail: MailRow, emails: readonly string[]): Promise<DeliveryFacts> {
   const module = await resolveModule(ctx.db, mail.org_id, mail.module);
   const recordModule = module?.apiName ?? mail.module;
   const fromDomain = mail.from_email.slice(mail.from_email.lastIndexOf('@') + 1).toLowerCase();
-  const row = await findDeliveryFacts(ctx.db, { orgId: mail.org_id, messageId: mail.message_id, module: recordModule, recordId: mail.record_id, userId: mail.user_id, fromDomain });
+  const row = await findDeliveryFacts(ctx.db, { orgId: mail.org_id, messageId: mail.message_id, module: recordModule, recordId: mail.record_id, userId: mail.user_id, fromDomain, emails });
   if (row) {
     return {
       module,
@@ -73,6 +77,7 @@ export async function loadDeliveryFacts(ctx: Pick<Context, 'db'>, mail: MailRow)
       locked: row.lock_id !== null,
       dkimKeys: row.dkim_keys,
       files: row.files,
+      blockedEmails: row.blocked_emails,
     };
   }
   // The org row is gone (nothing in Mailroom deletes one while its mails exist): the same facts
@@ -89,6 +94,7 @@ export async function loadDeliveryFacts(ctx: Pick<Context, 'db'>, mail: MailRow)
     locked: (await findLock(ctx.db, mail.org_id, mail.record_id)) !== undefined,
     dkimKeys: await listDkimKeys(ctx.db, mail.org_id, fromDomain),
     files: await filesOfMails(ctx.db, [mail.message_id]),
+    blockedEmails: (await findBlocked(ctx.db, mail.org_id, emails)).map((b) => b.email),
   };
 }
 
