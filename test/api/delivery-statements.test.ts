@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import { createWorker } from '../../src/delivery/worker.js';
+import { FakeClock } from '../../src/clock.js';
 import { closeMailWorld, openMailWorld, type MailWorld } from '../helpers/mail-world.js';
-import { DATABASE_KINDS } from '../helpers/test-app.js';
+import { startSmtpSink } from '../helpers/smtp-sink.js';
+import { ALL_SCOPES, DATABASE_KINDS, json, startTestApp } from '../helpers/test-app.js';
 
 const T0 = Date.UTC(2026, 11, 1, 9, 0, 0);
 
@@ -56,6 +58,58 @@ for (const kind of DATABASE_KINDS) {
       // on SQLite. Now: recipients, delivery facts (with the blocked addresses and files), route.
       assert.ok((byKind.SelectQueryNode ?? 0) <= 3, `SELECTs: ${byKind.SelectQueryNode}`);
       assert.ok(statements.length <= 10, `statements: ${statements.length}`);
+    });
+  });
+}
+
+for (const kind of DATABASE_KINDS) {
+  describe(`delivery facts: an address blocked after acceptance is not attempted (read with the other facts) [${kind}]`, () => {
+    test('a scheduled mail to an address that bounced meanwhile skips it (5.7.1) and delivers to the other recipient', async () => {
+      const sink = await startSmtpSink({ onRcpt: (address) => (address === 'gone@example.net' ? { code: 550, message: '5.1.1 No such user' } : null) });
+      const clock = new FakeClock(T0);
+      const testApp = await startTestApp(kind, { clock, env: { SMTP_URL: sink.url } });
+      const worker = createWorker(testApp.app);
+      try {
+        const org = await testApp.createOrg();
+        let token = org.token;
+        const from = json(await testApp.api('GET', '/crm/v8/users?type=CurrentUser', org.token)).users[0].email as string;
+        const leadId = json(await testApp.api('POST', '/crm/v8/Leads', org.token, { data: [{ Last_Name: 'Gone', Email: 'gone@example.net' }] })).data[0].details.id as string;
+        const send = async (item: Record<string, unknown>) => {
+          const response = await testApp.api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, { data: [{ from: { email: from }, content: '<p>Hi</p>', ...item }] });
+          assert.equal(response.statusCode, 200, response.body);
+          return json(response).data[0].details.message_id as string;
+        };
+        const got = async (id: string) => {
+          const response = await testApp.api('GET', `/crm/v8/Leads/${leadId}/Emails/${id}`, token);
+          assert.equal(response.statusCode, 200, response.body);
+          return response;
+        };
+        const statuses = async (id: string) =>
+          (json(await got(id)).Emails[0].status as { email: string; type: string; status_code: string | null; diagnostic: string | null }[])
+            .map((s) => [s.email, s.type, s.status_code, s.diagnostic])
+            .sort();
+        // Accepted while nothing is blocked yet, due an hour later.
+        const later = await send({ to: [{ email: 'gone@example.net' }, { email: 'kept@example.net' }], subject: 'Later', scheduled_time: new Date(T0 + 3_600_000).toISOString().replace('.000Z', 'Z') });
+        const now = await send({ to: [{ email: 'gone@example.net' }], subject: 'Now' });
+        assert.equal(await worker.runOnce(), 1);
+        assert.deepEqual((await statuses(now)).map((s) => s.slice(0, 3)), [['gone@example.net', 'bounced', '5.1.1']]);
+        clock.set(T0 + 3_600_000);
+        token = await testApp.tokenFor(org, ALL_SCOPES); // the first one has expired
+        assert.equal(await worker.runOnce(), 1);
+        const after = await statuses(later);
+        assert.deepEqual(after.map((s) => s.slice(0, 3)), [
+          ['gone@example.net', 'skipped', '5.7.1'],
+          ['kept@example.net', 'sent', '2.0.0'],
+        ]);
+        assert.equal(after[0]![3], 'address is blocked for this organisation (earlier bounce)');
+        const delivered = sink.messages.filter((m) => m.parsed.subject === 'Later');
+        assert.equal(delivered.length, 1);
+        assert.deepEqual(delivered[0]!.envelopeTo, ['kept@example.net']);
+      } finally {
+        await worker.stop(1000);
+        await testApp.close();
+        await sink.close();
+      }
     });
   });
 }
