@@ -35,6 +35,8 @@ export type AppOptions = {
    * `application_name` of its PostgreSQL connections.
    */
   role?: string;
+  /** prom-client's process metrics (CPU, memory, GC, event loop): long-running processes only (default true). */
+  processMetrics?: boolean;
 };
 
 /** The composition root: database, clock, ids and logger, wired once and handed down. */
@@ -54,7 +56,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   }
   const wakeup = createWakeup(config.database, log, applicationName);
   const heartbeat = createProcessHeartbeat(handle.db, clock, log, config.heartbeatMs);
-  const metrics = createMetrics(handle.db, clock, { leaseMs: config.delivery.leaseMs, process: options.role ?? 'mailroom' });
+  const metrics = createMetrics(handle.db, clock, { leaseMs: config.delivery.leaseMs, process: options.role ?? 'mailroom', processMetrics: options.processMetrics ?? true });
   const commits = createGroupCommit(handle.db, {
     maxBatch: config.groupCommitMaxBatch,
     maxConcurrent: defaultGroupCommitConcurrency(handle.db),

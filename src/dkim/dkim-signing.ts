@@ -1,4 +1,3 @@
-import { dkimSign } from 'mailauth/lib/dkim/sign.js';
 import type { Context } from '../context.js';
 import type { SecretBox } from '../secrets.js';
 import type { DeliveryDkimKey } from '../delivery/delivery-facts-repository.js';
@@ -69,6 +68,9 @@ export function dkimSignerFor(ctx: Pick<Context, 'secrets' | 'clock' | 'log'>, f
     canonicalization: 'relaxed/relaxed',
   }));
   return async (raw) => {
+    // Loaded on the first signature: mailauth (and what it imports) costs start-up time to every
+    // process and CLI command that never signs.
+    const { dkimSign } = await import('mailauth/lib/dkim/sign.js');
     const signed = await dkimSign(raw, {
       // mailauth reads the list as a colon-separated string (its typings say string[]).
       headerList: SIGNED_HEADERS as unknown as string[],

@@ -35,7 +35,7 @@ describe('API reference page', () => {
     const groups = await page.$$eval('.opblock-tag', (elements) => elements.map((e) => e.getAttribute('data-tag')));
     assert.deepEqual(
       [...groups].sort(),
-      ['Compliance', 'Consent page', 'Documentation', 'Files', 'Local mailbox', 'Mail', 'OAuth', 'Org and settings', 'Records', 'Relay webhooks', 'Service', 'Templates', 'Tracking', 'Unsubscribe', 'Web UI'],
+      ['Compliance', 'Consent page', 'Documentation', 'Files', 'Local mailbox', 'Mail', 'OAuth', 'Org and settings', 'Records', 'Relay webhooks', 'Service', 'Templates', 'Tracking', 'Unsubscribe', 'Web UI', 'Webhook endpoints'],
     );
     await page.click('#operations-Mail-post_crm__version___module___id__actions_send_mail .opblock-summary');
     await page.waitForSelector('#operations-Mail-post_crm__version___module___id__actions_send_mail .responses-table');
