@@ -19,6 +19,10 @@
 //  (e) parser: the request body parser (src/wire/json-body.ts) against JSON.parse on the send_mail
 //      body of (a), and on the same body with three 19-digit ids as bare JSON numbers, ns per parse
 //      in one process on CPU0 (scripts/bench/parser.mjs), as ratios; lossless-json alone for scale.
+//  (f) million (opt-in: --only million): N mails (--million, default 1,000,000) queued through
+//      send_mail, scheduled over the coming 7 days, with the worker idle beside them; the API's and
+//      the worker's RSS every 2 s, the claim / nextDueAt / metrics queries' time and the idle
+//      lateness of a mail due 2 s ahead, before, during and after the queueing.
 //
 // Every party is its own process: Mailroom / the bare app / the raw sender on CPU0, autocannon and
 // the SMTP sink on CPU1 (`taskset`, when available), loopback only. It imports the COMPILED code
@@ -56,8 +60,9 @@ const HELP = `Usage: npm run bench [-- options]     (or: node scripts/bench.mjs 
   --schedule-worker-process
                         PostgreSQL: the schedule phase's worker is a \`mailroom worker\` process beside
                         an API process without one, instead of the API process's own worker
-  --only LIST           Phases to run, comma-separated: parser,acceptance,delivery,schedule,workers
-                        (default: all; workers needs --postgres and is left out without it)
+  --only LIST           Phases to run, comma-separated: parser,acceptance,delivery,schedule,workers,million
+                        (default: all but million; workers needs --postgres and is left out without it)
+  --million N           Mails the million phase queues, scheduled over the coming 7 days (default 1000000)
   --drain               The SMTP sink only reads messages to the end instead of parsing them
   --log-level L         Mailroom's LOG_LEVEL (default info, as in production; logs go to a file)
   --no-pin              Do not pin processes to CPUs with taskset
@@ -88,7 +93,7 @@ const positive = (name, fallback) => {
   if (!Number.isFinite(value) || value <= 0) usage(`${name} must be a positive number`);
   return value;
 };
-const known = new Set(['--postgres', '--duration', '--warmup', '--connections', '--mails', '--scheduled', '--relay-rate', '--spaced-ahead', '--schedule-worker-process', '--only', '--drain', '--log-level', '--no-pin']);
+const known = new Set(['--postgres', '--duration', '--warmup', '--connections', '--mails', '--scheduled', '--relay-rate', '--spaced-ahead', '--schedule-worker-process', '--only', '--drain', '--log-level', '--no-pin', '--million']);
 for (const arg of argv) if (arg.startsWith('--') && !known.has(arg)) usage(`unknown option ${arg} (see --help)`);
 
 const usePostgres = argv.includes('--postgres') || Boolean(process.env.BENCH_DATABASE_URL);
@@ -108,9 +113,10 @@ const PROBE_AFTER_MS = 1000;
 const SCHEDULE_WORKER_PROCESS = argv.includes('--schedule-worker-process');
 const SPACED = { mails: 20, spacingMs: 97, aheadMs: Math.round(positive('--spaced-ahead', 2) * 1000), rounds: 3 };
 const PER_REQUEST = 100; // send_mail items per request in the schedule and workers phases (Zoho's maximum)
-const ALL_PHASES = ['parser', 'acceptance', 'delivery', 'schedule', 'workers'];
+const ALL_PHASES = ['parser', 'acceptance', 'delivery', 'schedule', 'workers', 'million'];
+const MILLION = Math.round(positive('--million', 1_000_000));
 const onlyList = option('--only', null);
-const phases = new Set(onlyList === null ? ALL_PHASES.filter((p) => p !== 'workers' || usePostgres) : onlyList.split(',').map((p) => p.trim()).filter(Boolean));
+const phases = new Set(onlyList === null ? ALL_PHASES.filter((p) => p !== 'million' && (p !== 'workers' || usePostgres)) : onlyList.split(',').map((p) => p.trim()).filter(Boolean));
 for (const p of phases) if (!ALL_PHASES.includes(p)) usage(`--only: unknown phase ${p} (phases: ${ALL_PHASES.join(', ')})`);
 if (phases.size === 0) usage('--only needs at least one phase');
 if (phases.has('workers') && !usePostgres) usage('the workers phase runs `mailroom worker` processes against PostgreSQL: add --postgres');
@@ -125,7 +131,8 @@ const DEADLINE_SECONDS = Number(
       (phases.has('acceptance') ? 2 * (WARMUP + DURATION) + 30 : 0) +
       (phases.has('delivery') ? 60 + (WARMUP_MAILS + MAILS) * 0.02 : 0) +
       (phases.has('schedule') ? 60 + SCHEDULED * (RELAY_RATE > 0 ? Math.max(0.02, 2 / RELAY_RATE) : 0.02) + SPACED.rounds * (SPACED.aheadMs / 1000 + 4) : 0) +
-      (phases.has('workers') ? 60 + 2 * (WARMUP_MAILS + MAILS) * 0.02 : 0),
+      (phases.has('workers') ? 60 + 2 * (WARMUP_MAILS + MAILS) * 0.02 : 0) +
+      (phases.has('million') ? 180 + MILLION * 0.01 : 0),
 );
 const DELIVERY_TIMEOUT_MS = 90_000;
 
@@ -144,12 +151,12 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-bench-'));
 const children = new Set();
 const log = (line) => process.stderr.write(`· ${line}\n`);
 
-function startChild(name, script, { cpu, env = {}, args = [] } = {}) {
+function startChild(name, script, { cpu, env = {}, args = [], nodeArgs = [] } = {}) {
   const logFile = path.join(tmp, `${name}.log`);
   const fd = fs.openSync(logFile, 'a');
   // BENCH_CPU_PROF=<folder>: every child writes a V8 CPU profile there (<name>.cpuprofile).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
-  const node = [...profile, script, ...args];
+  const node = [...profile, ...nodeArgs, script, ...args];
   const [command, commandArgs] = pinned && cpu !== undefined ? ['taskset', ['-c', String(cpu), process.execPath, ...node]] : [process.execPath, node];
   const child = spawn(command, commandArgs, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', fd, fd, 'ipc'] });
   fs.closeSync(fd);
@@ -510,7 +517,7 @@ async function main() {
     return { byId, duplicates, missing, unknown };
   };
 
-  const results = { parser: null, acceptance: null, delivery: null, schedule: null, workers: null };
+  const results = { parser: null, acceptance: null, delivery: null, schedule: null, workers: null, million: null };
   const checkNotes = [];
 
   // -------------------------------------------------------------------------------------------
@@ -904,6 +911,231 @@ async function main() {
   }
 
   // -------------------------------------------------------------------------------------------
+  // (f) million: N mails scheduled over the coming 7 days, the worker idle beside them
+  // -------------------------------------------------------------------------------------------
+  if (phases.has('million')) {
+    const sleep = (msWait) => new Promise((resolve) => setTimeout(resolve, msWait));
+    const env = mailroomEnv('million');
+    // --expose-gc: the bench asks for a full collection before reading the live heap (before / after).
+    const mailroom = startChild('mailroom-million', here('mailroom-server.mjs'), { cpu: 0, env, nodeArgs: ['--expose-gc'] });
+    const ready = await mailroom.waitEvent('ready', 60_000);
+    const mail = mailFor(ready);
+    // The worker: on PostgreSQL a `mailroom worker` process beside the API process (which has none,
+    // as `serve --no-worker`); on SQLite the API process's own worker (as `mailroom serve`), since
+    // SQLite wakes a worker in its own process only: there the "worker RSS" is the API's.
+    const workerProcess = usePostgres ? startProcess('worker-million', [path.join(root, 'bin', 'mailroom.js'), 'worker'], { env }) : null;
+    if (!workerProcess) await mailroom.call('startWorker');
+    const apiPid = mailroom.child.pid;
+    const rssMb = (pid) => {
+      try {
+        const m = /VmRSS:\s+(\d+)\s+kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+        return m ? Number(m[1]) / 1024 : null;
+      } catch {
+        return null;
+      }
+    };
+    // Stages: before, the first and second half of the queueing, after.
+    let stage = 'before';
+    let queued = 0;
+    const samples = [];
+    const sample = () => {
+      const row = { stage, queued, api: rssMb(apiPid), worker: workerProcess ? rssMb(workerProcess.child.pid) : null, heap: null };
+      samples.push(row);
+      // The API process's V8 heap in use (MB), to tell the JavaScript heap from the rest of the RSS.
+      mailroom
+        .call('memory', {}, 10_000)
+        .then((m) => {
+          row.heap = m.heapUsed;
+        })
+        .catch(() => undefined);
+    };
+    sample();
+    const sampler = setInterval(sample, 2000);
+    const queries = [];
+    const probes = [];
+    /** Claim, nextDueAt and /metrics snapshot, timed in the API process while nothing is due. */
+    const timeQueries = async (rounds) => {
+      const t = await mailroom.call('timeQueries', { rounds }, 120_000);
+      check(t.claimed === 0, `million: the timed claim took ${t.claimed} mails (nothing should have been due)`);
+      queries.push({ stage, queued, ...t });
+    };
+    /** One mail due 2 s ahead, alone: when the sink sees it (MAIL FROM, end of DATA) minus its due time. */
+    const probe = async () => {
+      await sink.call('reset', { target: 1 });
+      const due = Date.now() + 2000;
+      const at = { stage, queued };
+      // Its own request (not sendItems): during the queueing its answer may come after its due time.
+      const response = await fetch(sendMailUrl(ready), { method: 'POST', headers: authHeaders(ready), body: JSON.stringify({ data: [{ ...mail, scheduled_time: isoWithOffset(due) }] }) });
+      const text = await response.text();
+      const acceptedAt = Date.now();
+      let id = null;
+      try {
+        id = response.status === 200 ? JSON.parse(text).data[0].details.message_id : null;
+      } catch {
+        id = null;
+      }
+      if (!check(typeof id === 'string', `million: the mail due 2 s ahead was not accepted (${at.stage}): HTTP ${response.status} ${text.slice(0, 300)}`)) return;
+      await sink.waitEvent('reached', 60_000).catch((error) => fail(`million: the mail due 2 s ahead: ${error.message}`));
+      const record = (await sink.call('records')).find((r) => r[0] === id);
+      check(Boolean(record), `million: the sink did not see the mail due 2 s ahead (${id})`);
+      // startMs: MAIL FROM minus the due time (the brief's measure); pastAcceptMs: minus the later of
+      // the due time and its answer (the part that is the worker's, when the answer came late).
+      if (record) probes.push({ ...at, startMs: round(record[1] - due, 1), endMs: round(record[2] - due, 1), acceptMs: acceptedAt - (due - 2000), pastAcceptMs: round(record[1] - Math.max(due, acceptedAt), 1) });
+      // Until its outcome is recorded, do not time a claim (it could find this mail due).
+      for (let until = Date.now() + 30_000; (await mailroom.call('mailState', { id })) !== 'done'; ) {
+        if (!check(Date.now() < until, `million: the mail due 2 s ahead (${id}) is not done 30 s after the sink saw it`)) break;
+        await sleep(50);
+      }
+    };
+
+    // The worker process has started once it logs worker.started (and has subscribed to wake-ups then).
+    for (let until = Date.now() + 60_000; workerProcess && !/"event":"worker\.started"/.test(fs.readFileSync(workerProcess.logFile, 'utf8')); ) {
+      if (workerProcess.exited || Date.now() > until) fail(`million: the worker process did not start; see ${workerProcess.logFile}`);
+      await sleep(200);
+    }
+    // Before: ~6 s of samples, the queries, 3 mails due 2 s ahead.
+    await sleep(3000);
+    const liveHeap = { before: null, after: null };
+    await timeQueries(5);
+    for (let i = 0; i < 3; i++) await probe();
+    await timeQueries(5);
+    liveHeap.before = (await mailroom.call('memory', { gc: true })).heapUsed;
+
+    // During: N mails, 100 per send_mail, 4 requests at a time, due evenly from 1 h to 7 days ahead;
+    // meanwhile, in turn: the queries, a mail due 2 s ahead, 2 s of rest.
+    const startAt = Date.now() + 3600_000;
+    const span = 7 * 86_400_000 - 3600_000;
+    let accepted = 0;
+    const failures = [];
+    let nextItem = 0;
+    const t0 = performance.now();
+    stage = 'during 1st half';
+    const lane = async () => {
+      while (nextItem < MILLION) {
+        const first = nextItem;
+        const count = Math.min(PER_REQUEST, MILLION - first);
+        nextItem += count;
+        const data = Array.from({ length: count }, (_, j) => ({ ...mail, scheduled_time: isoWithOffset(startAt + Math.floor(((first + j) * span) / MILLION)) }));
+        const response = await fetch(sendMailUrl(ready), { method: 'POST', headers: authHeaders(ready), body: JSON.stringify({ data }) });
+        const text = await response.text();
+        let ok = 0;
+        try {
+          ok = response.status === 200 ? JSON.parse(text).data.filter((d) => d.code === 'SUCCESS').length : 0;
+        } catch {
+          ok = 0;
+        }
+        accepted += ok;
+        if (ok !== count && failures.length < 3) failures.push(`HTTP ${response.status}: ${text.slice(0, 300)}`);
+        queued = accepted;
+        if (stage === 'during 1st half' && accepted >= MILLION / 2) stage = 'during 2nd half';
+      }
+    };
+    let queueing = true;
+    let lastLog = performance.now();
+    const queueAll = Promise.all(Array.from({ length: 4 }, lane)).finally(() => {
+      queueing = false;
+    });
+    while (queueing) {
+      await timeQueries(3);
+      await probe();
+      if (performance.now() - lastLog > 30_000) {
+        lastLog = performance.now();
+        log(`million: ${fmt(queued)} of ${fmt(MILLION)} queued (${fmt((queued * 1000) / (performance.now() - t0))} mails/s)`);
+      }
+      await sleep(2000);
+    }
+    await queueAll;
+    const queueMs = performance.now() - t0;
+    check(accepted === MILLION, `million: ${fmt(MILLION - accepted)} of ${fmt(MILLION)} mails were not accepted, e.g. ${failures.join(' | ')}`);
+    log(`million: ${fmt(accepted)} mails queued in ${(queueMs / 1000).toFixed(0)} s (${fmt((accepted * 1000) / queueMs)} mails/s)`);
+
+    // After: 10 s idle, the queries, 3 mails due 2 s ahead, the queries again, 10 s idle.
+    stage = 'after';
+    await sleep(10_000);
+    await timeQueries(5);
+    for (let i = 0; i < 3; i++) await probe();
+    await timeQueries(5);
+    await sleep(10_000);
+    liveHeap.after = (await mailroom.call('memory', { gc: true })).heapUsed;
+    await sleep(2000);
+    clearInterval(sampler);
+    sample();
+    const counts = await mailroom.call('counts', {}, 300_000);
+    check((counts.mails.queued ?? 0) === MILLION && (counts.mails.done ?? 0) === probes.length, `million: expected ${fmt(MILLION)} mails queued and ${probes.length} done, found ${JSON.stringify(counts.mails)}`);
+    if (workerProcess) {
+      const exit = await workerProcess.stop();
+      check(exit.code === 0 && !exit.killed, `million: the worker process exited ${JSON.stringify(exit)} after SIGTERM (expected code 0)`);
+    } else {
+      await mailroom.call('stopWorker', { graceMs: 10_000 }, 30_000);
+    }
+    await mailroom.stop();
+
+    // The table: per stage, RSS median / max, the queries' p50 / max, the probes' lateness.
+    const STAGES = ['before', 'during 1st half', 'during 2nd half', 'after'];
+    const med = (values) => summary(values.filter((v) => v !== null && v !== undefined)).p50;
+    const max = (values) => summary(values.filter((v) => v !== null && v !== undefined)).max;
+    const mb = (v) => (v === null || v === undefined ? 'n/a' : `${v.toFixed(0)}`);
+    const two = (a, b) => `${a === null ? 'n/a' : a.toFixed(a < 10 ? 2 : 0)} / ${b === null ? 'n/a' : b.toFixed(b < 10 ? 2 : 0)}`;
+    const byStage = STAGES.map((name) => {
+      const s = samples.filter((x) => x.stage === name);
+      const q = queries.filter((x) => x.stage === name);
+      const p = probes.filter((x) => x.stage === name);
+      const all = (key) => q.flatMap((x) => x[key]);
+      return {
+        stage: name,
+        queuedFrom: Math.min(...s.map((x) => x.queued), ...q.map((x) => x.queued)),
+        queuedTo: Math.max(...s.map((x) => x.queued), ...q.map((x) => x.queued)),
+        samples: s.length,
+        apiRssMb: { p50: round(med(s.map((x) => x.api))), max: round(max(s.map((x) => x.api))) },
+        apiHeapMb: { p50: round(med(s.map((x) => x.heap))), max: round(max(s.map((x) => x.heap))) },
+        workerRssMb: workerProcess ? { p50: round(med(s.map((x) => x.worker))), max: round(max(s.map((x) => x.worker))) } : null,
+        claimMs: { p50: round(med(all('claim')), 3), max: round(max(all('claim')), 3), n: all('claim').length },
+        nextDueAtMs: { p50: round(med(all('next')), 3), max: round(max(all('next')), 3) },
+        snapshotMs: { p50: round(med(all('snapshot')), 3), max: round(max(all('snapshot')), 3) },
+        emailsMs: { p50: round(med(all('emails')), 3), max: round(max(all('emails')), 3) },
+        lateStartMs: { p50: round(med(p.map((x) => x.startMs))), max: round(max(p.map((x) => x.startMs))), n: p.length },
+        lateEndMs: { p50: round(med(p.map((x) => x.endMs))), max: round(max(p.map((x) => x.endMs))) },
+        probeAcceptMs: { p50: round(med(p.map((x) => x.acceptMs))), max: round(max(p.map((x) => x.acceptMs))) },
+        latePastAcceptMs: { p50: round(med(p.map((x) => x.pastAcceptMs))), max: round(max(p.map((x) => x.pastAcceptMs))) },
+      };
+    });
+    // Flat: RSS at most 300 MB in every sample (the issue's target), and no growth with the queue:
+    // the median of the second half of the queueing and of "after" at most 1.2 × the first half's
+    // + 20 MB. Queries: p50 after at most 2 × before + 1 ms. Lateness: p50 after at most before + 50 ms.
+    const [b, d1, d2, a] = byStage;
+    const rssFlat = (key) => {
+      if (!b[key]) return null;
+      const all = samples.map((x) => (key === 'apiRssMb' ? x.api : x.worker)).filter((v) => v !== null);
+      const limit = d1[key].p50 * 1.2 + 20;
+      return Math.max(...all) <= 300 && d2[key].p50 <= limit && a[key].p50 <= limit;
+    };
+    const flat = {
+      apiRss: rssFlat('apiRssMb'),
+      workerRss: rssFlat('workerRssMb'),
+      claim: a.claimMs.p50 <= 2 * b.claimMs.p50 + 1,
+      nextDueAt: a.nextDueAtMs.p50 <= 2 * b.nextDueAtMs.p50 + 1,
+      snapshot: a.snapshotMs.p50 <= 2 * b.snapshotMs.p50 + 1,
+      emails: a.emailsMs.p50 <= 2 * b.emailsMs.p50 + 1,
+      lateness: a.lateStartMs.p50 <= b.lateStartMs.p50 + 50,
+    };
+    const yes = (v) => (v === null ? 'n/a' : v ? 'flat' : 'NOT FLAT');
+    const pad = (text, n) => String(text).padEnd(n);
+    const table = [
+      `million (${dbLabel}): ${fmt(MILLION)} mails due over 7 days, queued in ${(queueMs / 1000).toFixed(0)} s (${fmt((MILLION * 1000) / queueMs)} mails/s, ${PER_REQUEST} per send_mail, 4 at a time); worker: ${workerProcess ? '`mailroom worker` process' : "the API process's own (SQLite)"}`,
+      `  ${pad('stage', 16)}${pad('queued', 20)}${pad('API RSS (heap) MB p50/max', 28)}${pad('worker RSS', 14)}${pad('claim ms p50/max', 18)}${pad('nextDueAt ms', 15)}${pad('metrics ms', 15)}${pad('Emails list ms', 16)}late 2 s mail: MAIL FROM p50/max ms (n; its send_mail answer p50 ms; MAIL FROM minus max(due, answer) p50/max)`,
+      ...byStage.map((r) =>
+        `  ${pad(r.stage, 16)}${pad(`${fmt(r.queuedFrom)}–${fmt(r.queuedTo)}`, 20)}${pad(`${mb(r.apiRssMb.p50)} / ${mb(r.apiRssMb.max)} (${mb(r.apiHeapMb.p50)} / ${mb(r.apiHeapMb.max)})`, 28)}${pad(r.workerRssMb ? `${mb(r.workerRssMb.p50)} / ${mb(r.workerRssMb.max)}` : '(in API)', 14)}${pad(two(r.claimMs.p50, r.claimMs.max), 18)}${pad(two(r.nextDueAtMs.p50, r.nextDueAtMs.max), 15)}${pad(two(r.snapshotMs.p50, r.snapshotMs.max), 15)}${pad(two(r.emailsMs.p50, r.emailsMs.max), 16)}${two(r.lateStartMs.p50, r.lateStartMs.max)} (${r.lateStartMs.n}; ${fmt(r.probeAcceptMs.p50)}; ${two(r.latePastAcceptMs.p50, r.latePastAcceptMs.max)})`,
+      ),
+      `  API process live heap after a full GC: ${mb(liveHeap.before)} MB before, ${mb(liveHeap.after)} MB after the ${fmt(MILLION)} (${liveHeap.after !== null && liveHeap.before !== null && liveHeap.after <= liveHeap.before + 20 ? 'flat' : 'NOT FLAT'}: ≤ before + 20 MB)`,
+      `  verdict: API RSS ${yes(flat.apiRss)}, worker RSS ${yes(flat.workerRss)}, claim ${yes(flat.claim)}, nextDueAt ${yes(flat.nextDueAt)}, metrics ${yes(flat.snapshot)}, Emails list ${yes(flat.emails)}, lateness ${yes(flat.lateness)}`,
+      `  (RSS flat: every sample ≤ 300 MB and the 2nd half's and after's median ≤ 1.2 × the 1st half's + 20 MB; queries: after p50 ≤ 2 × before + 1 ms; lateness: after p50 ≤ before + 50 ms; queries timed by calling the compiled functions in the API process, not EXPLAIN)`,
+    ];
+    for (const line of table) log(line);
+    results.million = { mails: MILLION, queueMs: round(queueMs), liveHeapMb: { before: round(liveHeap.before), after: round(liveHeap.after) }, worker: workerProcess ? 'process' : 'in-process', stages: byStage, flat, samples: process.env.BENCH_KEEP_LOGS ? samples : undefined, table };
+    checkNotes.push(`million: ${fmt(MILLION)} accepted and still queued; ${probes.length} mails due 2 s ahead received`);
+  }
+
+  // -------------------------------------------------------------------------------------------
   // Report
   // -------------------------------------------------------------------------------------------
   const elapsed = (performance.now() - started) / 1000;
@@ -921,7 +1153,7 @@ async function main() {
     '',
     `Mailroom bench — ${new Date().toISOString().slice(0, 10)}, ${dbLabel}, node ${process.version}, ${cpus} CPUs, ${pinned ? 'server/sender on CPU0, load/sink on CPU1' : 'not pinned'}${results.bodyBytes ? `, ${results.bodyBytes}-byte body` : ''}, sink: ${SINK_MODE}, ${elapsed.toFixed(0)} s`,
   ];
-  const { parser: par, acceptance: acc, delivery: del, schedule: sch, workers: wk } = results;
+  const { parser: par, acceptance: acc, delivery: del, schedule: sch, workers: wk, million: mil } = results;
   if (par) {
     const us = (ns) => `${(ns / 1000).toFixed(2)} µs`;
     const parserRow = (label, r) =>
@@ -956,6 +1188,7 @@ async function main() {
       row('  worker CPU per mail', `${wk.one.cpuMsPerMail?.toFixed(2) ?? 'n/a'} ms`, '2 workers', `${wk.two.cpuMsPerMail?.toFixed(2) ?? 'n/a'} ms`, `(${fmt(MAILS)} mails after ${WARMUP_MAILS}; 2 workers did ${wk.two.perWorker.join(' + ')}; machine busy ${pct(wk.one.busy)} / ${pct(wk.two.busy)})`, '1 worker'),
     );
   }
+  if (mil) lines.push(...mil.table);
   lines.push(
     `${'  machine busy before / after'.padEnd(34)} ${pct(busyBefore)} / ${pct(busyAfter)} (other processes; above 15 % the numbers are unreliable)`,
     `${'  checks'.padEnd(34)} ${problems.length === 0 ? `ok: ${checkNotes.join('; ')}` : `${problems.length} FAILED (see below)`}`,
@@ -1022,6 +1255,7 @@ async function main() {
         mailToGoNow: { sentAfterInstantMs: sch.burst.probe.afterMs, smtpStartAfterRequestMs: sch.burst.probe.startMs, aheadOfScheduled: sch.burst.probe.aheadOf },
       },
     },
+    million: mil,
     workers: wk && {
       mails: wk.mails,
       warmupMails: wk.warmupMails,

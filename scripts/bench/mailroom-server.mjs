@@ -5,12 +5,17 @@
 // the results. For the schedule phase it can trace claims: a trigger the bench adds (not part of
 // Mailroom) copies every claim (an update that increments `mails.attempts`) with the claiming
 // worker's clock (`updated_at`, set by the claim) into a table `bench_claims`.
+// For the million phase it times the queue's queries and the Emails list in-process (timeQueries),
+// reads one mail's state, and reports its V8 heap (memory; with --expose-gc, after a full GC).
 import { sql } from 'kysely';
 import { createApp } from '../../dist/src/app.js';
 import { issueTokenPair } from '../../dist/src/auth/issue-tokens.js';
 import { loadConfig } from '../../dist/src/config.js';
 import { dialectOf } from '../../dist/src/db/database.js';
+import { nextDueAt } from '../../dist/src/delivery/queue-repository.js';
 import { createWorker } from '../../dist/src/delivery/worker.js';
+import { claimDueMails } from '../../dist/src/mail/lifecycle-repository.js';
+import { queueSnapshot } from '../../dist/src/metrics/metrics-repository.js';
 import { buildServer } from '../../dist/src/http/server.js';
 import { createOrg } from '../../dist/src/orgs/create-org.js';
 import { updateOrg } from '../../dist/src/orgs/update-org.js';
@@ -76,8 +81,52 @@ const traceClaims = async () => {
   return true;
 };
 
+/**
+ * The million phase: times, in this process and through the compiled repository functions (not
+ * EXPLAIN), the queries a worker and /metrics run whatever the queue holds: the claim
+ * (`claimDueMails`, as the worker calls it, by a worker id of its own, at the real now: the bench
+ * only calls this while nothing is due), `nextDueAt` and the /metrics `queueSnapshot`; and the
+ * first page of the Lead's Emails related list (GET …/Emails, through the HTTP API, in-process:
+ * every mail of the bench is filed under that one Lead). `rounds`
+ * times each, one after the other; returns every duration in ms and how many mails the claims took
+ * (expected 0).
+ */
+const timeQueries = async ({ rounds = 5 }) => {
+  const claim = [];
+  const next = [];
+  const snapshot = [];
+  const emails = [];
+  let claimed = 0;
+  const timed = async (into, run) => {
+    const t0 = performance.now();
+    const result = await run();
+    into.push(performance.now() - t0);
+    return result;
+  };
+  for (let i = 0; i < rounds; i++) {
+    const mails = await timed(claim, () => claimDueMails(app.db, { workerId: 'bench-claim-probe', now: app.clock.now(), leaseMs: config.delivery.leaseMs, limit: config.delivery.concurrency, firstLane: 0 }));
+    claimed += mails.length;
+    await timed(next, () => nextDueAt(app.db));
+    await timed(snapshot, () => queueSnapshot(app.db, app.clock.now(), config.delivery.leaseMs));
+    const page = await timed(emails, () => server.inject({ method: 'GET', url: `/crm/v8/Leads/${leadId}/Emails`, headers: { authorization: `Zoho-oauthtoken ${tokens.access_token}` } }));
+    if (page.statusCode !== 200 && page.statusCode !== 204) throw new Error(`GET Emails answered ${page.statusCode} ${page.body.slice(0, 300)}`);
+  }
+  return { claim, next, snapshot, emails, claimed };
+};
+
 serve({
   cpu: () => cpuMicros(),
+  timeQueries,
+  /** V8's view of this process's memory (MB), beside the RSS the bench reads from /proc. */
+  memory: ({ gc = false }) => {
+    // With gc (the million phase starts this process with --expose-gc): a full collection first,
+    // so heapUsed is the live heap, not garbage V8 has not collected yet.
+    if (gc && typeof globalThis.gc === 'function') globalThis.gc();
+    const m = process.memoryUsage();
+    return { heapUsed: m.heapUsed / 1048576, heapTotal: m.heapTotal / 1048576, external: m.external / 1048576 };
+  },
+  /** One mail's state (by its primary key: the million phase does not count a million rows each time). */
+  mailState: async ({ id }) => (await sql`select state from mails where message_id = ${id}`.execute(app.db)).rows[0]?.state ?? null,
   counts,
   traceClaims,
   /** Every traced claim: [message_id, claimed_at (epoch ms, the worker's clock), owner, attempts]. */

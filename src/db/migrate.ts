@@ -18,6 +18,7 @@ import * as m0015 from './migrations/0015-tracking.js';
 import * as m0016 from './migrations/0016-webhooks.js';
 import * as m0017 from './migrations/0017-replies.js';
 import * as m0018 from './migrations/0018-dkim.js';
+import * as m0019 from './migrations/0019-mails-record-page.js';
 
 /** Every migration, listed explicitly (no directory scanning), in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -39,6 +40,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0016-webhooks': m0016,
   '0017-replies': m0017,
   '0018-dkim': m0018,
+  '0019-mails-record-page': m0019,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

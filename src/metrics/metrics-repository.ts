@@ -17,13 +17,18 @@ export type QueueSnapshot = Readonly<{
 
 /** `leaseMs`: a leased mail's `due_at` is its lease expiry, so the leased ones lie within now + leaseMs. */
 export async function queueSnapshot(db: Database, now: number, leaseMs: number): Promise<QueueSnapshot> {
-  // Each count walks an index range of due rows only (mails (due_at): done and cancelled mails have
+  // Each count walks an index range of due rows only (mails (lane, due_at) and (due_at): done and cancelled mails have
   // none, a leased one's is its lease expiry; webhook_messages (due_at) where pending): a million
   // mails scheduled days ahead are not read.
   const [lanes, sending, inbound, webhooks] = await Promise.all([
+    // One range per lane through mails_lane_due (lane, due_at): a GROUP BY lane let SQLite walk
+    // that whole index in lane order instead, every mail scheduled ahead included.
     sql<{ lane: number; due: number; oldest: number | null }>`
-      select lane, count(*) as due, min(due_at) as oldest from mails
-       where state = 'queued' and due_at <= ${now} group by lane`.execute(db),
+      select 0 as lane, count(*) as due, min(due_at) as oldest from mails
+       where lane = 0 and due_at <= ${now} and state = 'queued'
+      union all
+      select 1 as lane, count(*) as due, min(due_at) as oldest from mails
+       where lane = 1 and due_at <= ${now} and state = 'queued'`.execute(db),
     sql<{ sending: number; expired: number }>`
       select count(*) as sending, coalesce(sum(case when due_at < ${now} then 1 else 0 end), 0) as expired
         from mails where due_at <= ${now + leaseMs} and state = 'sending'`.execute(db),
