@@ -14,6 +14,8 @@ import path from 'node:path';
 import { systemRelayHttp, type RelayHttp } from './bounces/relay-http.js';
 import { createProcessHealth } from './health/process-health.js';
 import { createMetrics } from './metrics/metrics.js';
+import { createCaches } from './cache/caches.js';
+import { createApiCreditCounter } from './limits/api-credit-counter.js';
 import { createGroupCommit, defaultGroupCommitConcurrency } from './db/group-commit.js';
 
 /** Everything a process of Mailroom needs, built in one place. */
@@ -35,6 +37,10 @@ export type AppOptions = {
    * `application_name` of its PostgreSQL connections.
    */
   role?: string;
+  /** How often API credits counted in memory are written (default FLUSH_MS; tests lengthen it). */
+  apiCreditFlushMs?: number;
+  /** prom-client's process metrics (CPU, memory, GC, event loop): long-running processes only (default true). */
+  processMetrics?: boolean;
 };
 
 /** The composition root: database, clock, ids and logger, wired once and handed down. */
@@ -54,7 +60,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   }
   const wakeup = createWakeup(config.database, log, applicationName);
   const heartbeat = createProcessHeartbeat(handle.db, clock, log, config.heartbeatMs);
-  const metrics = createMetrics(handle.db, clock, { leaseMs: config.delivery.leaseMs, process: options.role ?? 'mailroom' });
+  const apiCredits = createApiCreditCounter(handle.db, clock, log, options.apiCreditFlushMs);
+  const metrics = createMetrics(handle.db, clock, { leaseMs: config.delivery.leaseMs, process: options.role ?? 'mailroom', processMetrics: options.processMetrics ?? true });
   const commits = createGroupCommit(handle.db, {
     maxBatch: config.groupCommitMaxBatch,
     maxConcurrent: defaultGroupCommitConcurrency(handle.db),
@@ -73,11 +80,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     files: config.fileStorage === 'database' ? createDatabaseStorage(handle.db) : createDiskStorage(path.join(config.dataDir, 'files')),
     heartbeat,
     health: createProcessHealth(handle.db, handle.schema, clock),
+    cache: createCaches(clock, config.cacheTtlMs),
+    apiCredits,
     metrics,
     commits,
     close: async () => {
       await commits.idle();
       await heartbeat.stop();
+      // Credits counted in memory are written before the database goes (a failure only gives them back).
+      await apiCredits.close().catch((error: unknown) => log.warn({ event: 'api_credits.close_failed', err: error }, 'API credits not written at close'));
       await wakeup.close();
       await handle.close();
     },

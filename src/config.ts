@@ -273,11 +273,19 @@ export const ENVIRONMENT = {
     meaning:
       'How often an API process records that it is alive. One silent for 3 × this is taken for dead and the Idempotency-Keys its requests held are released (see [Idempotency after a crash](operations.md#idempotency-after-a-crash)). The same on every process.',
   },
+  CACHE_TTL_SECONDS: {
+    kind: 'integer',
+    default: 5,
+    min: 0,
+    max: 300,
+    meaning:
+      'How long an API process keeps tokens, org settings, users, permissions, custom modules and org From addresses in memory. A change made through this process is seen at once; one made through another process within this time (a revoked token included). `0`: nothing cached. See [Caches and API credits across processes](operations.md#caches-and-api-credits-across-processes).',
+  },
   API_RATE_LIMITS: {
     kind: 'flag',
     default: true,
     meaning:
-      "Per-org API limits of the org's edition (Zoho's credits per rolling 24 h, counted in the database, and simultaneous requests, counted per process); beyond them 429. `false`: nothing is counted and no `X-RATELIMIT-*` headers are sent.",
+      "Per-org API limits of the org's edition (Zoho's credits per rolling 24 h, counted in the database — each process writes its counts in batches, see [Caches and API credits across processes](operations.md#caches-and-api-credits-across-processes) — and simultaneous requests, counted per process); beyond them 429. `false`: nothing is counted and no `X-RATELIMIT-*` headers are sent.",
   },
   BOUNCE_ADDRESS: {
     kind: 'text',
@@ -439,6 +447,8 @@ export type Config = Readonly<{
   consentLinkTtlMs: number;
   /** HEARTBEAT_SECONDS */
   heartbeatMs: number;
+  /** CACHE_TTL_SECONDS, in ms; 0 = no per-process caches. */
+  cacheTtlMs: number;
   /** GROUP_COMMIT_MAX_BATCH */
   groupCommitMaxBatch: number;
   metrics: Readonly<{
@@ -722,6 +732,7 @@ export function loadConfig(env: Env = process.env): Config {
     apiRateLimits: flag('API_RATE_LIMITS'),
     consentLinkTtlMs: integer('CONSENT_LINK_TTL_DAYS') * 24 * 3600 * 1000,
     heartbeatMs: integer('HEARTBEAT_SECONDS') * 1000,
+    cacheTtlMs: integer('CACHE_TTL_SECONDS') * 1000,
     groupCommitMaxBatch: integer('GROUP_COMMIT_MAX_BATCH'),
     metrics: Object.freeze({ token: metricsToken, port: metricsPort, userSmtpHosts: flag('METRICS_USER_SMTP_HOSTS') }),
     bounceAddress,

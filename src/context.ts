@@ -11,6 +11,8 @@ import type { ProcessHeartbeat } from './db/process-heartbeat.js';
 import type { RelayHttp } from './bounces/relay-http.js';
 import type { ProcessHealth } from './health/process-health.js';
 import type { Metrics } from './metrics/metrics.js';
+import type { Caches } from './cache/caches.js';
+import type { ApiCreditCounter } from './limits/api-credit-counter.js';
 import type { GroupCommit } from './db/group-commit.js';
 
 /**
@@ -39,6 +41,10 @@ export interface Context {
   readonly health: ProcessHealth;
   /** This process's Prometheus metrics (`/metrics`). */
   readonly metrics: Metrics;
+  /** This process's caches of rarely changed rows (src/cache/caches.ts); writers invalidate them. */
+  readonly cache: Caches;
+  /** API credits counted in this process and flushed in batches (src/limits/api-credit-counter.ts). */
+  readonly apiCredits: ApiCreditCounter;
   /** Group commit of send_mail acceptances (src/db/group-commit.ts). */
   readonly commits: GroupCommit;
 }

@@ -13,7 +13,9 @@ export async function authenticate(ctx: Context, header: string | undefined): Pr
   if (!match) throw new AppError('AUTHENTICATION_FAILURE');
   const token = match[2]!;
   if (!OAUTH_TOKEN_PATTERN.test(token)) throw new AppError('INVALID_TOKEN');
-  const row = await findTokenWithOwner(ctx.db, digest(token));
+  const tokenDigest = digest(token);
+  // Cached per process (src/cache): expiry is still checked against the clock on every hit.
+  const row = await ctx.cache.tokens.load(tokenDigest, () => findTokenWithOwner(ctx.db, tokenDigest));
   if (
     !row ||
     row.kind !== 'access' ||

@@ -138,5 +138,7 @@ export async function exchangeToken(ctx: Context, request: TokenRequest): Promis
 /** `POST /oauth/v2/token/revoke?token=…`: revokes a refresh token (and its access tokens) or one access token. */
 export async function revokeOAuthToken(ctx: Context, token: string | undefined): Promise<boolean> {
   if (!token || !OAUTH_TOKEN_PATTERN.test(token)) return false;
-  return (await revokeToken(ctx.db, digest(token), ctx.clock.now())) > 0;
+  const revoked = (await revokeToken(ctx.db, digest(token), ctx.clock.now())) > 0;
+  if (revoked) ctx.cache.tokensChanged(); // at once here; other processes within CACHE_TTL_SECONDS
+  return revoked;
 }

@@ -38,9 +38,11 @@ export async function issueAccessToken(
   const expiresIn = ctx.config.accessTokenTtlSeconds;
   if (input.parentDigest !== null) {
     const live = await liveChildTokens(db, input.parentDigest, now);
-    for (const old of live.slice(0, Math.max(0, live.length - MAX_LIVE_ACCESS_TOKENS + 1))) {
+    const oldest = live.slice(0, Math.max(0, live.length - MAX_LIVE_ACCESS_TOKENS + 1));
+    for (const old of oldest) {
       await revokeToken(db, old.token_digest, now);
     }
+    if (oldest.length > 0) ctx.cache.tokensChanged();
   }
   await insertToken(db, {
     token_digest: digest(token),

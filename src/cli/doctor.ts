@@ -9,7 +9,7 @@ import { createLogger } from '../logger.js';
  * when nothing failed (warnings allowed), 1 otherwise.
  */
 export async function doctorCommand(config: Config, options: { json: boolean }): Promise<number> {
-  const report = await runDoctor(config, () => createApp(config, { migrate: false, log: createLogger({ logLevel: 'silent' }), role: 'mailroom-cli' }));
+  const report = await runDoctor(config, () => createApp(config, { migrate: false, log: createLogger({ logLevel: 'silent' }), role: 'mailroom-cli', processMetrics: false }));
   if (options.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {

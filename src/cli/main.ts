@@ -4,10 +4,6 @@ import { ConfigError, loadConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { COMMANDS, CommandFailed, UsageError, type Command, type CommandOutput } from './commands.js';
-import { serve } from './serve.js';
-import { runWorker } from './worker.js';
-import { runInbound } from './inbound.js';
-import { doctorCommand } from './doctor.js';
 
 /**
  * `mailroom <command> [options]`: the admin CLI. It shares the server's use-cases and database
@@ -51,17 +47,20 @@ async function main(rawArgv: string[]): Promise<number> {
 
   if (words[0] === 'serve') {
     const { values } = parseArgs({ args: argv.slice(1), options: { 'no-worker': { type: 'boolean' } }, strict: true });
+    const { serve } = await import('./serve.js');
     return serve(config, { worker: !values['no-worker'] });
   }
 
-  if (words[0] === 'worker') return runWorker(config);
+  // The long-running processes are loaded when asked for: a CLI command does not pay for the HTTP
+  // server, the web UI and the listeners at start-up.
+  if (words[0] === 'worker') return (await import('./worker.js')).runWorker(config);
 
   if (words[0] === 'doctor') {
     if (argv.length > 1) {
       process.stderr.write('Usage: mailroom doctor [--json]\n');
       return 2;
     }
-    return doctorCommand(config, { json: globalJson });
+    return (await import('./doctor.js')).doctorCommand(config, { json: globalJson });
   }
 
   if (words[0] === 'inbound' && words[1] !== 'list' && words[1] !== 'show') {
@@ -71,7 +70,7 @@ async function main(rawArgv: string[]): Promise<number> {
       process.stderr.write('--port must be a TCP port from 0 to 65535\n');
       return 2;
     }
-    return runInbound(config, port === undefined ? {} : { port });
+    return (await import('./inbound.js')).runInbound(config, port === undefined ? {} : { port });
   }
 
   const command: Command | undefined =
@@ -108,7 +107,7 @@ async function main(rawArgv: string[]): Promise<number> {
 
   let app: App | undefined;
   try {
-    app = await createApp(config, { log: quietLogger(), role: 'mailroom-cli' });
+    app = await createApp(config, { log: quietLogger(), role: 'mailroom-cli', processMetrics: false });
     const output: CommandOutput = command ? await command.run(app, values) : { migrated: true };
     process.stdout.write(json ? `${JSON.stringify(output, null, 2)}\n` : `${human(output)}\n`);
     return 0;

@@ -1,7 +1,7 @@
 import { unsubscribeAddress, VERP_KEY_INFO } from '../bounces/verp.js';
 import type { Context } from '../context.js';
-import type { MailRow, RecipientRow } from '../mail/mail-repository.js';
-import { oneClickUnsubscribeOn } from '../orgs/org-repository.js';
+import type { RecipientRow } from '../mail/mail-repository.js';
+import type { OrgRow } from '../orgs/org-repository.js';
 import { unsubscribeToken } from './unsubscribe-token.js';
 
 /** The two ways to unsubscribe a `List-Unsubscribe` header offers (RFC 2369, RFC 8058). */
@@ -18,7 +18,7 @@ export type ListUnsubscribe = Readonly<{
 
 /**
  * The one-click unsubscribe link of a message (RFC 8058) and, when BOUNCE_ADDRESS is set, its
- * mailto form; null when its org has `one_click_unsubscribe` off. Read when the message is built
+ * mailto form; null when its org has `one_click_unsubscribe` off. Read once per attempt with the other delivery facts, applied when the message is built
  * (delivery/build-mime.ts puts both in `List-Unsubscribe` with `List-Unsubscribe-Post`), so a
  * change of the setting applies from the next attempt on; the tokens are computed from the
  * recipient's id, so no stored copy holds them.
@@ -28,13 +28,14 @@ export type ListUnsubscribe = Readonly<{
  * does): the person the mail is about. It only ever opts out that address, which was a recipient
  * of this mail (docs/compliance.md#one-click-unsubscribe). The mailto names the same recipient.
  */
-export async function listUnsubscribe(
-  ctx: Pick<Context, 'db' | 'config' | 'secrets'>,
-  mail: Pick<MailRow, 'org_id'>,
+export function listUnsubscribe(
+  ctx: Pick<Context, 'config' | 'secrets'>,
   recipients: readonly RecipientRow[],
-): Promise<ListUnsubscribe | null> {
+  /** The org's settings as this attempt read them (delivery/fire-time-checks.ts `loadDeliveryFacts`); undefined when the org is gone. */
+  org: Pick<OrgRow, 'one_click_unsubscribe'> | undefined,
+): ListUnsubscribe | null {
   const first = [...recipients].filter((r) => r.kind === 'to').sort((a, b) => a.position - b.position)[0];
-  if (!first || !(await oneClickUnsubscribeOn(ctx.db, mail.org_id))) return null;
+  if (!first || org?.one_click_unsubscribe !== 1) return null;
   const bounceAddress = ctx.config.bounceAddress;
   return {
     url: `${ctx.config.publicUrl}/unsubscribe/${unsubscribeToken(ctx.secrets, first.id)}`,

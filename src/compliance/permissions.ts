@@ -3,6 +3,7 @@ import { inTransaction, type Database } from '../db/database.js';
 import type { Profile } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { recordAudit, type AuditEntry } from './audit-log.js';
+import { readHasPermission } from '../cache/cached-reads.js';
 import { findPermissionEnabled, listPermissionRows, upsertPermission } from './permission-repository.js';
 
 /**
@@ -27,6 +28,13 @@ export async function hasPermission(db: Database, orgId: string, profile: Profil
 /** NO_PERMISSION (403) naming the missing permission, unless the profile has it. */
 export async function requirePermission(db: Database, orgId: string, profile: Profile, permission: PermissionKey): Promise<void> {
   if (!(await hasPermission(db, orgId, profile, permission))) {
+    throw new AppError('SEND_EMAIL_NOT_PERMITTED', { details: { permissions: [PERMISSIONS[permission]] } });
+  }
+}
+
+/** `requirePermission` through this process's cache (src/cache): for the hot path of API requests. */
+export async function requirePermissionCached(ctx: Context, orgId: string, profile: Profile, permission: PermissionKey): Promise<void> {
+  if (!(await readHasPermission(ctx, orgId, profile, permission))) {
     throw new AppError('SEND_EMAIL_NOT_PERMITTED', { details: { permissions: [PERMISSIONS[permission]] } });
   }
 }
@@ -71,5 +79,6 @@ export async function setProfilePermission(ctx: Context, input: SetPermissionInp
       });
     }
   });
+  ctx.cache.permissions.invalidate(input.orgId);
   return listProfilePermissions(ctx.db, input.orgId);
 }

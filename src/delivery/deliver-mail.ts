@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import { dkimSignerFor } from '../dkim/dkim-signing.js';
 import { retryWhileDatabaseUnavailable } from '../db/availability.js';
-import { blockAddress, findBlocked } from '../mail/blocked-addresses.js';
+import { blockAddress } from '../mail/blocked-addresses.js';
 import { classifyBounce } from '../bounces/classify.js';
 import { verpAddress, VERP_KEY_INFO } from '../bounces/verp.js';
 import { IN_FLIGHT, RECIPIENT_TRANSITIONS, WAITING_STATUSES, outcomeTransition, settleMail, type AttemptOutcome, type SettledRecipient } from '../mail/lifecycle.js';
@@ -12,8 +12,7 @@ import { replyToOf } from '../replies/reply-address.js';
 import { consentLinkOfMail, consentUrl } from '../compliance/consent-links.js';
 import { listUnsubscribe } from '../compliance/list-unsubscribe.js';
 import { messageTracking } from '../tracking/message-tracking.js';
-import { filesOfMails } from '../mail/mail-files.js';
-import { fireTimeRefusal } from './fire-time-checks.js';
+import { fireTimeRefusal, loadDeliveryFacts, type DeliveryFacts } from './fire-time-checks.js';
 import { hasExpired, permanentStatus, retryDelayMs } from './retry-policy.js';
 import { markUserSmtpFailing } from './smtp-failure-repository.js';
 import { TransportConfigError, type SendResult } from './transport.js';
@@ -42,7 +41,16 @@ export async function deliverMail(
   const all = await recipientsOf(ctx.db, [mail.message_id]);
   // The claim marked the recipients due at that moment `in_flight`: exactly those are attempted.
   const due = all.filter((r) => r.in_flight === IN_FLIGHT.claimed && WAITING_STATUSES.includes(r.status));
-  const refusal = due.length > 0 ? await fireTimeRefusal(ctx, mail) : null;
+  if (due.length === 0) {
+    await retryWhileDatabaseUnavailable(ctx.log, 'delivery.record', { message_id: mail.message_id }, () =>
+      recordOutcomes(ctx, mail, all, new Map(), workerId),
+    );
+    return;
+  }
+  // One read for the fire-time re-checks, the blocked addresses and everything the message is
+  // built and signed with.
+  const facts = await loadDeliveryFacts(ctx, mail, due.map((r) => r.email));
+  const refusal = await fireTimeRefusal(ctx, mail, facts);
   if (refusal) {
     await skipMail(ctx, mail, due, refusal, workerId);
     return;
@@ -54,7 +62,7 @@ export async function deliverMail(
   }
 
   // Addresses blocked since acceptance (a bounce of another mail) are not attempted.
-  const blocked = new Set((await findBlocked(ctx.db, mail.org_id, due.map((r) => r.email))).map((b) => b.email));
+  const blocked = new Set(facts.blockedEmails);
   const outcomes = new Map<string, Outcome>();
   for (const r of due) {
     if (blocked.has(r.email.toLowerCase())) {
@@ -67,11 +75,11 @@ export async function deliverMail(
     const route = await transports.routeFor(mail);
     let result: SendResult | null = null;
     let failure: Outcome | null = null;
-    const files = await loadFiles(ctx, mail.message_id);
+    const files = await loadFiles(ctx, facts.files);
     const consentLink = mail.consent_email === 1 ? await consentLinkOfMail(ctx.db, mail.org_id, mail.message_id) : null;
-    const unsubscribe = await listUnsubscribe(ctx, mail, all);
-    const tracking = await messageTracking(ctx, mail, all);
-    const sign = await dkimSignerFor(ctx, mail.org_id, mail.from_email);
+    const unsubscribe = listUnsubscribe(ctx, all, facts.org);
+    const tracking = await messageTracking(ctx, mail, all, facts);
+    const sign = dkimSignerFor(ctx, mail.from_email, facts.dkimKeys);
     if (files === null) {
       // Never send a mail without the files it was accepted with.
       failure = { kind: 'failed', statusCode: '5.3.0', diagnostic: 'a file this mail carries is no longer stored', remoteMta: null };
@@ -143,8 +151,7 @@ async function skipMail(ctx: Context, mail: MailRow, due: readonly RecipientRow[
 }
 
 /** The bytes of every file the mail carries, or null when one of them is missing from storage. */
-async function loadFiles(ctx: Context, messageId: string): Promise<LoadedFile[] | null> {
-  const carried = await filesOfMails(ctx.db, [messageId]);
+async function loadFiles(ctx: Context, carried: DeliveryFacts['files']): Promise<LoadedFile[] | null> {
   const loaded: LoadedFile[] = [];
   for (const file of carried) {
     const bytes = await ctx.files.get(file.file_id);

@@ -1,13 +1,16 @@
 import type { Context } from '../context.js';
-import { listDkimKeys } from './dkim-key-repository.js';
+import type { SecretBox } from '../secrets.js';
+import type { DeliveryDkimKey } from '../delivery/delivery-facts-repository.js';
 
 /**
  * DKIM signatures of outgoing messages (RFC 6376, RFC 8463) with mailauth's signer: every key of
  * the org for the From address's domain signs (after a rotation, old and new selector side by
  * side), relaxed/relaxed, over the header fields RFC 6376 §5.4.1 recommends that the message has
  * — including the MIME headers and, when present, `List-Unsubscribe` and `List-Unsubscribe-Post`
- * (RFC 8058 §4 wants both signed). Read per delivery (one indexed query): a new or deleted key
- * takes effect with the next message in every process.
+ * (RFC 8058 §4 wants both signed). The keys are read per delivery attempt with the other delivery
+ * facts (delivery/fire-time-checks.ts `loadDeliveryFacts`): a new or deleted key takes effect with
+ * the next message in every process. Unsealing a private key is done once per process and key
+ * (see `openedKey`), not per message.
  */
 export const SIGNED_HEADERS = [
   'From',
@@ -29,15 +32,38 @@ export const SIGNED_HEADERS = [
 
 export type MessageSigner = (raw: Buffer) => Promise<Buffer>;
 
-/** The signer of a message from `fromEmail` in the org, or null when its domain has no key. */
-export async function dkimSignerFor(ctx: Context, orgId: string, fromEmail: string): Promise<MessageSigner | null> {
+/**
+ * Private keys already unsealed in this process, by key id. A key's row is never updated in place
+ * (a rotation adds a key with a new id and selector), but the entry also remembers the sealed text
+ * it was opened from and is only used for that same text, so a changed row is opened again. A
+ * deleted key is no longer read, so no longer used; its entry stays until pushed out (the cache is
+ * bounded, least recently opened out first). It holds nothing the database does not.
+ */
+const opened = new Map<string, { sealed: string; pem: string; secrets: SecretBox }>();
+const OPENED_MAX = 1_000;
+
+/** The PEM of a key, unsealed once per process (and per SecretBox: tests run several apps in one process). */
+export function openedKey(secrets: SecretBox, key: Pick<DeliveryDkimKey, 'id' | 'private_key'>): string {
+  const hit = opened.get(key.id);
+  if (hit && hit.sealed === key.private_key && hit.secrets === secrets) return hit.pem;
+  const pem = secrets.open(key.private_key);
+  opened.delete(key.id);
+  opened.set(key.id, { sealed: key.private_key, pem, secrets });
+  if (opened.size > OPENED_MAX) opened.delete(opened.keys().next().value as string);
+  return pem;
+}
+
+/**
+ * The signer of a message from `fromEmail` in the org with the org's keys of the From domain (as
+ * `loadDeliveryFacts` read them), or null when the domain has no key.
+ */
+export function dkimSignerFor(ctx: Pick<Context, 'secrets' | 'clock' | 'log'>, fromEmail: string, keys: readonly DeliveryDkimKey[]): MessageSigner | null {
   const domain = fromEmail.slice(fromEmail.lastIndexOf('@') + 1).toLowerCase();
-  const keys = await listDkimKeys(ctx.db, orgId, domain);
   if (keys.length === 0) return null;
   const signatureData = keys.map((key) => ({
     signingDomain: key.domain,
     selector: key.selector,
-    privateKey: ctx.secrets.open(key.private_key),
+    privateKey: openedKey(ctx.secrets, key),
     algorithm: key.algorithm,
     canonicalization: 'relaxed/relaxed',
   }));

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { moduleScopes, type Operation } from '../auth/scopes.js';
 import type { Context } from '../context.js';
 import { AppError } from '../errors.js';
-import { resolveModule } from '../records/module-registry.js';
+import { resolveModuleCached } from '../records/module-registry.js';
 import type { ModuleDefinition } from '../records/modules.js';
 import { principalOf, requireScopes } from './auth-hooks.js';
 
@@ -61,7 +61,7 @@ export function routeModule(request: FastifyRequest): ModuleDefinition {
 
 /** The module a URL segment names, or INVALID_MODULE pointing at path segment 0. */
 export async function resolveRouteModule(ctx: Context, orgId: string, segment: string): Promise<ModuleDefinition> {
-  const module = await resolveModule(ctx.db, orgId, segment);
+  const module = await resolveModuleCached(ctx, orgId, segment);
   if (!module) throw new AppError('INVALID_MODULE', { details: { resource_path_index: 0 } });
   return module;
 }

@@ -102,3 +102,14 @@ async function withRelaxedDurability<T>(db: Database, run: (conn: Database) => P
     }
   });
 }
+
+/**
+ * Adds `count` credits counted in memory by one process (api-credit-counter.ts) to the org's
+ * bucket of `hour`: one upsert, unconditional (the process already decided to admit them).
+ */
+export async function addApiCredits(db: Database, orgId: string, hour: number, count: number): Promise<void> {
+  const statement = sql`
+    insert into api_credit_usage (org_id, hour, used) values (${orgId}, ${hour}, ${count})
+    on conflict (org_id, hour) do update set used = api_credit_usage.used + ${count}`;
+  await withRelaxedDurability(db, (conn) => statement.execute(conn));
+}

@@ -2,7 +2,7 @@ import type { Context, Principal } from '../context.js';
 import { AppError } from '../errors.js';
 import { findOrgLimitFacts } from '../orgs/org-repository.js';
 import { formatZohoDateTime } from '../time.js';
-import { consumeApiCredit, pruneApiCredits, windowUsage } from './api-credit-repository.js';
+import { pruneApiCredits } from './api-credit-repository.js';
 import { apiConcurrencyLimitFor, apiCreditLimitFor, hourOf, HOUR_MS, WINDOW_HOURS } from './api-limits.js';
 
 /**
@@ -10,9 +10,10 @@ import { apiConcurrencyLimitFor, apiCreditLimitFor, hourOf, HOUR_MS, WINDOW_HOUR
  * database so every process shares them, and simultaneous requests, counted in THIS process (a
  * cross-process count would cost a write when each request ends and leak when a process dies).
  *
- * Each admitted request costs one statement (`consumeApiCredit`). An org's limits are computed
+ * Credits are counted by `ctx.apiCredits` (api-credit-counter.ts): in memory and written in
+ * batches while the org is far from its limit, one conditional statement each near it. An org's limits are computed
  * from its row and users and kept for `cacheTtlMs`: edition, user and override changes take
- * effect within that time.
+ * effect within that time (an org change made through this process, at once).
  */
 export type ApiAdmission =
   | { ok: true; headers: Record<string, string>; release: () => void }
@@ -35,6 +36,8 @@ export function createApiRateLimiter(ctx: Context, options: { cacheTtlMs?: numbe
   const ttl = options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS;
   const limits = new Map<string, OrgLimits>();
   const inFlight = new Map<string, number>();
+  // A change of the org made through this process (`org update`) applies to its next request here.
+  ctx.cache.onOrgChange((orgId) => limits.delete(orgId));
 
   async function limitsOf(orgId: string, now: number): Promise<OrgLimits> {
     const cached = limits.get(orgId);
@@ -70,7 +73,7 @@ export function createApiRateLimiter(ctx: Context, options: { cacheTtlMs?: numbe
       const running = inFlight.get(principal.orgId) ?? 0;
       if (running >= org.concurrency) {
         // Refused before any credit is counted; the credit headers still tell where the org stands.
-        const window = await windowUsage(ctx.db, principal.orgId, hourOf(now));
+        const window = await ctx.apiCredits.usage(principal.orgId);
         return {
           ok: false,
           headers: {
@@ -88,8 +91,7 @@ export function createApiRateLimiter(ctx: Context, options: { cacheTtlMs?: numbe
         release(principal.orgId);
       };
       try {
-        const hour = hourOf(now);
-        const credit = await consumeApiCredit(ctx.db, { orgId: principal.orgId, hour, limit: org.credits });
+        const credit = await ctx.apiCredits.take(principal.orgId, org.credits);
         // Credits used in hour h are back when hour h + 24 starts.
         const resetMs = (credit.oldestHour + WINDOW_HOURS) * HOUR_MS;
         const remaining = Math.max(0, org.credits - credit.used);

@@ -19,5 +19,6 @@ export async function addOrgFromAddress(
   if ((await findOrgFromAddressId(ctx.db, input.orgId, email)) !== undefined) throw new AppError('ALREADY_EXISTS', { details: { api_name: 'email' } });
   const id = ctx.ids.next();
   await insertOrgFromAddress(ctx.db, { id, org_id: input.orgId, email, user_name: name, created_at: ctx.clock.now() });
+  ctx.cache.orgFromAddresses.invalidate(input.orgId);
   return { id, email, user_name: name };
 }

@@ -59,6 +59,8 @@ export async function recordMailFacts(
     senderProfile: Profile;
     /** The org's privacy setting, when the caller has read the org already (else it is looked up). */
     privacyOn?: boolean;
+    /** Whether the record has a lock, when the caller has read it already (else it is looked up). */
+    locked?: boolean;
   },
 ): Promise<RecordMailFacts> {
   const own = addressesOf(data);
@@ -79,8 +81,8 @@ export async function recordMailFacts(
     addresses = contact ? addressesOf(parseData(contact)) : [];
     if (addresses.length === 0) refusals.push({ error: new AppError('DEAL_CONTACT_HAS_NO_EMAIL'), waivedForConsentEmail: false });
   }
-  const lock = await findLock(db, orgId, context.recordId);
-  if (lock) {
+  const locked = context.locked ?? (await findLock(db, orgId, context.recordId)) !== undefined;
+  if (locked) {
     const config = await loadLockingSettings(db, orgId, module.apiName);
     if (restrictsSendMail(config.settings, context.senderProfile)) {
       refusals.push({

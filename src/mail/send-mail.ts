@@ -7,11 +7,10 @@ import { refusalOf, refuse, type ReadItem, type Refusal } from '../refusals.js';
 import { resolveModule } from '../records/module-registry.js';
 import type { ModuleDefinition } from '../records/modules.js';
 import { findRecord, parseData, type RecordRow } from '../records/record-repository.js';
-import { findUserById } from '../users/user-repository.js';
-import { findOrg, type OrgRow } from '../orgs/org-repository.js';
+import type { OrgRow } from '../orgs/org-repository.js';
 import { checkScheduleTime } from './schedule-rules.js';
 import { findBlocked } from './blocked-addresses.js';
-import { allowedFrom, findUserSmtp, fromAddressesOf, listOrgFromAddresses } from './from-addresses.js';
+import { allowedFrom, findUserSmtp, fromAddressesOf } from './from-addresses.js';
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey, type HeldKey, type StoredAnswer } from './idempotency.js';
 import { acceptMail } from './lifecycle-repository.js';
 import { findMail, type MailRow, type RecipientRow } from './mail-repository.js';
@@ -28,7 +27,8 @@ import { firstRefusal, recordMailFacts } from './record-checks.js';
 import { AUDITED_REFUSALS, recordAudit } from '../compliance/audit-log.js';
 import { consentLocales, fillConsentLinks, insertConsentLink, newConsentLink } from '../compliance/consent-links.js';
 import { checkDataSubjectRequest, personalDataFile, type DsrType } from '../compliance/dsr-export.js';
-import { requirePermission } from '../compliance/permissions.js';
+import { requirePermissionCached } from '../compliance/permissions.js';
+import { readOrg, readOrgFromAddresses, readUser } from '../cache/cached-reads.js';
 import type { ConsentLinkTable } from '../db/schema.js';
 import { checkMailInput, type Address, type MailInput } from './mail-input.js';
 
@@ -117,7 +117,7 @@ export function messageIdHeader(messageId: string, domain: string): string {
 export async function sendMail(ctx: Context, principal: Principal, request: SendMailRequest): Promise<SendMailResult> {
   const { module } = request;
   if (NOT_MAILABLE.has(module.apiName)) throw new AppError('INVALID_MODULE', { details: { resource_path_index: 0 } });
-  const org = await findOrg(ctx.db, principal.orgId);
+  const org = await readOrg(ctx, principal.orgId);
   if (!org) throw new AppError('INVALID_TOKEN');
   // A module the org's edition lacks (free: inventory and custom modules) refuses the whole request.
   if (!editionMailsFrom(org.edition, module)) throw new AppError('FEATURE_NOT_IN_EDITION');
@@ -125,11 +125,11 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
     ? await findRecord(ctx.db, principal.orgId, module.apiName, request.recordId)
     : undefined;
   if (!record) throw new AppError('RELATED_RECORD_NOT_FOUND', { details: { resource_path_index: 1 } });
-  const user = await findUserById(ctx.db, principal.orgId, principal.userId);
+  const user = await readUser(ctx, principal.orgId, principal.userId);
   if (!user) throw new AppError('INVALID_TOKEN');
   // docs/zoho-contract.md §3.3 steps 4–5: the profile's Send Email permission, then the account.
   try {
-    await requirePermission(ctx.db, principal.orgId, user.profile, 'send_email');
+    await requirePermissionCached(ctx, principal.orgId, user.profile, 'send_email');
     if (user.is_confirmed !== 1) throw new AppError('ACCOUNT_NOT_CONFIRMED');
     if (user.is_email_confirmed !== 1) throw new AppError('EMAIL_NOT_CONFIRMED');
   } catch (error) {
@@ -152,7 +152,7 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
       privacyOn: org.privacy_settings === 1,
     });
     const [orgAddresses, smtp] = await Promise.all([
-      listOrgFromAddresses(ctx.db, principal.orgId),
+      readOrgFromAddresses(ctx, principal.orgId),
       findUserSmtp(ctx.db, principal.orgId, principal.userId),
     ]);
     const fromList = fromAddressesOf(user, orgAddresses, smtp);

@@ -25,11 +25,11 @@ export interface Metrics {
   groupCommitBatch(size: number): void;
 }
 
-export function createMetrics(db: Database, clock: Clock, options: { leaseMs: number; process: string }): Metrics {
+export function createMetrics(db: Database, clock: Clock, options: { leaseMs: number; process: string; processMetrics: boolean }): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels({ process: options.process });
-  // The standard names (process_*, nodejs_*), as dashboards expect them.
-  collectDefaultMetrics({ register: registry });
+  // The standard names (process_*, nodejs_*), as dashboards expect them; not for a CLI command.
+  if (options.processMetrics) collectDefaultMetrics({ register: registry });
 
   const httpRequests = new Counter({ name: 'mailroom_http_requests_total', help: 'HTTP requests answered, by method, route template and status (429: rate limited).', labelNames: ['method', 'route', 'status'], registers: [registry] });
   const httpDuration = new Histogram({

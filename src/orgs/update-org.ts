@@ -91,6 +91,7 @@ export async function updateOrg(ctx: Context, input: UpdateOrgInput): Promise<Or
       });
     }
   });
+  ctx.cache.invalidateOrg(org.id); // this process at once; others within CACHE_TTL_SECONDS
   return { ...org, ...changes };
 }
 

@@ -62,5 +62,6 @@ export async function createCustomModule(ctx: Context, input: CreateCustomModule
     created_at: ctx.clock.now(),
   };
   await insertCustomModule(ctx.db, row);
+  ctx.cache.customModules.invalidate(input.orgId);
   return customModule(row);
 }

@@ -1,3 +1,5 @@
+import type { Context } from '../context.js';
+import { readCustomModuleRows } from '../cache/cached-reads.js';
 import type { Database } from '../db/database.js';
 import { findCustomModuleRows, listCustomModuleRows } from './custom-module-repository.js';
 import { customModule, STANDARD_MODULES, type ModuleDefinition } from './modules.js';
@@ -13,6 +15,14 @@ export async function resolveModule(db: Database, orgId: string, segment: string
   if (standard) return standard;
   const rows = await findCustomModuleRows(db, orgId);
   const row = rows.find((r) => r.api_name.toLowerCase() === segment.toLowerCase());
+  return row ? customModule(row) : undefined;
+}
+
+/** `resolveModule` through this process's cache of custom modules (src/cache), for API requests. */
+export async function resolveModuleCached(ctx: Context, orgId: string, segment: string): Promise<ModuleDefinition | undefined> {
+  const standard = STANDARD_BY_LOWER.get(segment.toLowerCase());
+  if (standard) return standard;
+  const row = (await readCustomModuleRows(ctx, orgId)).find((r) => r.api_name.toLowerCase() === segment.toLowerCase());
   return row ? customModule(row) : undefined;
 }
 

@@ -1,15 +1,17 @@
 import type { Context } from '../context.js';
-import { CONSENT_MODULES, privacyOn } from '../compliance/privacy.js';
+import { CONSENT_MODULES } from '../compliance/privacy.js';
 import { emailConsentState } from '../compliance/consent-details.js';
 import type { MailRow, RecipientRow } from '../mail/mail-repository.js';
 import { findRecord, parseData } from '../records/record-repository.js';
 import { clickToken, openToken } from './tracking-token.js';
 import { isTrackable, type HtmlTracking } from './track-html.js';
-import { emailTrackingOfOrg } from './tracking-setting.js';
+import { emailTrackingOn } from './tracking-setting.js';
+import type { DeliveryFacts } from '../delivery/fire-time-checks.js';
 
 /**
- * The tracking of one message (README "Tracking opens and clicks"), read when the message is built
- * for an attempt (delivery/deliver-mail.ts → build-mime.ts), so a change of the setting applies
+ * The tracking of one message (README "Tracking opens and clicks"), read once per attempt with the
+ * other delivery facts (delivery/fire-time-checks.ts `loadDeliveryFacts`) and applied when the
+ * message is built (delivery/deliver-mail.ts → build-mime.ts), so a change of the setting applies
  * from the next attempt on; null when the message is not tracked:
  *
  * - the mail is text, or the org's `email_tracking` is off (orgs/tracking-setting.ts);
@@ -27,12 +29,15 @@ export async function messageTracking(
   ctx: Pick<Context, 'db' | 'config' | 'secrets'>,
   mail: Pick<MailRow, 'org_id' | 'mail_format' | 'module' | 'record_id'>,
   recipients: readonly RecipientRow[],
+  /** The org's settings and the record as this attempt read them (delivery/fire-time-checks.ts). */
+  facts: Pick<DeliveryFacts, 'org' | 'record' | 'recordModule'>,
 ): Promise<HtmlTracking | null> {
   if (mail.mail_format !== 'html') return null;
   const first = [...recipients].filter((r) => r.kind === 'to').sort((a, b) => a.position - b.position)[0];
-  if (!first || !(await emailTrackingOfOrg(ctx.db, mail.org_id))) return null;
-  if (CONSENT_MODULES.has(mail.module) && (await privacyOn(ctx.db, mail.org_id))) {
-    const record = await findRecord(ctx.db, mail.org_id, mail.module, mail.record_id);
+  if (!first || !(facts.org ? emailTrackingOn(facts.org) : false)) return null;
+  if (CONSENT_MODULES.has(mail.module) && facts.org?.privacy_settings === 1) {
+    // The record as the attempt read it (a Lead or Contact: its module's own name); looked up here only otherwise.
+    const record = facts.recordModule === mail.module ? facts.record : await findRecord(ctx.db, mail.org_id, mail.module, mail.record_id);
     const state = record ? emailConsentState(parseData(record)) : 'not_required';
     if (state !== 'not_required' && state !== 'granted') return null;
   }

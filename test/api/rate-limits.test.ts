@@ -22,7 +22,9 @@ const creditHeaders = (headers: Record<string, unknown>) => ({
   dayRemaining: headers['x-ratelimit-day-remaining'],
 });
 
+/** Credits in the database, once this process has written what it counted in memory (api-credit-counter.ts). */
 const creditsUsed = async (app: TestApp, orgId: string): Promise<number> => {
+  await app.app.apiCredits.flush();
   const rows = await app.app.db.selectFrom('api_credit_usage').select('used').where('org_id', '=', orgId).execute();
   return rows.reduce((sum, r) => sum + Number(r.used), 0);
 };

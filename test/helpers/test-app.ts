@@ -167,3 +167,18 @@ export function describeEachDatabase(name: string, body: (get: () => TestApp, ki
 export function json(response: LightMyRequestResponse): any {
   return JSON.parse(response.body);
 }
+
+/**
+ * Reads until `done` holds or `withinMs` has passed, and returns the last read. For a change made
+ * by ANOTHER process (the CLI): this process's caches see it within CACHE_TTL_SECONDS
+ * (docs/operations.md, "Caches and API credits across processes").
+ */
+export async function eventually<T>(withinMs: number, read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + withinMs;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    value = await read();
+  }
+  return value;
+}
