@@ -93,15 +93,15 @@ export async function listRecordEmails(
   const [mails, replies] = await Promise.all([
     listMailsOfRecord(ctx.db, principal.orgId, recordId, {
       ...(type === 'scheduled_in_crm' ? { scheduled: true, states: ['queued'] as const } : {}),
-      ...(type === 'sent_from_crm' ? { states: ['sending', 'done', 'queued'] as const } : {}),
+      // In SQL, not after the page is read: a record with many scheduled mails still gets full pages.
+      ...(type === 'sent_from_crm' ? { states: ['sending', 'done', 'queued'] as const, started: true } : {}),
       ...(before ? { before: { createdAt: before.at, messageId: before.id } } : {}),
       limit: EMAILS_PAGE_SIZE + 1,
     }),
     withReplies ? listRepliesOfRecord(ctx.db, principal.orgId, recordId, { ...(before ? { before } : {}), limit: EMAILS_PAGE_SIZE + 1 }) : Promise.resolve([]),
   ]);
-  const shownMails = type === 'sent_from_crm' ? mails.filter((m) => m.scheduled_at === null || m.attempts > 0) : mails;
   const page: Entry[] = [
-    ...shownMails.map((mail) => ({ at: mail.created_at, id: mail.message_id, mail })),
+    ...mails.map((mail) => ({ at: mail.created_at, id: mail.message_id, mail })),
     ...replies.map((reply) => ({ at: reply.received_at, id: reply.id, reply })),
   ]
     .sort(newestFirst)

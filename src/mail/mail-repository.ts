@@ -32,7 +32,14 @@ export async function listMailsOfRecord(
   db: Database,
   orgId: string,
   recordId: string,
-  options: { states?: readonly MailRow['state'][]; scheduled?: boolean; before?: { createdAt: number; messageId: string }; limit: number },
+  options: {
+    states?: readonly MailRow['state'][];
+    scheduled?: boolean;
+    /** Only mails that went, or are going, out: not scheduled, or attempted at least once (`sent_from_crm`). */
+    started?: boolean;
+    before?: { createdAt: number; messageId: string };
+    limit: number;
+  },
 ): Promise<MailRow[]> {
   const half = (filedAs: 'record' | 'linked') => {
     let query = db.selectFrom('mails').selectAll().where('org_id', '=', orgId);
@@ -41,6 +48,7 @@ export async function listMailsOfRecord(
     if (options.scheduled !== undefined) {
       query = options.scheduled ? query.where('scheduled_at', 'is not', null) : query.where('scheduled_at', 'is', null);
     }
+    if (options.started) query = query.where((eb) => eb.or([eb('scheduled_at', 'is', null), eb('attempts', '>', 0)]));
     if (options.before) {
       const { createdAt, messageId } = options.before;
       // created_at <= …: the index range starts at the cursor (the OR alone would be a filter).

@@ -86,4 +86,27 @@ for (const kind of DATABASE_KINDS) describe(`Emails related list in page order f
     assert.deepEqual(scheduledPages.flat(), [...filed].filter((m) => m.scheduled).sort(newestFirst).map((m) => m.id));
     assert.ok(scheduledPages.flat().length >= 4);
   });
+
+  test('type=sent_from_crm pages are full although newer mails are scheduled and not yet sent (the filter is part of the query)', async () => {
+    const org = await app.createOrg({ scopes: ALL_SCOPES });
+    const from = json(await app.api('GET', '/crm/v8/users?type=CurrentUser', org.token)).users[0].email as string;
+    const leadId = json(await app.api('POST', '/crm/v8/Leads', org.token, { data: [{ Last_Name: 'Busy', Email: 'busy@example.com' }] })).data[0].details.id as string;
+    const send = async (subject: string, scheduled: boolean) => {
+      clock.advance(1);
+      const item = { from: { email: from }, to: [{ email: 'busy@example.com' }], subject, ...(scheduled ? { scheduled_time: new Date(clock.now() + 86_400_000).toISOString() } : {}) };
+      const response = await app.api('POST', `/crm/v8/Leads/${leadId}/actions/send_mail`, org.token, { data: [item] });
+      assert.equal(response.statusCode, 200, response.body);
+    };
+    for (let i = 0; i < 11; i++) await send(`Now ${i}`, false);
+    // Newer than all of them: twelve scheduled mails, which sent_from_crm leaves out.
+    for (let i = 0; i < 12; i++) await send(`Later ${i}`, true);
+    const first = await app.api('GET', `/crm/v8/Leads/${leadId}/Emails?type=sent_from_crm`, org.token);
+    assert.equal(first.statusCode, 200, 'not an empty page');
+    const body = json(first);
+    assert.deepEqual(body.Emails.map((e: { subject: string }) => e.subject), Array.from({ length: 10 }, (_, i) => `Now ${10 - i}`));
+    assert.equal(body.info.more_records, true);
+    const second = json(await app.api('GET', `/crm/v8/Leads/${leadId}/Emails?type=sent_from_crm&index=${body.info.next_index}`, org.token));
+    assert.deepEqual(second.Emails.map((e: { subject: string }) => e.subject), ['Now 0']);
+    assert.equal(second.info.more_records, false);
+  });
 });
