@@ -27,6 +27,13 @@ export const str = (values: Values, key: string): string | undefined => {
   return typeof value === 'string' ? value : undefined;
 };
 
+/** A string option that must be given (not blank): UsageError otherwise. */
+export const required = (values: Values, key: string): string => {
+  const value = str(values, key);
+  if (value === undefined || value.trim() === '') throw new UsageError(`--${key} is required`);
+  return value;
+};
+
 /** `--org ID`, or the first org when there is exactly one obvious choice. */
 export async function resolveOrg(app: App, values: Values): Promise<OrgRow> {
   const id = str(values, 'org') ?? str(values, 'id');

@@ -36,17 +36,8 @@ import { resolveOrg } from './command-kit.js';
 import { dkimCommands } from './dkim.js';
 
 export { CommandFailed, UsageError, type Command, type CommandOutput, type Values } from './command-kit.js';
-import { UsageError, type Command, type CommandOutput, type Values } from './command-kit.js';
+import { required, str, UsageError, type Command, type CommandOutput, type Values } from './command-kit.js';
 
-const str = (values: Values, key: string): string | undefined => {
-  const value = values[key];
-  return typeof value === 'string' ? value : undefined;
-};
-const required = (values: Values, key: string): string => {
-  const value = str(values, key);
-  if (value === undefined || value.trim() === '') throw new UsageError(`--${key} is required`);
-  return value;
-};
 const bool = (values: Values, key: string): boolean | undefined => {
   const value = str(values, key);
   if (value === undefined) return undefined;

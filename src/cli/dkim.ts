@@ -1,12 +1,7 @@
 import { createDkimKey, listDkimKeyViews, removeDkimKey, rotateDkimKey, type DkimAlgorithmOption, type DkimKeyView } from '../dkim/dkim-keys.js';
-import { resolveOrg, str, UsageError, type Command, type Values } from './command-kit.js';
+import { required, resolveOrg, str, UsageError, type Command, type Values } from './command-kit.js';
 
 /** `mailroom dkim …`: an org's DKIM keys (docs/operations.md "DKIM"). */
-const need = (values: Values, key: string): string => {
-  const value = str(values, key);
-  if (value === undefined || value.trim() === '') throw new UsageError(`--${key} is required`);
-  return value;
-};
 const algorithmOf = (values: Values): DkimAlgorithmOption | undefined => {
   const value = str(values, 'algorithm');
   if (value === undefined) return undefined;
@@ -34,7 +29,7 @@ export const dkimCommands: Command[] = [
       const org = await resolveOrg(app, values);
       const selector = str(values, 'selector');
       const algorithm = algorithmOf(values);
-      const key = await createDkimKey(app, { orgId: org.id, domain: need(values, 'domain'), ...(selector ? { selector } : {}), ...(algorithm ? { algorithm } : {}) });
+      const key = await createDkimKey(app, { orgId: org.id, domain: required(values, 'domain'), ...(selector ? { selector } : {}), ...(algorithm ? { algorithm } : {}) });
       return { ...shown(key), publish: `${key.dns.name}. IN TXT "${key.dns.value}"` };
     },
   },
@@ -57,7 +52,7 @@ export const dkimCommands: Command[] = [
       const org = await resolveOrg(app, values);
       const selector = str(values, 'selector');
       const algorithm = algorithmOf(values);
-      const { created, signing } = await rotateDkimKey(app, { orgId: org.id, domain: need(values, 'domain'), ...(selector ? { selector } : {}), ...(algorithm ? { algorithm } : {}) });
+      const { created, signing } = await rotateDkimKey(app, { orgId: org.id, domain: required(values, 'domain'), ...(selector ? { selector } : {}), ...(algorithm ? { algorithm } : {}) });
       return { created: shown(created), publish: `${created.dns.name}. IN TXT "${created.dns.value}"`, signing: signing.map((k) => k.selector) };
     },
   },
@@ -68,8 +63,8 @@ export const dkimCommands: Command[] = [
     options: { org: { type: 'string' }, domain: { type: 'string' }, selector: { type: 'string' } },
     async run(app, values) {
       const org = await resolveOrg(app, values);
-      const domain = need(values, 'domain');
-      const selector = need(values, 'selector');
+      const domain = required(values, 'domain');
+      const selector = required(values, 'selector');
       await removeDkimKey(app, { orgId: org.id, domain, selector });
       return { deleted: true, domain: domain.toLowerCase(), selector };
     },

@@ -12,7 +12,7 @@ import { webhookDeliveryDetailJson, webhookDeliveryJson, webhookEndpointJson } f
 import type { Principal } from '../context.js';
 import { AppError } from '../errors.js';
 import { listUsers } from '../users/user-repository.js';
-import { resolveOrg, str, UsageError, type Command, type Values } from './command-kit.js';
+import { required, resolveOrg, str, UsageError, type Command, type Values } from './command-kit.js';
 
 /**
  * `mailroom webhook …` (README "Webhooks", docs/cli.md): the org's webhook endpoints through the
@@ -36,12 +36,6 @@ const eventId = (values: Values): string => {
   const id = str(values, 'event');
   if (id === undefined || id.trim() === '') throw new UsageError('the event id is required');
   return id;
-};
-
-const required = (values: Values, key: string): string => {
-  const value = str(values, key);
-  if (value === undefined || value.trim() === '') throw new UsageError(`--${key} is required`);
-  return value;
 };
 
 /** The org (`--org`, else the first) and who acts: `--user ID|EMAIL`, else its first administrator (the use-cases refuse anyone else). */
