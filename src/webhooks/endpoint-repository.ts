@@ -142,31 +142,22 @@ export async function listMessageAttempts(db: Database, endpointId: string, even
  * statement; undefined when nothing was changed (no such message, or the endpoint is disabled).
  */
 export async function markMessageDueAgain(db: Database, orgId: string, endpointId: string, eventId: string, now: number): Promise<WebhookMessageRow | undefined> {
-  return inTransaction(db, async (tx) => {
-    const updated = await tx
-      .updateTable('webhook_messages')
-      .set({ state: 'pending', due_at: now, lease_owner: null, lease_until: null, delivered_at: null })
-      .where('org_id', '=', orgId)
-      .where('endpoint_id', '=', endpointId)
-      .where('event_id', '=', eventId)
-      .where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('webhook_endpoints')
-            .select('webhook_endpoints.id')
-            .where('webhook_endpoints.id', '=', endpointId)
-            .where('webhook_endpoints.org_id', '=', orgId)
-            .where('webhook_endpoints.enabled', '=', 1),
-        ),
-      )
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 0) return undefined;
-    return tx
-      .selectFrom('webhook_messages')
-      .selectAll()
-      .where('org_id', '=', orgId)
-      .where('endpoint_id', '=', endpointId)
-      .where('event_id', '=', eventId)
-      .executeTakeFirstOrThrow();
-  });
+  return db
+    .updateTable('webhook_messages')
+    .set({ state: 'pending', due_at: now, lease_owner: null, lease_until: null, delivered_at: null })
+    .where('org_id', '=', orgId)
+    .where('endpoint_id', '=', endpointId)
+    .where('event_id', '=', eventId)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('webhook_endpoints')
+          .select('webhook_endpoints.id')
+          .where('webhook_endpoints.id', '=', endpointId)
+          .where('webhook_endpoints.org_id', '=', orgId)
+          .where('webhook_endpoints.enabled', '=', 1),
+      ),
+    )
+    .returningAll()
+    .executeTakeFirst();
 }
