@@ -82,8 +82,11 @@ export async function createDkimKey(ctx: Context, input: CreateDkimKeyInput): Pr
   const option = input.algorithm ?? 'rsa-2048';
   if (!(option in DKIM_ALGORITHMS)) throw new AppError('INVALID_DATA', { details: { api_name: 'algorithm', supported_values: Object.keys(DKIM_ALGORITHMS) } });
   const algorithm = DKIM_ALGORITHMS[option];
+  // A selector we choose is free already; one given is checked (the unique index backs both).
   const selector = input.selector === undefined ? await freshSelector(ctx, domain) : checkSelector(input.selector);
-  if (await dkimSelectorTaken(ctx.db, domain, selector)) throw new AppError('ALREADY_EXISTS', { details: { api_name: 'selector', selector } });
+  if (input.selector !== undefined && (await dkimSelectorTaken(ctx.db, domain, selector))) {
+    throw new AppError('ALREADY_EXISTS', { details: { api_name: 'selector', selector } });
+  }
   const { privateKey, publicKey } = generate(algorithm);
   const row: DkimKeyRow = {
     id: ctx.ids.next(),
