@@ -31,6 +31,7 @@ import { requirePermissionCached } from '../compliance/permissions.js';
 import { readOrg, readOrgFromAddresses, readUser } from '../cache/cached-reads.js';
 import type { ConsentLinkTable } from '../db/schema.js';
 import { checkMailInput, type Address, type MailInput } from './mail-input.js';
+import { eventGateFor } from '../webhooks/event-gate.js';
 
 /** Modules send_mail serves (docs/zoho-contract.md §3.1); Products cannot be mailed. */
 const NOT_MAILABLE = new Set(['Products', 'Data_Subject_Requests']);
@@ -156,6 +157,7 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
       findUserSmtp(ctx.db, principal.orgId, principal.userId),
     ]);
     const fromList = fromAddressesOf(user, orgAddresses, smtp);
+    const events = await eventGateFor(ctx, principal.orgId);
     const mergeContext = mergeContextLoader(ctx, principal, module, record.id);
 
     const results: Decided[] = [];
@@ -226,7 +228,7 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
       }
       for (const { mail, recipients, files, generated, consentLink, templateId, inventoryTemplateId } of accepted) {
         if (generated) await insertFile(tx, generated.row);
-        await acceptMail(tx, mail, recipients);
+        await acceptMail(tx, mail, recipients, events);
         if (consentLink) await insertConsentLink(tx, consentLink);
         await insertMailAttachments(tx, files);
         if (templateId) await markTemplateUsed(tx, principal.orgId, templateId, now);
