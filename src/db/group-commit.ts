@@ -22,9 +22,13 @@ import { dialectOf, type Database } from './database.js';
  * more alone, in a transaction of its own, after its batch: a batch never turns a request that
  * would have succeeded alone into a failure. A work must therefore be re-runnable: it writes only
  * through `tx` and keeps nothing from a run that failed.
+ *
+ * `batch.beforeCommit(key, step)` asks for `step` to run once per transaction, after every work
+ * and right before the COMMIT, however many works of the batch ask with the same key (send_mail's
+ * wake-up NOTIFY: one per commit, not one per mail). A work that fails takes its requests with it.
  */
 export interface GroupCommit {
-  run<T>(work: (tx: Database) => Promise<T>): Promise<T>;
+  run<T>(work: (tx: Database, batch: BatchScope) => Promise<T>): Promise<T>;
   /** Resolves when nothing is queued or committing (shutdown, tests). */
   idle(): Promise<void>;
 }
@@ -36,7 +40,27 @@ export type GroupCommitOptions = Readonly<{
   onBatch?: (size: number) => void;
 }>;
 
-type Item = { work: (tx: Database) => Promise<unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void };
+export interface BatchScope {
+  beforeCommit(key: string, step: (tx: Database) => Promise<void>): void;
+}
+
+type Step = (tx: Database) => Promise<void>;
+type Item = { work: (tx: Database, batch: BatchScope) => Promise<unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void };
+
+/** A work's `beforeCommit` requests, kept apart until it has succeeded. */
+function scopeOf(): BatchScope & { steps: Map<string, Step> } {
+  const steps = new Map<string, Step>();
+  return {
+    steps,
+    beforeCommit(key, step) {
+      if (!steps.has(key)) steps.set(key, step);
+    },
+  };
+}
+
+async function runSteps(tx: Database, steps: ReadonlyMap<string, Step>): Promise<void> {
+  for (const step of steps.values()) await step(tx);
+}
 
 /** The outcome of one work inside its batch. */
 type Ran = { ok: true; value: unknown } | { ok: false; error: unknown; alone: boolean };
@@ -81,7 +105,9 @@ export function createGroupCommit(db: Database, options: GroupCommitOptions): Gr
       const [item] = batch;
       try {
         const value = await db.transaction().execute(async (tx) => {
-          const value = await item!.work(tx);
+          const scope = scopeOf();
+          const value = await item!.work(tx, scope);
+          await runSteps(tx, scope.steps);
           faultPoint('api.batch_before_commit');
           return value;
         });
@@ -96,12 +122,15 @@ export function createGroupCommit(db: Database, options: GroupCommitOptions): Gr
     try {
       ran = await db.transaction().execute(async (tx) => {
         const results: Ran[] = [];
+        const steps = new Map<string, Step>();
         for (const [index, item] of batch.entries()) {
           const name = sql.raw(`gc_${index}`);
           await sql`savepoint ${name}`.execute(tx);
           try {
-            const value = await item.work(tx);
+            const scope = scopeOf();
+            const value = await item.work(tx, scope);
             await sql`release savepoint ${name}`.execute(tx);
+            for (const [key, step] of scope.steps) if (!steps.has(key)) steps.set(key, step);
             results.push({ ok: true, value });
           } catch (error) {
             await sql`rollback to savepoint ${name}`.execute(tx);
@@ -109,6 +138,7 @@ export function createGroupCommit(db: Database, options: GroupCommitOptions): Gr
             results.push({ ok: false, error, alone: !isOwnRefusal(error) });
           }
         }
+        await runSteps(tx, steps);
         faultPoint('api.batch_before_commit');
         return results;
       });
@@ -129,7 +159,7 @@ export function createGroupCommit(db: Database, options: GroupCommitOptions): Gr
   }
 
   return {
-    run<T>(work: (tx: Database) => Promise<T>): Promise<T> {
+    run<T>(work: (tx: Database, batch: BatchScope) => Promise<T>): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
         schedule();

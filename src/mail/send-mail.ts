@@ -200,7 +200,7 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
     // Group commit (src/db/group-commit.ts): concurrent acceptances share one transaction and one
     // durable commit, each in its own savepoint; this resolves only after the commit holding it.
     // The work is re-runnable (a batch that cannot commit runs it again alone).
-    const outcome = await ctx.commits.run(async (tx) => {
+    const outcome = await ctx.commits.run(async (tx, batch) => {
       // The daily quota is reserved in this same transaction, one atomic statement per mail, so
       // concurrent requests in any number of processes can never send past the limit. A mail
       // counts on the org-local day it goes (its scheduled day, if scheduled).
@@ -236,7 +236,7 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
       }
       if (accepted.length > 0) {
         if (held) await completeIdempotencyKey(tx, principal.orgId, held, request.idempotency!.answer(mails));
-        await ctx.wakeup.notifyInTransaction(tx);
+        batch.beforeCommit('wakeup', (batchTx) => ctx.wakeup.notifyInTransaction(batchTx));
         faultPoint('api.in_tx');
       }
       return { mails, accepted: accepted.length, quota };

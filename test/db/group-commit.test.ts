@@ -51,6 +51,27 @@ for (const kind of DATABASE_KINDS) {
       await commits.idle();
     });
 
+    test('a step asked for by several works of a batch runs once, before the commit; a failed work\'s request goes with it', async () => {
+      const commits = createGroupCommit(db, { maxBatch: 64, maxConcurrent: 1 });
+      let stepRuns = 0;
+      const step = async (tx: Database) => {
+        stepRuns += 1;
+        await insert(tx, `c-step-${stepRuns}`);
+      };
+      const results = await Promise.allSettled([
+        commits.run(async (tx, batch) => (await insert(tx, 'c-1'), batch.beforeCommit('wake', step))),
+        commits.run(async (tx, batch) => {
+          batch.beforeCommit('only-failed', async (t) => void (await insert(t, 'c-failed')));
+          throw new AppError('INVALID_DATA');
+        }),
+        commits.run(async (tx, batch) => (await insert(tx, 'c-2'), batch.beforeCommit('wake', step))),
+      ]);
+      assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+      assert.equal(stepRuns, 1);
+      assert.deepEqual(await stored('c-'), ['c-1', 'c-2', 'c-step-1'], 'the step ran in the batch\'s transaction; the failed work\'s did not');
+      await commits.idle();
+    });
+
     test('a queue longer than the batch bound forms several batches, each committed before its callers are answered', async () => {
       const sizes: number[] = [];
       const commits = createGroupCommit(db, { maxBatch: 4, maxConcurrent: 1, onBatch: (size) => sizes.push(size) });
