@@ -13,8 +13,12 @@ import { dialectOf, type Database } from './database.js';
  * in parallel and whose WAL flushes group concurrent commits again). Under load, work arriving
  * while a batch commits forms the next batch: the more requests wait, the more share a commit.
  *
- * Each work runs in its own SAVEPOINT: one that throws is rolled back to it and fails alone, with
- * its own error; the others commit. `run` resolves only after the COMMIT that holds the work's
+ * With `savepoints` (SQLite's default, where a savepoint costs no round trip) each work runs in its
+ * own SAVEPOINT: one that throws is rolled back to it and fails alone, with its own error; the
+ * others commit. Without (PostgreSQL's default: two round trips a work, while the batch holds the
+ * org's daily-quota row) a work that throws rolls the whole batch back and every work of it runs
+ * again alone: the same answers, at the price of a re-run in the rare case of a refusal inside the
+ * commit step. `run` resolves only after the COMMIT that holds the work's
  * writes (never before: an answer that says "accepted" is durable, docs/reliability.md P1); if the
  * commit fails, or the process dies before it, nothing of the batch was written and every caller
  * gets an error (or no answer). A work that fails with a database error other than its own
@@ -36,6 +40,8 @@ export interface GroupCommit {
 export type GroupCommitOptions = Readonly<{
   maxBatch: number;
   maxConcurrent: number;
+  /** Each work in a savepoint of its own (see above); default: on SQLite only. */
+  savepoints?: boolean;
   /** Called after each batch's commit with its size (metrics). */
   onBatch?: (size: number) => void;
 }>;
@@ -118,6 +124,10 @@ export function createGroupCommit(db: Database, options: GroupCommitOptions): Gr
       }
       return;
     }
+    if (!(options.savepoints ?? dialectOf(db) === 'sqlite')) {
+      await commitWithoutSavepoints(batch);
+      return;
+    }
     let ran: Ran[];
     try {
       ran = await db.transaction().execute(async (tx) => {
@@ -156,6 +166,30 @@ export function createGroupCommit(db: Database, options: GroupCommitOptions): Gr
       else if (result.alone) void commitBatch([item]);
       else item.reject(result.error);
     }
+  }
+
+  /** The whole batch or nothing: any failure re-runs every work alone. */
+  async function commitWithoutSavepoints(batch: Item[]): Promise<void> {
+    let values: unknown[];
+    try {
+      values = await db.transaction().execute(async (tx) => {
+        const results: unknown[] = [];
+        const steps = new Map<string, Step>();
+        for (const item of batch) {
+          const scope = scopeOf();
+          results.push(await item.work(tx, scope));
+          for (const [key, step] of scope.steps) if (!steps.has(key)) steps.set(key, step);
+        }
+        await runSteps(tx, steps);
+        faultPoint('api.batch_before_commit');
+        return results;
+      });
+    } catch {
+      await Promise.all(batch.map((item) => commitBatch([item])));
+      return;
+    }
+    options.onBatch?.(batch.length);
+    for (const [index, item] of batch.entries()) item.resolve(values[index]);
   }
 
   return {
