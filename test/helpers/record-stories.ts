@@ -3,7 +3,7 @@ import { createInboundProcessor, type InboundProcessor } from '../../src/inbound
 import { startInboundListener, type InboundListener } from '../../src/inbound/inbound-listener.js';
 import { createWorker, type Worker } from '../../src/delivery/worker.js';
 import { createUser } from '../../src/users/create-user.js';
-import { dsnMessage, sendRaw } from './reports.js';
+import { arfComplaint, dsnMessage, sendRaw } from './reports.js';
 import { startSmtpSink, type ReceivedMessage, type SmtpSink } from './smtp-sink.js';
 import { ALL_SCOPES, json, startTestApp, type DatabaseKind, type TestApp, type TestOrg } from './test-app.js';
 
@@ -26,7 +26,7 @@ export type StoryWorld = {
   adminEmail: string;
   /** A UI user with a password (admin profile). */
   userEmail: string;
-  /** Ann's Lead: opened, replied (in a thread with a follow-up), late-bounced cc, deferred cc, scheduled and cancelled mails. */
+  /** Ann's Lead: opened then complained (spam report), replied (in a thread with a follow-up), late-bounced cc, deferred cc, scheduled and cancelled mails. */
   annId: string;
   /** Fay's Lead: her address `full@example.com` bounced softly and is blocked (can be unblocked). */
   fayId: string;
@@ -132,6 +132,10 @@ export async function openStoryWorld(kind: DatabaseKind): Promise<StoryWorld> {
   const cancelled = await send(annId, { to: [{ email: 'ann@example.com' }], subject: 'Never mind', scheduled_time: inTwoDays });
   const cancel = await testApp.api('POST', `/crm/v8/Leads/${annId}/Emails/${cancelled}/actions/cancel`, org.token);
   assert.equal(cancel.statusCode, 200, cancel.body);
+
+  // Last (it opts Ann out): she reports "Your quote" as spam.
+  const quote = received('Your quote');
+  await inbound('bounces@bounce.test', arfComplaint({ to: 'bounces@bounce.test', returnPath: quote.envelopeFrom, recipient: 'ann@example.com', originalMessageId: `${opened}@mail.test` }));
 
   return {
     testApp,
