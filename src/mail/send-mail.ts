@@ -31,6 +31,7 @@ import { requirePermissionCached } from '../compliance/permissions.js';
 import { readOrg, readOrgFromAddresses, readUser } from '../cache/cached-reads.js';
 import type { ConsentLinkTable } from '../db/schema.js';
 import { checkMailInput, type Address, type MailInput } from './mail-input.js';
+import { eventGateFor } from '../webhooks/event-gate.js';
 
 /** Modules send_mail serves (docs/zoho-contract.md §3.1); Products cannot be mailed. */
 const NOT_MAILABLE = new Set(['Products', 'Data_Subject_Requests']);
@@ -156,6 +157,7 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
       findUserSmtp(ctx.db, principal.orgId, principal.userId),
     ]);
     const fromList = fromAddressesOf(user, orgAddresses, smtp);
+    const events = await eventGateFor(ctx, principal.orgId);
     const mergeContext = mergeContextLoader(ctx, principal, module, record.id);
 
     const results: Decided[] = [];
@@ -198,7 +200,7 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
     // Group commit (src/db/group-commit.ts): concurrent acceptances share one transaction and one
     // durable commit, each in its own savepoint; this resolves only after the commit holding it.
     // The work is re-runnable (a batch that cannot commit runs it again alone).
-    const outcome = await ctx.commits.run(async (tx) => {
+    const outcome = await ctx.commits.run(async (tx, batch) => {
       // The daily quota is reserved in this same transaction, one atomic statement per mail, so
       // concurrent requests in any number of processes can never send past the limit. A mail
       // counts on the org-local day it goes (its scheduled day, if scheduled).
@@ -226,7 +228,7 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
       }
       for (const { mail, recipients, files, generated, consentLink, templateId, inventoryTemplateId } of accepted) {
         if (generated) await insertFile(tx, generated.row);
-        await acceptMail(tx, mail, recipients);
+        await acceptMail(tx, mail, recipients, events);
         if (consentLink) await insertConsentLink(tx, consentLink);
         await insertMailAttachments(tx, files);
         if (templateId) await markTemplateUsed(tx, principal.orgId, templateId, now);
@@ -234,7 +236,7 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
       }
       if (accepted.length > 0) {
         if (held) await completeIdempotencyKey(tx, principal.orgId, held, request.idempotency!.answer(mails));
-        await ctx.wakeup.notifyInTransaction(tx);
+        batch.beforeCommit('wakeup', (batchTx) => ctx.wakeup.notifyInTransaction(batchTx));
         faultPoint('api.in_tx');
       }
       return { mails, accepted: accepted.length, quota };
