@@ -16,12 +16,12 @@ const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-c
 /** WCAG 2.0/2.1/2.2 levels A and AA, and Deque's best practices. */
 export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] as const;
 
-/** Runs axe on the page as it is now; returns its whole result. */
+/** Runs axe on the page as it is now (every node of a violation; other results name one node each, which is faster). */
 export async function runAxe(page: Page): Promise<AxeResults> {
   const loaded = await page.evaluate('typeof window.axe === "object"');
   if (!loaded) await page.evaluate(AXE_SOURCE);
   return (await page.evaluate(
-    `window.axe.run(document, { runOnly: { type: 'tag', values: ${JSON.stringify(AXE_TAGS)} }, iframes: false, resultTypes: ['violations', 'passes'] })`,
+    `window.axe.run(document, { runOnly: { type: 'tag', values: ${JSON.stringify(AXE_TAGS)} }, iframes: false, resultTypes: ['violations'] })`,
   )) as AxeResults;
 }
 

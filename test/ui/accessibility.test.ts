@@ -111,7 +111,6 @@ describe('accessibility: axe-core finds no violation on any UI page', () => {
     await expectNoAxeViolations(page, 'record with every details element open');
     await check(`/ui/records/Leads/${world.fayId}`, 'record with a soft-bounced, blocked address');
     await check(`/ui/records/Leads/${world.gilId}`, 'record with a hard-bounced address');
-    await check(`/ui/records/Leads/${world.annId}?notice=sent`, 'record with a notice');
   });
 
   // The compose page is being rewritten with a rich-text editor (issue 18 item 1): this case is
