@@ -10,7 +10,7 @@ import { ALL_SCOPES, json, startTestApp, type DatabaseKind, type TestApp, type T
 /**
  * A record whose mails have lived every kind of story, made the way they happen: the API sends,
  * the worker delivers to a real SMTP sink (which bounces `gone@` at once, `full@` softly and defers
- * `busy@`), a browser fetches the tracking pixel, a DSN arrives late and a person replies through
+ * `busy@`), a browser fetches the tracking pixel and follows a tracked link, a DSN arrives late and a person replies through
  * the inbound listener. For the record page's timeline and the accessibility test.
  */
 export const STORY_PASSWORD = 'correct horse battery staple';
@@ -26,7 +26,7 @@ export type StoryWorld = {
   adminEmail: string;
   /** A UI user with a password (admin profile). */
   userEmail: string;
-  /** Ann's Lead: opened then complained (spam report), replied (in a thread with a follow-up), late-bounced cc, deferred cc, scheduled and cancelled mails. */
+  /** Ann's Lead: opened, clicked, then complained (spam report); replied (in a thread with a follow-up), late-bounced cc, deferred cc, scheduled and cancelled mails. */
   annId: string;
   /** Fay's Lead: her address `full@example.com` bounced softly and is blocked (can be unblocked). */
   fayId: string;
@@ -84,7 +84,7 @@ export async function openStoryWorld(kind: DatabaseKind): Promise<StoryWorld> {
   };
 
   // Opened twice by a person's browser (the pixel).
-  const opened = await send(annId, { to: [{ email: 'ann@example.com' }], subject: 'Your quote' });
+  const opened = await send(annId, { to: [{ email: 'ann@example.com' }], subject: 'Your quote', content: '<p>Hello, here is <a href="https://shop.example.com/quote">your quote</a>.</p>' });
   // Replied; a cc that bounces later (DSN); a cc that is deferred.
   const replied = await send(annId, {
     to: [{ email: 'ann@example.com' }],
@@ -101,6 +101,10 @@ export async function openStoryWorld(kind: DatabaseKind): Promise<StoryWorld> {
     const fetched = await testApp.inject({ method: 'GET', url: pixel, headers: { 'user-agent': BROWSER_UA }, remoteAddress: '198.51.100.7' });
     assert.equal(fetched.statusCode, 200);
   }
+  const link = /<a href="[^"]*(\/t\/c\/[^"]+)"/.exec(String(received('Your quote').parsed.html))?.[1];
+  assert.ok(link, 'the link is tracked');
+  const clicked = await testApp.inject({ method: 'GET', url: link.replace(/&amp;/g, '&'), headers: { 'user-agent': BROWSER_UA }, remoteAddress: '198.51.100.7' });
+  assert.equal(clicked.statusCode, 302, clicked.body);
 
   const meeting = received('Meeting next week', 'late@example.com');
   await inbound(

@@ -53,16 +53,17 @@ for (const kind of DATABASE_KINDS) {
       await world?.close();
     });
 
-    test('an opened mail: accepted, sent, then opened 2 times with the last time, then a spam complaint', async () => {
+    test('an opened mail: accepted, sent, then opened 2 times with the last time, clicked once, then a spam complaint', async () => {
       await page.goto(`${base}/ui/records/Leads/${world.annId}`);
       const steps = await storyOf(mailRow(page, 'Your quote'), 'ann@example.com');
       assert.match(steps[0]!, /^\d{4}-\d\d-\d\d \d\d:\d\d .* accepted$/);
       const sent = indexOf(steps, /\bsent$/);
       const opened = indexOf(steps, /opened 2 times, last \d{4}-\d\d-\d\d \d\d:\d\d/);
       assert.ok(sent > 0 && opened > sent, steps.join(' | '));
+      assert.ok(indexOf(steps, /clicked 1 time$/) > opened, steps.join(' | '));
       // Then she reported it as spam: the complaint, after the opens.
       assert.ok(indexOf(steps, /complained \(reported the mail as spam: abuse\); the address opted out/) > opened, steps.join(' | '));
-      assert.match(await mailRow(page, 'Your quote').innerText(), /ann@example\.com\s*opened — 2 opens, last/);
+      assert.match(await mailRow(page, 'Your quote').innerText(), /ann@example\.com\s*clicked — 2 opens, 1 click, last/);
     });
 
     test('a replied mail: the reply inline in the sandboxed frame; its cc bounced later (DSN) with category and reason; another cc deferred with the next attempt; grouped with its follow-up', async () => {
