@@ -47,25 +47,43 @@ export type GroupCommitOptions = Readonly<{
 }>;
 
 export interface BatchScope {
+  /**
+   * Runs `step` once in this transaction, after every work and before the COMMIT, however many
+   * works ask with the same `key` (steps run in the order of their keys: the same lock order in
+   * every batch). A step that throws rolls the batch back and its works run again alone.
+   */
   beforeCommit(key: string, step: (tx: Database) => Promise<void>): void;
+  /**
+   * True when the works of this transaction commit all together or run again alone (more than
+   * one work, no savepoints): a work may then defer a check to a `beforeCommit` step that throws
+   * when it fails. Alone, or with savepoints, false: each work decides for itself.
+   */
+  readonly together: boolean;
+  /** State the works of this transaction share, made by the first that asks for `key`. */
+  shared<T>(key: string, create: () => T): T;
 }
 
 type Step = (tx: Database) => Promise<void>;
 type Item = { work: (tx: Database, batch: BatchScope) => Promise<unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void };
 
 /** A work's `beforeCommit` requests, kept apart until it has succeeded. */
-function scopeOf(): BatchScope & { steps: Map<string, Step> } {
+function scopeOf(together = false, state = new Map<string, unknown>()): BatchScope & { steps: Map<string, Step> } {
   const steps = new Map<string, Step>();
   return {
     steps,
+    together,
     beforeCommit(key, step) {
       if (!steps.has(key)) steps.set(key, step);
+    },
+    shared<T>(key: string, create: () => T): T {
+      if (!state.has(key)) state.set(key, create());
+      return state.get(key) as T;
     },
   };
 }
 
 async function runSteps(tx: Database, steps: ReadonlyMap<string, Step>): Promise<void> {
-  for (const step of steps.values()) await step(tx);
+  for (const key of [...steps.keys()].sort()) await steps.get(key)!(tx);
 }
 
 /** The outcome of one work inside its batch. */
@@ -175,8 +193,9 @@ export function createGroupCommit(db: Database, options: GroupCommitOptions): Gr
       values = await db.transaction().execute(async (tx) => {
         const results: unknown[] = [];
         const steps = new Map<string, Step>();
+        const state = new Map<string, unknown>();
         for (const item of batch) {
-          const scope = scopeOf();
+          const scope = scopeOf(true, state);
           results.push(await item.work(tx, scope));
           for (const [key, step] of scope.steps) if (!steps.has(key)) steps.set(key, step);
         }
