@@ -13,12 +13,13 @@ import { dialectOf, type Database } from './database.js';
  * in parallel and whose WAL flushes group concurrent commits again). Under load, work arriving
  * while a batch commits forms the next batch: the more requests wait, the more share a commit.
  *
- * With `savepoints` (SQLite's default, where a savepoint costs no round trip) each work runs in its
- * own SAVEPOINT: one that throws is rolled back to it and fails alone, with its own error; the
- * others commit. Without (PostgreSQL's default: two round trips a work, while the batch holds the
- * org's daily-quota row) a work that throws rolls the whole batch back and every work of it runs
- * again alone: the same answers, at the price of a re-run in the rare case of a refusal inside the
- * commit step. `run` resolves only after the COMMIT that holds the work's
+ * By default a work that throws rolls the whole batch back and every work of it runs again alone:
+ * the answers are those each would have had alone, at the price of a re-run in the rare case of a
+ * refusal inside the commit step (send_mail refuses before it). The works then commit all together
+ * or not at all (`batch.together`), which lets them defer a check to one statement at the end
+ * (send_mail's daily quota). With `savepoints` each work runs in its own SAVEPOINT instead (two
+ * statements a work, round trips on PostgreSQL): one that throws is rolled back to it and fails
+ * alone; the others commit. `run` resolves only after the COMMIT that holds the work's
  * writes (never before: an answer that says "accepted" is durable, docs/reliability.md P1); if the
  * commit fails, or the process dies before it, nothing of the batch was written and every caller
  * gets an error (or no answer). A work that fails with a database error other than its own
@@ -40,7 +41,7 @@ export interface GroupCommit {
 export type GroupCommitOptions = Readonly<{
   maxBatch: number;
   maxConcurrent: number;
-  /** Each work in a savepoint of its own (see above); default: on SQLite only. */
+  /** Each work in a savepoint of its own (see above); default off. */
   savepoints?: boolean;
   /** Called after each batch's commit with its size (metrics). */
   onBatch?: (size: number) => void;
@@ -142,7 +143,7 @@ export function createGroupCommit(db: Database, options: GroupCommitOptions): Gr
       }
       return;
     }
-    if (!(options.savepoints ?? dialectOf(db) === 'sqlite')) {
+    if (!(options.savepoints ?? false)) {
       await commitWithoutSavepoints(batch);
       return;
     }

@@ -198,7 +198,7 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
     for (const r of results) if ('pending' in r && r.pending.generated) await ctx.files.put(r.pending.generated.row.id, r.pending.generated.bytes);
     const now = ctx.clock.now();
     // Group commit (src/db/group-commit.ts): concurrent acceptances share one transaction and one
-    // durable commit, each in its own savepoint; this resolves only after the commit holding it.
+    // durable commit (all of it or none); this resolves only after the commit holding it.
     // The work is re-runnable (a batch that cannot commit runs it again alone).
     const outcome = await ctx.commits.run(async (tx, batch) => {
       // The daily quota is reserved in this same transaction, one atomic statement per mail, so
