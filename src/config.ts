@@ -227,7 +227,7 @@ export const ENVIRONMENT = {
     min: 1,
     max: 1000,
     meaning:
-      'At most this many concurrent send_mail acceptances share one transaction and one durable commit (group commit; each in its own savepoint, each answered only after that commit). 1 turns grouping off: one commit per request.',
+      'At most this many concurrent send_mail acceptances share one transaction and one durable commit (group commit: all of the batch or, if one fails, each again alone; each answered only after that commit). 1 turns grouping off: one commit per request.',
   },
   METRICS_TOKEN: {
     kind: 'text',
