@@ -120,7 +120,7 @@ function mount(textarea: HTMLTextAreaElement): void {
 
   // ---- The editor's markup -------------------------------------------------------------------------
   const wrapper = el('div', { class: 'rte', hidden: '' });
-  const toolbar = el('div', { class: 'rte-toolbar', role: 'toolbar', 'aria-label': 'Formatting', 'aria-controls': ids.content });
+  const toolbar = el('div', { class: 'rte-toolbar', role: 'toolbar', 'aria-label': 'Editor tools', 'aria-controls': ids.content });
   const surface = el('div', { class: 'rte-surface' });
   const extras = el('div', { class: 'rte-extras' });
   const status = el('p', { class: 'rte-status small', id: ids.status, role: 'status', 'aria-live': 'polite' });
