@@ -146,6 +146,14 @@ function richComposeSuite(kind: DatabaseKind) {
       await page.keyboard.type('second item');
       await page.keyboard.press('Enter');
       await page.keyboard.press('Enter');
+      await page.keyboard.type('in red');
+      for (let i = 0; i < 3; i += 1) await page.keyboard.press('Shift+ArrowLeft');
+      await page.getByLabel('Text colour').selectOption({ label: 'Red' });
+      await page.locator('.rte-content [data-color="#b3261e"]').waitFor();
+      await page.keyboard.press('End');
+      assert.equal(await page.getByLabel('Text colour').inputValue(), '#b3261e', 'the select shows the colour at the cursor');
+      await page.keyboard.press('Enter');
+      await page.getByLabel('Text colour').selectOption({ label: 'Default' });
       await page.keyboard.type('Read it at ');
 
       // The link dialog refuses a javascript: URL, then takes an https one.
@@ -183,6 +191,8 @@ function richComposeSuite(kind: DatabaseKind) {
       assert.equal(part.contentType, 'image/png');
       assert.equal(part.related, true);
       assert.equal(part.content.toString('base64'), PNG_BASE64);
+      // The server's sanitiser writes the colour as rgb().
+      assert.match(html, /<p>in <span style="color: ?(#b3261e|rgb\(179, 38, 30\));?">red<\/span><\/p><p>Read it at <a /);
       assert.match(mail.text ?? '', /Dear Ann/);
       assert.deepEqual(watch.problems, []);
       await page.close();

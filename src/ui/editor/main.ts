@@ -223,9 +223,12 @@ function mount(textarea: HTMLTextAreaElement): void {
     buttonEls.forEach((b, i) => b.setAttribute('tabindex', i === next ? '0' : '-1'));
     buttonEls[next]!.focus();
   });
-  const refresh = () => buttons.forEach((b, i) => b.active && buttonEls[i]!.setAttribute('aria-pressed', String(b.active())));
-  editor.on('transaction', refresh);
-  editor.on('selectionUpdate', refresh);
+  const refresh = () => {
+    buttons.forEach((b, i) => b.active && buttonEls[i]!.setAttribute('aria-pressed', String(b.active())));
+    // The colour select shows the colour at the cursor (a colour not in the palette shows as Default).
+    const colour = normaliseColour(editor.getAttributes('textStyle').color as string | undefined) ?? '';
+    colourSelect.value = PALETTE.some(([value]) => value === colour) ? colour : '';
+  };
 
   // ---- Text colour and merge fields ------------------------------------------------------------------
   const colourId = `rte-colour-${n}`;
@@ -233,9 +236,11 @@ function mount(textarea: HTMLTextAreaElement): void {
   for (const [value, name] of PALETTE) colourSelect.append(el('option', { value }, name));
   colourSelect.addEventListener('change', () => {
     const value = colourSelect.value;
-    if (value === '') editor.chain().unsetColor().run();
-    else editor.chain().setColor(value).run();
+    if (value === '') editor.chain().focus().unsetMark('textStyle').run(); // colour is its only attribute
+    else editor.chain().focus().setColor(value).run();
   });
+  editor.on('transaction', refresh);
+  editor.on('selectionUpdate', refresh);
   const mergeId = `rte-merge-${n}`;
   const mergeSelect = el('select', { id: mergeId });
   const insertField = el('button', { type: 'button', class: 'secondary' }, 'Insert field');
