@@ -11,6 +11,7 @@
 import { Editor, Extension } from '@tiptap/core';
 import Image from '@tiptap/extension-image';
 import { Color, TextStyle } from '@tiptap/extension-text-style';
+import { Plugin } from '@tiptap/pm/state';
 import StarterKit from '@tiptap/starter-kit';
 import { chipify, MergeField } from './merge-field.js';
 
@@ -129,6 +130,7 @@ function mount(textarea: HTMLTextAreaElement): void {
   textarea.after(wrapper);
 
   const describedBy = [textarea.getAttribute('aria-describedby'), ids.status].filter(Boolean).join(' ');
+  let active = false;
   const editor = new Editor({
     element: surface,
     injectCSS: false,
@@ -153,6 +155,12 @@ function mount(textarea: HTMLTextAreaElement): void {
       MailImage.configure({ inline: false, allowBase64: false }),
       MergeField,
       Extension.create({
+        name: 'mailroomLabel',
+        // Named by the field's label only while it stands in for the textarea (one "Body" at a time);
+        // a plugin's attributes prop may be a function of the state (Tiptap's editorProps may not).
+        addProseMirrorPlugins: () => [new Plugin({ props: { attributes: (): Record<string, string> => (active ? { 'aria-labelledby': ids.label } : {}) } })],
+      }),
+      Extension.create({
         name: 'mailroomShortcuts',
         addKeyboardShortcuts: () => ({
           'Mod-k': () => {
@@ -168,7 +176,6 @@ function mount(textarea: HTMLTextAreaElement): void {
         class: 'rte-content',
         role: 'textbox',
         'aria-multiline': 'true',
-        'aria-labelledby': ids.label,
         'aria-describedby': describedBy,
         ...(textarea.getAttribute('aria-invalid') === 'true' ? { 'aria-invalid': 'true' } : {}),
         spellcheck: 'true',
@@ -365,7 +372,6 @@ function mount(textarea: HTMLTextAreaElement): void {
   });
 
   // ---- Switching between the textarea and the editor ---------------------------------------------------
-  let active = false;
   const isHtml = () => (formatSelect ? formatSelect.value === htmlValue : true);
   const html = () => (editor.isEmpty && !editor.getHTML().includes('<img') ? '' : editor.getHTML());
   const load = (value: string) => editor.commands.setContent(chipify(looksLikeHtml(value) || value === '' ? value : textToHtml(value)), { emitUpdate: false });
@@ -380,6 +386,7 @@ function mount(textarea: HTMLTextAreaElement): void {
       label?.removeAttribute('for');
     } else {
       textarea.value = editor.getText({ blockSeparator: '\n\n' });
+      editor.view.dispatch(editor.state.tr); // drops aria-labelledby
       wrapper.hidden = true;
       textarea.hidden = false;
       label?.setAttribute('for', textarea.id);
