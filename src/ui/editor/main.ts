@@ -45,7 +45,10 @@ function normaliseColour(value: string | null | undefined): string | null {
   return rgb ? `#${hex(rgb[1]!)}${hex(rgb[2]!)}${hex(rgb[3]!)}` : value.trim().toLowerCase();
 }
 
-/** Colour as an inline style in the mail, and as `data-color` for the editor's own display. */
+/**
+ * Colour as `data-color` in the editor (the CSP refuses style attributes set by a script; ui.css
+ * colours the palette), written out as an inline `color` style when the form is submitted.
+ */
 const MailColor = Color.extend({
   addGlobalAttributes() {
     return [
@@ -56,7 +59,7 @@ const MailColor = Color.extend({
             default: null,
             parseHTML: (element: HTMLElement) => normaliseColour(element.getAttribute('data-color') ?? element.style.color),
             renderHTML: (attributes: Record<string, unknown>) =>
-              typeof attributes.color === 'string' && attributes.color !== '' ? { style: `color: ${attributes.color}`, 'data-color': attributes.color } : {},
+              typeof attributes.color === 'string' && attributes.color !== '' ? { 'data-color': attributes.color } : {},
           },
         },
       },
@@ -78,6 +81,15 @@ function cleanPastedHtml(html: string): string {
     .replace(/<\/?o:p[^>]*>/gi, '')
     .replace(/<style[\s\S]*?<\/style>/gi, '')
     .replace(/<xml[\s\S]*?<\/xml>/gi, '');
+}
+
+/**
+ * The editor's HTML as mail HTML: `<span data-color="…">` (the colour mark, alone on its span)
+ * becomes `<span style="color: …">`. A string rewrite, not a DOM one: setting a style attribute from
+ * a script is what the CSP refuses, even in a parsed document. Text cannot match: its `<` is `&lt;`.
+ */
+function mailHtml(html: string): string {
+  return html.replace(/<span data-color="([^"<>]*)">/g, '<span style="color: $1">');
 }
 
 const escapeText = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -373,7 +385,7 @@ function mount(textarea: HTMLTextAreaElement): void {
 
   // ---- Switching between the textarea and the editor ---------------------------------------------------
   const isHtml = () => (formatSelect ? formatSelect.value === htmlValue : true);
-  const html = () => (editor.isEmpty && !editor.getHTML().includes('<img') ? '' : editor.getHTML());
+  const html = () => (editor.isEmpty && !editor.getHTML().includes('<img') ? '' : mailHtml(editor.getHTML()));
   const load = (value: string) => editor.commands.setContent(chipify(looksLikeHtml(value) || value === '' ? value : textToHtml(value)), { emitUpdate: false });
   const showEditor = (on: boolean) => {
     if (on === active) return;
