@@ -4,7 +4,7 @@ import type { ComposeForm, ComposePreview, FormErrors, FormField } from './compo
 import { COMMON_MERGE_FIELDS } from './editor-asset.js';
 import { fromValue } from './compose-form.js';
 import { html, type SafeHtml } from '../html/template.js';
-import { layout } from './layout.js';
+import { layout, none } from './layout.js';
 import { recordPath } from './render-record-pages.js';
 import type { Session } from '../auth/web-sessions.js';
 
@@ -112,7 +112,7 @@ ${field('send_at', 'Send at', (a) => html`<input type="datetime-local" ${a} valu
 function previewSection(preview: ComposePreview): SafeHtml {
   return html`<section class="card" id="preview" aria-labelledby="preview-h"><h2 id="preview-h">Preview</h2>
 <p class="small">As the recipient will see it, merged with this record (the form below is unchanged; attachments must be chosen again).</p>
-<p><strong>Subject:</strong> <span id="preview-subject">${preview.subject}</span></p>${
+<p><strong>Subject:</strong> ${preview.subject ? html`<span id="preview-subject">${preview.subject}</span>` : none('no subject')}</p>${
     preview.srcdoc !== null
       ? html`<iframe sandbox="" referrerpolicy="no-referrer" title="Email preview" srcdoc="${preview.srcdoc}"></iframe>`
       : html`<pre class="preview-text">${preview.text ?? ''}</pre>`

@@ -38,12 +38,31 @@ export function normaliseLink(raw: string): string | null {
 }
 
 const hex = (n: string) => Number(n).toString(16).padStart(2, '0');
-/** `rgb(179, 38, 30)` (how browsers report a parsed colour) as `#b3261e`. */
+/** `rgb(179, 38, 30)` as `#b3261e`; black (every Google Docs span says so) as no colour. */
 function normaliseColour(value: string | null | undefined): string | null {
   if (!value) return null;
   const rgb = /^rgb\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\)$/i.exec(value.trim());
-  return rgb ? `#${hex(rgb[1]!)}${hex(rgb[2]!)}${hex(rgb[3]!)}` : value.trim().toLowerCase();
+  const colour = rgb ? `#${hex(rgb[1]!)}${hex(rgb[2]!)}${hex(rgb[3]!)}` : value.trim().toLowerCase().replace(/['"]+/g, '');
+  return colour === '' || colour === '#000000' || colour === '#000' || colour === 'black' || colour === 'inherit' ? null : colour;
 }
+
+/**
+ * A declaration of an element's style attribute, read from the attribute's text: under the CSP the
+ * browser does not apply (so `element.style` does not show) style attributes of parsed HTML.
+ */
+function styleValue(element: HTMLElement, property: string): string | null {
+  const match = new RegExp(`(?:^|;)\\s*${property}\\s*:\\s*([^;]+)`, 'i').exec(element.getAttribute('style') ?? '');
+  return match ? match[1]!.replace(/!important/i, '').trim() : null;
+}
+
+const colourOf = (element: HTMLElement) => normaliseColour(element.getAttribute('data-color') ?? styleValue(element, 'color'));
+
+/** A span is a text style only when it carries a colour (else pasted spans would leave empty `<span>`s). */
+const MailTextStyle = TextStyle.extend({
+  parseHTML() {
+    return [{ tag: 'span', consuming: false, getAttrs: (element: HTMLElement) => (colourOf(element) === null ? false : {}) }];
+  },
+});
 
 /**
  * Colour as `data-color` in the editor (the CSP refuses style attributes set by a script; ui.css
@@ -57,7 +76,7 @@ const MailColor = Color.extend({
         attributes: {
           color: {
             default: null,
-            parseHTML: (element: HTMLElement) => normaliseColour(element.getAttribute('data-color') ?? element.style.color),
+            parseHTML: colourOf,
             renderHTML: (attributes: Record<string, unknown>) =>
               typeof attributes.color === 'string' && attributes.color !== '' ? { 'data-color': attributes.color } : {},
           },
@@ -74,13 +93,32 @@ const MailImage = Image.extend({
   },
 });
 
-/** Word's and Google Docs' clipboard HTML without what ProseMirror's parser would still read. */
+/**
+ * Word's and Google Docs' clipboard HTML made readable for ProseMirror's parser, whose style rules
+ * (and Tiptap's) read `element.style`, which stays empty under the CSP: bold, italic and underline
+ * given as span styles (Google Docs) become <strong>, <em>, <u>; Google Docs' whole-paste
+ * `<b style="font-weight:normal">` wrapper is dropped; style sheets and Office tags go. Read in an
+ * inert document (no script runs, nothing loads); nothing here sets a style.
+ */
 function cleanPastedHtml(html: string): string {
-  return html
-    .replace(/<!--[\s\S]*?-->/g, '')
-    .replace(/<\/?o:p[^>]*>/gi, '')
-    .replace(/<style[\s\S]*?<\/style>/gi, '')
-    .replace(/<xml[\s\S]*?<\/xml>/gi, '');
+  const doc = new DOMParser().parseFromString(html, 'text/html');
+  for (const element of doc.querySelectorAll('style, script, xml, meta, link, title')) element.remove();
+  for (const element of doc.body.querySelectorAll('*')) if (element.localName.includes(':')) element.replaceWith(...element.childNodes);
+  for (const b of doc.body.querySelectorAll<HTMLElement>('b')) {
+    if (/^(normal|[1-4]00)$/i.test(styleValue(b, 'font-weight') ?? '')) b.replaceWith(...b.childNodes);
+  }
+  for (const span of doc.body.querySelectorAll<HTMLElement>('span[style]')) {
+    const wraps: string[] = [];
+    if (/^(bold|bolder|[6-9]00)$/i.test(styleValue(span, 'font-weight') ?? '')) wraps.push('strong');
+    if (/^(italic|oblique)/i.test(styleValue(span, 'font-style') ?? '')) wraps.push('em');
+    if (/underline/i.test(styleValue(span, 'text-decoration') ?? styleValue(span, 'text-decoration-line') ?? '')) wraps.push('u');
+    for (const tag of wraps) {
+      const wrapper = doc.createElement(tag);
+      wrapper.append(...span.childNodes);
+      span.append(wrapper);
+    }
+  }
+  return doc.body.innerHTML;
 }
 
 /**
@@ -162,7 +200,7 @@ function mount(textarea: HTMLTextAreaElement): void {
           HTMLAttributes: { rel: null, target: null, class: null },
         },
       }),
-      TextStyle,
+      MailTextStyle,
       MailColor,
       MailImage.configure({ inline: false, allowBase64: false }),
       MergeField,
