@@ -2,9 +2,10 @@ import type { Clock } from '../clock.js';
 import type { TokenWithOwner } from '../auth/token-repository.js';
 import type { PermissionRow } from '../compliance/permission-repository.js';
 import type { OrgFromAddressRow } from '../mail/from-address-repository.js';
-import type { OrgRow } from '../orgs/org-repository.js';
+import type { OrgLimitFacts, OrgRow } from '../orgs/org-repository.js';
 import type { CustomModuleRow } from '../records/custom-module-repository.js';
 import type { UserRow } from '../users/user-repository.js';
+import type { WebhookEventType } from '../webhooks/event-types.js';
 import { TtlCache } from './ttl-cache.js';
 
 /**
@@ -30,6 +31,10 @@ export interface Caches {
   readonly customModules: TtlCache<string, readonly CustomModuleRow[]>;
   /** Org id → its organisation From addresses. */
   readonly orgFromAddresses: TtlCache<string, readonly OrgFromAddressRow[]>;
+  /** Org id → what its daily mail limit is computed from (limits/daily-quota.ts). */
+  readonly orgLimitFacts: TtlCache<string, OrgLimitFacts>;
+  /** Org id → the event types its enabled webhook endpoints subscribe to (src/webhooks/event-gate.ts). */
+  readonly webhookSubscriptions: TtlCache<string, readonly WebhookEventType[]>;
   /** After a token is revoked (the child tokens' digests are not known here: all of them go). */
   tokensChanged(): void;
   /** After an org's row changed (tokens carry its time zone, so they go too). */
@@ -45,6 +50,7 @@ export function createCaches(clock: Clock, ttlMs: number, maxEntries = CACHE_MAX
   const make = <V>() => new TtlCache<string, V>(clock, ttlMs, maxEntries);
   const tokens = make<TokenWithOwner>();
   const orgs = make<OrgRow>();
+  const orgLimitFacts = make<OrgLimitFacts>();
   const orgListeners: ((orgId: string) => void)[] = [];
   return {
     tokens,
@@ -53,9 +59,12 @@ export function createCaches(clock: Clock, ttlMs: number, maxEntries = CACHE_MAX
     permissions: make<readonly PermissionRow[]>(),
     customModules: make<readonly CustomModuleRow[]>(),
     orgFromAddresses: make<readonly OrgFromAddressRow[]>(),
+    webhookSubscriptions: make<readonly WebhookEventType[]>(),
+    orgLimitFacts,
     tokensChanged: () => tokens.clear(),
     invalidateOrg(orgId) {
       orgs.invalidate(orgId);
+      orgLimitFacts.invalidate(orgId);
       tokens.clear();
       for (const listener of orgListeners) listener(orgId);
     },

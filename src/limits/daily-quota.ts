@@ -56,7 +56,7 @@ export async function checkAndReserve(ctx: Context, tx: Database, input: Reserve
 
 /** Like `checkAndReserve`, without throwing (for the worker, which records a refusal instead). */
 export async function tryReserve(ctx: Context, tx: Database, input: ReserveMailsInput): Promise<TryReserveResult> {
-  const facts = await limitFacts(tx, input.orgId);
+  const facts = await limitFacts(ctx, tx, input.orgId);
   return reserveWith(ctx, tx, facts, quotaUnits(facts.edition, input.recipientsCount, input.mailsCount ?? 1), input.now);
 }
 
@@ -70,10 +70,52 @@ export async function tryReserveEach(
   tx: Database,
   input: Readonly<{ orgId: string; recipientCounts: readonly number[]; now: number }>,
 ): Promise<TryReserveResult[]> {
-  const facts = await limitFacts(tx, input.orgId);
+  const facts = await limitFacts(ctx, tx, input.orgId);
   const results: TryReserveResult[] = [];
   for (const recipients of input.recipientCounts) results.push(await reserveWith(ctx, tx, facts, quotaUnits(facts.edition, recipients), input.now));
   return results;
+}
+
+/** One mail's share of a batch's reservation: counted on `day`; its status once the batch committed. */
+export type DeferredReservation = Readonly<{ day: string; reserved: number; status: () => DailyQuotaStatus }>;
+
+/**
+ * The reservations of acceptances that commit together (group commit without savepoints,
+ * `batch.together`): each mail adds its units with no statement, and `commit` — the batch's last
+ * step — reserves each day's total in ONE conditional statement. If a total does not fit, `commit`
+ * throws: the batch rolls back and every acceptance runs again alone, reserving mail by mail
+ * (`tryReserve`), so a mail refused for the limit is refused exactly as before. The org's row is
+ * then locked from that statement to the COMMIT only, not for the whole batch (decision 0009).
+ */
+export class BatchReservations {
+  private readonly days = new Map<string, { facts: OrgLimitFacts; limit: number; amount: number; used: number | null; now: number }>();
+
+  constructor(
+    private readonly ctx: Context,
+    private readonly orgId: string,
+  ) {}
+
+  async add(tx: Database, input: Readonly<{ recipientsCount: number; mailsCount?: number; now: number }>): Promise<DeferredReservation> {
+    const facts = await limitFacts(this.ctx, tx, this.orgId);
+    const amount = quotaUnits(facts.edition, input.recipientsCount, input.mailsCount ?? 1);
+    const day = dayKeyOf(input.now, facts.time_zone);
+    const entry = this.days.get(day) ?? { facts, limit: limitOf(facts), amount: 0, used: null, now: input.now };
+    entry.amount += amount;
+    this.days.set(day, entry);
+    return {
+      day,
+      reserved: amount,
+      status: () => statusOf(entry.facts, day, entry.limit, entry.used ?? 0, entry.now),
+    };
+  }
+
+  async commit(tx: Database): Promise<void> {
+    for (const [day, entry] of [...this.days].sort(([a], [b]) => a.localeCompare(b))) {
+      const result = await reserveDailyQuota(tx, { orgId: this.orgId, dayKey: day, amount: entry.amount, limit: entry.limit });
+      if (!result.ok) throw new Error(`the batch's ${entry.amount} units do not fit the daily limit of ${day}: each acceptance runs alone`);
+      entry.used = result.used;
+    }
+  }
 }
 
 /** Reserves `amount` units on the org-local day of `now`. */
@@ -106,7 +148,7 @@ export async function moveReservation(
   tx: Database,
   input: Readonly<{ orgId: string; day: string; amount: number; to: number }>,
 ): Promise<{ ok: true; day: string } | { ok: false; status: DailyQuotaStatus }> {
-  const facts = await limitFacts(tx, input.orgId);
+  const facts = await limitFacts(ctx, tx, input.orgId);
   const day = dayKeyOf(input.to, facts.time_zone);
   if (day === input.day) return { ok: true, day };
   const result = await reserveWith(ctx, tx, facts, input.amount, input.to);
@@ -117,7 +159,8 @@ export async function moveReservation(
 
 /** Today's limit, use and reset time for an org (no reservation). */
 export async function quotaStatus(db: Database, orgId: string, now: number): Promise<DailyQuotaStatus> {
-  const facts = await limitFacts(db, orgId);
+  const facts = await findOrgLimitFacts(db, orgId);
+  if (!facts) throw new AppError('INVALID_TOKEN');
   const day = dayKeyOf(now, facts.time_zone);
   return statusOf(facts, day, limitOf(facts), await dailyQuotaUsed(db, orgId, day), now);
 }
@@ -127,8 +170,14 @@ export function dailyLimitError(status: DailyQuotaStatus): AppError {
   return new AppError('DAILY_LIMIT_EXCEEDED', { details: { period: status.period, allowed_limit: status.limit } });
 }
 
-async function limitFacts(db: Database, orgId: string): Promise<OrgLimitFacts> {
-  const facts = await findOrgLimitFacts(db, orgId);
+/**
+ * The org's edition, zone, limit override and user counts, through this process's cache (read in
+ * `tx` on a miss: never through another connection while a transaction is open). A user added or
+ * an org changed in this process is seen at once (create-user.ts, update-org.ts invalidate it),
+ * elsewhere within CACHE_TTL_SECONDS; the reservation itself is always exact against that limit.
+ */
+async function limitFacts(ctx: Context, tx: Database, orgId: string): Promise<OrgLimitFacts> {
+  const facts = await ctx.cache.orgLimitFacts.load(orgId, () => findOrgLimitFacts(tx, orgId));
   if (!facts) throw new AppError('INVALID_TOKEN');
   return facts;
 }

@@ -14,6 +14,7 @@ import {
 } from './lifecycle.js';
 import type { MailRow, RecipientRow } from './mail-repository.js';
 import { emitWebhookEvents } from '../webhooks/outbox-repository.js';
+import { EVERY_EVENT, type EventGate } from '../webhooks/event-gate.js';
 import { isoOrNull, mailEvent, recipientEvent, type MailSubject, type RecipientSubject, type WebhookEvent } from '../webhooks/webhook-events.js';
 
 /**
@@ -61,18 +62,20 @@ function literals(transition: Transition<string>): RawBuilder<unknown> {
 
 /**
  * `accept`: inserts an accepted mail (`queued`) and its recipients (`queued`, or `skipped` when
- * the address is blocked: `acceptBlocked`). Runs in the accepting transaction of send_mail.
+ * the address is blocked: `acceptBlocked`). Runs in the accepting transaction of send_mail. Its
+ * webhook events are built and written only for types `gate` says the org's endpoints want.
  */
-export async function acceptMail(db: Database, mail: MailRow, recipients: readonly RecipientRow[]): Promise<void> {
+export async function acceptMail(db: Database, mail: MailRow, recipients: readonly RecipientRow[], gate: EventGate = EVERY_EVENT): Promise<void> {
   if (mail.state !== M.accept.to) throw new Error(`a mail is accepted ${M.accept.to}, not ${mail.state}`);
   for (const r of recipients) {
     if (r.status !== R.accept.to && r.status !== R.acceptBlocked.to) throw new Error(`a recipient is accepted ${R.accept.to} or ${R.acceptBlocked.to}, not ${r.status}`);
   }
   await db.insertInto('mails').values(mail).execute();
   if (recipients.length > 0) await db.insertInto('mail_recipients').values([...recipients]).execute();
+  const mailType = mail.scheduled_at === null ? 'mail.accepted' : 'mail.scheduled';
   const events = [
-    mailEvent(mail.scheduled_at === null ? 'mail.accepted' : 'mail.scheduled', mail, recipients.length, mail.created_at),
-    ...recipients.filter((r) => r.status === R.acceptBlocked.to).map((r) => recipientEvent('recipient.skipped', mail, r, mail.created_at, {})),
+    ...(gate(mailType) ? [mailEvent(mailType, mail, recipients.length, mail.created_at)] : []),
+    ...(gate('recipient.skipped') ? recipients.filter((r) => r.status === R.acceptBlocked.to).map((r) => recipientEvent('recipient.skipped', mail, r, mail.created_at, {})) : []),
   ];
   await emitWebhookEvents(db, events, mail.created_at);
 }

@@ -53,5 +53,6 @@ export async function createUser(ctx: Context, input: CreateUserInput, db: Datab
     created_at: ctx.clock.now(),
   };
   await insertUser(db, row);
+  ctx.cache.orgLimitFacts.invalidate(input.orgId); // the daily limit counts confirmed active users
   return row;
 }

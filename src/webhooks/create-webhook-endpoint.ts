@@ -61,6 +61,7 @@ export async function createWebhookEndpoint(ctx: Context, principal: Principal, 
       details: { id: endpoint.id, url, events: events.given, enabled },
     });
   });
+  ctx.cache.webhookSubscriptions.invalidate(principal.orgId);
   return { endpoint, secret };
 }
 

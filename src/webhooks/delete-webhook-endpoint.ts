@@ -26,6 +26,7 @@ export async function deleteWebhookEndpoint(ctx: Context, principal: Principal, 
       });
       return true;
     }));
+  ctx.cache.webhookSubscriptions.invalidate(principal.orgId);
   if (!deleted) throw new AppError('NOT_FOUND', { details: { api_name: 'id', id } });
   return { id };
 }

@@ -36,6 +36,21 @@ async function insertSubscriptions(tx: Database, endpointId: string, orgId: stri
     .execute();
 }
 
+/**
+ * The event types some enabled endpoint of the org subscribes to (what the outbox would write rows
+ * for): read once per CACHE_TTL_SECONDS per process by src/webhooks/event-gate.ts.
+ */
+export async function listSubscribedEventTypes(db: Database, orgId: string): Promise<WebhookEventType[]> {
+  const rows = await db
+    .selectFrom('webhook_subscriptions as s')
+    .innerJoin('webhook_endpoints as e', (join) => join.onRef('e.id', '=', 's.endpoint_id').on('e.enabled', '=', 1))
+    .select('s.event_type')
+    .distinct()
+    .where('s.org_id', '=', orgId)
+    .execute();
+  return rows.map((r) => r.event_type as WebhookEventType);
+}
+
 /** How many endpoints the org has (the per-org limit). */
 export async function countEndpoints(db: Database, orgId: string): Promise<number> {
   const row = await db.selectFrom('webhook_endpoints').select((eb) => eb.fn.countAll<number | string>().as('n')).where('org_id', '=', orgId).executeTakeFirst();

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { dialectOf, inTransaction, type Database } from '../db/database.js';
 import type { WebhookEndpointTable, WebhookMessageTable } from '../db/schema.js';
 import type { WebhookEvent } from './webhook-events.js';
+import { EVERY_EVENT, type EventGate } from './event-gate.js';
 
 /**
  * The webhook outbox (`webhook_messages`, migration 0016) as the engine writes it: emission in the
@@ -19,9 +20,11 @@ const EMIT_CHUNK = 2000;
  * Writes `events` to the outbox of every enabled endpoint subscribed to their type, in the
  * caller's transaction: ONE statement (`insert … select` over the events as a VALUES list joined
  * to the subscriptions and enabled endpoints), zero rows when nobody subscribes — there is no
- * read first. Returns the number of messages written.
+ * read first. Returns the number of messages written. `gate` (src/webhooks/event-gate.ts) drops the
+ * types nobody subscribes to before the statement, and the statement itself when none is left.
  */
-export async function emitWebhookEvents(tx: Database, events: readonly WebhookEvent[], now: number): Promise<number> {
+export async function emitWebhookEvents(tx: Database, allEvents: readonly WebhookEvent[], now: number, gate: EventGate = EVERY_EVENT): Promise<number> {
+  const events = gate === EVERY_EVENT ? allEvents : allEvents.filter((e) => gate(e.type));
   if (events.length === 0) return 0;
   // 5 parameters an event: a mail with thousands of recipients stays far below both databases' limits.
   if (events.length > EMIT_CHUNK) {

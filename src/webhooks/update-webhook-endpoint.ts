@@ -50,5 +50,6 @@ export async function updateWebhookEndpoint(ctx: Context, principal: Principal, 
     });
     return row;
   });
+  ctx.cache.webhookSubscriptions.invalidate(principal.orgId);
   return updated ?? (await requireEndpoint(ctx, principal, id));
 }

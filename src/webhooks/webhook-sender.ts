@@ -264,6 +264,7 @@ async function attempt(ctx: Context, workerId: string, message: WebhookMessageRo
     { event: 'webhook.failed_attempt', endpoint_id: message.endpoint_id, event_id: message.event_id, status: result.status, error: result.error, attempt: message.attempts, gave_up: delay === undefined },
     'webhook attempt failed',
   );
+  if (disabled !== null) ctx.cache.webhookSubscriptions.invalidate(message.org_id);
   if (disabled !== null) ctx.log.warn({ event: 'webhook.endpoint_disabled', endpoint_id: message.endpoint_id, reason: disabled }, 'webhook endpoint disabled');
 }
 

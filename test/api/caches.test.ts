@@ -136,6 +136,35 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(json(after).data[0].code, 'SUCCESS');
     });
 
+    test('a webhook endpoint gets acceptance events at once from its own process, from another within the TTL', async () => {
+      clock.set(T0);
+      const org = await first.createOrg();
+      const lead = json(await call(first.server, org.token, 'POST', '/crm/v8/Leads', { data: [{ Last_Name: 'Hook', Email: 'hook@example.com' }] })).data[0].details.id;
+      const from = json(await call(first.server, org.token, 'GET', '/crm/v8/users?type=CurrentUser')).users[0].email as string;
+      const send = async (server: FastifyInstance): Promise<string> => {
+        const response = await call(server, org.token, 'POST', `/crm/v8/Leads/${lead}/actions/send_mail`, {
+          data: [{ from: { email: from }, to: [{ email: 'hook@example.com' }], subject: 'Hi', content: '<p>Hi</p>' }],
+        });
+        assert.equal(response.statusCode, 200, response.body);
+        return json(response).data[0].details.message_id as string;
+      };
+      const eventsOf = async (messageId: string) =>
+        (await first.app.db.selectFrom('webhook_messages').select(['event_type', 'payload']).where('org_id', '=', org.orgId).execute()).filter((m) => m.payload.includes(messageId));
+      await send(second.server); // the other process now knows the org has no endpoint
+      const created = await call(first.server, org.token, 'POST', '/crm/v8/settings/webhooks', {
+        webhooks: [{ url: 'https://hooks.example.com/mailroom', events: ['mail.accepted'] }],
+      });
+      assert.equal(created.statusCode, 201, created.body);
+      const here = await send(first.server);
+      assert.deepEqual((await eventsOf(here)).map((m) => m.event_type), ['mail.accepted'], 'the process that added the endpoint emits at once');
+      clock.advance(TTL_MS - 1);
+      const stale = await send(second.server);
+      assert.deepEqual(await eventsOf(stale), [], 'within the TTL the other process may still skip the outbox');
+      clock.advance(1);
+      const later = await send(second.server);
+      assert.deepEqual((await eventsOf(later)).map((m) => m.event_type), ['mail.accepted'], 'after the TTL the other process emits too');
+    });
+
     test('a permission taken away refuses send_mail at once in the same process', async () => {
       clock.set(T0);
       const org = await first.createOrg();
