@@ -254,14 +254,15 @@ function mount(textarea: HTMLTextAreaElement): void {
     { id: 'bold', text: 'B', label: 'Bold (Ctrl+B)', toggle: true, run: () => chain().toggleBold().run(), active: () => editor.isActive('bold') },
     { id: 'italic', text: 'I', label: 'Italic (Ctrl+I)', toggle: true, run: () => chain().toggleItalic().run(), active: () => editor.isActive('italic') },
     { id: 'underline', text: 'U', label: 'Underline (Ctrl+U)', toggle: true, run: () => chain().toggleUnderline().run(), active: () => editor.isActive('underline') },
-    { id: 'h2', text: 'H2', label: 'Heading', toggle: true, run: () => chain().toggleHeading({ level: 2 }).run(), active: () => editor.isActive('heading', { level: 2 }) },
-    { id: 'h3', text: 'H3', label: 'Subheading', toggle: true, run: () => chain().toggleHeading({ level: 3 }).run(), active: () => editor.isActive('heading', { level: 3 }) },
+    { id: 'h2', text: 'H2', label: 'Heading H2', toggle: true, run: () => chain().toggleHeading({ level: 2 }).run(), active: () => editor.isActive('heading', { level: 2 }) },
+    { id: 'h3', text: 'H3', label: 'Subheading H3', toggle: true, run: () => chain().toggleHeading({ level: 3 }).run(), active: () => editor.isActive('heading', { level: 3 }) },
     { id: 'quote', text: '“ ”', label: 'Quote', toggle: true, run: () => chain().toggleBlockquote().run(), active: () => editor.isActive('blockquote') },
-    { id: 'ul', text: '• List', label: 'Bulleted list', toggle: true, run: () => chain().toggleBulletList().run(), active: () => editor.isActive('bulletList') },
-    { id: 'ol', text: '1. List', label: 'Numbered list', toggle: true, run: () => chain().toggleOrderedList().run(), active: () => editor.isActive('orderedList') },
+    { id: 'ul', text: '• Bulleted', label: 'Bulleted list', toggle: true, run: () => chain().toggleBulletList().run(), active: () => editor.isActive('bulletList') },
+    { id: 'ol', text: '1. Numbered', label: '1. Numbered list', toggle: true, run: () => chain().toggleOrderedList().run(), active: () => editor.isActive('orderedList') },
     { id: 'link', text: 'Link', label: 'Link (Ctrl+K)', toggle: true, run: () => openLinkDialog(), active: () => editor.isActive('link') },
     { id: 'image', text: 'Image', label: 'Insert image', toggle: false, run: () => fileInput.click() },
   ];
+  // Each name holds the button's visible text (WCAG 2.5.3, axe's label-content-name-mismatch).
   const buttonEls = buttons.map((b, i) => {
     const button = el('button', { type: 'button', class: `rte-button rte-${b.id}`, 'aria-label': b.label, title: b.label, tabindex: i === 0 ? '0' : '-1' }, b.text);
     if (b.toggle) button.setAttribute('aria-pressed', 'false');
