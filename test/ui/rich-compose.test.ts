@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { simpleParser } from 'mailparser';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createWorker, type Worker } from '../../src/delivery/worker.js';
+import { expectNoAxeViolations } from '../helpers/axe.js';
 import { launchBrowser, listen } from '../helpers/browser.js';
 import { REPO_ROOT, describeRun, runCli } from '../helpers/run-cli.js';
 import { startSmtpSink, type ReceivedMessage, type SmtpSink } from '../helpers/smtp-sink.js';
@@ -128,6 +129,7 @@ function richComposeSuite(kind: DatabaseKind) {
       const body = page.getByRole('textbox', { name: 'Body' });
       await body.waitFor();
       assert.equal(await page.locator('textarea#content').isHidden(), true, 'the textarea gives way to the editor');
+      if (kind === 'sqlite') await expectNoAxeViolations(page, 'compose with the editor');
 
       await body.click();
       await page.keyboard.type('Dear ');
@@ -162,6 +164,7 @@ function richComposeSuite(kind: DatabaseKind) {
       await dialog.getByLabel('Link address').fill('javascript:alert(1)');
       await dialog.getByRole('button', { name: 'Apply link' }).click();
       assert.equal(await dialog.getByLabel('Link address').getAttribute('aria-invalid'), 'true');
+      if (kind === 'sqlite') await expectNoAxeViolations(page, 'the link dialog with its error');
       await dialog.getByLabel('Link address').fill('https://example.com/offer');
       await dialog.getByRole('button', { name: 'Apply link' }).click();
       await page.locator('.rte-content a[href="https://example.com/offer"]').waitFor();
