@@ -97,3 +97,45 @@ export const COMPOSE_JS = `
   });
 })();
 `;
+
+// ---- Rich-text editor (src/ui/editor/, docs/web-ui.md) ---------------------------------------------
+/**
+ * The editor's styles, served after UI_CSS in /ui/assets/ui.css: Tiptap's own CSS injection is off
+ * (it would need an inline `<style>`), so what ProseMirror needs is here. Text colours show through
+ * `data-color` (a script may not set style attributes under the CSP; the mail keeps `style="color"`).
+ */
+export const EDITOR_CSS = `
+.rte{border:1px solid #8d96a3;border-radius:6px;background:#fff}
+.rte-toolbar{display:flex;flex-wrap:wrap;gap:.25rem;padding:.35rem;border-bottom:1px solid #dde1e7;background:#f6f7f9;border-radius:6px 6px 0 0}
+.rte-button{padding:.2rem .55rem;background:#fff;color:#1b1b1b;border:1px solid #8d96a3;border-radius:4px;font-size:.9rem;min-width:2.2rem}
+.rte-button[aria-pressed=true]{background:#1f2a44;color:#fff;border-color:#1f2a44}
+.rte-bold{font-weight:700}.rte-italic{font-style:italic}.rte-underline{text-decoration:underline}
+.rte-content{min-height:12rem;padding:.6rem .75rem;outline:none;overflow-wrap:anywhere}
+.rte-content:focus{outline:3px solid #e07000;outline-offset:-3px}
+.rte-content[aria-invalid=true]{box-shadow:inset 0 0 0 2px #b3261e}
+.rte-content p{margin:0 0 .75rem}.rte-content h2,.rte-content h3{margin:.75rem 0 .5rem}
+.rte-content blockquote{border-left:3px solid #b8bec8;margin:.5rem 0;padding-left:.75rem;color:#444}
+.rte-content img{max-width:100%;height:auto}
+.rte-chip{display:inline-block;background:#e6eefb;color:#0b4f9c;border:1px solid #7d9fd6;border-radius:999px;padding:0 .45rem;font-size:.9em;white-space:nowrap}
+.rte-extras{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;padding:.4rem .5rem;border-top:1px solid #dde1e7}
+.rte-extras label{font-weight:600;font-size:.9rem}
+.rte-extras select{width:auto}
+.rte-extras button{padding:.25rem .7rem}
+.rte-status{margin:0;padding:0 .5rem .4rem}.rte-status:empty{display:none}
+.rte-dialog{border:1px solid #b8bec8;border-radius:8px;padding:1rem 1.25rem;max-width:32rem;width:90vw}
+.rte-dialog::backdrop{background:rgba(0,0,0,.35)}
+.rte-dialog .field{margin:0 0 1rem}
+[data-color="#b3261e"]{color:#b3261e}[data-color="#1e6b2f"]{color:#1e6b2f}[data-color="#0b57d0"]{color:#0b57d0}[data-color="#8a5300"]{color:#8a5300}[data-color="#5f6368"]{color:#5f6368}
+.preview-text{white-space:pre-wrap;background:#fff;border:1px solid #b8bec8;border-radius:4px;padding:.75rem}
+.ProseMirror{position:relative;word-wrap:break-word;white-space:pre-wrap;white-space:break-spaces;font-variant-ligatures:none;font-feature-settings:"liga" 0}
+.ProseMirror [contenteditable="false"]{white-space:normal}
+.ProseMirror [contenteditable="false"] [contenteditable="true"]{white-space:pre-wrap}
+img.ProseMirror-separator{display:inline !important;border:none !important;margin:0 !important;width:0 !important;height:0 !important}
+.ProseMirror-gapcursor{display:none;pointer-events:none;position:absolute;margin:0}
+.ProseMirror-gapcursor:after{content:"";display:block;position:absolute;top:-2px;width:20px;border-top:1px solid black;animation:ProseMirror-cursor-blink 1.1s steps(2,start) infinite}
+@keyframes ProseMirror-cursor-blink{to{visibility:hidden}}
+.ProseMirror-focused .ProseMirror-gapcursor{display:block}
+.ProseMirror-hideselection *::selection{background:transparent}
+.ProseMirror-hideselection{caret-color:transparent}
+.ProseMirror-selectednode{outline:2px solid #0b57d0}
+`;

@@ -4,9 +4,11 @@ import { uploadFiles, type UploadedPart } from '../files/upload-files.js';
 import type { InventoryDetails } from '../inventory/render-for-send.js';
 import { PAPER_TYPES, VIEW_TYPES } from '../inventory/render-inventory-pdf.js';
 import type { Address, MailInput, ScheduledTime } from '../mail/mail-input.js';
-import { sanitizeMailHtml } from '../mail/sanitize-mail-html.js';
+import { sanitizedHtmlDocument, sanitizeMailHtml } from '../mail/sanitize-mail-html.js';
 import { sendMail } from '../mail/send-mail.js';
 import type { Refusal } from '../refusals.js';
+import { loadMergeContext } from '../templates/merge-context.js';
+import { renderTemplate } from '../templates/merge-fields.js';
 import { loadTemplateForSend } from '../templates/resolve-template.js';
 import type { ModuleDefinition } from '../records/modules.js';
 import { parseOffsetDateTime } from '../time.js';
@@ -31,7 +33,7 @@ export type ComposeForm = {
   paperType: string;
   viewType: string;
   sendAt: string;
-  action: 'send' | 'schedule' | 'template';
+  action: 'send' | 'schedule' | 'template' | 'preview';
 };
 
 export const FORM_FIELDS = ['from', 'to', 'cc', 'bcc', 'subject', 'template', 'content', 'attachments', 'inventory_template', 'paper_type', 'view_type', 'send_at'] as const;
@@ -56,7 +58,7 @@ export function readComposeForm(fields: Record<string, string>): ComposeForm {
     paperType: get('paper_type') || 'default',
     viewType: get('view_type') || 'portrait',
     sendAt: get('send_at'),
-    action: action === 'schedule' ? 'schedule' : action === 'template' ? 'template' : 'send',
+    action: action === 'schedule' || action === 'template' || action === 'preview' ? action : 'send',
   };
 }
 
@@ -153,6 +155,34 @@ export async function submitCompose(
     if (error instanceof AppError) return { ok: false, errors: { form: error.message } };
     throw error;
   }
+}
+
+/** The mail as the recipient will see it: subject and the sanitised HTML document (or the text). */
+export type ComposePreview = { subject: string; srcdoc: string | null; text: string | null };
+
+/**
+ * "Preview" on the compose form: the subject and body as send_mail would settle them (a chosen
+ * template fills what the form leaves empty), sanitised as the form's HTML is before sending, merged
+ * with this record by the template preview's code path, and sanitised again for the sandboxed frame.
+ */
+export async function previewCompose(ctx: Context, principal: Principal, module: ModuleDefinition, recordId: string, form: ComposeForm): Promise<ComposePreview> {
+  let subject = form.subject.trim() ? form.subject : null;
+  let content = form.content.trim() ? form.content : null;
+  let mailFormat: 'html' | 'text' = form.mailFormat;
+  if (form.templateId && (subject === null || content === null)) {
+    const template = await loadTemplateForSend(ctx, principal.orgId, form.templateId, module.apiName).catch(() => null);
+    if (template) {
+      subject ??= template.subject;
+      if (content === null) {
+        content = template.content;
+        mailFormat = template.mailFormat;
+      }
+    }
+  }
+  const isHtml = mailFormat === 'html';
+  const context = await loadMergeContext(ctx.db, { orgId: principal.orgId, moduleApiName: module.apiName, recordId, senderUserId: principal.userId });
+  const merged = renderTemplate({ subject: subject ?? '', content: isHtml ? sanitizeMailHtml(content ?? '') : (content ?? '') }, context, { html: isHtml });
+  return { subject: merged.subject, srcdoc: isHtml ? sanitizedHtmlDocument(merged.content) : null, text: isHtml ? null : merged.content };
 }
 
 /** The form field of each key of a mail (`inventory_details` by its own keys). */

@@ -5,7 +5,8 @@ import { listFromAddresses } from '../mail/from-addresses.js';
 import type { ModuleDefinition } from '../records/modules.js';
 import { findRecord, parseData } from '../records/record-repository.js';
 import { listTemplateSummaries } from '../templates/template-repository.js';
-import { fromValue, readComposeForm, type ComposeForm, type FormErrors } from './compose-form.js';
+import { fromValue, readComposeForm, type ComposeForm, type ComposePreview, type FormErrors } from './compose-form.js';
+import { editorBundle, moduleMergeFields } from './editor-asset.js';
 import { renderCompose } from './render-compose-page.js';
 import { notFound } from './page-error.js';
 import { recordName } from './record-queries.js';
@@ -19,6 +20,7 @@ export async function buildComposePage(
   id: string,
   form: ComposeForm | null,
   errors: FormErrors,
+  preview: ComposePreview | null = null,
 ): Promise<string> {
   if (module.apiName === 'Products') throw notFound();
   const row = await findRecord(ctx.db, session.principal.orgId, module.apiName, id);
@@ -52,5 +54,8 @@ export async function buildComposePage(
     form: initial,
     errors,
     quota: { remaining: quota.remaining, limit: quota.limit },
+    mergeFields: moduleMergeFields(module),
+    editor: editorBundle() !== null,
+    preview,
   });
 }

@@ -1,9 +1,10 @@
 import type { FromAddress } from '../mail/from-addresses.js';
 import type { ModuleDefinition } from '../records/modules.js';
-import type { ComposeForm, FormErrors, FormField } from './compose-form.js';
+import type { ComposeForm, ComposePreview, FormErrors, FormField } from './compose-form.js';
+import { COMMON_MERGE_FIELDS } from './editor-asset.js';
 import { fromValue } from './compose-form.js';
 import { html, type SafeHtml } from '../html/template.js';
-import { layout } from './layout.js';
+import { layout, none } from './layout.js';
 import { recordPath } from './render-record-pages.js';
 import type { Session } from '../auth/web-sessions.js';
 
@@ -19,7 +20,25 @@ export type ComposeView = {
   errors: FormErrors;
   /** The org's daily mail quota today (org time zone). */
   quota: { remaining: number; limit: number };
+  /** The module's merge fields for the editor (`Leads.First Name`). */
+  mergeFields: readonly string[];
+  /** Whether the rich-text editor's bundle is there (else the page keeps the template script only). */
+  editor: boolean;
+  /** "Preview": the mail merged with this record, sanitised. */
+  preview: ComposePreview | null;
 };
+
+/**
+ * The Body textarea's hooks for the rich-text editor (src/ui/editor/): which select says HTML, where
+ * images go, which merge fields to offer. Without JavaScript they are inert attributes.
+ */
+export function richEditorAttributes(options: { formatSelect: string; htmlValue: string; mergeFields: Record<string, readonly string[]>; mergeModule?: string; mergeModuleSelect?: string }): SafeHtml {
+  return html` data-rich-editor data-format-select="${options.formatSelect}" data-html-value="${options.htmlValue}" data-upload-url="/ui/inline-images" data-merge-fields="${JSON.stringify(
+    options.mergeFields,
+  )}" data-common-fields="${JSON.stringify(COMMON_MERGE_FIELDS)}"${options.mergeModule ? html` data-merge-module="${options.mergeModule}"` : ''}${
+    options.mergeModuleSelect ? html` data-merge-module-select="${options.mergeModuleSelect}"` : ''
+  }`;
+}
 
 const PAPER = [
   ['default', 'Default'],
@@ -59,11 +78,12 @@ ${field('view_type', 'Orientation', (a) => html`<select ${a}>${VIEW.map(([v, l])
 </div></fieldset>`
     : '';
   return layout(
-    { title: `Send email – ${view.recordName}`, session, scripts: ['/ui/assets/compose.js'] },
+    { title: `Send email – ${view.recordName}`, session, scripts: [view.editor ? '/ui/assets/editor.js' : '/ui/assets/compose.js'] },
     html`<p class="crumbs"><a href="/ui/records">Modules</a> › <a href="/ui/records/${view.module.apiName}">${view.module.pluralLabel}</a> › <a href="${base}">${view.recordName}</a></p>
 <h1>Send email <span class="small">from ${view.module.singularLabel} ${view.recordName}</span></h1>
 ${errors.form ? html`<p class="alert" role="alert" id="form-error">${errors.form}</p>` : ''}
 ${Object.keys(errors).length > 0 && !errors.form ? html`<p class="alert" role="alert">The email was not sent: please check the fields marked below.</p>` : ''}
+${view.preview ? previewSection(view.preview) : ''}
 <form class="card form" method="post" action="${base}/compose" enctype="multipart/form-data" data-template-url="${base}/template">
 <input type="hidden" name="_csrf" value="${session.csrfToken}">
 ${field('from', 'From', (a) => html`<select ${a}>${fromOptions}</select>`, errors)}
@@ -78,12 +98,23 @@ ${field('template', 'Template', (a) => html`<select ${a}>${option('', 'No templa
 </div>
 ${field('subject', 'Subject', (a) => html`<input type="text" ${a} value="${form.subject}" maxlength="500">`, errors)}
 <div class="field"><label for="mail_format">Format</label><select id="mail_format" name="mail_format">${option('text', 'Plain text', form.mailFormat === 'text')}${option('html', 'HTML (sanitised: no scripts, forms or remote styles)', form.mailFormat === 'html')}</select></div>
-${field('content', 'Body', (a) => html`<textarea ${a}>${form.content}</textarea>`, errors)}
+${field('content', 'Body', (a) => html`<textarea ${a}${richEditorAttributes({ formatSelect: 'mail_format', htmlValue: 'html', mergeFields: { [view.module.apiName]: view.mergeFields }, mergeModule: view.module.apiName })}>${form.content}</textarea>`, errors)}
 ${field('attachments', 'Attachments', (a) => html`<input type="file" ${a} multiple>`, errors, 'Up to 10 files; 10 MB in total per email.')}
 ${pdf}
 ${field('send_at', 'Send at', (a) => html`<input type="datetime-local" ${a} value="${form.sendAt}">`, errors, `For Schedule only; in your time zone (${session.principal.timeZone}).`)}
-<div class="actions"><button type="submit" name="action" value="send">Send</button><button type="submit" name="action" value="schedule" class="secondary">Schedule</button><a href="${base}">Cancel</a>
+<div class="actions"><button type="submit" name="action" value="send">Send</button><button type="submit" name="action" value="schedule" class="secondary">Schedule</button><button type="submit" name="action" value="preview" class="secondary" formnovalidate>Preview</button><a href="${base}">Cancel</a>
 <span class="small" id="quota">Daily quota: ${view.quota.remaining} of ${view.quota.limit} emails left today</span></div>
 </form>`,
   );
+}
+
+/** The mail merged with this record: the subject, and the sanitised HTML in a sandboxed frame (or the text). */
+function previewSection(preview: ComposePreview): SafeHtml {
+  return html`<section class="card" id="preview" aria-labelledby="preview-h"><h2 id="preview-h">Preview</h2>
+<p class="small">As the recipient will see it, merged with this record (the form below is unchanged; attachments must be chosen again).</p>
+<p><strong>Subject:</strong> ${preview.subject ? html`<span id="preview-subject">${preview.subject}</span>` : none('no subject')}</p>${
+    preview.srcdoc !== null
+      ? html`<iframe sandbox="" referrerpolicy="no-referrer" title="Email preview" srcdoc="${preview.srcdoc}"></iframe>`
+      : html`<pre class="preview-text">${preview.text ?? ''}</pre>`
+  }</section>`;
 }

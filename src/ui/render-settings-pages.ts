@@ -3,6 +3,8 @@ import type { FromAddress } from '../mail/from-addresses.js';
 import type { ModuleDefinition } from '../records/modules.js';
 import { html, pathOf, type SafeHtml } from '../html/template.js';
 import { layout, timeElement } from './layout.js';
+import { moduleMergeFields } from './editor-asset.js';
+import { richEditorAttributes } from './render-compose-page.js';
 import type { Session } from '../auth/web-sessions.js';
 
 /** Settings: daily quota, From addresses, one-click unsubscribe, the user's SMTP server, email templates. */
@@ -149,6 +151,8 @@ export function renderTemplateEditor(
     /** Preview against a record: the merged subject and the sanitised HTML document for the srcdoc (or the text). */
     preview: { recordId: string; subject: string; srcdoc: string | null; text: string | null } | null;
     previewError: string | null;
+    /** The rich-text editor's bundle is there: the Content textarea becomes the editor for HTML. */
+    editor?: boolean;
   },
 ): string {
   const f = view.form;
@@ -172,7 +176,7 @@ ${
 }</section>`
     : '';
   return layout(
-    { title: view.id ? `Template ${f.name}` : 'New template', session },
+    { title: view.id ? `Template ${f.name}` : 'New template', session, scripts: view.editor ? ['/ui/assets/editor.js'] : [] },
     html`<p class="crumbs"><a href="/ui/settings">Settings</a> › <a href="/ui/settings/templates">Email templates</a></p>
 <h1>${view.id ? html`Edit template ${f.name}` : 'New template'}</h1>
 ${view.notice ? html`<p class="notice" role="status">${view.notice}</p>` : ''}${topError(view.errors)}
@@ -183,7 +187,12 @@ ${input('name', 'Name', f.name, view.errors, 'text', html`required`)}
     )}</select>${error('module')}</div>
 <div class="field"><label for="editor_mode">Format</label><select id="editor_mode" name="editor_mode"><option value="rich_text"${f.editor_mode === 'rich_text' ? ' selected' : ''}>HTML</option><option value="plain_text"${f.editor_mode === 'plain_text' ? ' selected' : ''}>Plain text</option></select></div></div>
 ${input('subject', 'Subject', f.subject, view.errors, 'text', html`required`)}
-<div class="field"><label for="content">Content</label><p class="hint" id="content-hint">Merge fields such as \${Leads.Last Name} are filled from the record when a mail is sent.</p><textarea id="content" name="content" aria-describedby="content-hint"${invalid('content')}>${f.content}</textarea>${error('content')}</div>
+<div class="field"><label for="content">Content</label><p class="hint" id="content-hint">Merge fields such as \${Leads.Last Name} are filled from the record when a mail is sent.</p><textarea id="content" name="content" aria-describedby="content-hint"${invalid('content')}${richEditorAttributes({
+      formatSelect: 'editor_mode',
+      htmlValue: 'rich_text',
+      mergeFields: Object.fromEntries(view.modules.map((m) => [m.apiName, moduleMergeFields(m)])),
+      mergeModuleSelect: 'module',
+    })}>${f.content}</textarea>${error('content')}</div>
 <div class="actions"><button type="submit">${view.id ? 'Save template' : 'Create template'}</button></div>
 </form>
 ${preview}`,

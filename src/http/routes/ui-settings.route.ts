@@ -18,6 +18,7 @@ import { renderTemplate } from '../../templates/merge-fields.js';
 import { findTemplate, listTemplateSummaries } from '../../templates/template-repository.js';
 import { updateEmailTemplates } from '../../templates/update-email-templates.js';
 import { pathOf } from '../../html/template.js';
+import { editorBundle } from '../../ui/editor-asset.js';
 import { UI_PREVIEW_CSP } from '../../ui/layout.js';
 import type { Session } from '../../auth/web-sessions.js';
 import {
@@ -204,7 +205,7 @@ export const settingsRoutes =
 
     const editor = async (session: Session, id: string | null, form: TemplateForm, extra: Partial<Parameters<typeof renderTemplateEditor>[1]> = {}) => {
       const modules = (await listModules(ctx.db, session.principal.orgId)).filter((m) => m.apiName !== 'Products');
-      return renderTemplateEditor(session, { id, form, modules, errors: {}, notice: null, preview: null, previewError: null, ...extra });
+      return renderTemplateEditor(session, { id, form, modules, errors: {}, notice: null, preview: null, previewError: null, editor: editorBundle() !== null, ...extra });
     };
     const readForm = (body: unknown): TemplateForm => ({
       name: str(body, 'name'),

@@ -4,16 +4,17 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Context } from '../../context.js';
 import { AppError, isAppError } from '../../errors.js';
-import { MAX_FILE_BYTES, MAX_FILES_PER_UPLOAD, type UploadedPart } from '../../files/upload-files.js';
+import { MAX_FILE_BYTES, MAX_FILES_PER_UPLOAD, uploadFiles, type UploadedPart } from '../../files/upload-files.js';
 import { cancelMail, rescheduleMail } from '../../mail/change-scheduled-mail.js';
 import { listModules } from '../../records/module-registry.js';
 import type { ModuleDefinition } from '../../records/modules.js';
 import { presentRecords } from '../../records/present-record.js';
 import { parseData } from '../../records/record-repository.js';
 import { loadTemplateForSend } from '../../templates/resolve-template.js';
-import { COMPOSE_JS, UI_CSS } from '../../ui/assets.js';
-import { readComposeForm, submitCompose, type ComposeForm, type FormErrors } from '../../ui/compose-form.js';
-import { UI_PAGE_HEADERS } from '../../ui/layout.js';
+import { COMPOSE_JS, EDITOR_CSS, UI_CSS } from '../../ui/assets.js';
+import { previewCompose, readComposeForm, submitCompose, type ComposeForm, type ComposePreview, type FormErrors } from '../../ui/compose-form.js';
+import { editorBundle } from '../../ui/editor-asset.js';
+import { UI_PAGE_HEADERS, UI_PREVIEW_CSP } from '../../ui/layout.js';
 import { localToOffsetDateTime } from '../../ui/local-time.js';
 import { parseOffsetDateTime } from '../../time.js';
 import { renderError, renderLogin } from '../../ui/render-login-page.js';
@@ -93,11 +94,16 @@ export const uiRoutes =
     });
 
     fastify.get('/ui/assets/ui.css', { schema: schemas.stylesheet }, async (_request, reply) =>
-      reply.header('content-type', 'text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(UI_CSS),
+      reply.header('content-type', 'text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(UI_CSS + EDITOR_CSS),
     );
     fastify.get('/ui/assets/compose.js', { schema: schemas.composeScript }, async (_request, reply) =>
       reply.header('content-type', 'text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(COMPOSE_JS),
     );
+    fastify.get('/ui/assets/editor.js', { schema: schemas.editorScript }, async (_request, reply) => {
+      const bundle = editorBundle();
+      if (bundle === null) throw notFound();
+      return reply.header('content-type', 'text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(bundle);
+    });
 
     // ---- Sign-in -------------------------------------------------------------------------------
 
@@ -147,9 +153,11 @@ export const uiRoutes =
         request.uiSession = session;
         if (request.method !== 'POST') return;
         if (!request.isMultipart()) return requireCsrf(session, (request.body as Record<string, unknown> | undefined)?._csrf);
-        // Only the compose form is multipart; it carries its token among the parts and its handler
-        // checks it after reading them. Anywhere else a multipart post could skip the check: refused.
-        if (!request.url.split('?')[0]!.endsWith('/compose')) throw new PageError(403, 'Form refused', 'This form must not be sent as multipart/form-data.');
+        // Only the compose form and the editor's image upload are multipart; they carry their token
+        // among the parts and their handlers check it after reading them. Anywhere else a multipart
+        // post could skip the check: refused.
+        const path = request.url.split('?')[0]!;
+        if (!path.endsWith('/compose') && path !== '/ui/inline-images') throw new PageError(403, 'Form refused', 'This form must not be sent as multipart/form-data.');
       });
       const sessionOf = (request: FastifyRequest): Session => request.uiSession!;
 
@@ -195,8 +203,46 @@ export const uiRoutes =
 
       // ---- Compose -------------------------------------------------------------------------------
 
-      const composeView = (session: Session, module: ModuleDefinition, id: string, form: ComposeForm | null, errors: FormErrors) =>
-        buildComposePage(ctx, session, module, id, form, errors);
+      const composeView = (session: Session, module: ModuleDefinition, id: string, form: ComposeForm | null, errors: FormErrors, preview: ComposePreview | null = null) =>
+        buildComposePage(ctx, session, module, id, form, errors, preview);
+
+      // The rich-text editor's images (compose and templates): stored through the Files use-case as
+      // inline files, exactly as `POST /crm/v8/files?type=inline`, and referenced by the URL the API
+      // documents; send_mail turns them into cid: parts. Session and CSRF token as the compose form.
+      app.post('/ui/inline-images', { schema: schemas.inlineImage }, async (request, reply) => {
+        const session = sessionOf(request);
+        const refuse = (status: number, error: string) => reply.status(status).header('cache-control', 'private, no-store').send({ error });
+        if (!request.isMultipart()) return refuse(400, 'The image must be sent as multipart/form-data.');
+        const fields: Record<string, string> = {};
+        const files: UploadedPart[] = [];
+        try {
+          for await (const part of request.parts()) {
+            if (part.type === 'file') {
+              const bytes = await part.toBuffer();
+              if (part.fieldname === 'image' && bytes.length > 0) files.push({ filename: part.filename, mimetype: part.mimetype, bytes });
+            } else if (typeof part.value === 'string') {
+              fields[part.fieldname] = part.value;
+            }
+          }
+        } catch (error) {
+          const code = (error as FastifyError).code;
+          if (code === 'FST_REQ_FILE_TOO_LARGE') return refuse(413, 'The image is larger than 20 MB.');
+          if (code === 'FST_FILES_LIMIT') return refuse(413, 'Too many files at once.');
+          throw error;
+        }
+        requireCsrf(session, fields._csrf);
+        if (files.length !== 1) return refuse(400, 'Send exactly one image.');
+        try {
+          const [row] = await uploadFiles(ctx, ctx.files, session.principal, files, { inline: true });
+          return reply.header('cache-control', 'private, no-store').send({ id: row!.id, src: `/crm/viewInLineImage?fileContent=${row!.id}` });
+        } catch (error) {
+          if (isAppError(error)) {
+            const reason = typeof error.details.reason === 'string' ? `: ${error.details.reason}` : '';
+            return refuse(error.spec.status, `${error.message}${reason}`);
+          }
+          throw error;
+        }
+      });
 
       app.get('/ui/records/:module/:id/compose', { schema: schemas.composePage }, async (request, reply) => {
         const session = sessionOf(request);
@@ -236,6 +282,10 @@ export const uiRoutes =
         }
         requireCsrf(session, fields._csrf);
         const form = readComposeForm(fields);
+        if (form.action === 'preview') {
+          const preview = await previewCompose(ctx, session.principal, module, id, form);
+          return send(reply, await composeView(session, module, id, form, {}, preview), 200, preview.srcdoc !== null ? UI_PREVIEW_CSP : undefined);
+        }
         if (form.action === 'template') {
           if (form.templateId === '') return send(reply, await composeView(session, module, id, form, { template: 'Choose a template first.' }), 400);
           try {

@@ -52,6 +52,27 @@ const post = <Parts extends object>(summary: string, parts: Parts, redirect: str
 
 export const stylesheet = { summary: "The UI's style sheet", tags, response: { 200: Bytes('CSS', 'text/css') } };
 export const composeScript = { summary: "The compose page's script", tags, response: { 200: Bytes('JavaScript', 'text/javascript') } };
+export const editorScript = {
+  summary: "The rich-text editor's script (compose and template pages)",
+  tags,
+  response: { 200: Bytes('JavaScript', 'text/javascript'), '4xx': HtmlPage('Not built (the pages keep their textarea)') },
+};
+export const inlineImage = {
+  summary: "An image for the rich-text editor, stored as an inline file (as `POST /crm/v8/files?type=inline`)",
+  tags,
+  security: session,
+  body: {
+    content: {
+      'multipart/form-data': {
+        schema: Type.Unsafe<unknown>({ description: 'One file part `image` (PNG, JPEG, GIF or WebP) and `_csrf` (read by the handler: the body stays empty here)' }),
+      },
+    },
+  },
+  response: {
+    200: Type.Object({ id: Type.String({ description: 'The inline file id' }), src: Type.String({ description: 'Its URL for `<img src>`: `/crm/viewInLineImage?fileContent={id}`' }) }, { description: 'Stored' }),
+    '4xx': Type.Object({ error: Type.String() }, { description: 'Refused (not an image, too large, no session or CSRF token: an HTML page)' }),
+  },
+};
 
 export const loginPage = {
   summary: 'The sign-in page',
