@@ -76,7 +76,7 @@ export async function deliverMail(
   const attempt = due.filter((r) => !outcomes.has(r.id));
 
   if (attempt.length > 0) {
-    const route = await transports.routeFor(mail);
+    const route = await transports.routeFor(mail, facts.userSmtp);
     let result: SendResult | null = null;
     let failure: Outcome | null = null;
     const files = await loadFiles(ctx, facts.files);

@@ -51,7 +51,8 @@ export function createWorker(ctx: Context, options: { transports?: TransportRegi
   // outcomes never waits behind acceptances' locks (the org's quota row on PostgreSQL) nor makes
   // them wait, and it writes through `ctx.db` as everything else the worker does. Each attempt
   // resolves after its commit; the worker's stop waits for its sends, hence for their commits.
-  const commits = createGroupCommit(ctx.db, { maxBatch: Math.max(ctx.config.groupCommitMaxBatch, 1), maxConcurrent: defaultGroupCommitConcurrency(ctx.db) });
+  // A batch holds at most what can finish at once: one outcome per send slot.
+  const commits = createGroupCommit(ctx.db, { maxBatch: concurrency, maxConcurrent: defaultGroupCommitConcurrency(ctx.db) });
   const inFlight = new Set<Promise<void>>();
   const inFlightIds = new Map<Promise<void>, string>();
   let running = false;
