@@ -279,7 +279,7 @@ export const ENVIRONMENT = {
     min: 0,
     max: 300,
     meaning:
-      'How long an API process keeps tokens, org settings, users, permissions, custom modules and org From addresses in memory. A change made through this process is seen at once; one made through another process within this time (a revoked token included). `0`: nothing cached. See [Caches and API credits across processes](operations.md#caches-and-api-credits-across-processes).',
+      'How long an API process keeps tokens, org settings, users, permissions, custom modules, org From addresses, daily-limit facts and webhook subscriptions in memory. A change made through this process is seen at once; one made through another process within this time (a revoked token included). `0`: nothing cached. See [Caches and API credits across processes](operations.md#caches-and-api-credits-across-processes).',
   },
   API_RATE_LIMITS: {
     kind: 'flag',

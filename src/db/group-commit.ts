@@ -13,8 +13,12 @@ import { dialectOf, type Database } from './database.js';
  * in parallel and whose WAL flushes group concurrent commits again). Under load, work arriving
  * while a batch commits forms the next batch: the more requests wait, the more share a commit.
  *
- * Each work runs in its own SAVEPOINT: one that throws is rolled back to it and fails alone, with
- * its own error; the others commit. `run` resolves only after the COMMIT that holds the work's
+ * With `savepoints` (SQLite's default, where a savepoint costs no round trip) each work runs in its
+ * own SAVEPOINT: one that throws is rolled back to it and fails alone, with its own error; the
+ * others commit. Without (PostgreSQL's default: two round trips a work, while the batch holds the
+ * org's daily-quota row) a work that throws rolls the whole batch back and every work of it runs
+ * again alone: the same answers, at the price of a re-run in the rare case of a refusal inside the
+ * commit step. `run` resolves only after the COMMIT that holds the work's
  * writes (never before: an answer that says "accepted" is durable, docs/reliability.md P1); if the
  * commit fails, or the process dies before it, nothing of the batch was written and every caller
  * gets an error (or no answer). A work that fails with a database error other than its own
@@ -22,9 +26,13 @@ import { dialectOf, type Database } from './database.js';
  * more alone, in a transaction of its own, after its batch: a batch never turns a request that
  * would have succeeded alone into a failure. A work must therefore be re-runnable: it writes only
  * through `tx` and keeps nothing from a run that failed.
+ *
+ * `batch.beforeCommit(key, step)` asks for `step` to run once per transaction, after every work
+ * and right before the COMMIT, however many works of the batch ask with the same key (send_mail's
+ * wake-up NOTIFY: one per commit, not one per mail). A work that fails takes its requests with it.
  */
 export interface GroupCommit {
-  run<T>(work: (tx: Database) => Promise<T>): Promise<T>;
+  run<T>(work: (tx: Database, batch: BatchScope) => Promise<T>): Promise<T>;
   /** Resolves when nothing is queued or committing (shutdown, tests). */
   idle(): Promise<void>;
 }
@@ -32,11 +40,51 @@ export interface GroupCommit {
 export type GroupCommitOptions = Readonly<{
   maxBatch: number;
   maxConcurrent: number;
+  /** Each work in a savepoint of its own (see above); default: on SQLite only. */
+  savepoints?: boolean;
   /** Called after each batch's commit with its size (metrics). */
   onBatch?: (size: number) => void;
 }>;
 
-type Item = { work: (tx: Database) => Promise<unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void };
+export interface BatchScope {
+  /**
+   * Runs `step` once in this transaction, after every work and before the COMMIT, however many
+   * works ask with the same `key` (steps run in the order of their keys: the same lock order in
+   * every batch). A step that throws rolls the batch back and its works run again alone.
+   */
+  beforeCommit(key: string, step: (tx: Database) => Promise<void>): void;
+  /**
+   * True when the works of this transaction commit all together or run again alone (more than
+   * one work, no savepoints): a work may then defer a check to a `beforeCommit` step that throws
+   * when it fails. Alone, or with savepoints, false: each work decides for itself.
+   */
+  readonly together: boolean;
+  /** State the works of this transaction share, made by the first that asks for `key`. */
+  shared<T>(key: string, create: () => T): T;
+}
+
+type Step = (tx: Database) => Promise<void>;
+type Item = { work: (tx: Database, batch: BatchScope) => Promise<unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void };
+
+/** A work's `beforeCommit` requests, kept apart until it has succeeded. */
+function scopeOf(together = false, state = new Map<string, unknown>()): BatchScope & { steps: Map<string, Step> } {
+  const steps = new Map<string, Step>();
+  return {
+    steps,
+    together,
+    beforeCommit(key, step) {
+      if (!steps.has(key)) steps.set(key, step);
+    },
+    shared<T>(key: string, create: () => T): T {
+      if (!state.has(key)) state.set(key, create());
+      return state.get(key) as T;
+    },
+  };
+}
+
+async function runSteps(tx: Database, steps: ReadonlyMap<string, Step>): Promise<void> {
+  for (const key of [...steps.keys()].sort()) await steps.get(key)!(tx);
+}
 
 /** The outcome of one work inside its batch. */
 type Ran = { ok: true; value: unknown } | { ok: false; error: unknown; alone: boolean };
@@ -81,7 +129,9 @@ export function createGroupCommit(db: Database, options: GroupCommitOptions): Gr
       const [item] = batch;
       try {
         const value = await db.transaction().execute(async (tx) => {
-          const value = await item!.work(tx);
+          const scope = scopeOf();
+          const value = await item!.work(tx, scope);
+          await runSteps(tx, scope.steps);
           faultPoint('api.batch_before_commit');
           return value;
         });
@@ -92,16 +142,23 @@ export function createGroupCommit(db: Database, options: GroupCommitOptions): Gr
       }
       return;
     }
+    if (!(options.savepoints ?? dialectOf(db) === 'sqlite')) {
+      await commitWithoutSavepoints(batch);
+      return;
+    }
     let ran: Ran[];
     try {
       ran = await db.transaction().execute(async (tx) => {
         const results: Ran[] = [];
+        const steps = new Map<string, Step>();
         for (const [index, item] of batch.entries()) {
           const name = sql.raw(`gc_${index}`);
           await sql`savepoint ${name}`.execute(tx);
           try {
-            const value = await item.work(tx);
+            const scope = scopeOf();
+            const value = await item.work(tx, scope);
             await sql`release savepoint ${name}`.execute(tx);
+            for (const [key, step] of scope.steps) if (!steps.has(key)) steps.set(key, step);
             results.push({ ok: true, value });
           } catch (error) {
             await sql`rollback to savepoint ${name}`.execute(tx);
@@ -109,6 +166,7 @@ export function createGroupCommit(db: Database, options: GroupCommitOptions): Gr
             results.push({ ok: false, error, alone: !isOwnRefusal(error) });
           }
         }
+        await runSteps(tx, steps);
         faultPoint('api.batch_before_commit');
         return results;
       });
@@ -128,8 +186,33 @@ export function createGroupCommit(db: Database, options: GroupCommitOptions): Gr
     }
   }
 
+  /** The whole batch or nothing: any failure re-runs every work alone. */
+  async function commitWithoutSavepoints(batch: Item[]): Promise<void> {
+    let values: unknown[];
+    try {
+      values = await db.transaction().execute(async (tx) => {
+        const results: unknown[] = [];
+        const steps = new Map<string, Step>();
+        const state = new Map<string, unknown>();
+        for (const item of batch) {
+          const scope = scopeOf(true, state);
+          results.push(await item.work(tx, scope));
+          for (const [key, step] of scope.steps) if (!steps.has(key)) steps.set(key, step);
+        }
+        await runSteps(tx, steps);
+        faultPoint('api.batch_before_commit');
+        return results;
+      });
+    } catch {
+      await Promise.all(batch.map((item) => commitBatch([item])));
+      return;
+    }
+    options.onBatch?.(batch.length);
+    for (const [index, item] of batch.entries()) item.resolve(values[index]);
+  }
+
   return {
-    run<T>(work: (tx: Database) => Promise<T>): Promise<T> {
+    run<T>(work: (tx: Database, batch: BatchScope) => Promise<T>): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
         schedule();

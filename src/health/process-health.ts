@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { pingDatabase, type Database } from '../db/database.js';
+import { dialectOf, pingDatabase, type Database } from '../db/database.js';
 import { pendingMigrations } from '../db/migrate.js';
 
 /**
@@ -79,4 +79,15 @@ export function createProcessHealth(db: Database, schema: string | undefined, cl
       return { ready: Object.values(checks).every((c) => c === 'ok'), checks };
     },
   };
+}
+
+/** The body of `/readyz` (`/health`), on the API and on the ops port alike. */
+export type ReadinessAnswer = Readonly<{
+  ready: boolean;
+  body: { status: 'ok' | 'unavailable'; database: 'sqlite' | 'postgres'; checks: Readiness['checks'] };
+}>;
+
+export async function readinessAnswer(health: ProcessHealth, db: Database): Promise<ReadinessAnswer> {
+  const { ready, checks } = await health.readiness();
+  return { ready, body: { status: ready ? 'ok' : 'unavailable', database: dialectOf(db), checks } };
 }

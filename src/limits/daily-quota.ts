@@ -76,6 +76,48 @@ export async function tryReserveEach(
   return results;
 }
 
+/** One mail's share of a batch's reservation: counted on `day`; its status once the batch committed. */
+export type DeferredReservation = Readonly<{ day: string; reserved: number; status: () => DailyQuotaStatus }>;
+
+/**
+ * The reservations of acceptances that commit together (group commit without savepoints,
+ * `batch.together`): each mail adds its units with no statement, and `commit` — the batch's last
+ * step — reserves each day's total in ONE conditional statement. If a total does not fit, `commit`
+ * throws: the batch rolls back and every acceptance runs again alone, reserving mail by mail
+ * (`tryReserve`), so a mail refused for the limit is refused exactly as before. The org's row is
+ * then locked from that statement to the COMMIT only, not for the whole batch (decision 0009).
+ */
+export class BatchReservations {
+  private readonly days = new Map<string, { facts: OrgLimitFacts; limit: number; amount: number; used: number | null; now: number }>();
+
+  constructor(
+    private readonly ctx: Context,
+    private readonly orgId: string,
+  ) {}
+
+  async add(tx: Database, input: Readonly<{ recipientsCount: number; mailsCount?: number; now: number }>): Promise<DeferredReservation> {
+    const facts = await limitFacts(this.ctx, tx, this.orgId);
+    const amount = quotaUnits(facts.edition, input.recipientsCount, input.mailsCount ?? 1);
+    const day = dayKeyOf(input.now, facts.time_zone);
+    const entry = this.days.get(day) ?? { facts, limit: limitOf(facts), amount: 0, used: null, now: input.now };
+    entry.amount += amount;
+    this.days.set(day, entry);
+    return {
+      day,
+      reserved: amount,
+      status: () => statusOf(entry.facts, day, entry.limit, entry.used ?? 0, entry.now),
+    };
+  }
+
+  async commit(tx: Database): Promise<void> {
+    for (const [day, entry] of [...this.days].sort(([a], [b]) => a.localeCompare(b))) {
+      const result = await reserveDailyQuota(tx, { orgId: this.orgId, dayKey: day, amount: entry.amount, limit: entry.limit });
+      if (!result.ok) throw new Error(`the batch's ${entry.amount} units do not fit the daily limit of ${day}: each acceptance runs alone`);
+      entry.used = result.used;
+    }
+  }
+}
+
 /** Reserves `amount` units on the org-local day of `now`. */
 async function reserveWith(ctx: Context, tx: Database, facts: OrgLimitFacts, amount: number, now: number): Promise<TryReserveResult> {
   const limit = limitOf(facts);

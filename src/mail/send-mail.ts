@@ -21,7 +21,7 @@ import type { MergeContext } from '../templates/merge-fields.js';
 import { markTemplateUsed } from '../templates/resolve-template.js';
 import { markInventoryTemplateUsed } from '../inventory/render-for-send.js';
 import { editionMailsFrom } from '../limits/edition-features.js';
-import { dailyLimitError, tryReserve, type DailyQuotaStatus } from '../limits/daily-quota.js';
+import { BatchReservations, dailyLimitError, tryReserve, type DailyQuotaStatus } from '../limits/daily-quota.js';
 import type { MailAttachmentTable } from '../db/schema.js';
 import { firstRefusal, recordMailFacts } from './record-checks.js';
 import { AUDITED_REFUSALS, recordAudit } from '../compliance/audit-log.js';
@@ -200,11 +200,14 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
     // Group commit (src/db/group-commit.ts): concurrent acceptances share one transaction and one
     // durable commit, each in its own savepoint; this resolves only after the commit holding it.
     // The work is re-runnable (a batch that cannot commit runs it again alone).
-    const outcome = await ctx.commits.run(async (tx) => {
+    const outcome = await ctx.commits.run(async (tx, batch) => {
       // The daily quota is reserved in this same transaction, one atomic statement per mail, so
       // concurrent requests in any number of processes can never send past the limit. A mail
       // counts on the org-local day it goes (its scheduled day, if scheduled).
-      let quota: DailyQuotaStatus | null = null;
+      // Committing together with others (PostgreSQL): the mails are counted in the batch's one
+      // reservation at its end, which sends the whole batch to run alone if it does not fit.
+      const deferred = batch.together ? batch.shared(`daily-quota:${principal.orgId}`, () => new BatchReservations(ctx, principal.orgId)) : null;
+      let quota: (() => DailyQuotaStatus) | null = null;
       const mails: MailOutcome[] = [];
       const accepted: Accepted[] = [];
       for (const r of results) {
@@ -214,15 +217,27 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
         }
         const { mail, recipients, blockedAddresses } = r.pending;
         const units = recipients.filter((x) => x.status === 'queued').length;
-        const reserved = await tryReserve(ctx, tx, { orgId: principal.orgId, recipientsCount: units, now: mail.scheduled_at ?? now });
-        if (!reserved.ok) {
-          quota = reserved.status;
-          mails.push({ refused: refusalOf(dailyLimitError(reserved.status)) });
+        if (deferred) {
+          const share = await deferred.add(tx, { recipientsCount: units, now: mail.scheduled_at ?? now });
+          batch.beforeCommit(`daily-quota:${principal.orgId}`, (batchTx) => deferred.commit(batchTx));
+          quota = share.status;
+          mail.quota_day = share.day;
+          mail.quota_units = share.reserved;
+          accepted.push(r.pending);
+          mails.push({ accepted: { messageId: mail.message_id, scheduledAt: mail.scheduled_at, blockedAddresses } });
           continue;
         }
-        quota = reserved.reservation;
-        mail.quota_day = reserved.reservation.day;
-        mail.quota_units = reserved.reservation.reserved;
+        const reserved = await tryReserve(ctx, tx, { orgId: principal.orgId, recipientsCount: units, now: mail.scheduled_at ?? now });
+        if (!reserved.ok) {
+          const status = reserved.status;
+          quota = () => status;
+          mails.push({ refused: refusalOf(dailyLimitError(status)) });
+          continue;
+        }
+        const reservation = reserved.reservation;
+        quota = () => reservation;
+        mail.quota_day = reservation.day;
+        mail.quota_units = reservation.reserved;
         accepted.push(r.pending);
         mails.push({ accepted: { messageId: mail.message_id, scheduledAt: mail.scheduled_at, blockedAddresses } });
       }
@@ -236,7 +251,7 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
       }
       if (accepted.length > 0) {
         if (held) await completeIdempotencyKey(tx, principal.orgId, held, request.idempotency!.answer(mails));
-        await ctx.wakeup.notifyInTransaction(tx);
+        batch.beforeCommit('wakeup', (batchTx) => ctx.wakeup.notifyInTransaction(batchTx));
         faultPoint('api.in_tx');
       }
       return { mails, accepted: accepted.length, quota };
@@ -249,7 +264,7 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
     } else {
       ctx.wakeup.notifyLocal();
     }
-    return { kind: 'decided', mails: outcome.mails, quota: outcome.quota };
+    return { kind: 'decided', mails: outcome.mails, quota: outcome.quota?.() ?? null };
   } catch (error) {
     if (held) await releaseIdempotencyKey(ctx, principal.orgId, held);
     throw error;

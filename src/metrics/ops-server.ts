@@ -2,6 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Context } from '../context.js';
 import { metricsAuthorized } from '../http/routes/metrics.route.js';
+import { DATABASE_RETRY_AFTER_SECONDS } from '../db/availability.js';
+import { readinessAnswer } from '../health/process-health.js';
 
 /**
  * The ops port of processes without the HTTP API (`mailroom worker`, `mailroom inbound`):
@@ -32,8 +34,8 @@ export async function startOpsServer(ctx: Context, port: number): Promise<OpsSer
         }
         return send(200, ctx.metrics.registry.contentType, await ctx.metrics.registry.metrics());
       }
-      const { ready, checks } = await ctx.health.readiness();
-      return json(ready ? 200 : 503, { status: ready ? 'ok' : 'unavailable', checks }, ready ? {} : { 'retry-after': '2' });
+      const { ready, body } = await readinessAnswer(ctx.health, ctx.db);
+      return json(ready ? 200 : 503, body, ready ? {} : { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) });
     };
     answer().catch((error: unknown) => {
       ctx.log.error({ err: error, event: 'ops.failed', path }, 'ops port request failed');

@@ -100,6 +100,28 @@ describeEachDatabase('send_mail and the daily limit', (get) => {
     assert.equal(queued.length, 1);
   });
 
+  test('#70 with batches: 8 sends left, 14 requests in parallel → exactly 8 accepted, the counter at 8', async () => {
+    const f = await fixture(get(), 'professional');
+    await updateOrg(get().app, { orgId: f.org.orgId, dailyMailLimit: 8 });
+    // 14: below the org's 15 concurrent API calls.
+    const answers = await Promise.all(Array.from({ length: 14 }, () => send(f, [mail(f.from)])));
+    const codes = answers.map((a) => a.statusCode);
+    assert.equal(codes.filter((c) => c === 200).length, 8, codes.join(','));
+    assert.equal(codes.filter((c) => c === 400).length, 6, codes.join(','));
+    for (const a of answers.filter((r) => r.statusCode === 400)) assert.deepEqual(json(a), { data: [LIMIT_EXCEEDED(8)] });
+    assert.equal(await used(f), 8);
+    const queued = await get().app.db.selectFrom('mails').select('message_id').where('org_id', '=', f.org.orgId).execute();
+    assert.equal(queued.length, 8);
+  });
+
+  test('requests accepted together all count: 14 in parallel under a limit of 100 → the counter at 14', async () => {
+    const f = await fixture(get(), 'professional');
+    await updateOrg(get().app, { orgId: f.org.orgId, dailyMailLimit: 100 });
+    const answers = await Promise.all(Array.from({ length: 14 }, () => send(f, [mail(f.from)])));
+    assert.deepEqual([...new Set(answers.map((a) => a.statusCode))], [200]);
+    assert.equal(await used(f), 14);
+  });
+
   test('an Idempotency-Key replay does not count again; a refused request counts nothing', async () => {
     const f = await fixture(get(), 'free');
     const headers = { 'idempotency-key': 'daily-limit-replay' };

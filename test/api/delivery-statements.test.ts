@@ -86,10 +86,11 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(await worker.runOnce(), 16);
       await worker.stop(1000);
       for (const subject of subjects) assert.equal(world.sink.messages.filter((m) => m.parsed.subject === subject).length, 1, subject);
-      // A batch of one is a plain transaction; the works of a larger batch each run in a savepoint
-      // of its transaction: savepoints were made only if outcomes shared a commit.
+      // On SQLite a batch of one is a plain transaction and the works of a larger batch each run in
+      // a savepoint of its transaction: savepoints were made only if outcomes shared a commit. (On
+      // PostgreSQL batches run without savepoints, decision 0009: nothing the counter sees.)
       const savepoints = counter.raw.filter((text) => /^savepoint \?$/i.test(text)).length;
-      assert.ok(savepoints >= 2, `outcomes grouped in savepoints: ${savepoints}`);
+      if (kind === 'sqlite') assert.ok(savepoints >= 2, `outcomes grouped in savepoints: ${savepoints}`);
       for (const id of ids) {
         const detail = await world.testApp.api('GET', `/crm/v8/Leads/${world.leadId}/Emails/${id}`, world.org.token);
         assert.equal(detail.statusCode, 200, detail.body);

@@ -64,7 +64,7 @@ describeEachDatabase('SQL statements of one send_mail', (get, kind) => {
       // Before the per-process caches and batched API credits: 18 (SQLite) and 16 (PostgreSQL),
       // BEGIN/COMMIT and savepoints not counted. Now 9 and 10 (the credits' batched upsert and
       // window read, once per 250 ms or 100 requests of an org, are not in a single request).
-      assert.ok(Math.max(...results) <= 12, `${results.join(', ')}`);
+      assert.ok(Math.max(...results) <= 8, `${results.join(', ')}`);
     } finally {
       await server.close();
       await counted.apiCredits.close();

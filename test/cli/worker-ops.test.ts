@@ -51,7 +51,10 @@ test('on PostgreSQL, a worker with METRICS_PORT serves metrics that move as mail
   assert.deepEqual(await (await fetch(`${ops}/livez`)).json(), { status: 'ok' });
   const ready = await fetch(`${ops}/readyz`);
   assert.equal(ready.status, 200);
-  assert.deepEqual(((await ready.json()) as { checks: unknown }).checks, { database: 'ok', migrations: 'ok', shutdown: 'ok', worker: 'ok', webhooks: 'ok' });
+  const readyBody = (await ready.json()) as { status: string; database: string; checks: unknown };
+  assert.deepEqual(readyBody.checks, { database: 'ok', migrations: 'ok', shutdown: 'ok', worker: 'ok', webhooks: 'ok' });
+  assert.equal(readyBody.status, 'ok');
+  assert.match(readyBody.database, /^(sqlite|postgres)$/, 'the same body as the API’s /readyz');
   assert.equal((await fetch(`${ops}/nothing`)).status, 404);
 
   const before = await scrape();

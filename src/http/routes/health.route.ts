@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Context } from '../../context.js';
 import { DATABASE_RETRY_AFTER_SECONDS } from '../../db/availability.js';
-import { dialectOf } from '../../db/database.js';
+import { readinessAnswer } from '../../health/process-health.js';
 import * as schemas from '../schemas/health.js';
 
 /**
@@ -15,8 +15,7 @@ export const healthRoutes =
     fastify.get('/livez', { schema: schemas.livez }, async () => ({ status: 'ok' as const }));
     for (const [url, schema] of [['/readyz', schemas.readyz], ['/health', schemas.health]] as const) {
       fastify.get(url, { schema }, async (_request, reply) => {
-        const { ready, checks } = await ctx.health.readiness();
-        const body = { status: ready ? ('ok' as const) : ('unavailable' as const), database: dialectOf(ctx.db), checks };
+        const { ready, body } = await readinessAnswer(ctx.health, ctx.db);
         if (ready) return body;
         return reply.code(503).header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS)).send(body);
       });
