@@ -14,6 +14,7 @@ import {
 } from './lifecycle.js';
 import { recipientsOf, type MailRow, type RecipientRow } from './mail-repository.js';
 import { emitWebhookEvents } from '../webhooks/outbox-repository.js';
+import { insertRows } from '../db/insert-rows.js';
 import { EVERY_EVENT, type EventGate } from '../webhooks/event-gate.js';
 import type { WebhookEventType } from '../webhooks/event-types.js';
 import { isoOrNull, mailEvent, recipientEvent, type MailSubject, type RecipientSubject, type WebhookEvent } from '../webhooks/webhook-events.js';
@@ -71,8 +72,8 @@ export async function acceptMail(db: Database, mail: MailRow, recipients: readon
   for (const r of recipients) {
     if (r.status !== R.accept.to && r.status !== R.acceptBlocked.to) throw new Error(`a recipient is accepted ${R.accept.to} or ${R.acceptBlocked.to}, not ${r.status}`);
   }
-  await db.insertInto('mails').values(mail).execute();
-  if (recipients.length > 0) await db.insertInto('mail_recipients').values([...recipients]).execute();
+  await insertRows(db, 'mails', [mail]);
+  await insertRows(db, 'mail_recipients', recipients);
   const mailType = mail.scheduled_at === null ? 'mail.accepted' : 'mail.scheduled';
   const events = [
     ...(gate(mailType) ? [mailEvent(mailType, mail, recipients.length, mail.created_at)] : []),

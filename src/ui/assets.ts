@@ -60,6 +60,17 @@ fieldset{border:1px solid #dde1e7;border-radius:6px;padding:.75rem 1rem;margin:0
 iframe{display:block;width:100%;height:24rem;border:1px solid #b8bec8;background:#fff;border-radius:4px}
 details summary{cursor:pointer;color:#0b57d0}
 time{white-space:nowrap}
+/* record timeline (issue 18 item 3) */
+.emails tbody.thread{border-left:4px solid #b8c7e6}
+.emails thead th:last-child{width:8.5rem}
+.thread-head th{background:#f0f4fb;font-size:.9rem;font-weight:600;color:#1b1b1b}
+.story{list-style:none;margin:.2rem 0 .6rem;padding:0 0 0 .9rem;border-left:2px solid #dde1e7;font-size:.9rem}
+.story .step{margin:.1rem 0}.story .step time{color:#444}
+.st-bounced,.st-failed,.st-complained{color:#8c1d18}.st-deferred,.st-remote-delay{color:#6b4100}
+.story details{margin:.25rem 0}
+.blocked{margin:.1rem 0 .6rem;font-size:.9rem}
+.s-blocked{color:#8c1d18;background:#fdecea}
+button.small-button{padding:.1rem .6rem;font-size:.85rem}
 @media (max-width:40rem){.grid2,.grid3{grid-template-columns:1fr}.fields div{grid-template-columns:1fr}}
 `;
 

@@ -9,6 +9,9 @@ import { localInputValue } from './local-time.js';
 import { renderRecordPage } from './render-record-pages.js';
 import { findReferringRecords, recordName } from './record-queries.js';
 import type { Session } from '../auth/web-sessions.js';
+import { hasPermission } from '../compliance/permissions.js';
+import { buildTimeline } from './timeline.js';
+import { blocksOf, mailTimesOf, optOutsOfRecord, recipientRowsOf, repliesToMails } from './timeline-repository.js';
 
 export type RecordPageExtra = { notice?: string | null; error?: string | null; emailsIndex?: string | null };
 
@@ -20,16 +23,40 @@ export async function buildRecordPage(ctx: Context, session: Session, module: Mo
   const related = await findReferringRecords(ctx, session.principal, modules, module, id);
   const index = extra.emailsIndex && (/^[0-9a-f]{64}$/.test(extra.emailsIndex) || isReplyId(extra.emailsIndex)) ? extra.emailsIndex : undefined;
   const page = await listRecordEmails(ctx, session.principal, module, id, index ? { index } : {});
-  // Replies are shown with their (sanitised) content under their mail: read each one's.
+  const orgId = session.principal.orgId;
+  const mails = (page?.emails ?? []).filter((e) => e.incoming === null);
+  const mailIds = mails.map((m) => m.messageId);
+  const onPage = new Set(mailIds);
+  // A reply to a mail on this page is told in its recipient's story (src/ui/timeline.ts); any
+  // other reply keeps a row of its own, with its (sanitised) content: read each one's.
   const emails = page
-    ? { ...page, emails: await Promise.all(page.emails.map((e) => (e.incoming ? getRecordEmail(ctx, session.principal, module, id, e.messageId) : e))) }
+    ? {
+        ...page,
+        emails: await Promise.all(
+          page.emails.map((e) => (e.incoming && !onPage.has(e.incoming.inReplyTo) ? getRecordEmail(ctx, session.principal, module, id, e.messageId) : e)),
+        ),
+      }
     : null;
+  const data = row ? parseData(row) : {};
+  const [times, recipients, replies, optOuts, blocks, mayUnblock] = await Promise.all([
+    mailTimesOf(ctx.db, orgId, mailIds),
+    recipientRowsOf(ctx.db, mailIds),
+    repliesToMails(ctx.db, orgId, mailIds),
+    optOutsOfRecord(ctx.db, orgId, module.apiName, id),
+    blocksOf(ctx.db, orgId, mails.flatMap((m) => m.recipients.map((r) => r.email))),
+    // The web UI's form of unblock_email's rule: the API asks for the send_mail scope, a session
+    // has no scopes, so the profile's send_email permission (what send_mail asks of users) decides.
+    hasPermission(ctx.db, orgId, session.isAdmin ? 'admin' : 'standard', 'send_email'),
+  ]);
+  const stories = buildTimeline({ mails, times, recipients, replies, optOuts, blocks, record: data });
   return renderRecordPage(session, {
     module,
     record,
-    name: row ? recordName(module, parseData(row)) : id,
+    name: row ? recordName(module, data) : id,
     related,
     emails: emails?.emails ?? [],
+    stories,
+    mayUnblock,
     emailsNext: emails?.nextIndex ?? null,
     emailsIndex: index ?? null,
     notice: extra.notice ?? null,

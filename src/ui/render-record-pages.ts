@@ -7,6 +7,8 @@ import { html, pathOf, type SafeHtml } from '../html/template.js';
 import { layout, none, timeElement } from './layout.js';
 import type { RelatedGroup } from './record-queries.js';
 import type { Session } from '../auth/web-sessions.js';
+import type { ReplyRow } from '../replies/reply-repository.js';
+import { groupByThread, type BlockView, type MailStory, type RecipientStory, type StoryStep } from './timeline.js';
 
 /** Pages for modules, record lists and one record with its Emails section. */
 
@@ -104,6 +106,10 @@ export type RecordPageView = {
   name: string;
   related: RelatedGroup[];
   emails: readonly MailView[];
+  /** The mails of `emails` with each recipient's story (src/ui/timeline.ts). */
+  stories: readonly MailStory[];
+  /** Whether this user may lift a block (the send_email permission of their profile). */
+  mayUnblock: boolean;
   emailsNext: string | null;
   emailsIndex: string | null;
   notice: string | null;
@@ -171,37 +177,122 @@ function recipientStatus(s: RecipientView, timeZone: string): SafeHtml {
   } else if (s.status === 'bounced' || s.status === 'failed' || s.status === 'skipped') detail = s.diagnostic ? html` — ${s.diagnostic}` : '';
   else if (s.opens || s.clicks) {
     // Tracking: the person's opens and clicks (prefetches and scanners are not counted).
-    const times = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
     const parts = [s.opens ? times(s.opens.count, 'open') : null, s.clicks ? times(s.clicks.count, 'click') : null].filter((p): p is string => p !== null);
     const last = Math.max(s.opens?.last ?? 0, s.clicks?.last ?? 0);
     detail = html` — <span class="engagement">${parts.join(', ')}</span>, last ${timeElement(formatZohoDateTime(last, timeZone))}`;
   }
-  return html`<li>${s.email} <span class="status s-${label}">${label}</span>${detail}</li>`;
+  return html`${s.email} <span class="status s-${label}">${label}</span>${detail}`;
 }
 
+const times = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/** A reply's content: HTML sanitised at storage and again here, only in `<iframe sandbox="" srcdoc>`, or the text. */
+function replyContent(from: string, body: { content: string; mailFormat: 'html' | 'text' } | null): SafeHtml | string {
+  if (!body) return '';
+  return body.mailFormat === 'html'
+    ? html`<iframe sandbox="" referrerpolicy="no-referrer" title="Reply from ${from}" srcdoc="${sanitizedHtmlDocument(body.content)}"></iframe>`
+    : html`<pre class="reply-text">${body.content}</pre>`;
+}
+
+const replyBody = (reply: ReplyRow) => (reply.html !== null ? { content: reply.html, mailFormat: 'html' as const } : { content: reply.text ?? '', mailFormat: 'text' as const });
+
 /**
- * A reply received on the record (src/replies/), under the mail it answers: who, when, whether it
- * is an auto-reply, its attachments' names, and its content — HTML sanitised at storage and again
- * here, shown only inside `<iframe sandbox="" srcdoc>` (no scripts, no same-origin), or the text.
+ * A reply received on the record (src/replies/) that no story on this page tells (its mail is on
+ * another page, or it names no recipient): who, when, whether it is an auto-reply, its
+ * attachments' names, and its content behind "Show the reply".
  */
 function replyRow(e: MailView, timeZone: string, original: MailView | undefined): SafeHtml {
   const incoming = e.incoming!;
   const who = e.from.name ? html`${e.from.name} &lt;${e.from.email}&gt;` : html`${e.from.email}`;
-  const content = e.body
-    ? e.body.mailFormat === 'html'
-      ? html`<iframe sandbox="" referrerpolicy="no-referrer" title="Reply from ${e.from.email}" srcdoc="${sanitizedHtmlDocument(e.body.content)}"></iframe>`
-      : html`<pre class="reply-text">${e.body.content}</pre>`
-    : '';
   return html`<tr class="reply">
 <td colspan="4"><span aria-hidden="true">↳</span> ${incoming.autoReply ? html`<span class="status s-auto-reply">auto-reply</span> ` : html`<span class="status s-replied">reply</span> `}from ${who}, ${timeElement(formatZohoDateTime(e.at, timeZone))}${original ? '' : html` <span class="small">(to an older mail)</span>`}: ${subjectText(e.subject)}${e.attachments.length > 0 ? html` <span class="small">(attachments: ${e.attachments.map((a) => a.name).join(', ')})</span>` : ''}
-<details><summary>Show the reply</summary>${content}</details></td>
+<details><summary>Show the reply</summary>${replyContent(e.from.email, e.body)}</details></td>
 </tr>`;
+}
+
+/** One step of a recipient's story: its time, what happened, and the details stored with it. */
+function storyStep(step: StoryStep, timeZone: string): SafeHtml {
+  const when = (at: number | null | undefined) => (at === null || at === undefined ? html`<span class="none">(time not recorded)</span>` : timeElement(formatZohoDateTime(at, timeZone)));
+  const words = (detail: string | null) => (detail ? html`: ${detail}` : '');
+  const after = (n: number | undefined) => (n !== undefined && n > 1 ? html` after ${n} attempts` : '');
+  let what: SafeHtml;
+  switch (step.kind) {
+    case 'accepted':
+      what = html`accepted`;
+      break;
+    case 'scheduled':
+      what = html`scheduled for ${when(step.until)}`;
+      break;
+    case 'cancelled':
+      what = html`cancelled`;
+      break;
+    case 'skipped':
+      what = html`skipped${words(step.detail)}`;
+      break;
+    case 'deferred':
+      what = html`deferred (attempt ${String(step.attempts ?? 1)})${words(step.detail)}; next attempt ${when(step.until)}`;
+      break;
+    case 'sent':
+      what = html`sent${after(step.attempts)}`;
+      break;
+    case 'remote-delay':
+      what = html`a later server is still trying${words(step.detail)}`;
+      break;
+    case 'bounced':
+      what = html`bounced${step.late ? ' (reported later by the receiving side)' : ''}${step.category ? html` — <span class="bounce-category">${step.category}</span>` : ''}${words(step.detail)}`;
+      break;
+    case 'failed':
+      what = html`failed${after(step.attempts)}${words(step.detail)}`;
+      break;
+    case 'opened':
+    case 'clicked':
+      what = html`${step.kind} ${times(step.count ?? 1, 'time')}${step.count && step.count > 1 ? html`, last ${when(step.until)}` : ''}`;
+      break;
+    case 'replied':
+    case 'auto-reply': {
+      const reply = step.reply!;
+      const attachments = (JSON.parse(reply.attachments_json) as { name: string }[]).map((a) => a.name);
+      what = html`${step.kind === 'replied' ? 'replied' : 'auto-reply received'}: ${subjectText(reply.subject)}${attachments.length > 0 ? html` <span class="small">(attachments: ${attachments.join(', ')})</span>` : ''}
+<details><summary>Show the reply</summary>${replyContent(reply.from_email, replyBody(reply))}</details>`;
+      break;
+    }
+    case 'complained':
+      what = html`complained (reported the mail as spam${step.detail ? html`: ${step.detail}` : ''}); the address opted out`;
+      break;
+    case 'unsubscribed':
+      what = html`unsubscribed (${step.via ?? ''})`;
+      break;
+  }
+  return html`<li class="step st-${step.kind}">${when(step.at)} ${what}</li>`;
+}
+
+/** A blocked address says so; those allowed to may lift a temporary block of the record's Email / Secondary Email. */
+function blockLine(email: string, block: BlockView, view: RecordPageView, session: Session, base: string): SafeHtml {
+  const timeZone = session.principal.timeZone;
+  const since = timeElement(formatZohoDateTime(block.since, timeZone));
+  const why = block.permanent
+    ? html` — permanently: it cannot be unblocked`
+    : block.limitReached
+      ? html` — it was unblocked 5 times already and cannot be unblocked again`
+      : block.field === null
+        ? html` — unblock it from the record whose email it is`
+        : !view.mayUnblock
+          ? html` — your profile may not unblock it`
+          : html` <form class="inline" method="post" action="${base}/unblock"><input type="hidden" name="_csrf" value="${session.csrfToken}"><input type="hidden" name="email" value="${email}"><button type="submit" class="secondary small-button" aria-label="Unblock ${email}">Unblock</button></form>`;
+  return html`<p class="blocked"><span class="status s-blocked">blocked</span> since ${since} (${block.reason})${why}</p>`;
+}
+
+function recipientStory(story: RecipientStory, view: RecordPageView, session: Session, base: string): SafeHtml {
+  const timeZone = session.principal.timeZone;
+  return html`<li>${recipientStatus(story.recipient, timeZone)}
+<ol class="story" aria-label="What happened to the mail to ${story.recipient.email}">${story.steps.map((step) => storyStep(step, timeZone))}</ol>${story.block ? blockLine(story.recipient.email, story.block, view, session, base) : ''}</li>`;
 }
 
 function renderEmails(session: Session, view: RecordPageView): SafeHtml {
   const base = recordPath(view.module.apiName, String(view.record.id));
   const timeZone = session.principal.timeZone;
-  const mailRow = (e: MailView): SafeHtml => {
+  const mailRow = (story: MailStory): SafeHtml => {
+    const e = story.mail;
     const subject = subjectText(e.subject);
     const scheduled = e.recipients.some((s) => s.status === 'scheduled');
     const actions = scheduled
@@ -211,28 +302,42 @@ function renderEmails(session: Session, view: RecordPageView): SafeHtml {
 <div class="field"><label for="rs-${e.messageId}">New time (${timeZone})</label><input type="datetime-local" id="rs-${e.messageId}" name="send_at" value="${view.localNow}" required></div>
 <button type="submit" class="secondary">Reschedule</button></form></details>`
       : '';
+    const others = story.otherReplies.map((reply) => {
+      const who = reply.from_name ? html`${reply.from_name} &lt;${reply.from_email}&gt;` : html`${reply.from_email}`;
+      return html`<tr class="reply"><td colspan="4"><span aria-hidden="true">↳</span> <span class="status ${reply.auto_reply === 1 ? 's-auto-reply' : 's-replied'}">${reply.auto_reply === 1 ? 'auto-reply' : 'reply'}</span> from ${who}, ${timeElement(formatZohoDateTime(reply.received_at, timeZone))}: ${subjectText(reply.subject)}
+<details><summary>Show the reply</summary>${replyContent(reply.from_email, replyBody(reply))}</details></td></tr>`;
+    });
     return html`<tr>
 <td>${subject}${e.attachments.length > 0 ? html` <span class="small">(attachments)</span>` : ''}<br><span class="small">from ${e.from.email}</span></td>
 <td>${e.scheduled && scheduled ? html`scheduled for ${timeElement(formatWithOffset(e.scheduled.at, e.scheduled.offset))}` : timeElement(formatZohoDateTime(e.at, timeZone))}</td>
-<td><ul class="recipients">${e.recipients.map((s) => recipientStatus(s, timeZone))}</ul></td>
+<td><ul class="recipients">${story.recipients.map((r) => recipientStory(r, view, session, base))}</ul></td>
 <td>${actions}</td>
-</tr>`;
+</tr>${others}`;
   };
-  // Replies go under the mail they answer when it is on this page (newest reply first), else in
-  // their own place in the list.
-  const mailsHere = new Map(view.emails.filter((e) => e.incoming === null).map((e) => [e.messageId, e]));
-  const rows = view.emails.flatMap((e) => {
-    if (e.incoming !== null) return mailsHere.has(e.incoming.inReplyTo) ? [] : [replyRow(e, timeZone, undefined)];
-    const replies = view.emails.filter((r) => r.incoming !== null && r.incoming.inReplyTo === e.messageId);
-    return [mailRow(e), ...replies.map((r) => replyRow(r, timeZone, e))];
+  // Mails of one thread together (where its newest mail on this page is); a reply to a mail on
+  // this page is in its recipient's story, any other keeps its own place in the list.
+  const onPage = new Set(view.stories.map((s) => s.mail.messageId));
+  const groups = groupByThread(view.stories);
+  const groupOf = new Map(groups.flatMap((g) => g.map((s) => [s.mail.messageId, g] as const)));
+  const placed = new Set<MailStory[]>();
+  const bodies = view.emails.flatMap((e) => {
+    if (e.incoming !== null) return onPage.has(e.incoming.inReplyTo) ? [] : [html`<tbody>${replyRow(e, timeZone, undefined)}</tbody>`];
+    const group = groupOf.get(e.messageId);
+    if (!group || placed.has(group)) return [];
+    placed.add(group);
+    const head =
+      group.length > 1
+        ? html`<tr class="thread-head"><th scope="colgroup" colspan="4">Conversation: ${subjectText(group[group.length - 1]!.mail.subject)} (${String(group.length)} mails, newest first)</th></tr>`
+        : '';
+    return [html`<tbody class="${group.length > 1 ? 'thread' : 'single'}">${head}${group.map(mailRow)}</tbody>`];
   });
   const more = view.emailsNext ? html`<nav class="pager" aria-label="Emails pages"><a href="${base}?emails_index=${view.emailsNext}#emails-h">Older emails</a></nav>` : '';
   return html`<section class="card" aria-labelledby="emails-h"><h2 id="emails-h">Emails</h2>
 ${
   view.emails.length === 0
     ? html`<p>${none('no emails sent or scheduled from this record yet')}</p>`
-    : html`<table><caption>Sent and scheduled emails and the replies received, newest first</caption>
-<thead><tr><th scope="col">Subject</th><th scope="col">Time</th><th scope="col">Recipients and status</th><th scope="col">Actions</th></tr></thead>
-<tbody>${rows}</tbody></table>`
+    : html`<table class="emails"><caption>Sent and scheduled emails, newest first, each recipient's story oldest first, and the replies received</caption>
+<thead><tr><th scope="col">Subject</th><th scope="col">Time</th><th scope="col">Recipients and what happened</th><th scope="col">Actions</th></tr></thead>
+${bodies}</table>`
 }${more}</section>`;
 }

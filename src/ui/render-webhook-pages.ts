@@ -120,7 +120,7 @@ ${noticeOf(view.notice)}${view.error ? html`<p class="alert" role="alert">${view
 <div class="card">${
       view.deliveries.length === 0
         ? html`<p>No deliveries${view.state ? html` in state ${view.state}` : ''}.</p>`
-        : html`<table><caption>Delivery log, newest first</caption><thead><tr><th scope="col">Event id</th><th scope="col">Type</th><th scope="col">State</th><th scope="col">Attempts</th><th scope="col">Last answer</th><th scope="col">Occurred</th><th scope="col">Last attempt</th><th scope="col">Next attempt</th><th scope="col"></th></tr></thead><tbody>${rows}</tbody></table>`
+        : html`<table><caption>Delivery log, newest first</caption><thead><tr><th scope="col">Event id</th><th scope="col">Type</th><th scope="col">State</th><th scope="col">Attempts</th><th scope="col">Last answer</th><th scope="col">Occurred</th><th scope="col">Last attempt</th><th scope="col">Next attempt</th><th scope="col">Actions</th></tr></thead><tbody>${rows}</tbody></table>`
     }${view.nextIndex ? html`<p><a href="${`${base}?${new URLSearchParams({ ...(view.state ? { state: view.state } : {}), index: view.nextIndex }).toString()}`}">Older deliveries</a></p>` : ''}</div>`,
   );
 }

@@ -331,19 +331,19 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(download.body, 'attached notes\n');
       assert.match(String(download.headers['content-disposition']), /notes\.txt/);
 
-      // The record page shows it under its mail, sanitised, inside a sandboxed frame.
+      // The record page shows it in its recipient's story under its mail, sanitised, inside a sandboxed frame.
       await createUser(testApp.app, { orgId: org.orgId, email: 'ui@zylker.example', name: 'Ui User', password: 'a long enough password 1' });
       const { cookie } = await signIn(testApp, 'ui@zylker.example', 'a long enough password 1');
       const page = await testApp.inject({ method: 'GET', url: `/ui/records/Leads/${leadId}`, headers: { cookie } });
       assert.equal(page.statusCode, 200);
-      assert.match(page.body, /<tr class="reply">/);
+      assert.match(page.body, /<li class="step st-replied">/);
       assert.match(page.body, /Show the reply/);
       assert.match(page.body, /<iframe sandbox="" [^>]*srcdoc="[^"]*see attached/);
       assert.match(page.body, /notes\.txt/);
       assert.match(page.body, /s-replied">replied</);
       assert.doesNotMatch(page.body, /alert\(1\)|steal\(\)|javascript:alert/);
       const mailRowAt = page.body.indexOf('<td>Hello');
-      assert.ok(mailRowAt >= 0 && mailRowAt < page.body.indexOf('<tr class="reply">'), 'the reply comes under its mail');
+      assert.ok(mailRowAt >= 0 && mailRowAt < page.body.indexOf('<li class="step st-replied">'), 'the reply comes under its mail');
 
       // Processing the same stored message again (a second listener, a crash before it was marked) stores nothing more.
       const stored = (await getInboundMessage(testApp.app.db, inboundId))!;

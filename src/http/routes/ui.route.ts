@@ -26,6 +26,7 @@ import { dkimUiRoutes } from './ui-dkim.route.js';
 import { PageError, notFound } from '../../ui/page-error.js';
 import { buildRecordPage, type RecordPageExtra } from '../../ui/load-record-page.js';
 import { buildComposePage } from '../../ui/load-compose-page.js';
+import { unblockFromRecord } from '../../ui/timeline-unblock.js';
 import { registerWebCookies, type WebAuth } from '../web-auth.js';
 import { databaseUnavailableError, prepareErrorReply } from '../http-errors.js';
 import { resolveRouteModule } from '../route-access.js';
@@ -42,6 +43,7 @@ const NOTICES: Record<string, string> = {
   scheduled: 'The email was scheduled. You can cancel or reschedule it below until it goes.',
   cancelled: 'The scheduled email was cancelled.',
   rescheduled: 'The scheduled email was rescheduled.',
+  unblocked: 'The address was unblocked: mail to it goes again.',
 };
 
 
@@ -280,6 +282,18 @@ export const uiRoutes =
           throw error;
         }
         return reply.redirect(`${recordPath(module.apiName, id)}?notice=rescheduled#emails-h`, 303);
+      });
+
+      // ---- Unblock a blocked address from the record's timeline -----------------------------------
+
+      app.post('/ui/records/:module/:id/unblock', { schema: schemas.unblock }, async (request, reply) => {
+        const session = sessionOf(request);
+        const { module: segment, id } = request.params;
+        const module = await moduleOf(session, segment);
+        const raw = (request.body as Record<string, unknown>).email;
+        const refused = await unblockFromRecord(ctx, session, module, id, typeof raw === 'string' ? raw : '');
+        if (refused !== null) return send(reply, await recordPage(session, module, id, { error: refused }), 400);
+        return reply.redirect(`${recordPath(module.apiName, id)}?notice=unblocked#emails-h`, 303);
       });
 
       await app.register(settingsRoutes(ctx, { send, sessionOf }));

@@ -82,7 +82,7 @@ export const records = page('Records of a module', 'A page of records', {
 });
 export const record = page('A record', 'The record, with its Emails section', {
   params: RecordParams,
-  querystring: query({ notice: 'A notice to show (`sent`, `scheduled`, `cancelled`, `rescheduled`)', emails_index: 'The Emails section\'s page cursor' }),
+  querystring: query({ notice: 'A notice to show (`sent`, `scheduled`, `cancelled`, `rescheduled`, `unblocked`)', emails_index: 'The Emails section\'s page cursor' }),
 });
 export const composePage = page('Compose a mail', 'The compose form', { params: RecordParams });
 
@@ -121,6 +121,11 @@ export const reschedule = post(
   'Reschedule a scheduled mail',
   { params: EmailParams, body: form({ send_at: 'Local date and time (`YYYY-MM-DDTHH:MM`)', ...CSRF }) },
   'Rescheduled: to the record with a notice',
+);
+export const unblock = post(
+  "Unblock the record's Email or Secondary Email (unblock_email's rules; the send_email permission)",
+  { params: RecordParams, body: form({ email: 'The blocked address (the record field that holds it is unblocked)', ...CSRF }) },
+  'Unblocked: to the record with a notice',
 );
 export const notFound = { summary: 'Any other page: the UI\'s 404 page', tags, security: session, response: { 303: SeeOther('No session: to /ui/login?next=…'), ...HTML_ERRORS } };
 
