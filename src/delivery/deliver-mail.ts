@@ -5,8 +5,10 @@ import { blockAddress } from '../mail/blocked-addresses.js';
 import { classifyBounce } from '../bounces/classify.js';
 import { verpAddress, VERP_KEY_INFO } from '../bounces/verp.js';
 import { IN_FLIGHT, RECIPIENT_TRANSITIONS, WAITING_STATUSES, outcomeTransition, settleMail, type AttemptOutcome, type SettledRecipient } from '../mail/lifecycle.js';
-import { recordOutcomes as recordOutcomeWrites, skipMail as skipMailWrites, type RecipientOutcomeWrite } from '../mail/lifecycle-repository.js';
-import { recipientsOf, type MailRow, type RecipientRow } from '../mail/mail-repository.js';
+import { recordOutcomes as recordOutcomeWrites, skipMail as skipMailWrites, type ClaimedMail, type RecipientOutcomeWrite } from '../mail/lifecycle-repository.js';
+import type { MailRow, RecipientRow } from '../mail/mail-repository.js';
+import type { GroupCommit } from '../db/group-commit.js';
+import { eventGateFor } from '../webhooks/event-gate.js';
 import { composeMessage, type LoadedFile } from './build-mime.js';
 import { replyToOf } from '../replies/reply-address.js';
 import { consentLinkOfMail, consentUrl } from '../compliance/consent-links.js';
@@ -34,16 +36,18 @@ export async function deliverMail(
   ctx: Context,
   transports: TransportRegistry,
   handovers: HandoverLog,
-  mail: MailRow,
+  commits: GroupCommit,
+  claimed: ClaimedMail,
   workerId: string,
 ): Promise<void> {
   const now = ctx.clock.now();
-  const all = await recipientsOf(ctx.db, [mail.message_id]);
+  // The claim read every recipient of the mail with it.
+  const { mail, recipients: all } = claimed;
   // The claim marked the recipients due at that moment `in_flight`: exactly those are attempted.
   const due = all.filter((r) => r.in_flight === IN_FLIGHT.claimed && WAITING_STATUSES.includes(r.status));
   if (due.length === 0) {
     await retryWhileDatabaseUnavailable(ctx.log, 'delivery.record', { message_id: mail.message_id }, () =>
-      recordOutcomes(ctx, mail, all, new Map(), workerId),
+      recordOutcomes(ctx, commits, mail, all, new Map(), workerId),
     );
     return;
   }
@@ -52,7 +56,7 @@ export async function deliverMail(
   const facts = await loadDeliveryFacts(ctx, mail, due.map((r) => r.email));
   const refusal = await fireTimeRefusal(ctx, mail, facts);
   if (refusal) {
-    await skipMail(ctx, mail, due, refusal, workerId);
+    await skipMail(ctx, commits, mail, due, refusal, workerId);
     return;
   }
 
@@ -72,7 +76,7 @@ export async function deliverMail(
   const attempt = due.filter((r) => !outcomes.has(r.id));
 
   if (attempt.length > 0) {
-    const route = await transports.routeFor(mail);
+    const route = await transports.routeFor(mail, facts.userSmtp);
     let result: SendResult | null = null;
     let failure: Outcome | null = null;
     const files = await loadFiles(ctx, facts.files);
@@ -134,7 +138,7 @@ export async function deliverMail(
   // The outcomes exist only in memory now: a database outage delays their write (retried with
   // back-off) instead of losing them, which would mean sending again (docs/reliability.md b.1 #10).
   await retryWhileDatabaseUnavailable(ctx.log, 'delivery.record', { message_id: mail.message_id }, () =>
-    recordOutcomes(ctx, mail, all, outcomes, workerId),
+    recordOutcomes(ctx, commits, mail, all, outcomes, workerId),
   );
 }
 
@@ -145,8 +149,10 @@ function idsOf(attempt: readonly RecipientRow[], emails: readonly string[]): str
 }
 
 /** Ends a mail that may no longer go (lifecycle `skip`): its due recipients `skipped` with the reason, nothing sent. */
-async function skipMail(ctx: Context, mail: MailRow, due: readonly RecipientRow[], reason: string, workerId: string): Promise<void> {
-  await skipMailWrites(ctx.db, { mail, workerId, recipients: due, reason, now: ctx.clock.now() });
+async function skipMail(ctx: Context, commits: GroupCommit, mail: MailRow, due: readonly RecipientRow[], reason: string, workerId: string): Promise<void> {
+  const gate = await eventGateFor(ctx, mail.org_id);
+  const now = ctx.clock.now();
+  await commits.run((tx) => skipMailWrites(tx, { mail, workerId, recipients: due, reason, now }, gate));
   ctx.log.info({ event: 'delivery.skipped', message_id: mail.message_id, reason }, 'mail skipped at send time');
 }
 
@@ -175,13 +181,17 @@ type Outcome = {
 };
 
 /**
- * Records the attempt (lifecycle-repository `recordOutcomes`, one transaction): each recipient's
- * outcome as its lifecycle transition, and the mail's next state from every recipient's status
- * after them (lifecycle `settleMail`). A bounced address is blocked for the org in the same
- * transaction, by the claim that still holds the lease.
+ * Records the attempt (lifecycle-repository `recordOutcomes`, in the worker's group commit: the
+ * outcomes of concurrent attempts share one transaction and commit, and this resolves only after
+ * that commit): each recipient's outcome as its lifecycle transition, and the mail's next state
+ * from every recipient's status after them (lifecycle `settleMail`). A bounced address is blocked
+ * for the org in the same transaction, by the claim that still holds the lease. Until the commit
+ * the lease is held: a crash before it leaves the mail to be claimed again (possible_duplicate for
+ * recipients handed over), as with a transaction of its own.
  */
 async function recordOutcomes(
   ctx: Context,
+  commits: GroupCommit,
   mail: MailRow,
   all: readonly RecipientRow[],
   outcomes: Map<string, Outcome>,
@@ -215,7 +225,8 @@ async function recordOutcomes(
     after.push({ status: RECIPIENT_TRANSITIONS[transition].to, nextAttemptAt });
   }
   const settle = settleMail(after, now);
-  const { holdsLease } = await recordOutcomeWrites(ctx.db, { mail, workerId, now, settle, outcomes: writes }, async (tx, write) => {
+  const gate = await eventGateFor(ctx, mail.org_id);
+  const { holdsLease } = await commits.run((tx) => recordOutcomeWrites(tx, { mail, workerId, now, settle, outcomes: writes }, async (tx, write) => {
     if (write.transition !== 'bounced') return;
     // The receiving server refused this address: block it for the org (for ever after a hard
     // bounce such as 5.1.1, no such user: unblock_email then refuses).
@@ -225,7 +236,7 @@ async function recordOutcomes(
       { orgId: mail.org_id, email: write.recipient.email, reason: write.diagnostic, statusCode: write.statusCode, at: now, permanent: bounce.outcome === 'hard', category: bounce.category, subCategory: bounce.subCategory },
       ctx,
     );
-  });
+  }, gate));
   if (!holdsLease) ctx.log.warn({ event: 'delivery.lease_lost', message_id: mail.message_id }, 'the lease ran out during the attempt; only its deliveries were recorded');
   const counts = [...outcomes.values()].reduce<Record<string, number>>((acc, o) => ({ ...acc, [o.kind]: (acc[o.kind] ?? 0) + 1 }), {});
   for (const [status, count] of Object.entries(counts)) ctx.metrics.recipientOutcome(status, count);
@@ -257,5 +268,16 @@ function returnPathsOf(ctx: Context, attempt: readonly RecipientRow[]): { return
 function metricsDestination(ctx: Context, route: Exclude<Route, { kind: 'refused' }>): string {
   if (route.kind === 'user') return ctx.config.metrics.userSmtpHosts ? `user:${route.settings.host.toLowerCase()}` : 'user';
   if (route.kind === 'mailbox') return 'mailbox';
-  return ctx.config.smtpUrl ? `relay:${new URL(ctx.config.smtpUrl).hostname}` : 'relay';
+  return relayLabel(ctx.config.smtpUrl);
+}
+
+/** `relay:<host>` of SMTP_URL, parsed once per process (per value: tests run several configs). */
+const relayLabels = new Map<string | null, string>();
+function relayLabel(smtpUrl: string | null): string {
+  let label = relayLabels.get(smtpUrl);
+  if (label === undefined) {
+    label = smtpUrl ? `relay:${new URL(smtpUrl).hostname}` : 'relay';
+    if (relayLabels.size < 16) relayLabels.set(smtpUrl, label);
+  }
+  return label;
 }

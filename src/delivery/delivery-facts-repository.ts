@@ -1,7 +1,8 @@
 import { jsonArrayFrom as pgJsonArrayFrom } from 'kysely/helpers/postgres';
 import { jsonArrayFrom as sqliteJsonArrayFrom } from 'kysely/helpers/sqlite';
 import { dialectOf, type Database } from '../db/database.js';
-import type { DkimKeyTable, OrgTable, Profile } from '../db/schema.js';
+import { compiledOnce } from '../db/compiled-query-memo.js';
+import type { DkimKeyTable, OrgTable, Profile, UserSmtpSettingsTable } from '../db/schema.js';
 import type { CarriedFile } from '../mail/mail-attachment-repository.js';
 
 /** A DKIM key as a delivery signs with it (the sealed private key, not the public half). */
@@ -12,8 +13,8 @@ export type DeliveryDkimKey = Pick<DkimKeyTable, 'id' | 'domain' | 'selector' | 
  * statement (issue 16 item 4; before, eight reads one by one): the org's settings (edition,
  * privacy, one-click unsubscribe, tracking), the record the mail is sent from and whether it is
  * locked, the sender's profile and that profile's Send Email permission, the org's DKIM keys
- * of the From domain, the files the mail carries, and which of the addresses about to be tried
- * the org has blocked (an earlier bounce). Undefined when the org is gone.
+ * of the From domain, the files the mail carries, which of the addresses about to be tried
+ * the org has blocked (an earlier bounce), and the sender's own SMTP settings (the route). Undefined when the org is gone.
  */
 export type DeliveryFactsRow = Pick<OrgTable, 'edition' | 'privacy_settings' | 'one_click_unsubscribe' | 'email_tracking'> & {
   /** `records.data` of the mail's record; null when the record is gone. */
@@ -29,15 +30,19 @@ export type DeliveryFactsRow = Pick<OrgTable, 'edition' | 'privacy_settings' | '
   files: CarriedFile[];
   /** Those of `emails` (lower-cased) that are blocked for the org, as blocked-address-repository.ts `findBlocked`. */
   blocked_emails: string[];
+  /** The sender's own SMTP server settings (the route), as user-smtp-repository.ts `findUserSmtp`; null when none. */
+  user_smtp: UserSmtpSettingsTable | null;
 };
 
-export async function findDeliveryFacts(
-  db: Database,
-  q: { orgId: string; messageId: string; module: string; recordId: string; userId: string; fromDomain: string; emails: readonly string[] },
-): Promise<DeliveryFactsRow | undefined> {
+type FactsParams = { orgId: string; messageId: string; module: string; recordId: string; userId: string; fromDomain: string; emails: readonly string[] };
+
+// Built and compiled once per dialect and number of addresses (src/db/compiled-query-memo.ts): the
+// query has a dozen subqueries, and building and compiling it per delivery was ~10 % of the
+// worker's CPU.
+const deliveryFactsQuery = compiledOnce((db: Database, q: FactsParams) => {
   // The one place the dialects differ: how a list of rows becomes one JSON column.
   const jsonArrayFrom = dialectOf(db) === 'postgres' ? pgJsonArrayFrom : sqliteJsonArrayFrom;
-  const row = await db
+  return db
     .selectFrom('orgs as o')
     .where('o.id', '=', q.orgId)
     .select(['o.edition', 'o.privacy_settings', 'o.one_click_unsubscribe', 'o.email_tracking'])
@@ -90,10 +95,20 @@ export async function findDeliveryFacts(
           .where('b.is_blocked', '=', 1)
           // `in ()` is not SQL: with no address to try, a condition no row meets.
           .$if(q.emails.length === 0, (qb) => qb.where('b.org_id', '<>', q.orgId))
-          .$if(q.emails.length > 0, (qb) => qb.where('b.email', 'in', q.emails.map((e) => e.toLowerCase()))),
+          .$if(q.emails.length > 0, (qb) => qb.where('b.email', 'in', q.emails)),
       ).as('blocked_emails'),
-    ])
-    .executeTakeFirst();
+      jsonArrayFrom(
+        eb
+          .selectFrom('user_smtp_settings as m')
+          .select(['m.user_id', 'm.org_id', 'm.host', 'm.port', 'm.secure', 'm.username', 'm.password_encrypted', 'm.from_email', 'm.from_name', 'm.failing_since', 'm.failure_reason', 'm.updated_at'])
+          .where('m.org_id', '=', q.orgId)
+          .where('m.user_id', '=', q.userId),
+      ).as('user_smtp'),
+    ]);
+});
+
+export async function findDeliveryFacts(db: Database, q: FactsParams): Promise<DeliveryFactsRow | undefined> {
+  const [row] = await deliveryFactsQuery(db, { ...q, emails: q.emails.map((e) => e.toLowerCase()) });
   if (!row) return undefined;
   // SQLite hands the JSON column back as text; PostgreSQL parses it. Sorted again as listDkimKeys
   // sorts (json_agg keeps its subquery's order in practice, which SQL does not promise).
@@ -105,7 +120,10 @@ export async function findDeliveryFacts(
   files.sort((a, b) => Number(a.position) - Number(b.position));
   const rawBlocked: unknown = row.blocked_emails;
   const blocked = (typeof rawBlocked === 'string' ? JSON.parse(rawBlocked) : (rawBlocked ?? [])) as { email: string }[];
+  const rawSmtp: unknown = row.user_smtp;
+  const [userSmtp] = (typeof rawSmtp === 'string' ? JSON.parse(rawSmtp) : (rawSmtp ?? [])) as UserSmtpSettingsTable[];
   return {
+    user_smtp: userSmtp ? { ...userSmtp, port: Number(userSmtp.port), secure: Number(userSmtp.secure), updated_at: Number(userSmtp.updated_at), failing_since: userSmtp.failing_since === null ? null : Number(userSmtp.failing_since) } : null,
     files,
     blocked_emails: blocked.map((b) => b.email),
     edition: row.edition,

@@ -10,7 +10,8 @@ import { resolveModule } from '../records/module-registry.js';
 import type { ModuleDefinition } from '../records/modules.js';
 import { findRecord, parseData } from '../records/record-repository.js';
 import { findUserById } from '../users/user-repository.js';
-import type { Profile } from '../db/schema.js';
+import type { Profile, UserSmtpSettingsTable } from '../db/schema.js';
+import { findUserSmtp } from '../mail/from-addresses.js';
 import { findLock } from '../compliance/record-lock-repository.js';
 import { listDkimKeys } from '../dkim/dkim-key-repository.js';
 import { findBlocked } from '../mail/blocked-address-repository.js';
@@ -58,6 +59,8 @@ export type DeliveryFacts = {
   files: readonly CarriedFile[];
   /** Which of the addresses about to be tried are blocked for the org (lower-case). */
   blockedEmails: readonly string[];
+  /** The sender's own SMTP server settings, which decide the route (transports.ts). */
+  userSmtp: UserSmtpSettingsTable | undefined;
 };
 
 /** `emails`: the addresses the attempt is about to try (whether the org has blocked them is read too). */
@@ -78,6 +81,7 @@ export async function loadDeliveryFacts(ctx: Pick<Context, 'db'>, mail: MailRow,
       dkimKeys: row.dkim_keys,
       files: row.files,
       blockedEmails: row.blocked_emails,
+      userSmtp: row.user_smtp ?? undefined,
     };
   }
   // The org row is gone (nothing in Mailroom deletes one while its mails exist): the same facts
@@ -95,6 +99,7 @@ export async function loadDeliveryFacts(ctx: Pick<Context, 'db'>, mail: MailRow,
     dkimKeys: await listDkimKeys(ctx.db, mail.org_id, fromDomain),
     files: await filesOfMails(ctx.db, [mail.message_id]),
     blockedEmails: (await findBlocked(ctx.db, mail.org_id, emails)).map((b) => b.email),
+    userSmtp: await findUserSmtp(ctx.db, mail.org_id, mail.user_id),
   };
 }
 

@@ -1,6 +1,5 @@
 import type { Context } from '../context.js';
 import type { UserSmtpSettingsTable } from '../db/schema.js';
-import { findUserSmtp } from '../mail/from-addresses.js';
 import type { MailRow } from '../mail/mail-repository.js';
 import { createDestinationLimiter } from './destination-limiter.js';
 import { createMailboxTransport } from './mailbox-transport.js';
@@ -19,7 +18,8 @@ export type Route =
   | { kind: 'refused'; reason: string; settings: UserSmtpSettingsTable };
 
 export interface TransportRegistry {
-  routeFor(mail: MailRow): Promise<Route>;
+  /** `smtp`: the sender's own SMTP settings, read with the delivery facts (undefined: none). */
+  routeFor(mail: MailRow, smtp: UserSmtpSettingsTable | undefined): Promise<Route>;
   close(options?: { force?: boolean }): void;
 }
 
@@ -35,8 +35,8 @@ export function createTransportRegistry(ctx: Context): TransportRegistry {
   const userTransports = new Map<string, { version: number; address: string; transport: MailTransport }>();
 
   return {
-    async routeFor(mail) {
-      const settings = mail.org_email === 1 ? undefined : await findUserSmtp(ctx.db, mail.org_id, mail.user_id);
+    async routeFor(mail, smtp) {
+      const settings = mail.org_email === 1 ? undefined : smtp;
       if (!settings) return relay ? { kind: 'relay', transport: relay } : { kind: 'mailbox', transport: mailbox };
       // Resolved and checked for every mail; the transport connects to a checked address only.
       const destination = await resolveSmtpHost(settings.host, { allowPrivate: config.delivery.allowPrivateSmtpHosts, lookup: ctx.lookup, timeoutMs: config.delivery.smtpTimeoutMs });

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Context } from '../context.js';
 import { backoffMs, errorCode, isDatabaseUnavailable } from '../db/availability.js';
-import type { MailRow } from '../mail/mail-repository.js';
+import { createGroupCommit, defaultGroupCommitConcurrency } from '../db/group-commit.js';
 import { deliverMail } from './deliver-mail.js';
 import { createHandoverLog } from './handover-log.js';
 import { faultPoint } from '../faults.js';
-import { claimDueMails, releaseMails } from '../mail/lifecycle-repository.js';
+import { claimDueMails, releaseMails, type ClaimedMail } from '../mail/lifecycle-repository.js';
 import { nextDueAt } from './queue-repository.js';
 import { createTransportRegistry, type TransportRegistry } from './transports.js';
 
@@ -45,6 +45,14 @@ export function createWorker(ctx: Context, options: { transports?: TransportRegi
   const transports = options.transports ?? createTransportRegistry(ctx);
   const handovers = createHandoverLog(ctx);
   const { concurrency, leaseMs } = ctx.config.delivery;
+  // The attempts' outcomes (and fire-time skips) of this worker share commits: up to
+  // `concurrency` sends finish close together, and one transaction and one fsync records them all
+  // (docs/decisions/0009-group-commit.md). A group commit of its own, not the API's: a batch of
+  // outcomes never waits behind acceptances' locks (the org's quota row on PostgreSQL) nor makes
+  // them wait, and it writes through `ctx.db` as everything else the worker does. Each attempt
+  // resolves after its commit; the worker's stop waits for its sends, hence for their commits.
+  // A batch holds at most what can finish at once: one outcome per send slot.
+  const commits = createGroupCommit(ctx.db, { maxBatch: concurrency, maxConcurrent: defaultGroupCommitConcurrency(ctx.db) });
   const inFlight = new Set<Promise<void>>();
   const inFlightIds = new Map<Promise<void>, string>();
   let running = false;
@@ -54,7 +62,7 @@ export function createWorker(ctx: Context, options: { transports?: TransportRegi
   let unsubscribe: (() => void) | null = null;
   // The queue lane a claim serves first; alternated so both lanes get their turn (lifecycle-repository).
   let firstLane: 0 | 1 = 0;
-  const claim = (limit: number): Promise<MailRow[]> => {
+  const claim = (limit: number): Promise<ClaimedMail[]> => {
     firstLane = firstLane === 0 ? 1 : 0;
     return claimDueMails(ctx.db, { workerId: id, now: ctx.clock.now(), leaseMs, limit, firstLane }).then((mails) => {
       if (mails.length > 0) ctx.metrics.claimed(mails.length);
@@ -62,8 +70,9 @@ export function createWorker(ctx: Context, options: { transports?: TransportRegi
     });
   };
 
-  const deliver = (mail: MailRow): Promise<void> => {
-    const task = deliverMail(ctx, transports, handovers, mail, id)
+  const deliver = (claimed: ClaimedMail): Promise<void> => {
+    const { mail } = claimed;
+    const task = deliverMail(ctx, transports, handovers, commits, claimed, id)
       .catch((error: unknown) => {
         // The lease expires and another attempt follows; nothing is lost.
         ctx.log.error({ err: error, event: 'delivery.crashed', message_id: mail.message_id }, 'delivery attempt failed unexpectedly');

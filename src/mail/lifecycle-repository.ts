@@ -12,10 +12,11 @@ import {
   type RecipientStatus,
   type Transition,
 } from './lifecycle.js';
-import type { MailRow, RecipientRow } from './mail-repository.js';
+import { recipientsOf, type MailRow, type RecipientRow } from './mail-repository.js';
 import { emitWebhookEvents } from '../webhooks/outbox-repository.js';
 import { insertRows } from '../db/insert-rows.js';
 import { EVERY_EVENT, type EventGate } from '../webhooks/event-gate.js';
+import type { WebhookEventType } from '../webhooks/event-types.js';
 import { isoOrNull, mailEvent, recipientEvent, type MailSubject, type RecipientSubject, type WebhookEvent } from '../webhooks/webhook-events.js';
 
 /**
@@ -86,8 +87,15 @@ export async function acceptMail(db: Database, mail: MailRow, recipients: readon
 
 export type ClaimInput = { workerId: string; now: number; leaseMs: number; limit: number; firstLane: 0 | 1 };
 
-/** `claim`: leases up to `limit` due mails to a worker and marks their due recipients `in_flight = 1`. */
-export async function claimDueMails(db: Database, input: ClaimInput): Promise<MailRow[]> {
+/** A claimed mail with all its recipients, as the claim left them (due ones marked `in_flight = 1`). */
+export type ClaimedMail = Readonly<{ mail: MailRow; recipients: RecipientRow[] }>;
+
+/**
+ * `claim`: leases up to `limit` due mails to a worker and marks their due recipients
+ * `in_flight = 1`; returns the mails with all their recipients, read once for the whole claim
+ * (one statement per claimed batch instead of one per mail).
+ */
+export async function claimDueMails(db: Database, input: ClaimInput): Promise<ClaimedMail[]> {
   if (input.limit <= 0) return [];
   const dialect = dialectOf(db);
   const leaseUntil = input.now + input.leaseMs;
@@ -118,6 +126,7 @@ export async function claimDueMails(db: Database, input: ClaimInput): Promise<Ma
   const dueRecipient = sql`status in (${literals(R.claim)}) and (next_attempt_at is null or next_attempt_at <= ${input.now})`;
 
   let rows: MailRow[];
+  let recipients: RecipientRow[];
   if (dialect === 'postgres') {
     ({ rows } = await sql<MailRow>`
       with picked as (${picked}),
@@ -127,17 +136,27 @@ export async function claimDueMails(db: Database, input: ClaimInput): Promise<Ma
         update mail_recipients set ${markSet}
          where message_id in (select message_id from claimed) and ${dueRecipient})
       select * from claimed`.execute(db));
+    // After the claim's commit: the recipients of leased mails change only under that lease.
+    recipients = await recipientsOf(db, rows.map((m) => m.message_id));
   } else {
-    rows = await inTransaction(db, async (tx) => {
+    [rows, recipients] = await inTransaction(db, async (tx) => {
       const claimed = (await sql<MailRow>`update mails set ${claimSet} where message_id in (${picked}) returning *`.execute(tx)).rows;
-      if (claimed.length > 0) {
-        const ids = sql.join(claimed.map((m) => sql`${m.message_id}`));
-        await sql`update mail_recipients set ${markSet} where message_id in (${ids}) and ${dueRecipient}`.execute(tx);
-      }
-      return claimed;
+      if (claimed.length === 0) return [claimed, []];
+      const ids = sql.join(claimed.map((m) => sql`${m.message_id}`));
+      await sql`update mail_recipients set ${markSet} where message_id in (${ids}) and ${dueRecipient}`.execute(tx);
+      return [claimed, await recipientsOf(tx, claimed.map((m) => m.message_id))];
     });
   }
-  return rows.map((row) => ({ ...row, due_at: num(row.due_at), lease_until: num(row.lease_until), created_at: Number(row.created_at) }));
+  const byMail = new Map<string, RecipientRow[]>();
+  for (const r of recipients) {
+    const list = byMail.get(r.message_id);
+    if (list) list.push(r);
+    else byMail.set(r.message_id, [r]);
+  }
+  return rows.map((row) => ({
+    mail: { ...row, due_at: num(row.due_at), lease_until: num(row.lease_until), created_at: Number(row.created_at) },
+    recipients: byMail.get(row.message_id) ?? [],
+  }));
 }
 
 const num = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
@@ -218,69 +237,80 @@ export type OutcomesInput = Readonly<{
 }>;
 
 /**
- * Records an attempt's outcomes in one transaction: the mail's `finish`/`retry`, then each
- * recipient's outcome. Only the claim that still holds the lease moves the mail on. One whose
- * lease ran out meanwhile (another attempt, by another worker or this one, may be under way now:
- * the mail's `attempts` moved on with its claim) records only the deliveries it made, and only
- * over recipients still waiting: a deferral or failure of its own must not overwrite what the new
- * attempt does. (On PostgreSQL the mail's update also locks its row against a claim.)
- * `beforeRecipient` runs in the same transaction before a recipient's outcome is written (the
- * block of a bounced address). Returns whether the attempt still held the lease.
+ * Records an attempt's outcomes, in the caller's transaction `tx` (the worker's group commit:
+ * the outcomes of concurrent attempts share one commit, docs/decisions/0009-group-commit.md): the
+ * mail's `finish`/`retry`, then each recipient's outcome. Only the claim that still holds the
+ * lease moves the mail on. One whose lease ran out meanwhile (another attempt, by another worker
+ * or this one, may be under way now: the mail's `attempts` moved on with its claim) records only
+ * the deliveries it made, and only over recipients still waiting: a deferral or failure of its own
+ * must not overwrite what the new attempt does. (On PostgreSQL the mail's update also locks its row
+ * against a claim.) `beforeRecipient` runs in the same transaction before a recipient's outcome is
+ * written (the block of a bounced address). Events are built and written only for the types `gate`
+ * says the org's endpoints want. Re-runnable: every write is a compare-and-set through `tx` and
+ * nothing is kept from a run that rolled back. Returns whether the attempt still held the lease.
  */
 export async function recordOutcomes(
-  db: Database,
+  tx: Database,
   input: OutcomesInput,
   beforeRecipient: (tx: Database, write: RecipientOutcomeWrite) => Promise<void>,
+  gate: EventGate = EVERY_EVENT,
 ): Promise<{ holdsLease: boolean }> {
   const { mail, workerId, now, settle } = input;
   const transition = M[settle.transition];
-  return inTransaction(db, async (tx) => {
-    const moved = await tx
-      .updateTable('mails')
+  const moved = await tx
+    .updateTable('mails')
+    .set({
+      state: transition.to,
+      due_at: settle.dueAt,
+      lease_owner: null,
+      lease_until: null,
+      updated_at: now,
+      ...(settle.anySent && mail.sent_at === null ? { sent_at: now } : {}),
+    })
+    .where('message_id', '=', mail.message_id)
+    .where('state', 'in', priorStates(transition))
+    .where('lease_owner', '=', workerId)
+    .where('attempts', '=', mail.attempts)
+    .executeTakeFirst();
+  const holdsLease = Number(moved.numUpdatedRows) > 0;
+  const events: WebhookEvent[] = [];
+  for (const write of input.outcomes) {
+    if (!holdsLease && write.transition !== 'sent') continue;
+    await beforeRecipient(tx, write);
+    const to = R[write.transition].to;
+    const applied = await tx
+      .updateTable('mail_recipients')
       .set({
-        state: transition.to,
-        due_at: settle.dueAt,
-        lease_owner: null,
-        lease_until: null,
-        updated_at: now,
-        ...(settle.anySent && mail.sent_at === null ? { sent_at: now } : {}),
+        status: to,
+        action: RECIPIENT_STATUS[to].action,
+        status_code: write.statusCode,
+        diagnostic: write.diagnostic,
+        remote_mta: write.remoteMta,
+        attempts: write.recipient.attempts + 1,
+        in_flight: IN_FLIGHT.none,
+        last_attempt_at: now,
+        next_attempt_at: write.nextAttemptAt,
+        done_at: RECIPIENT_STATUS[to].waiting ? null : now,
+        ...(write.uncertain ? { possible_duplicate: 1 } : {}),
+        ...(to === 'bounced' ? { bounced_at: now, bounce_category: write.bounce?.category ?? null, bounce_sub_category: write.bounce?.subCategory ?? null } : {}),
       })
-      .where('message_id', '=', mail.message_id)
-      .where('state', 'in', priorStates(transition))
-      .where('lease_owner', '=', workerId)
-      .where('attempts', '=', mail.attempts)
+      .where('id', '=', write.recipient.id)
+      .where('status', 'in', priorStates(R[write.transition]))
       .executeTakeFirst();
-    const holdsLease = Number(moved.numUpdatedRows) > 0;
-    const events: WebhookEvent[] = [];
-    for (const write of input.outcomes) {
-      if (!holdsLease && write.transition !== 'sent') continue;
-      await beforeRecipient(tx, write);
-      const to = R[write.transition].to;
-      const applied = await tx
-        .updateTable('mail_recipients')
-        .set({
-          status: to,
-          action: RECIPIENT_STATUS[to].action,
-          status_code: write.statusCode,
-          diagnostic: write.diagnostic,
-          remote_mta: write.remoteMta,
-          attempts: write.recipient.attempts + 1,
-          in_flight: IN_FLIGHT.none,
-          last_attempt_at: now,
-          next_attempt_at: write.nextAttemptAt,
-          done_at: RECIPIENT_STATUS[to].waiting ? null : now,
-          ...(write.uncertain ? { possible_duplicate: 1 } : {}),
-          ...(to === 'bounced' ? { bounced_at: now, bounce_category: write.bounce?.category ?? null, bounce_sub_category: write.bounce?.subCategory ?? null } : {}),
-        })
-        .where('id', '=', write.recipient.id)
-        .where('status', 'in', priorStates(R[write.transition]))
-        .executeTakeFirst();
-      if (Number(applied.numUpdatedRows) > 0) events.push(outcomeEvent(mail, write, now));
-    }
-    await emitWebhookEvents(tx, events, now);
-    return { holdsLease };
-  });
+    if (Number(applied.numUpdatedRows) > 0 && gate(OUTCOME_EVENT_TYPES[write.transition])) events.push(outcomeEvent(mail, write, now));
+  }
+  await emitWebhookEvents(tx, events, now);
+  return { holdsLease };
 }
+
+/** The webhook event type of each outcome transition. */
+const OUTCOME_EVENT_TYPES = {
+  sent: 'recipient.sent',
+  deferred: 'recipient.deferred',
+  bounced: 'recipient.bounced',
+  giveUp: 'recipient.failed',
+  skip: 'recipient.skipped',
+} as const satisfies Record<OutcomeTransition, WebhookEventType>;
 
 /** The webhook event of one recorded outcome. */
 function outcomeEvent(mail: MailRow, write: RecipientOutcomeWrite, now: number): WebhookEvent {
@@ -312,38 +342,41 @@ function outcomeEvent(mail: MailRow, write: RecipientOutcomeWrite, now: number):
 
 /**
  * `skip` at fire time: the claimed mail may no longer go. Its due recipients end `skipped` with the
- * reason, nothing sent, and the mail (still under this worker's lease) ends `skipped`. One
- * transaction. Returns whether the mail moved (false: its lease was lost meanwhile).
+ * reason, nothing sent, and the mail (still under this worker's lease) ends `skipped`. In the
+ * caller's transaction `tx` (the worker's group commit), re-runnable as `recordOutcomes`; its
+ * events only if `gate` wants `recipient.skipped`. Returns whether the mail moved (false: its lease
+ * was lost meanwhile).
  */
 export async function skipMail(
-  db: Database,
+  tx: Database,
   input: Readonly<{ mail: MailRow; workerId: string; recipients: readonly RecipientRow[]; reason: string; now: number }>,
+  gate: EventGate = EVERY_EVENT,
 ): Promise<boolean> {
   const { mail, workerId, recipients, reason, now } = input;
   const messageId = mail.message_id;
-  return inTransaction(db, async (tx) => {
-    if (recipients.length > 0) {
-      const set = { status: R.skip.to, action: RECIPIENT_STATUS[R.skip.to].action, status_code: '5.7.1', diagnostic: reason } as const;
-      const skipped = await tx
-        .updateTable('mail_recipients')
-        .set({ ...set, in_flight: IN_FLIGHT.none, next_attempt_at: null, done_at: now })
-        .where('id', 'in', recipients.map((r) => r.id))
-        .where('status', 'in', priorStates(R.skip))
-        .returning('id')
-        .execute();
+  if (recipients.length > 0) {
+    const set = { status: R.skip.to, action: RECIPIENT_STATUS[R.skip.to].action, status_code: '5.7.1', diagnostic: reason } as const;
+    const skipped = await tx
+      .updateTable('mail_recipients')
+      .set({ ...set, in_flight: IN_FLIGHT.none, next_attempt_at: null, done_at: now })
+      .where('id', 'in', recipients.map((r) => r.id))
+      .where('status', 'in', priorStates(R.skip))
+      .returning('id')
+      .execute();
+    if (gate('recipient.skipped')) {
       const ids = new Set(skipped.map((r) => r.id));
       const events = recipients.filter((r) => ids.has(r.id)).map((r) => recipientEvent('recipient.skipped', mail, { ...r, ...set, remote_mta: null }, now, {}));
       await emitWebhookEvents(tx, events, now);
     }
-    const moved = await tx
-      .updateTable('mails')
-      .set({ state: M.skip.to, skip_reason: reason, due_at: null, lease_owner: null, lease_until: null, updated_at: now })
-      .where('message_id', '=', messageId)
-      .where('state', 'in', priorStates(M.skip))
-      .where('lease_owner', '=', workerId)
-      .executeTakeFirst();
-    return Number(moved.numUpdatedRows) > 0;
-  });
+  }
+  const moved = await tx
+    .updateTable('mails')
+    .set({ state: M.skip.to, skip_reason: reason, due_at: null, lease_owner: null, lease_until: null, updated_at: now })
+    .where('message_id', '=', messageId)
+    .where('state', 'in', priorStates(M.skip))
+    .where('lease_owner', '=', workerId)
+    .executeTakeFirst();
+  return Number(moved.numUpdatedRows) > 0;
 }
 
 // ---------------------------------------------------------------------------------------------
