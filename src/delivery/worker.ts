@@ -52,7 +52,7 @@ export function createWorker(ctx: Context, options: { transports?: TransportRegi
   // them wait, and it writes through `ctx.db` as everything else the worker does. Each attempt
   // resolves after its commit; the worker's stop waits for its sends, hence for their commits.
   // A batch holds at most what can finish at once: one outcome per send slot.
-  const commits = createGroupCommit(ctx.db, { maxBatch: concurrency, maxConcurrent: defaultGroupCommitConcurrency(ctx.db) });
+  const commits = createGroupCommit(ctx.db, { maxBatch: concurrency, maxConcurrent: defaultGroupCommitConcurrency(ctx.db), onBatch: (size) => ctx.metrics.groupCommitBatch(size, 'outcome') });
   const inFlight = new Set<Promise<void>>();
   const inFlightIds = new Map<Promise<void>, string>();
   let running = false;

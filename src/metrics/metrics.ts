@@ -22,7 +22,8 @@ export interface Metrics {
   recipientOutcome(status: string, count?: number): void;
   smtpTransaction(destination: string, result: 'ok' | 'error', seconds: number): void;
   claimed(mails: number): void;
-  groupCommitBatch(size: number): void;
+  /** One commit of the group commit: `acceptance` (send_mail) or `outcome` (the worker's delivery outcomes). */
+  groupCommitBatch(size: number, work?: 'acceptance' | 'outcome'): void;
 }
 
 export function createMetrics(db: Database, clock: Clock, options: { leaseMs: number; process: string; processMetrics: boolean }): Metrics {
@@ -52,7 +53,8 @@ export function createMetrics(db: Database, clock: Clock, options: { leaseMs: nu
   const smtpErrors = new Counter({ name: 'mailroom_smtp_errors_total', help: 'SMTP transactions that failed without a reply for the recipients (connection, timeout, TLS), by destination.', labelNames: ['destination'], registers: [registry] });
   const batches = new Histogram({
     name: 'mailroom_group_commit_batch_size',
-    help: 'send_mail acceptances committed together in one transaction (group commit): count is the number of commits, sum the acceptances.',
+    help: 'Works committed together in one transaction (group commit), by work (send_mail acceptances, delivery outcomes): count is the number of commits, sum the works.',
+    labelNames: ['work'],
     buckets: [1, 2, 4, 8, 16, 32, 64, 128],
     registers: [registry],
   });
@@ -105,6 +107,6 @@ export function createMetrics(db: Database, clock: Clock, options: { leaseMs: nu
       if (result === 'error') smtpErrors.inc({ destination });
     },
     claimed: (mails) => claims.inc(mails),
-    groupCommitBatch: (size) => batches.observe(size),
+    groupCommitBatch: (size, work = 'acceptance') => batches.observe({ work }, size),
   };
 }
