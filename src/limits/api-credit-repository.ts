@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import { dialectOf, type Database } from '../db/database.js';
+import type { Database } from '../db/database.js';
+import { withRelaxedDurability } from '../db/relaxed-durability.js';
 import { WINDOW_HOURS } from './api-limits.js';
 
 export type CreditInput = Readonly<{ orgId: string; hour: number; limit: number }>;
@@ -80,28 +81,9 @@ export async function pruneApiCredits(db: Database, orgId: string, hour: number)
     .execute();
 }
 
-/**
- * Runs a credit write without waiting for the disk. The counts may be lost in a crash (an org gets
- * some credits back); paying a durable commit for every API request is not worth that.
- * PostgreSQL: the table is UNLOGGED (migration 0006), which already commits without a WAL flush.
- * SQLite: `synchronous` is per connection, so it is relaxed to NORMAL around this one statement
- * (in WAL mode that is still crash-safe, only not flushed; the next FULL commit flushes it too)
- * and put back. Kysely hands the connection to one caller at a time, so nothing else commits in
- * between. ≈0.6 ms → ≈0.03 ms per request here.
- */
-async function withRelaxedDurability<T>(db: Database, run: (conn: Database) => Promise<T>): Promise<T> {
-  if (dialectOf(db) === 'postgres') return run(db);
-  return db.connection().execute(async (conn) => {
-    const { rows } = await sql<{ synchronous: number }>`pragma synchronous`.execute(conn);
-    const previous = Number(rows[0]?.synchronous ?? 2);
-    await sql`pragma synchronous = normal`.execute(conn);
-    try {
-      return await run(conn);
-    } finally {
-      await sql.raw(`pragma synchronous = ${previous}`).execute(conn);
-    }
-  });
-}
+// Credit writes run without waiting for the disk (src/db/relaxed-durability.ts): the counts may be
+// lost in a crash (an org gets some credits back); a durable commit per API request is not worth it.
+// PostgreSQL: the table is UNLOGGED (migration 0006), which already commits without a WAL flush.
 
 /**
  * Adds `count` credits counted in memory by one process (api-credit-counter.ts) to the org's

@@ -15,6 +15,7 @@ import {
 import { recipientsOf, type MailRow, type RecipientRow } from './mail-repository.js';
 import { emitWebhookEvents } from '../webhooks/outbox-repository.js';
 import { insertRows } from '../db/insert-rows.js';
+import { withRelaxedDurability } from '../db/relaxed-durability.js';
 import { EVERY_EVENT, type EventGate } from '../webhooks/event-gate.js';
 import type { WebhookEventType } from '../webhooks/event-types.js';
 import { isoOrNull, mailEvent, recipientEvent, type MailSubject, type RecipientSubject, type WebhookEvent } from '../webhooks/webhook-events.js';
@@ -203,8 +204,9 @@ export async function markHandedOver(db: Database, claims: readonly Claim[], rec
       for (const row of rows) marked.add(row.id);
     }
   };
-  if (recipientIds.length <= 500) await mark(db);
-  else await inTransaction(db, mark);
+  // SQLite: written, not flushed (withRelaxedDurability) — the guarantee PostgreSQL's
+  // synchronous_commit = off gives above; a flush per mark was most of a delivery's time there.
+  await withRelaxedDurability(db, (conn) => (recipientIds.length <= 500 ? mark(conn) : inTransaction(conn, mark)));
   return marked;
 }
 
