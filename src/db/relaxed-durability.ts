@@ -16,14 +16,13 @@ import { dialectOf, type Database } from './database.js';
  */
 export async function withRelaxedDurability<T>(db: Database, run: (conn: Database) => Promise<T>): Promise<T> {
   if (dialectOf(db) === 'postgres') return run(db);
+  // createDatabase sets FULL and nothing else changes it: put FULL back without reading it first.
   return db.connection().execute(async (conn) => {
-    const { rows } = await sql<{ synchronous: number }>`pragma synchronous`.execute(conn);
-    const previous = Number(rows[0]?.synchronous ?? 2);
     await sql`pragma synchronous = normal`.execute(conn);
     try {
       return await run(conn);
     } finally {
-      await sql.raw(`pragma synchronous = ${previous}`).execute(conn);
+      await sql`pragma synchronous = full`.execute(conn);
     }
   });
 }
