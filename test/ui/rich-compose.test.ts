@@ -203,7 +203,7 @@ function richComposeSuite(kind: DatabaseKind) {
 
     if (kind === 'postgres') return;
 
-    test('keyboard only: Tab into the editor, type, Ctrl+B, Ctrl+K for the link dialog, send with Space on the button', async () => {
+    test('keyboard only: Tab into the editor, type, Ctrl+B, Ctrl+K for the link dialog, an image from the toolbar, send with Space on the button', async () => {
       const page = await context.newPage();
       const watch = watchPage(page);
       await page.goto(`${base}/ui/records/Leads/${leadId}/compose`);
@@ -228,6 +228,15 @@ function richComposeSuite(kind: DatabaseKind) {
       await page.keyboard.type('example.org/keys');
       await page.keyboard.press('Enter');
       assert.equal(await focusedAttribute(page, 'role'), 'textbox', 'focus back in the editor');
+      // An image from the toolbar, by keyboard: Shift+Tab to the toolbar, arrows to "Insert image",
+      // Enter opens the file chooser.
+      await page.keyboard.press('Shift+Tab');
+      for (let i = 0; i < 15 && (await focusedAttribute(page, 'aria-label')) !== 'Insert image'; i += 1) await page.keyboard.press('ArrowRight');
+      assert.equal(await focusedAttribute(page, 'aria-label'), 'Insert image');
+      const chooser = page.waitForEvent('filechooser');
+      await page.keyboard.press('Enter');
+      await (await chooser).setFiles({ name: 'keys.png', mimeType: 'image/png', buffer: Buffer.from(PNG_BASE64, 'base64') });
+      await page.locator('.rte-content img[src*="/crm/viewInLineImage?fileContent="]').waitFor();
       let focused = '';
       for (let i = 0; i < 40 && focused !== 'Send'; i += 1) {
         await page.keyboard.press('Tab');
@@ -242,6 +251,12 @@ function richComposeSuite(kind: DatabaseKind) {
       const html = String(received.parsed.html);
       assert.match(html, /Hello <strong>bold words<\/strong> and <a href="[^"]+">example\.org\/keys<\/a>/);
       assert.deepEqual(linkTargets(html), [{ target: 'https://example.org/keys', text: 'example.org/keys' }]);
+      const mail = await parsedKeepingCids(received);
+      const cid = /<img src="cid:([^"]+)"/.exec(String(mail.html))?.[1];
+      assert.ok(cid, String(mail.html));
+      const part = mail.attachments.find((a) => a.cid === cid);
+      assert.equal(part?.contentType, 'image/png');
+      assert.equal(part?.content.toString('base64'), PNG_BASE64);
       assert.deepEqual(watch.problems, []);
       await page.close();
     });
