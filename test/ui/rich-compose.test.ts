@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { simpleParser } from 'mailparser';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createWorker, type Worker } from '../../src/delivery/worker.js';
 import { expectNoAxeViolations } from '../helpers/axe.js';
-import { launchBrowser, listen } from '../helpers/browser.js';
-import { REPO_ROOT, describeRun, runCli } from '../helpers/run-cli.js';
+import { cliUser, createLead, launchBrowser, listen } from '../helpers/browser.js';
+import { REPO_ROOT } from '../helpers/run-cli.js';
 import { startSmtpSink, type ReceivedMessage, type SmtpSink } from '../helpers/smtp-sink.js';
 import { ALL_SCOPES, DATABASE_KINDS, json, startTestApp, type DatabaseKind, type TestApp, type TestOrg } from '../helpers/test-app.js';
 
@@ -31,19 +30,6 @@ after(async () => {
   await browser?.close();
 });
 
-async function cliUser(testApp: TestApp, org: TestOrg, name: string): Promise<string> {
-  const email = `${name.toLowerCase().replace(/\W+/g, '.')}-${randomBytes(3).toString('hex')}@example.com`;
-  const args = ['user', 'create', '--org', org.orgId, '--email', email, '--name', name, '--profile', 'admin', '--password', PASSWORD];
-  const result = await runCli(testApp.env, args);
-  assert.equal(result.code, 0, describeRun(args, result));
-  return email;
-}
-
-async function createLead(testApp: TestApp, org: TestOrg, data: Record<string, unknown>): Promise<string> {
-  const response = await testApp.api('POST', '/crm/v8/Leads', org.token, { data: [data] });
-  assert.equal(response.statusCode, 201, response.body);
-  return json(response).data[0].details.id;
-}
 
 async function signIn(page: Page, base: string, email: string): Promise<void> {
   await page.goto(`${base}/ui/login`);
@@ -105,7 +91,7 @@ function richComposeSuite(kind: DatabaseKind) {
       testApp = await startTestApp(kind, { env: { SMTP_URL: sink.url } });
       worker = createWorker(testApp.app);
       org = await testApp.createOrg({ scopes: [...ALL_SCOPES, 'ZohoCRM.templates.ALL'] });
-      email = await cliUser(testApp, org, 'Rita Rich');
+      email = await cliUser(testApp, org, 'Rita Rich', PASSWORD);
       leadId = await createLead(testApp, org, { First_Name: 'Ann', Last_Name: 'Smith', Email: 'ann.smith@example.com', Company: 'Acme' });
       base = await listen(testApp);
       context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });

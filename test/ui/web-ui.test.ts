@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,8 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createWorker, type Worker } from '../../src/delivery/worker.js';
 import { localInputValue } from '../../src/ui/local-time.js';
-import { launchBrowser, listen } from '../helpers/browser.js';
-import { REPO_ROOT, describeRun, runCli } from '../helpers/run-cli.js';
+import { cliUser, createLead, launchBrowser, listen } from '../helpers/browser.js';
+import { REPO_ROOT } from '../helpers/run-cli.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { ALL_SCOPES, DATABASE_KINDS, json, startTestApp, type TestApp, type TestOrg } from '../helpers/test-app.js';
 
@@ -29,20 +28,6 @@ after(async () => {
   await browser?.close();
 });
 
-/** A user made with the CLI, as an operator would (`mailroom user create … --password`). */
-async function cliUser(testApp: TestApp, org: TestOrg, name: string): Promise<string> {
-  const email = `${name.toLowerCase().replace(/\W+/g, '.')}-${randomBytes(3).toString('hex')}@example.com`;
-  const args = ['user', 'create', '--org', org.orgId, '--email', email, '--name', name, '--profile', 'admin', '--password', PASSWORD];
-  const result = await runCli(testApp.env, args);
-  assert.equal(result.code, 0, describeRun(args, result));
-  return email;
-}
-
-async function createLead(testApp: TestApp, org: TestOrg, data: Record<string, unknown>): Promise<string> {
-  const response = await testApp.api('POST', '/crm/v8/Leads', org.token, { data: [data] });
-  assert.equal(response.statusCode, 201, response.body);
-  return json(response).data[0].details.id;
-}
 
 async function signIn(page: Page, base: string, email: string, password = PASSWORD): Promise<void> {
   await page.goto(`${base}/ui/login`);
@@ -77,7 +62,7 @@ for (const kind of DATABASE_KINDS) {
 
     test('sign in, open the Lead, Send email with To/Subject/Body by label; the SMTP server gets it and the Emails section lists it as sent', async () => {
       const org = await testApp.createOrg();
-      const email = await cliUser(testApp, org, 'Sam Sender');
+      const email = await cliUser(testApp, org, 'Sam Sender', PASSWORD);
       const leadId = await createLead(testApp, org, { First_Name: 'Ann', Last_Name: 'Smith', Email: 'ann.smith@example.com', Company: 'Acme' });
       const base = await listen(testApp);
       const page = await context.newPage();
@@ -149,7 +134,7 @@ describe('web UI: the whole flow on SQLite with the local mailbox', () => {
     worker = createWorker(testApp.app);
     org = await testApp.createOrg({ name: 'Acme Trading', timeZone: 'Europe/Berlin', scopes: [...ALL_SCOPES, 'ZohoCRM.templates.ALL', 'ZohoCRM.modules.emails.READ'] });
     other = await testApp.createOrg({ name: 'Other Org' });
-    email = await cliUser(testApp, org, 'Patricia Boyle');
+    email = await cliUser(testApp, org, 'Patricia Boyle', PASSWORD);
     leadId = await createLead(testApp, org, {
       Salutation: 'Ms.',
       First_Name: 'Ann',
