@@ -201,11 +201,12 @@ export async function sendMail(ctx: Context, principal: Principal, request: Send
     // durable commit (all of it or none); this resolves only after the commit holding it.
     // The work is re-runnable (a batch that cannot commit runs it again alone).
     const outcome = await ctx.commits.run(async (tx, batch) => {
-      // The daily quota is reserved in this same transaction, one atomic statement per mail, so
+      // The daily quota is reserved in this same transaction by atomic conditional statements, so
       // concurrent requests in any number of processes can never send past the limit. A mail
-      // counts on the org-local day it goes (its scheduled day, if scheduled).
-      // Committing together with others (PostgreSQL): the mails are counted in the batch's one
-      // reservation at its end, which sends the whole batch to run alone if it does not fit.
+      // counts on the org-local day it goes (its scheduled day, if scheduled). Alone: one
+      // statement per mail. Committing together with other requests (`batch.together`): the mails
+      // are counted in the batch's one reservation at its end, which sends the whole batch to run
+      // alone if it does not fit.
       const deferred = batch.together ? batch.shared(`daily-quota:${principal.orgId}`, () => new BatchReservations(ctx, principal.orgId)) : null;
       let quota: (() => DailyQuotaStatus) | null = null;
       const mails: MailOutcome[] = [];
